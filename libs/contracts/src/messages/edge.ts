@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import {
+  envelopeShape,
+  executionProviderSchema,
+  finite,
+  modelKindSchema,
+  modelRefSchema,
+  nameSchema,
+  numberMap,
+  textSchema,
+  timestampSchema,
+} from './common.js';
+import { idSchema } from '../ids.js';
+
+/** Channel `telemetry`: downsampled sensor values (one value per sensor per interval). */
+export const telemetrySchema = z.strictObject({
+  ...envelopeShape,
+  /** ms the values summarise (mean over the interval ending at `ts`) */
+  intervalMs: z.number().int().min(1).max(3_600_000).optional(),
+  values: numberMap(128),
+});
+export type Telemetry = z.infer<typeof telemetrySchema>;
+
+/** Channel `features`: one window's features and, when scored, its anomaly score. */
+export const featuresSchema = z.strictObject({
+  ...envelopeShape,
+  windowStart: timestampSchema,
+  windowEnd: timestampSchema,
+  features: numberMap(512),
+  score: finite.optional(),
+  /** the score smoothed the way events are decided */
+  smoothedScore: finite.optional(),
+  cluster: z.number().int().min(0).optional(),
+  model: modelRefSchema.optional(),
+});
+export type Features = z.infer<typeof featuresSchema>;
+
+/** Channel `anomaly`: an anomaly event opens once and closes once (hysteresis at the edge). */
+export const anomalyEventSchema = z.strictObject({
+  ...envelopeShape,
+  eventId: idSchema,
+  state: z.enum(['open', 'close']),
+  model: modelRefSchema,
+  score: finite,
+  threshold: finite,
+  openedAt: timestampSchema,
+  closedAt: timestampSchema.optional(),
+  peakScore: finite.optional(),
+  /** the fault class of the window, when a fault CNN ran */
+  faultClass: nameSchema.optional(),
+});
+export type AnomalyEvent = z.infer<typeof anomalyEventSchema>;
+
+/** Channel `inspection`: the vision model's verdict on one camera frame. */
+export const inspectionResultSchema = z.strictObject({
+  ...envelopeShape,
+  frameId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+  label: nameSchema,
+  confidence: z.number().min(0).max(1),
+  scores: numberMap(64).optional(),
+  model: modelRefSchema,
+  latencyMs: z.number().min(0).optional(),
+  /** small preview of the frame (base64 PNG), for engineers */
+  thumbnail: z.string().max(64_000).optional(),
+  truth: nameSchema.optional(),
+});
+export type InspectionResult = z.infer<typeof inspectionResultSchema>;
+
+export const activeModelSchema = z.strictObject({
+  name: idSchema,
+  kind: modelKindSchema,
+  version: z.number().int().min(1),
+  provider: executionProviderSchema,
+  since: timestampSchema,
+});
+export type ActiveModel = z.infer<typeof activeModelSchema>;
+
+export const ROLLOUT_STATUSES = ['downloading', 'verifying', 'applied', 'rejected', 'rolled-back'] as const;
+
+/** Channel `state` (retained): what the device runs and how it is doing. */
+export const deviceStateSchema = z.strictObject({
+  ...envelopeShape,
+  status: z.enum(['online', 'offline', 'degraded']),
+  models: z.array(activeModelSchema).max(16),
+  provider: executionProviderSchema.optional(),
+  outboxDepth: z.number().int().min(0),
+  shed: z.number().int().min(0).default(0),
+  lastError: z.strictObject({ code: textSchema(64), message: textSchema(1024), at: timestampSchema }).optional(),
+  rollout: z
+    .strictObject({
+      rolloutId: idSchema,
+      name: idSchema,
+      version: z.number().int().min(1),
+      status: z.enum(ROLLOUT_STATUSES),
+      reason: textSchema(1024).optional(),
+      at: timestampSchema,
+    })
+    .optional(),
+  agentVersion: textSchema(32).optional(),
+});
+export type DeviceState = z.infer<typeof deviceStateSchema>;
+
+/** Channel `heartbeat`: liveness and load, every few seconds. */
+export const heartbeatSchema = z.strictObject({
+  ...envelopeShape,
+  uptimeS: z.number().min(0),
+  outboxDepth: z.number().int().min(0),
+  rssBytes: z.number().int().min(0).optional(),
+  cpuPercent: z.number().min(0).max(10_000).optional(),
+  windowsScored: z.number().int().min(0).optional(),
+});
+export type Heartbeat = z.infer<typeof heartbeatSchema>;

@@ -1,0 +1,3 @@
+export * from './workspace.js';
+export * from './servers.js';
+export * from './mqtt.js';

@@ -1,0 +1,44 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ManagedProcess, type ManagedProcessOptions } from '@takt/runtime';
+
+/** The monorepo root: the nearest folder above this file whose package.json has `workspaces`. */
+export function workspaceRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('workspace root not found');
+    dir = up;
+  }
+}
+
+/** A fresh temp dir and its remover. */
+export function tempDir(prefix = 'takt-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * The command that runs a project's `src/main.ts` from source (tsx, `@takt/source` condition), so
+ * integration tests start the real program without a build step.
+ */
+export function sourceCommand(project: string, args: string[] = []): { command: string; args: string[]; cwd: string } {
+  const root = workspaceRoot();
+  const main = join(root, project, 'src', 'main.ts');
+  if (!existsSync(main)) throw new Error(`${project} has no src/main.ts`);
+  return { command: process.execPath, args: ['--conditions=@takt/source', '--import', 'tsx', main, ...args], cwd: root };
+}
+
+/** A `ManagedProcess` for one of our programs, e.g. `spawnTakt('apps/broker', ['--config', f], {...})`. */
+export function spawnTakt(
+  project: string,
+  args: string[],
+  options: Omit<ManagedProcessOptions, 'command' | 'args' | 'cwd' | 'name'> & { name?: string },
+): ManagedProcess {
+  const cmd = sourceCommand(project, args);
+  return new ManagedProcess({ name: options.name ?? project, ...cmd, ...options, env: { ...process.env, TAKT_LOG_LEVEL: process.env['TAKT_LOG_LEVEL'] ?? 'warn', ...options.env } });
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// The two commands. `npm start` and `npm test` each work as the only command typed on a fresh
+// clone: they install npm dependencies when node_modules is missing or stale, install the OS
+// servers they need when missing (Debian/Ubuntu packages), build, then run.
+// Plain JavaScript with no dependencies: it runs before anything is installed.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: process.env.NX_SKIP_NX_CACHE ?? 'false' };
+
+function say(msg) {
+  process.stdout.write(`[takt] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function must(cmd, args, opts) {
+  const code = run(cmd, args, opts);
+  if (code !== 0) {
+    say(`${cmd} ${args.join(' ')} failed (exit ${code})`);
+    process.exit(code);
+  }
+}
+
+/** Hash of every manifest that decides what node_modules must hold. */
+function manifestHash() {
+  const h = createHash('sha256');
+  for (const f of ['package.json', 'package-lock.json', '.npmrc']) if (existsSync(join(root, f))) h.update(readFileSync(join(root, f)));
+  for (const group of ['apps', 'libs', 'simulators']) {
+    const dir = join(root, group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      const pkg = join(dir, name, 'package.json');
+      if (existsSync(pkg)) h.update(readFileSync(pkg));
+    }
+  }
+  for (const p of ['test/package.json', 'bench/package.json']) if (existsSync(join(root, p))) h.update(readFileSync(join(root, p)));
+  return h.digest('hex');
+}
+
+function ensureNodeModules() {
+  const stamp = join(root, 'node_modules', '.takt-install-stamp');
+  const want = manifestHash();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  say(existsSync(join(root, 'node_modules')) ? 'dependencies changed: npm ci' : 'installing npm dependencies: npm ci');
+  must('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  writeFileSync(stamp, manifestHash());
+}
+
+const OS_PACKAGES = {
+  influxd: { pkg: 'influxdb', paths: ['/usr/bin/influxd'] },
+  mosquitto: { pkg: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'] },
+  mosquitto_pub: { pkg: 'mosquitto-clients', paths: ['/usr/bin/mosquitto_pub'] },
+  'redis-server': { pkg: 'redis-server', paths: ['/usr/bin/redis-server'] },
+  chromium: { pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+};
+
+function onPath(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureOsPackages(bins) {
+  const missing = bins.filter((b) => !onPath(b) && !OS_PACKAGES[b].paths.some((p) => existsSync(p)));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((b) => OS_PACKAGES[b].pkg))];
+  const install = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+  const hasApt = onPath('apt-get');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = !isRoot && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!hasApt || (!isRoot && !sudo)) {
+    say(`missing ${missing.join(', ')}. Install with:\n\n    sudo sh -c '${install}'\n\n(on other systems install InfluxDB 1.x, mosquitto, redis and chromium from your package manager)`);
+    process.exit(2);
+  }
+  say(`installing OS packages: ${pkgs.join(' ')}`);
+  must(isRoot ? 'sh' : 'sudo', isRoot ? ['-c', install] : ['sh', '-c', install]);
+}
+
+function build() {
+  say('building (tsc -b)');
+  must(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.json']);
+}
+
+function test(extraArgs) {
+  ensureNodeModules();
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium']);
+  build();
+  mkdirSync(join(root, '.takt'), { recursive: true });
+  const results = join(root, '.takt', 'test-results.json');
+  const code = run(process.execPath, [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${results}`,
+    ...extraArgs,
+  ]);
+  if (existsSync(results)) {
+    const r = JSON.parse(readFileSync(results, 'utf8'));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    process.stdout.write(`\nTests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped\n`);
+  }
+  process.exit(code);
+}
+
+async function start(extraArgs) {
+  ensureNodeModules();
+  ensureOsPackages(['influxd']);
+  build();
+  const code = run(process.execPath, [join(root, 'scripts', 'start-plant.mjs'), ...extraArgs]);
+  process.exit(code);
+}
+
+function bench(extraArgs) {
+  ensureNodeModules();
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server']);
+  build();
+  process.exit(run(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', join(root, 'bench', 'src', 'run.ts'), ...extraArgs]));
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'test') test(rest);
+else if (command === 'start') await start(rest);
+else if (command === 'bench') bench(rest);
+else {
+  say('usage: node scripts/takt.mjs test|start|bench [args]');
+  process.exit(2);
+}
