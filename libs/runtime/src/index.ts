@@ -5,3 +5,4 @@ export * from './servers/ports.js';
 export * from './servers/managed-process.js';
 export * from './servers/influxd.js';
 export * from './servers/redis.js';
+export * from './passwords.js';
