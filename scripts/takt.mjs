@@ -50,8 +50,11 @@ function ensureNodeModules() {
   const stamp = join(root, 'node_modules', '.takt-install-stamp');
   const want = manifestHash();
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
-  say(existsSync(join(root, 'node_modules')) ? 'dependencies changed: npm ci' : 'installing npm dependencies: npm ci');
-  must('npm', [existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // `npm install` (not `npm ci`): it installs exactly the locked versions, and unlike `npm ci` it
+  // tolerates a lockfile whose optional per-platform packages (rollup, esbuild) could not all be
+  // resolved from the registry mirror the lock was made on.
+  say(existsSync(join(root, 'node_modules')) ? 'dependencies changed: npm install' : 'installing npm dependencies: npm install');
+  must('npm', ['install', '--no-audit', '--no-fund']);
   writeFileSync(stamp, manifestHash());
 }
 
