@@ -1,5 +1,6 @@
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { createProjectGraphAsync } from '@nx/devkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { workspaceRoot } from '@takt/testing';
 
 /**
@@ -15,6 +16,12 @@ async function boundaryErrors(file: string, code: string): Promise<string[]> {
 }
 
 describe('module boundaries', () => {
+  // the rule reads Nx's cached project graph; a fresh clone has none until something computes it
+  beforeAll(async () => {
+    process.env['NX_DAEMON'] = 'false';
+    await createProjectGraphAsync({ exitOnError: false });
+  }, 120_000);
+
   it('BAD IMPORT - edge code importing a cloud app is rejected', async () => {
     const errors = await boundaryErrors('apps/edge-agent/src/probe.ts', "import '@takt/cloud-trainer';\n");
     expect(errors.join('\n')).toMatch(/scope:edge|tagged with/);
