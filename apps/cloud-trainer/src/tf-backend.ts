@@ -13,7 +13,7 @@ export interface TfRuntime {
 let loaded: Promise<TfRuntime> | undefined;
 
 /** A module name TypeScript does not resolve at build time: tfjs-node is optional. */
-const NATIVE_PACKAGE: string = '@tensorflow/tfjs-node';
+const NATIVE_PACKAGE = ['@tensorflow', 'tfjs-node'].join('/');
 
 async function tryNative(): Promise<Tf | undefined> {
   try {
