@@ -64,6 +64,7 @@ const OS_PACKAGES = {
   mosquitto_pub: { pkg: 'mosquitto-clients', paths: ['/usr/bin/mosquitto_pub'] },
   'redis-server': { pkg: 'redis-server', paths: ['/usr/bin/redis-server'] },
   chromium: { pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  haproxy: { pkg: 'haproxy', paths: ['/usr/sbin/haproxy'] },
 };
 
 function onPath(bin) {
@@ -93,7 +94,7 @@ function build() {
 
 function test(extraArgs) {
   ensureNodeModules();
-  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium']);
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy']);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
   const results = join(root, '.takt', 'test-results.json');

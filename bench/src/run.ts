@@ -1,0 +1,63 @@
+// `npm run bench`: runs every benchmark in turn and writes bench/results/latest.json and latest.md.
+// A benchmark is not a test: CI never runs this. Each area's figure stands next to its peer or limit.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toMarkdown, type BenchReport } from './report.js';
+
+const AREAS = ['broker', 'ingest', 'inference', 'edge', 'trainer', 'sim', 'dashboard'] as const;
+
+interface AreaResult {
+  area: string;
+  report?: BenchReport;
+  error?: string;
+  seconds: number;
+}
+
+async function runArea(area: string): Promise<AreaResult> {
+  const t0 = performance.now();
+  try {
+    const mod = (await import(`./${area}/main.js`)) as { run?: () => Promise<BenchReport> };
+    if (typeof mod.run !== 'function') throw new Error(`bench/src/${area}/main.ts exports no run()`);
+    const report = await mod.run();
+    return { area, report, seconds: (performance.now() - t0) / 1000 };
+  } catch (err) {
+    return { area, error: (err as Error).stack ?? String(err), seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const areas = only.length ? AREAS.filter((a) => only.includes(a)) : AREAS;
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+  const results: AreaResult[] = [];
+  for (const area of areas) {
+    process.stdout.write(`\n== bench ${area}\n`);
+    const r = await runArea(area);
+    results.push(r);
+    process.stdout.write(r.report ? `${toMarkdown(r.report)}\n` : `FAILED: ${r.error}\n`);
+  }
+  const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  const at = new Date().toISOString();
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ at, machine, results }, null, 2) + '\n');
+  const md = [
+    `# Takt benchmarks`,
+    '',
+    `Measured ${at} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
+    '',
+    ...results.map((r) => (r.report ? toMarkdown(r.report) : `### ${r.area}\n\nfailed: ${r.error?.split('\n')[0]}`)),
+  ].join('\n\n');
+  writeFileSync(join(dir, 'latest.md'), md + '\n');
+  process.stdout.write(`\nwrote bench/results/latest.json and latest.md\n`);
+  process.exit(results.some((r) => r.error) ? 1 : 0);
+}
+
+await main();
