@@ -30,6 +30,8 @@ async function load(): Promise<TfRuntime> {
     return { tf: native, backend: native.getBackend(), package: '@tensorflow/tfjs-node' };
   }
   const tf = await import('@tensorflow/tfjs');
+  // prod mode: no per-op debug checks, and no "install tfjs-node" banner — we say which backend trains ourselves
+  tf.enableProdMode();
   await tf.setBackend('cpu');
   await tf.ready();
   return { tf, backend: tf.getBackend(), package: '@tensorflow/tfjs' };
