@@ -1,1 +1,9 @@
-export {};
+export * from './errors.js';
+export * from './canonical.js';
+export * from './manifest.js';
+export * from './signing.js';
+export * from './artifact.js';
+export * from './store.js';
+export * from './serve.js';
+export * from './download.js';
+export * from './keys.js';

@@ -1,0 +1,24 @@
+/** Stable codes for every way a model, manifest or artifact can be refused. */
+export type RegistryErrorCode =
+  | 'HASH_MISMATCH'
+  | 'BAD_SIGNATURE'
+  | 'UNSIGNED'
+  | 'UNKNOWN_KEY'
+  | 'TRUNCATED'
+  | 'VERSION_NOT_INCREASING'
+  | 'NOT_FOUND'
+  | 'INVALID_MANIFEST'
+  | 'INVALID_KEY'
+  | 'DOWNLOAD_FAILED'
+  | 'ABORTED';
+
+/** A model, manifest, key or artifact the registry refuses. */
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  readonly code: RegistryErrorCode;
+
+  constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
