@@ -1,3 +1,4 @@
 export * from './workspace.js';
 export * from './servers.js';
 export * from './mqtt.js';
+export * from './broker.js';

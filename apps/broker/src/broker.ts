@@ -1,0 +1,125 @@
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from '@takt/runtime';
+import type { AccessPolicy } from './acl.js';
+import { internals } from './aedes-internals.js';
+import { redisBackend, type ClusterBackend } from './cluster.js';
+import type { BrokerConfig } from './config.js';
+import { OverlapDelivery } from './delivery.js';
+import { LoginThrottle } from './login-throttle.js';
+import { BrokerMetrics, type RejectionReason } from './metrics.js';
+import { limitPacketSize } from './packet-limit.js';
+import { InvalidPayloadGuard } from './payload-check.js';
+import { DROPPED, policyHooks, type Session } from './policy-hooks.js';
+import type { UserDirectory } from './users.js';
+
+export interface TaktBrokerOptions {
+  config: BrokerConfig;
+  /** the users file; required unless `config.allowAnonymous` */
+  users?: UserDirectory;
+  policy: AccessPolicy;
+  logger: Logger;
+}
+
+/** The broker core, without listeners: hand it any duplex stream that speaks MQTT. */
+export interface TaktBroker {
+  readonly aedes: Aedes;
+  readonly metrics: BrokerMetrics;
+  /** serves one connection; `address` is the remote address used for login throttling and logs */
+  handle(stream: Duplex, address: string): void;
+  /** false in cluster mode while Redis is unreachable */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+type PublishFn = (packet: object, client: Client | null, done?: (err?: Error) => void) => void;
+
+/** Maps the errors aedes reports for a connection to a rejection reason (undefined: ordinary close). */
+function reasonOf(err: Error): RejectionReason | undefined {
+  if ((err as { errorCode?: number }).errorCode) return undefined; // a refused CONNECT, already counted
+  const m = err.message;
+  if (m.includes('connect did not arrive')) return 'connect_timeout';
+  if (m.includes('too many levels')) return 'topic_too_deep';
+  if (m.includes('packet too large')) return 'packet_too_large';
+  if (m.includes('invalid payloads') || /ECONNRESET|EPIPE|connection closed|drain timeout/.test(m)) return undefined;
+  return 'protocol_error';
+}
+
+function watchErrors(aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
+  const onError = (client: Client, err: Error) => {
+    const reason = reasonOf(err);
+    if (reason) metrics.rejected(reason);
+    logger.debug({ clientId: client.id, err: err.message, reason }, 'connection closed on error');
+  };
+  aedes.on('clientError', onError);
+  aedes.on('connectionError', onError);
+}
+
+/** Creates the aedes broker with Takt's authentication, ACL, validation, limits and metrics. */
+export async function createTaktBroker(options: TaktBrokerOptions): Promise<TaktBroker> {
+  const { config, logger } = options;
+  const metrics = new BrokerMetrics();
+  const sessions = new WeakMap<Client, Session>();
+  const deliveries = new WeakMap<Client, OverlapDelivery>();
+  const backend: ClusterBackend | undefined = config.persistence ? redisBackend(config.persistence.redis, { concurrency: config.concurrency }) : undefined;
+  let redisUp = backend === undefined;
+  const aedes = new Aedes({
+    ...(config.id ? { id: config.id } : {}),
+    ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
+    concurrency: config.concurrency,
+    queueLimit: config.queueLimit,
+    drainTimeout: config.drainTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    maxTopicLevels: config.maxTopicLevels,
+    ...policyHooks({
+      users: options.users,
+      policy: options.policy,
+      throttle: new LoginThrottle(config.loginThrottle),
+      metrics,
+      logger,
+      allowAnonymous: config.allowAnonymous,
+      validate: config.validation.enabled,
+      invalidLimit: config.validation,
+      session: (client) => sessions.get(client),
+    }),
+  });
+  // a publish the policy dropped is acknowledged to its sender but never stored or routed
+  const publish = (aedes.publish as unknown as PublishFn).bind(aedes);
+  (aedes as unknown as { publish: PublishFn }).publish = (packet, client, done) => {
+    if ((packet as { [DROPPED]?: boolean })[DROPPED]) return done?.();
+    publish(packet, client, done);
+  };
+  watchErrors(aedes, metrics, logger);
+  aedes.on('subscribe', (subs, client) => deliveries.get(client)?.subscribed(subs.map((s) => s.topic)));
+  aedes.on('clientReady', (client) => logger.debug({ clientId: client.id, user: sessions.get(client)?.identity?.username }, 'client connected'));
+  if (backend) {
+    const redis = backend.mq as unknown as { state: NodeJS.EventEmitter };
+    redis.state.on('error', (err: Error) => {
+      redisUp = false;
+      logger.error({ err: err.message }, 'redis message bus error');
+    });
+    redis.state.on('connect', () => (redisUp = true));
+    redis.state.on('ready', () => (redisUp = true));
+  }
+  await aedes.listen();
+  redisUp ||= backend !== undefined;
+
+  return {
+    aedes,
+    metrics,
+    handle(stream, address) {
+      metrics.connections++;
+      metrics.connectionsTotal++;
+      stream.once('close', () => metrics.connections--);
+      const client = aedes.handle(stream);
+      sessions.set(client, { address, invalid: new InvalidPayloadGuard(config.validation), denials: 0 });
+      deliveries.set(client, new OverlapDelivery(internals(client), metrics));
+      limitPacketSize(internals(client)._parser, config.maxPacketSize);
+    },
+    healthy: () => !aedes.closed && redisUp,
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await backend?.close();
+    },
+  };
+}

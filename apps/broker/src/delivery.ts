@@ -1,0 +1,87 @@
+import type { BrokerMetrics } from './metrics.js';
+import type { ClientInternals, DeliverablePacket, DeliverFn, SubscriptionEntry } from './aedes-internals.js';
+import { filterMatchesTopic } from './topic-match.js';
+
+/**
+ * [MQTT-3.3.5-1]: when several of a client's subscriptions match a message, the broker delivers it
+ * once, at the highest QoS granted among them (never above the publish QoS). aedes 1.2 delivers at
+ * the QoS of whichever subscription mqemitter calls first, and its exact-topic downgrade looks at
+ * one subscription only; this wraps the client's two delivery functions (which every subscription
+ * the client makes calls) to fix both, and counts what goes out.
+ */
+export class OverlapDelivery {
+  /** what aedes granted, for exact subscriptions whose stored QoS we raised */
+  readonly #granted = new WeakMap<SubscriptionEntry, number>();
+  readonly #deliver0: DeliverFn;
+  readonly #deliverQoS: DeliverFn;
+  #lastBroker: string | undefined;
+  #lastCounter = -1;
+
+  constructor(
+    private readonly client: ClientInternals,
+    private readonly metrics: BrokerMetrics,
+  ) {
+    this.#deliver0 = client.deliver0;
+    this.#deliverQoS = client.deliverQoS;
+    client.deliver0 = (packet, cb) => this.#route(packet, cb);
+    client.deliverQoS = (packet, cb) => this.#route(packet, cb);
+  }
+
+  /** Call after a SUBSCRIBE completes: the QoS aedes now holds for each filter is the granted one. */
+  subscribed(filters: readonly string[]): void {
+    for (const f of filters) {
+      const sub = this.client.subscriptions[f];
+      if (sub) this.#granted.delete(sub);
+    }
+  }
+
+  #grantedQos(sub: SubscriptionEntry): number {
+    return this.#granted.get(sub) ?? sub.qos;
+  }
+
+  /** Highest QoS granted by any of the client's subscriptions matching `topic`. */
+  #maxGranted(topic: string): number {
+    const subs = this.client.subscriptions;
+    let best = -1;
+    let levels: string[] | undefined;
+    for (const filter in subs) {
+      const sub = subs[filter] as SubscriptionEntry;
+      const granted = this.#grantedQos(sub);
+      if (granted <= best) continue;
+      if (filter === topic || filterMatchesTopic(filter.split('/'), (levels ??= topic.split('/')))) best = granted;
+      if (best === 2) break;
+    }
+    return best;
+  }
+
+  #route(packet: DeliverablePacket, cb: () => void): void {
+    // mqemitter calls every matching subscription of this client back to back for one message
+    if (packet.brokerId) {
+      if (packet.brokerId === this.#lastBroker && packet.brokerCounter === this.#lastCounter) {
+        setImmediate(cb);
+        return;
+      }
+      this.#lastBroker = packet.brokerId;
+      this.#lastCounter = packet.brokerCounter ?? -1;
+    }
+    const granted = this.#maxGranted(packet.topic);
+    if (granted < 0) {
+      setImmediate(cb); // unsubscribed meanwhile
+      return;
+    }
+    const qos = Math.min(packet.qos, granted) as 0 | 1 | 2;
+    this.metrics.messageOut(qos, packet.payload.length);
+    if (qos === 0) {
+      this.#deliver0(packet, cb);
+      return;
+    }
+    // aedes lowers the QoS to that of an exact-topic subscription if there is one: raise that to the max
+    const exact = this.client.subscriptions[packet.topic];
+    if (exact && exact.qos < granted) {
+      if (!this.#granted.has(exact)) this.#granted.set(exact, exact.qos);
+      exact.qos = granted;
+    }
+    packet.qos = qos; // each subscription hands us its own copy of the packet
+    this.#deliverQoS(packet, cb);
+  }
+}

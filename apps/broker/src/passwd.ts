@@ -1,0 +1,30 @@
+import { setUser } from '@takt/runtime';
+import { ROLES } from './users.js';
+
+export class PasswdError extends Error {
+  override readonly name = 'PasswdError';
+  constructor(
+    readonly code: 'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a password from a stream (stdin): everything up to EOF, without the final newline. */
+export async function readPassword(input: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/**
+ * `takt-broker passwd FILE USER ROLE`: adds or updates a user with a fresh scrypt hash, writing
+ * the file atomically with mode 0600 (like `mosquitto_passwd`). Throws `PasswdError` on bad input.
+ */
+export async function addUser(file: string, username: string, role: string, password: string): Promise<void> {
+  if (password.length === 0) throw new PasswdError('EMPTY_PASSWORD', 'password must not be empty');
+  if (!/^[a-z-]{1,32}$/.test(role)) throw new PasswdError('BAD_ROLE', `role ${JSON.stringify(role)} must match [a-z-]{1,32} (built-in: ${ROLES.join(', ')})`);
+  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(username)) throw new PasswdError('BAD_USERNAME', `user name ${JSON.stringify(username)} must match [A-Za-z0-9_.@-]{1,64}`);
+  await setUser(file, username, password, role);
+}

@@ -1,0 +1,63 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readUsersFile, verifyPassword, type Logger, type UsersFile } from '@takt/runtime';
+
+/** The roles the default ACL knows; an ACL file may name others. */
+export const ROLES = ['device', 'service', 'engineer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a connected client is: its user name (or undefined when anonymous) and role. */
+export interface Identity {
+  username: string | undefined;
+  role: string;
+}
+
+/** The role given to clients that connect without a user name (when `allowAnonymous`). */
+export const ANONYMOUS_ROLE = 'anonymous';
+
+/**
+ * The users file, kept in memory and re-read when it changes on disk (so `takt-broker passwd`
+ * takes effect without a restart). A file that fails to parse keeps the last good copy.
+ */
+export class UserDirectory {
+  #users: UsersFile;
+  #watcher: FSWatcher | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly logger: Logger,
+  ) {
+    this.#users = readUsersFile(file);
+  }
+
+  get size(): number {
+    return Object.keys(this.#users).length;
+  }
+
+  /** Re-reads the file; on error logs and keeps the previous users. */
+  reload(): void {
+    try {
+      this.#users = readUsersFile(this.file);
+      this.logger.info({ file: this.file, users: this.size }, 'users file reloaded');
+    } catch (err) {
+      this.logger.error({ err }, 'users file reload failed, keeping the previous users');
+    }
+  }
+
+  /** Watches the file and reloads it on change; `close()` stops. */
+  watch(): void {
+    this.#watcher ??= watch(this.file, { persistent: false }, () => this.reload());
+    this.#watcher.on('error', (err) => this.logger.warn({ err }, 'cannot watch users file'));
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+
+  /** The identity for a user name and password, or undefined when they do not match (constant-time check). */
+  async verify(username: string, password: Buffer | undefined): Promise<Identity | undefined> {
+    const user = Object.hasOwn(this.#users, username) ? this.#users[username] : undefined;
+    if (!user || !password) return undefined;
+    return (await verifyPassword(password.toString('utf8'), user.passwordHash)) ? { username, role: user.role } : undefined;
+  }
+}
