@@ -1,1 +1,13 @@
-export {};
+export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export { InfluxHttp, type InfluxHttpOptions, type InfluxSeries } from './influx-http.js';
+export {
+  MEASUREMENT_OF, STORED_CHANNELS, MODEL_EVENTS_MEASUREMENT, isStoredChannel, toLine, modelEventLine, escapeTag, quoteString,
+  type StoredChannel, type ModelEvent,
+} from './line-protocol.js';
+export { RAW_RP, ROLLUP_RP, ROLLUPS, DEFAULT_RETENTION, durationMs, ensureSchema, type RetentionOptions, type RolledUpMeasurement } from './schema.js';
+export type { SeriesQuery } from './queries.js';
+export type {
+  DeviceRow, FeatureRow, SeriesPoint, AnomalyEventRow, LabelRow, InspectionRow, DeviceStateRow, ModelEventRow,
+} from './rows.js';
+export { splitTrainingWindows, DEFAULT_HEALTHY_LABELS, type TrainingWindows, type TrainingWindowsQuery, type LabelledWindow } from './training.js';
+export { TelemetryStore, type TelemetryStoreOptions, type FeatureQuery, type RangeQuery } from './store.js';
