@@ -1,1 +1,2 @@
-export {};
+export * from './errors.js';
+export { kmeansToOnnx, kmeansScore, KMEANS_OPSET, type KmeansParams } from './kmeans.js';
