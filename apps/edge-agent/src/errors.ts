@@ -1,0 +1,24 @@
+/** Stable codes for every way the edge agent refuses something. */
+export type EdgeErrorCode =
+  | 'OUTBOX_FULL'
+  | 'OUTBOX_CLOSED'
+  | 'OUTBOX_CORRUPT'
+  | 'NO_PROVIDER'
+  | 'MODEL_LOAD_FAILED'
+  | 'SMOKE_TEST_FAILED'
+  | 'BAD_OUTPUT'
+  | 'UNSUPPORTED_MODEL'
+  | 'ROLLOUT_REFUSED'
+  | 'BAD_FRAME'
+  | 'ORT_IMPORT_FAILED';
+
+/** An edge-agent failure with a stable `code`; `cause` keeps the underlying error. */
+export class EdgeError extends Error {
+  override readonly name = 'EdgeError';
+  readonly code: EdgeErrorCode;
+
+  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
