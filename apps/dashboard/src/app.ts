@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createLogger, type Logger } from '@takt/runtime';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { sessionMiddleware, requireJson } from './auth/guard.js';
+import { SessionStore } from './auth/session-store.js';
+import { UserDirectory } from './auth/user-directory.js';
+import type { DashboardConfig } from './config.js';
+import { DashboardError, errorHandler } from './http/errors.js';
+import { buildWebAssets, securityHeaders, serveAssets } from './http/web-assets.js';
+import { SseHub } from './live/sse-hub.js';
+import type { SeriesStore } from './plant/device-history.js';
+import { MqttFeed } from './plant/mqtt-feed.js';
+import { Plant } from './plant/plant.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import type { RouteContext } from './routes/context.js';
+import { modelRoutes } from './routes/model-routes.js';
+import { plantRoutes } from './routes/plant-routes.js';
+import { TrainerClient } from './trainer/trainer-client.js';
+
+export interface Dashboard {
+  /** http://host:port of the running server */
+  url: string;
+  port: number;
+  plant: Plant;
+  feed: MqttFeed;
+  /** stops the HTTP server, the live streams and the MQTT session */
+  close(): Promise<void>;
+}
+
+export interface StartDashboardOptions {
+  logger?: Logger;
+  /** history for long ranges (a `TelemetryStore`); without it charts show the live window only */
+  store?: SeriesStore;
+}
+
+/** The express app: security headers, page assets, session lookup, API routers, typed errors. */
+export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAssets>[0]): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  app.get('/healthz', (_req, res) => void res.json({ ok: true, mqtt: ctx.feed.connected }));
+  app.use(serveAssets(assets));
+  app.use('/api', requireJson, express.json({ limit: '32kb' }), sessionMiddleware(ctx.sessions));
+  app.use('/api', authRoutes(ctx), plantRoutes(ctx), alertRoutes(ctx), modelRoutes(ctx));
+  app.use('/api', () => {
+    throw new DashboardError('NOT_FOUND', 'no such API route');
+  });
+  app.use(errorHandler(ctx.logger));
+  return app;
+}
+
+/** Starts everything `takt-dashboard` runs: MQTT feed, live hub, HTTP server. */
+export async function startDashboard(config: DashboardConfig, options: StartDashboardOptions = {}): Promise<Dashboard> {
+  const logger = options.logger ?? createLogger('dashboard');
+  const assets = await buildWebAssets();
+  const plant = new Plant({ offlineAfterMs: config.offlineAfterMs, liveWindowMs: config.liveWindowMs });
+  const feed = MqttFeed.start({ url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password, liveRaw: config.mqtt.liveRaw }, plant, logger);
+  const hub = new SseHub(plant);
+  const ctx: RouteContext = {
+    logger,
+    users: new UserDirectory(config.usersFile, logger),
+    sessions: new SessionStore({ idleMs: config.session.idleMs, maxAgeMs: config.session.maxAgeMs }),
+    limiter: new LoginLimiter(config.loginLimit),
+    plant,
+    feed,
+    hub,
+    session: config.session,
+    ...(config.trainer ? { trainer: new TrainerClient(config.trainer) } : {}),
+    ...(options.store ? { store: options.store } : {}),
+  };
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = createApp(ctx, assets).listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, users: ctx.users.size }, 'dashboard serving');
+  return {
+    url,
+    port,
+    plant,
+    feed,
+    close: async () => {
+      hub.close();
+      ctx.sessions.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await feed.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { EventEmitter } from 'node:events';
+import type { DecodedPublish, MessageOf } from '@takt/contracts';
+import { AlertBook, type Alert } from './alert-book.js';
+import { DeviceRegistry, type DeviceView } from './device-registry.js';
+import { InspectionLog, type InspectionView } from './inspection-log.js';
+import { LiveSeries, summariseRaw, type ScorePoint, type TelemetryPoint } from './live-series.js';
+
+/** What changed in the plant, as the live feed tells it; the SSE hub forwards these to pages. */
+export interface PlantEvents {
+  device: [view: DeviceView];
+  telemetry: [deviceId: string, point: TelemetryPoint];
+  score: [deviceId: string, point: ScorePoint];
+  alert: [alert: Alert];
+  inspection: [view: InspectionView];
+}
+
+export interface PlantOptions {
+  /** ms of silence after which a device is offline; required */
+  offlineAfterMs: number;
+  /** ms of live samples kept per device; required */
+  liveWindowMs: number;
+}
+
+/** The dashboard's picture of the plant: devices, alerts, recent series and inspections. */
+export class Plant extends EventEmitter<PlantEvents> {
+  readonly alerts = new AlertBook();
+  readonly devices: DeviceRegistry;
+  readonly series: LiveSeries;
+  readonly inspections = new InspectionLog();
+  /** the anomaly threshold each device's events were last judged by */
+  readonly thresholds = new Map<string, number>();
+
+  constructor(options: PlantOptions) {
+    super();
+    this.devices = new DeviceRegistry(options.offlineAfterMs, (id) => this.alerts.openCount(id));
+    this.series = new LiveSeries({ windowMs: options.liveWindowMs });
+  }
+
+  /** Overview rows, open-anomaly counts computed in one pass. */
+  overview(now = Date.now()): DeviceView[] {
+    const counts = this.alerts.openCounts();
+    return this.devices.list(now).map((d) => ({ ...d, openAnomalies: counts.get(d.deviceId) ?? 0 }));
+  }
+
+  /** Applies one decoded MQTT message. */
+  apply({ topic, message }: DecodedPublish): void {
+    const { site, line, device } = topic;
+    switch (topic.channel) {
+      case 'state':
+        this.devices.applyState(site, line, message as MessageOf<'state'>);
+        return this.#deviceChanged(device);
+      case 'heartbeat':
+        this.devices.applyHeartbeat(site, line, message as MessageOf<'heartbeat'>);
+        return this.#deviceChanged(device);
+      case 'anomaly':
+        return this.#anomaly(site, line, message as MessageOf<'anomaly'>);
+      case 'telemetry': {
+        const m = message as MessageOf<'telemetry'>;
+        return this.#telemetry(site, line, device, { ts: m.ts, values: m.values });
+      }
+      case 'raw': {
+        const m = message as MessageOf<'raw'>;
+        return this.#telemetry(site, line, device, summariseRaw(m.t0, m.sensors));
+      }
+      case 'features':
+        return this.#features(site, line, message as MessageOf<'features'>);
+      case 'inspection': {
+        this.devices.touch(site, line, device, message.ts);
+        this.emit('inspection', this.inspections.add(site, line, message as MessageOf<'inspection'>));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #deviceChanged(deviceId: string): void {
+    const view = this.devices.view(deviceId);
+    if (view) this.emit('device', view);
+  }
+
+  #telemetry(site: string, line: string, device: string, point: TelemetryPoint): void {
+    const known = this.devices.has(device);
+    this.devices.touch(site, line, device, point.ts);
+    this.series.addTelemetry(device, point);
+    this.emit('telemetry', device, point);
+    if (!known) this.#deviceChanged(device);
+  }
+
+  #features(site: string, line: string, m: MessageOf<'features'>): void {
+    this.devices.touch(site, line, m.deviceId, m.ts);
+    if (m.score === undefined && m.smoothedScore === undefined) return;
+    const point: ScorePoint = { ts: m.windowEnd };
+    if (m.score !== undefined) point.score = m.score;
+    if (m.smoothedScore !== undefined) point.smoothed = m.smoothedScore;
+    this.series.addScore(m.deviceId, point);
+    this.emit('score', m.deviceId, point);
+  }
+
+  #anomaly(site: string, line: string, m: MessageOf<'anomaly'>): void {
+    this.devices.touch(site, line, m.deviceId, m.ts);
+    this.thresholds.set(m.deviceId, m.threshold);
+    this.emit('alert', this.alerts.apply(site, line, m));
+    this.#deviceChanged(m.deviceId);
+  }
+}

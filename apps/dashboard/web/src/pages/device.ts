@@ -1,0 +1,152 @@
+import { api, type Me } from '../api.js';
+import { PALETTE, timeChart, type TimeChart } from '../charts.js';
+import { $, ago, esc, num } from '../dom.js';
+import { live } from '../live.js';
+import type { Alert, DeviceHistory, DeviceView } from '../types.js';
+
+const RANGES = ['5m', '15m', '1h', '6h', '24h', '7d'] as const;
+type Range = (typeof RANGES)[number];
+const LIVE_MS: Partial<Record<Range, number>> = { '5m': 300_000, '15m': 900_000 };
+
+interface Series { ts: number[]; cols: Map<string, (number | null)[]> }
+
+function fromColumns(c: DeviceHistory['telemetry']): Series {
+  return { ts: [...c.ts], cols: new Map(Object.entries(c.series).map(([k, v]) => [k, [...v]])) };
+}
+
+function push(s: Series, ts: number, values: Record<string, number | undefined>, windowMs: number): void {
+  const n = s.ts.length;
+  for (const k of Object.keys(values)) if (!s.cols.has(k)) s.cols.set(k, new Array<number | null>(n).fill(null));
+  s.ts.push(ts);
+  for (const [k, col] of s.cols) col.push(values[k] ?? null);
+  let drop = 0;
+  while (drop < s.ts.length && (s.ts[drop] as number) < ts - windowMs) drop++;
+  if (drop) {
+    s.ts.splice(0, drop);
+    for (const col of s.cols.values()) col.splice(0, drop);
+  }
+}
+
+function facts(d: DeviceView): string {
+  const m = d.models.map((x) => `${esc(x.name)} v${x.version} <span class="muted">(${esc(x.kind)}, ${esc(x.provider)})</span>`).join('<br>') || 'none';
+  const f = (k: string, v: string) => `<div class="fact"><div class="k">${k}</div><div class="v">${v}</div></div>`;
+  return f('Active models', m) + f('Provider', esc(d.provider ?? '—')) + f('Last seen', ago(d.lastSeen)) + f('Outbox', String(d.outboxDepth)) +
+    f('Open anomalies', String(d.openAnomalies)) + (d.uptimeS !== undefined ? f('Uptime', `${Math.round(d.uptimeS / 60)} min`) : '') +
+    (d.rollout ? f('Rollout', `${esc(d.rollout.name)} v${d.rollout.version}: ${esc(d.rollout.status)}`) : '') +
+    (d.lastError ? f('Last error', `<span class="error">${esc(d.lastError.code)}: ${esc(d.lastError.message)}</span>`) : '');
+}
+
+/** One device: facts, telemetry small multiples, anomaly score with threshold and shaded events. */
+export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () => void {
+  let range: Range = '5m';
+  let history: DeviceHistory | undefined;
+  let tel: Series = { ts: [], cols: new Map() };
+  let scores: Series = { ts: [], cols: new Map() };
+  let charts: TimeChart[] = [];
+  let scoreChart: TimeChart | undefined;
+  let telCharts = new Map<string, TimeChart>();
+  root.innerHTML = `<div class="panel"><div class="device-head"><h1>${esc(deviceId)}</h1><span id="status"></span><span class="muted" id="where"></span><div class="toolbar" style="margin:0 0 0 auto">
+    <div class="ranges">${RANGES.map((r) => `<button data-r="${r}" class="${r === range ? 'on' : ''}">${r}</button>`).join('')}</div><span class="muted" id="src"></span></div></div>
+    <div class="facts" id="facts"></div></div>
+    <div class="panel"><div class="chart-title"><b>Anomaly score</b><span id="score-note"></span></div><div class="chart" id="score-chart"></div></div>
+    <div class="panel"><div class="chart-title"><b>Telemetry</b><span id="tel-note"></span></div><div id="tel-charts"></div></div>`;
+
+  const threshold = () => history?.threshold;
+  const shade = () => history?.anomalies ?? [];
+  const draw = () => {
+    if (!scoreChart) {
+      scoreChart = timeChart($('#score-chart', root), {
+        height: 200, syncKey: deviceId, threshold, shade,
+        series: [{ label: 'score', stroke: '#94a3b8', width: 1 }, { label: 'smoothed', stroke: '#dc2626', width: 2 }],
+      });
+      charts.push(scoreChart);
+    }
+    scoreChart.setData(scores.ts, [scores.cols.get('score') ?? [], scores.cols.get('smoothed') ?? []]);
+    $('#score-note', root).textContent = scores.ts.length ? `${scores.ts.length} windows` + (threshold() !== undefined ? ` · threshold ${num(threshold())}` : '') : 'no scored windows in this range';
+    const holder = $('#tel-charts', root);
+    let i = 0;
+    for (const [name, col] of tel.cols) {
+      let c = telCharts.get(name);
+      if (!c) {
+        const el = document.createElement('div');
+        el.className = 'chart';
+        el.dataset['sensor'] = name;
+        holder.append(el);
+        c = timeChart(el, { height: 130, syncKey: deviceId, shade, series: [{ label: name, stroke: PALETTE[i % PALETTE.length] as string, width: 1.6 }] });
+        telCharts.set(name, c);
+        charts.push(c);
+      }
+      c.setData(tel.ts, [col]);
+      i++;
+    }
+    $('#tel-note', root).textContent = tel.ts.length ? `${tel.ts.length} points · ${tel.cols.size} sensors` : 'no telemetry in this range';
+    root.dataset['points'] = String(tel.ts.length);
+  };
+  let drawQueued = false;
+  const queueDraw = () => {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      draw();
+    });
+  };
+  const resetCharts = () => {
+    for (const c of charts) c.destroy();
+    charts = [];
+    scoreChart = undefined;
+    telCharts = new Map();
+    $('#tel-charts', root).innerHTML = '';
+  };
+  const loadHistory = () =>
+    api.get<DeviceHistory>(`/api/devices/${encodeURIComponent(deviceId)}/history?range=${range}`).then((h) => {
+      history = h;
+      tel = fromColumns(h.telemetry);
+      scores = fromColumns(h.scores);
+      $('#src', root).textContent = h.source === 'influx' ? `InfluxDB${h.every ? `, ${h.every} means` : ''}` : LIVE_MS[range] ? 'live' : 'live window only';
+      resetCharts();
+      draw();
+    });
+  const loadDevice = () =>
+    api.get<DeviceView>(`/api/devices/${encodeURIComponent(deviceId)}`).then((d) => {
+      $('#status', root).innerHTML = `<span class="pill ${d.status}"><span class="dot ${d.status}"></span>${d.status}</span>`;
+      $('#where', root).textContent = `site ${d.site} · line ${d.line}`;
+      $('#facts', root).innerHTML = facts(d);
+    }).catch(() => ($('#facts', root).innerHTML = '<span class="muted">This device has not reported yet.</span>'));
+
+  for (const b of root.querySelectorAll<HTMLButtonElement>('.ranges button')) {
+    b.addEventListener('click', () => {
+      range = b.dataset['r'] as Range;
+      for (const x of root.querySelectorAll('.ranges button')) x.classList.toggle('on', x === b);
+      void loadHistory();
+    });
+  }
+  live.open({ device: deviceId });
+  live.on<{ deviceId: string; ts: number; values: Record<string, number> }>('telemetry', (p) => {
+    const w = LIVE_MS[range];
+    if (p.deviceId !== deviceId || !w) return;
+    const fresh = [...Object.keys(p.values)].some((k) => !tel.cols.has(k));
+    push(tel, p.ts, p.values, w);
+    if (fresh) resetCharts();
+    queueDraw();
+  });
+  live.on<{ deviceId: string; ts: number; score?: number; smoothed?: number }>('score', (p) => {
+    const w = LIVE_MS[range];
+    if (p.deviceId !== deviceId || !w) return;
+    push(scores, p.ts, { score: p.score, smoothed: p.smoothed }, w);
+    queueDraw();
+  });
+  live.on<Alert>('alert', (a) => {
+    if (a.deviceId !== deviceId || !history) return;
+    history.threshold = a.threshold;
+    history.anomalies = [...history.anomalies.filter((x) => x.eventId !== a.eventId), { from: a.openedAt, ...(a.closedAt ? { to: a.closedAt } : {}), eventId: a.eventId }];
+    queueDraw();
+    void loadDevice();
+  });
+  live.on<DeviceView[]>('devices', (list) => {
+    if (list.some((d) => d.deviceId === deviceId)) void loadDevice();
+  });
+  void loadDevice();
+  void loadHistory();
+  return () => resetCharts();
+}

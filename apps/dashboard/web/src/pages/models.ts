@@ -1,0 +1,65 @@
+import { api, ApiError, type Me } from '../api.js';
+import { esc, num, time, toast } from '../dom.js';
+import type { Job, Manifest } from '../types.js';
+
+function metrics(m: Record<string, number> | undefined): string {
+  return `<div class="metrics">${Object.entries(m ?? {}).map(([k, v]) => `<span class="metric">${esc(k)} ${num(v)}</span>`).join('')}</div>`;
+}
+
+function modelRow(m: Manifest): string {
+  return `<tr><td><b>${esc(m.name)}</b></td><td>v${m.version}</td><td>${esc(m.kind)}</td><td>${time(m.createdAt)}</td>
+    <td>${metrics(m.metrics)}</td><td>${m.threshold !== undefined ? num(m.threshold) : '—'}</td>
+    <td>${m.quantization ? `int8 (${esc(m.quantization.activations)})` : 'fp32'}${m.variants ? ` + ${Object.keys(m.variants).map(esc).join(', ')}` : ''}</td>
+    <td>${m.signature ? `✓ ${esc(m.signature.keyId)}` : '<span class="error">unsigned</span>'}</td><td>${m.training.samples}</td></tr>`;
+}
+
+function jobRow(j: Job): string {
+  const pct = Math.round(j.progress * 100);
+  return `<tr><td>${esc(j.id)}</td><td>${esc(j.kind)}</td><td>${esc(j.model)}${j.version ? ` → v${j.version}` : ''}</td>
+    <td><b>${esc(j.status)}</b><div class="progress ${j.status}"><i style="width:${pct}%"></i></div><div class="muted">${pct}% ${esc(j.message)}</div></td>
+    <td>${time(j.startedAt)}</td><td>${j.finishedAt ? time(j.finishedAt) : '—'}</td><td>${metrics(j.metrics)}</td></tr>`;
+}
+
+const unavailable = (err: unknown) => `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`;
+
+/** Registry versions with their metrics, and training jobs with progress. */
+export function renderModels(root: HTMLElement, me: Me): () => void {
+  const canTrain = me.role !== 'viewer';
+  root.innerHTML = `<h1>Models</h1><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
+    <div class="toolbar"><h2 style="margin:6px 0">Training jobs</h2><div class="grow"></div>
+    ${canTrain ? `<form class="form-row" id="train"><label>Model name<input name="model" value="pump-anomaly" required pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Train K-means</button></form>` : ''}</div>
+    <div class="panel" style="padding:0" id="jobs"></div>`;
+  const loadModels = () =>
+    api.get<{ models: Manifest[] }>('/api/models').then(
+      (r) => {
+        (root.querySelector('#models') as HTMLElement).innerHTML = r.models.length
+          ? `<table class="grid"><thead><tr><th>Model</th><th>Version</th><th>Kind</th><th>Created</th><th>Metrics</th><th>Threshold</th><th>Encoding</th><th>Signed</th><th>Samples</th></tr></thead><tbody>${r.models.map(modelRow).join('')}</tbody></table>`
+          : '<div class="empty">No models registered yet.</div>';
+      },
+      (err: unknown) => ((root.querySelector('#models') as HTMLElement).innerHTML = unavailable(err)),
+    );
+  const loadJobs = () =>
+    api.get<{ jobs: Job[] }>('/api/jobs').then(
+      (r) => {
+        (root.querySelector('#jobs') as HTMLElement).innerHTML = r.jobs.length
+          ? `<table class="grid"><thead><tr><th>Job</th><th>Kind</th><th>Model</th><th>Progress</th><th>Started</th><th>Finished</th><th>Metrics</th></tr></thead><tbody>${r.jobs.map(jobRow).join('')}</tbody></table>`
+          : '<div class="empty">No training jobs.</div>';
+      },
+      (err: unknown) => ((root.querySelector('#jobs') as HTMLElement).innerHTML = unavailable(err)),
+    );
+  root.querySelector('#train')?.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const model = ((ev.target as HTMLFormElement).elements.namedItem('model') as HTMLInputElement).value;
+    api.post<{ id: string }>('/api/jobs', { kind: 'kmeans', model }).then(
+      (r) => {
+        toast(`Training job ${r.id} queued`);
+        void loadJobs();
+      },
+      (err: unknown) => toast(err instanceof ApiError ? err.message : 'failed', true),
+    );
+  });
+  void loadModels();
+  void loadJobs();
+  const timer = window.setInterval(() => void loadJobs().then(loadModels), 3_000);
+  return () => window.clearInterval(timer);
+}
