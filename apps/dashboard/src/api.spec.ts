@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePublish, topicFilter } from '@takt/contracts';
 import { collectMessages, connectClient } from '@takt/testing';
 import { TestFleet } from './testing/fleet.js';
-import { startTestDashboard, TEST_USERS, type Signed, type TestDashboard } from './testing/harness.js';
+import { SERVICE, startTestDashboard, TEST_USERS, type Signed, type TestDashboard } from './testing/harness.js';
 
 type Role = 'viewer' | 'engineer' | 'admin';
 interface RouteCase {
@@ -159,7 +159,7 @@ describe('dashboard API', () => {
   });
 
   it('labels an alert as a false alarm: a valid `label` message reaches the broker', async () => {
-    const sub = await connectClient(t.brokerUrl);
+    const sub = await connectClient(t.brokerUrl, SERVICE);
     try {
       const got = collectMessages(sub, topicFilter({ channel: 'label' }), 1);
       await new Promise((r) => setTimeout(r, 100));

@@ -11,6 +11,7 @@ import { DashboardError, errorHandler } from './http/errors.js';
 import { buildWebAssets, securityHeaders, serveAssets } from './http/web-assets.js';
 import { SseHub } from './live/sse-hub.js';
 import type { SeriesStore } from './plant/device-history.js';
+import { connectHistory, seedAlerts } from './plant/history-store.js';
 import { MqttFeed } from './plant/mqtt-feed.js';
 import { Plant } from './plant/plant.js';
 import { alertRoutes } from './routes/alert-routes.js';
@@ -57,6 +58,9 @@ export async function startDashboard(config: DashboardConfig, options: StartDash
   const logger = options.logger ?? createLogger('dashboard');
   const assets = await buildWebAssets();
   const plant = new Plant({ offlineAfterMs: config.offlineAfterMs, liveWindowMs: config.liveWindowMs });
+  const influx = config.influx && !options.store ? await connectHistory(config.influx) : undefined;
+  const store = options.store ?? influx;
+  if (influx) logger.info({ alerts: await seedAlerts(plant, influx, logger) }, 'alert history loaded');
   const feed = MqttFeed.start({ url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password, liveRaw: config.mqtt.liveRaw }, plant, logger);
   const hub = new SseHub(plant);
   const ctx: RouteContext = {
@@ -69,7 +73,7 @@ export async function startDashboard(config: DashboardConfig, options: StartDash
     hub,
     session: config.session,
     ...(config.trainer ? { trainer: new TrainerClient(config.trainer) } : {}),
-    ...(options.store ? { store: options.store } : {}),
+    ...(store ? { store } : {}),
   };
   const server: Server = await new Promise((resolve, reject) => {
     const s = createApp(ctx, assets).listen(config.port, config.host, () => resolve(s));
@@ -91,6 +95,7 @@ export async function startDashboard(config: DashboardConfig, options: StartDash
         server.closeAllConnections();
       });
       await feed.close();
+      await influx?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { DashboardError } from '../http/errors.js';
 import type { Alert } from './alert-book.js';
 import type { Plant } from './plant.js';
 import type { ScorePoint, TelemetryPoint } from './live-series.js';
@@ -70,7 +71,9 @@ export async function deviceHistory(plant: Plant, store: SeriesStore | undefined
     store.querySeries({ ...range, measurement: 'telemetry' }),
     store.querySeries({ ...range, measurement: 'features', fields: ['score', 'smoothed_score'] }),
     store.queryAnomalyEvents({ from: q.from, to: q.to, device: q.device }),
-  ]);
+  ]).catch((err: unknown) => {
+    throw new DashboardError('UNAVAILABLE', `history store unavailable: ${(err as Error).message}`);
+  });
   const stored = new Map<string, DeviceHistory['anomalies'][number]>();
   for (const e of events) {
     const p = stored.get(e.eventId) ?? { from: e.openedAt ?? e.ts, eventId: e.eventId };

@@ -27,7 +27,10 @@ export class InspectionLog {
     const view: InspectionView = { deviceId: r.deviceId, site, line, frameId: r.frameId, ts: r.ts, label: r.label, confidence: r.confidence, model: r.model };
     if (r.thumbnail) view.thumbnail = r.thumbnail;
     if (r.truth) view.truth = r.truth;
-    this.#items = [view, ...this.#items.filter((x) => !(x.deviceId === r.deviceId && x.frameId === r.frameId))].slice(0, this.maxItems);
+    const rest = this.#items.filter((x) => !(x.deviceId === r.deviceId && x.frameId === r.frameId));
+    const at = rest.findIndex((x) => x.ts <= view.ts); // newest first, even when frames arrive out of order
+    rest.splice(at < 0 ? rest.length : at, 0, view);
+    this.#items = rest.slice(0, this.maxItems);
     return view;
   }
 

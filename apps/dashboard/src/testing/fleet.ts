@@ -56,8 +56,8 @@ export class TestFleet {
     return () => clearInterval(timer);
   }
 
-  async anomaly(a: DeviceAddress, eventId: string, state: 'open' | 'close', openedAt: number, score = 4.2): Promise<void> {
-    const ts = state === 'open' ? openedAt : Date.now();
+  async anomaly(a: DeviceAddress, eventId: string, state: 'open' | 'close', openedAt: number, score = 4.2, closedAt = Date.now()): Promise<void> {
+    const ts = state === 'open' ? openedAt : closedAt;
     await this.publish(a, 'anomaly', { ts, eventId, state, model: { name: 'pump-anomaly', version: 3 }, score, threshold: 2.5, openedAt, ...(state === 'close' ? { closedAt: ts, peakScore: score } : {}) });
   }
 }

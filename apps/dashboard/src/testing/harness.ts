@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '@takt/runtime';
-import { connectClient, startMosquitto, tempDir } from '@takt/testing';
+import { connectClient, startTestBroker, tempDir } from '@takt/testing';
 import type { MqttClient } from 'mqtt';
 import { startDashboard, type Dashboard } from '../app.js';
 import { dashboardConfigSchema, type DashboardConfigInput } from '../config.js';
@@ -11,6 +11,9 @@ export const TEST_USERS = {
   engineer: { username: 'emil', password: 'emil-engineer-pw', role: 'engineer' },
   admin: { username: 'ada', password: 'ada-admin-pw', role: 'admin' },
 } as const;
+
+/** the test broker's default service user (what the dashboard and simulators connect as) */
+export const SERVICE = { username: 'service', password: 'service-secret' } as const;
 
 export interface Signed {
   cookie: string;
@@ -41,15 +44,15 @@ export async function writeUsersFile(file: string): Promise<void> {
 /** A dashboard in this process on a free port, with a real broker and a real users file. */
 export async function startTestDashboard(config: Partial<DashboardConfigInput> = {}): Promise<TestDashboard> {
   const dir = tempDir('takt-dashboard-');
-  const broker = await startMosquitto();
+  const broker = await startTestBroker();
   const usersFile = join(dir.path, 'users.json');
   await writeUsersFile(usersFile);
-  const input = { port: 0, usersFile, mqtt: { url: broker.url }, ...config };
+  const input = { port: 0, usersFile, mqtt: { url: broker.url, ...SERVICE }, ...config };
   const configFile = join(dir.path, 'dashboard.json');
   writeFileSync(configFile, JSON.stringify(input));
   const dashboard = await startDashboard(dashboardConfigSchema.parse(input));
   await dashboard.feed.waitConnected();
-  const publisher = await connectClient(broker.url);
+  const publisher = await connectClient(broker.url, SERVICE);
   const signIn = async (role: keyof typeof TEST_USERS): Promise<Signed> => {
     const { username, password } = TEST_USERS[role];
     const res = await fetch(`${dashboard.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });

@@ -65,7 +65,9 @@ function overlays(opts: TimeChartOptions): uPlot.Plugin {
           ctx.stroke();
           ctx.fillStyle = '#dc2626';
           ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-          ctx.fillText(`threshold ${th}`, bbox.left + 6 * devicePixelRatio, y - 4 * devicePixelRatio);
+          ctx.textAlign = 'right';
+          ctx.textBaseline = 'bottom';
+          ctx.fillText(`threshold ${th}`, bbox.left + bbox.width - 6 * devicePixelRatio, y - 3 * devicePixelRatio);
           ctx.restore();
         },
       ],

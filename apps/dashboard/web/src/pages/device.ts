@@ -107,12 +107,13 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
       resetCharts();
       draw();
     });
+  const showDevice = (d: DeviceView) => {
+    $('#status', root).innerHTML = `<span class="pill ${d.status}"><span class="dot ${d.status}"></span>${d.status}</span>`;
+    $('#where', root).textContent = `site ${d.site} · line ${d.line}`;
+    $('#facts', root).innerHTML = facts(d);
+  };
   const loadDevice = () =>
-    api.get<DeviceView>(`/api/devices/${encodeURIComponent(deviceId)}`).then((d) => {
-      $('#status', root).innerHTML = `<span class="pill ${d.status}"><span class="dot ${d.status}"></span>${d.status}</span>`;
-      $('#where', root).textContent = `site ${d.site} · line ${d.line}`;
-      $('#facts', root).innerHTML = facts(d);
-    }).catch(() => ($('#facts', root).innerHTML = '<span class="muted">This device has not reported yet.</span>'));
+    api.get<DeviceView>(`/api/devices/${encodeURIComponent(deviceId)}`).then(showDevice, () => ($('#facts', root).innerHTML = '<span class="muted">This device has not reported yet.</span>'));
 
   for (const b of root.querySelectorAll<HTMLButtonElement>('.ranges button')) {
     b.addEventListener('click', () => {
@@ -144,7 +145,8 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
     void loadDevice();
   });
   live.on<DeviceView[]>('devices', (list) => {
-    if (list.some((d) => d.deviceId === deviceId)) void loadDevice();
+    const mine = list.find((d) => d.deviceId === deviceId);
+    if (mine) showDevice(mine);
   });
   void loadDevice();
   void loadHistory();
