@@ -1,1 +1,2 @@
-export {};
+export { Ingestor } from './ingestor.js';
+export { loadIngestorConfig, ingestorConfigSchema, DEFAULT_FILTERS, INGESTED_CHANNELS, type IngestorConfig } from './config.js';

@@ -55,6 +55,7 @@ export class TelemetryStore {
   readonly #batchSize: number;
   readonly #rollupAfterMs: number;
   readonly #rawRetentionMs: number;
+  readonly #retention: RetentionOptions | undefined;
 
   private constructor(http: InfluxHttp, opts: TelemetryStoreOptions) {
     this.#http = http;
@@ -62,6 +63,7 @@ export class TelemetryStore {
     this.#batchSize = opts.batchSize ?? 5_000;
     this.#rollupAfterMs = opts.rollupAfterMs ?? 86_400_000;
     this.#rawRetentionMs = durationMs(opts.retention?.raw ?? DEFAULT_RETENTION.raw, 'retention.raw');
+    this.#retention = opts.retention;
   }
 
   /** Connects and (by default) creates the database, RPs and CQs. Throws `StoreError('UNAVAILABLE')` when influxd is down. */
@@ -72,12 +74,17 @@ export class TelemetryStore {
     const http = new InfluxHttp({ url: opts.url, username: opts.username, password: opts.password, timeoutMs: opts.timeoutMs });
     const store = new TelemetryStore(http, opts);
     try {
-      if (opts.ensureSchema !== false) await ensureSchema(http, store.database, opts.retention);
+      if (opts.ensureSchema !== false) await store.ensureSchema();
     } catch (err) {
       http.close();
       throw err;
     }
     return store;
+  }
+
+  /** Creates or updates the database, retention policies and continuous queries (what `connect` does by default). */
+  async ensureSchema(): Promise<void> {
+    await ensureSchema(this.#http, this.database, this.#retention);
   }
 
   /** Writes decoded publishes of stored channels, in `/write` requests of at most `batchSize` points. */

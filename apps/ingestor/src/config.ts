@@ -1,0 +1,66 @@
+import { topicFilter, type Channel } from '@takt/contracts';
+import { loadConfig } from '@takt/runtime';
+import { z } from 'zod';
+
+/** The channels an ingestor stores. */
+export const INGESTED_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat', 'label'] as const satisfies readonly Channel[];
+/** Default filters: every stored channel of every device. Split the topic space across ingestors by site or device. */
+export const DEFAULT_FILTERS = INGESTED_CHANNELS.map((channel) => topicFilter({ channel }));
+
+const positiveInt = z.number().int().min(1);
+
+export const ingestorConfigSchema = z.strictObject({
+  broker: z.strictObject({
+    /** `mqtt://host:port` (or `mqtts://`, `ws://`) */
+    url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'must be an mqtt://, mqtts:// or ws:// URL'),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    /** fixed client id: the broker keeps this session (subscriptions, unacknowledged messages) across restarts; default `takt-ingestor-1` */
+    clientId: z.string().min(1).max(128).default('takt-ingestor-1'),
+    /** topic filters to subscribe (QoS 1); default every ingested channel `takt/v1/+/+/+/<channel>` */
+    filters: z.array(z.string().min(1)).min(1).default(DEFAULT_FILTERS),
+    /** s between keepalive pings; default 30 */
+    keepaliveS: z.number().int().min(1).max(65_535).default(30),
+    /** ms between reconnect attempts; default 1_000 */
+    reconnectMs: positiveInt.default(1_000),
+  }),
+  influx: z.strictObject({
+    /** influxd base URL; default `http://127.0.0.1:8086` */
+    url: z.string().default('http://127.0.0.1:8086'),
+    /** database; default `takt` */
+    database: z.string().min(1).default('takt'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** ms one write may take before it counts as failed; default 10_000 */
+    timeoutMs: positiveInt.default(10_000),
+  }).default({ url: 'http://127.0.0.1:8086', database: 'takt', timeoutMs: 10_000 }),
+  batch: z.strictObject({
+    /** points per write; a batch is written when it holds this many; default 5_000 */
+    maxPoints: positiveInt.default(5_000),
+    /** ms the oldest point of a batch may wait before the batch is written anyway; default 250 */
+    maxAgeMs: positiveInt.default(250),
+    /** writes in flight to influxd at once; default 4 */
+    concurrency: positiveInt.max(64).default(4),
+  }).default({ maxPoints: 5_000, maxAgeMs: 250, concurrency: 4 }),
+  buffer: z.strictObject({
+    /** points held in memory (unacknowledged) while influxd is slow or down; past it batches spill to the disk spool; default 100_000 */
+    memoryPoints: positiveInt.default(100_000),
+    /** directory of the disk spool (fsync'd segment files); default `./takt-ingest-spool` */
+    spoolDir: z.string().min(1).default('./takt-ingest-spool'),
+    /** ms of the first retry after a failed write; doubles up to `retryMaxMs`; default 200 */
+    retryMinMs: positiveInt.default(200),
+    /** ms the retry delay never exceeds; default 5_000 */
+    retryMaxMs: positiveInt.default(5_000),
+  }).default({ memoryPoints: 100_000, spoolDir: './takt-ingest-spool', retryMinMs: 200, retryMaxMs: 5_000 }),
+  /** JSON-lines file receiving every message that cannot be stored, with the reason; default `./takt-ingest-dead-letters.jsonl` */
+  deadLetterFile: z.string().min(1).default('./takt-ingest-dead-letters.jsonl'),
+  /** HTTP `/metrics` and `/healthz`; default 127.0.0.1:9465 (port 0 picks a free one) */
+  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(9465) }).default({ host: '127.0.0.1', port: 9465 }),
+});
+
+export type IngestorConfig = z.output<typeof ingestorConfigSchema>;
+
+/** Defaults, then the JSON file, then `TAKT_INGEST_*` variables (`__` nests). Throws `ConfigError`. */
+export function loadIngestorConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): IngestorConfig {
+  return loadConfig(ingestorConfigSchema, { file, envPrefix: 'TAKT_INGEST_', env });
+}

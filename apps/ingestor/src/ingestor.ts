@@ -1,0 +1,181 @@
+import type { Server } from 'node:http';
+import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
+import { ContractError, decodePublish } from '@takt/contracts';
+import type { Logger } from '@takt/runtime';
+import { isStoreError, TelemetryStore, toLine } from '@takt/telemetry-store';
+import { AckGate } from './ack-gate.js';
+import { BatchWriter } from './batch-writer.js';
+import { Batcher } from './batcher.js';
+import type { IngestorConfig } from './config.js';
+import { DeadLetterFile } from './dead-letter.js';
+import { IngestorMetrics, serveMetrics, type IngestorGauges } from './metrics.js';
+import { DiskSpool } from './spool.js';
+
+/**
+ * MQTT → InfluxDB. Subscribes QoS 1 on a persistent session, validates every publish against the
+ * contracts, batches points, and acknowledges a message only once it is written, spooled to disk
+ * or dead-lettered — so a crash at any moment loses nothing (the broker redelivers, writes are
+ * idempotent).
+ */
+export class Ingestor {
+  readonly metrics = new IngestorMetrics();
+  /** base URL of `/metrics` and `/healthz` */
+  metricsUrl = '';
+  readonly #config: IngestorConfig;
+  readonly #logger: Logger;
+  readonly #store: TelemetryStore;
+  readonly #client: MqttClient;
+  readonly #gate: AckGate;
+  readonly #batcher: Batcher;
+  readonly #writer: BatchWriter;
+  readonly #deadLetters: DeadLetterFile;
+  #server: Server | undefined;
+  readonly #schemaReady: Promise<void>;
+  readonly #subscribed: Promise<void>;
+  #onSubscribed: () => void = () => undefined;
+  #stopping = false;
+  #isSubscribed = false;
+
+  private constructor(parts: { config: IngestorConfig; logger: Logger; store: TelemetryStore; spool: DiskSpool; client: MqttClient }) {
+    const { config, logger, store, spool, client } = parts;
+    this.#config = config;
+    this.#logger = logger;
+    this.#store = store;
+    this.#client = client;
+    this.#gate = new AckGate(client);
+    this.#deadLetters = new DeadLetterFile(config.deadLetterFile);
+    this.#writer = new BatchWriter({
+      write: (lines) => store.writeLines(lines),
+      spool,
+      deadLetters: this.#deadLetters,
+      metrics: this.metrics,
+      logger,
+      onSafe: (tokens) => this.#gate.done(tokens),
+      concurrency: config.batch.concurrency,
+      memoryPoints: config.buffer.memoryPoints,
+      retryMinMs: config.buffer.retryMinMs,
+      retryMaxMs: config.buffer.retryMaxMs,
+    });
+    this.#batcher = new Batcher({ maxPoints: config.batch.maxPoints, maxAgeMs: config.batch.maxAgeMs, onBatch: (b) => this.#writer.submit(b) });
+    this.#schemaReady = this.#ensureSchema();
+    this.#subscribed = new Promise((resolve) => (this.#onSubscribed = resolve));
+  }
+
+  /** Opens the spool, serves metrics, connects to influxd (schema in the background) and the broker. */
+  static async start(config: IngestorConfig, logger: Logger): Promise<Ingestor> {
+    const store = await TelemetryStore.connect({ ...config.influx, ensureSchema: false });
+    const spool = await DiskSpool.open(config.buffer.spoolDir);
+    const b = config.broker;
+    const client = connect(b.url, {
+      clientId: b.clientId,
+      clean: false,
+      username: b.username,
+      password: b.password,
+      keepalive: b.keepaliveS,
+      reconnectPeriod: b.reconnectMs,
+      protocolVersion: 4,
+      manualConnect: true,
+    });
+    const self = new Ingestor({ config, logger, store, spool, client });
+    try {
+      const { server, url } = await serveMetrics(config.metrics.host, config.metrics.port, self.metrics, self.#gauges(spool));
+      self.#server = server;
+      self.metricsUrl = url;
+    } catch (err) {
+      client.end(true);
+      await store.close();
+      throw err;
+    }
+    self.#wire();
+    self.#writer.start();
+    client.connect();
+    return self;
+  }
+
+  #gauges(spool: DiskSpool): IngestorGauges {
+    return {
+      memoryPoints: () => this.#writer.memoryPoints,
+      spoolPoints: () => spool.points,
+      spoolSegments: () => spool.segments,
+      pendingAcks: () => this.#gate.pending,
+      mqttConnected: () => this.#client.connected && this.#isSubscribed,
+      influxHealthy: () => this.#writer.healthy,
+    };
+  }
+
+  /** Resolves once connected and subscribed (first CONNACK + SUBACK) and the InfluxDB schema exists. */
+  async ready(): Promise<void> {
+    await Promise.all([this.#subscribed, this.#schemaReady]);
+  }
+
+  /** Resolves when every received message is written and nothing is buffered or spooled. */
+  async idle(): Promise<void> {
+    this.#batcher.flush();
+    await this.#writer.idle();
+  }
+
+  /** Stops taking messages, makes every received one safe (written or spooled, then acked), disconnects. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#batcher.flush();
+    await this.#writer.close(timeoutMs);
+    await this.#deadLetters.close();
+    await new Promise<void>((resolve) => this.#client.end(false, {}, () => resolve()));
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await this.#store.close();
+  }
+
+  #wire(): void {
+    const client = this.#client;
+    client.on('connect', (connack) => {
+      this.#logger.info({ sessionPresent: connack.sessionPresent, filters: this.#config.broker.filters }, 'connected to broker');
+      client.subscribe(this.#config.broker.filters, { qos: 1 }, (err, granted) => {
+        if (err) this.#logger.error({ err }, 'subscribe failed');
+        else if (granted?.some((g) => g.qos > 2)) this.#logger.error({ granted }, 'broker refused a subscription');
+        else {
+          this.#isSubscribed = true;
+          this.#onSubscribed();
+        }
+      });
+    });
+    client.on('message', (topic, payload, packet) => this.#receive(topic, payload, packet));
+    client.on('error', (err) => this.#logger.warn({ err }, 'mqtt error'));
+    client.on('close', () => (this.#isSubscribed = false));
+    client.on('offline', () => this.#logger.warn('broker connection lost; reconnecting'));
+  }
+
+  #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.metrics.messagesReceived++;
+    const token = this.#gate.track(packet);
+    let line: string;
+    try {
+      line = toLine(decodePublish(topic, payload));
+    } catch (err) {
+      this.#deadLetter(err, topic, payload, token);
+      return;
+    }
+    this.#batcher.add(line, token);
+  }
+
+  #deadLetter(err: unknown, topic: string, payload: Buffer, token: number): void {
+    const reason = err instanceof ContractError || isStoreError(err) ? err.code : 'ERROR';
+    this.metrics.deadLettered(reason);
+    this.#deadLetters
+      .add({ topic, reason, message: (err as Error).message, payload })
+      .then(() => this.#gate.done(token))
+      .catch((e: unknown) => this.#logger.error({ err: e, file: this.#deadLetters.file }, 'cannot write the dead-letter file; message stays unacknowledged'));
+  }
+
+  async #ensureSchema(): Promise<void> {
+    for (let attempt = 0; !this.#stopping; attempt++) {
+      try {
+        await this.#store.ensureSchema();
+        return;
+      } catch (err) {
+        if (attempt === 0) this.#logger.warn({ err }, 'cannot create the InfluxDB schema yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+}
