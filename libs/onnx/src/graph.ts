@@ -84,6 +84,14 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Replaces the contents of a constant added earlier (same dims), e.g. to fold BatchNormalization into a Conv. */
+  replaceConstant(name: string, data: TensorData): void {
+    const i = this.initializers.findIndex((t) => t.name === name);
+    const old = this.initializers[i];
+    if (!old) throw new RangeError(`no constant ${name}`);
+    this.initializers[i] = tensorProto(name, (old.dims ?? []).map(Number), data);
+  }
+
   floats(prefix: string, dims: number[], values: ArrayLike<number>): string {
     return this.constant(prefix, dims, { type: DataType.FLOAT, values: Float32Array.from(values) });
   }

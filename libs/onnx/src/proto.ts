@@ -5,7 +5,6 @@ import onnxProto from 'onnx-proto';
  * ONNX 1.10, IR version 8). Everything that builds or reads a model goes through these.
  */
 export const onnx = onnxProto.onnx;
-// eslint-disable-next-line @typescript-eslint/no-namespace -- re-export the generated namespace's types
 export type { onnx as OnnxTypes } from 'onnx-proto';
 
 /** `TensorProto.DataType` values used here. */
