@@ -1,1 +1,17 @@
-export {};
+export { EdgeError, type EdgeErrorCode } from './errors.js';
+export { TypedEventEmitter } from './typed-emitter.js';
+export { agentConfigSchema, loadAgentConfig, type AgentConfig } from './config.js';
+export { EdgeAgent } from './agent.js';
+export type { Outbox, OutboxDraft, OutboxEntry, OutboxEvents, OutboxStats, OutboxLimits } from './outbox/outbox.js';
+export { SHED_ORDER, isSheddable } from './outbox/outbox.js';
+export { MemoryOutbox } from './outbox/memory-outbox.js';
+export { DiskOutbox, type DiskOutboxOptions } from './outbox/disk-outbox.js';
+export type { Source, SourceHandlers, DeviceSelector } from './intake/source.js';
+export { MqttSource, type MqttSourceOptions } from './intake/mqtt-source.js';
+export { loadOrt, createSession, type Ort, type SessionOptions, type CreatedSession } from './inference/ort.js';
+export { LoadedModel, type ModelOutputs } from './inference/loaded-model.js';
+export { scoreBatch, featureVector, modelFeatureNames, type Score } from './inference/kmeans.js';
+export { AnomalyTracker, type HysteresisOptions, type AnomalyTransition } from './device/anomaly-tracker.js';
+export { TelemetryDownsampler, type TelemetryPoint } from './device/telemetry-downsampler.js';
+export { RolloutController, type RolloutReport, type RolloutStatus } from './rollout/rollout-controller.js';
+export { smokeTest } from './rollout/smoke-test.js';

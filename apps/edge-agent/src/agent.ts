@@ -1,0 +1,191 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodePublish, type DeviceAddress, type ExecutionProvider } from '@takt/contracts';
+import { loadTrustedKeys } from '@takt/model-registry';
+import type { Logger } from '@takt/runtime';
+import type { AgentConfig } from './config.js';
+import { DeviceModels } from './device/device-models.js';
+import { DevicePipeline } from './device/device-pipeline.js';
+import { StateReporter, type DeviceContext } from './device/device-state.js';
+import { selectorFilters, MqttSource } from './intake/mqtt-source.js';
+import type { DeviceSelector, Source } from './intake/source.js';
+import { loadOrt, type Ort } from './inference/ort.js';
+import { probeProvider } from './inference/provider-probe.js';
+import { DiskOutbox } from './outbox/disk-outbox.js';
+import { MemoryOutbox } from './outbox/memory-outbox.js';
+import type { Outbox } from './outbox/outbox.js';
+import { ModelStore } from './rollout/model-store.js';
+import { RolloutController, type RolloutReport } from './rollout/rollout-controller.js';
+import { UpstreamEmitter } from './upstream/emitter.js';
+import { MqttLink } from './upstream/link.js';
+import { UpstreamPublisher } from './upstream/publisher.js';
+
+/** The running edge agent: intake → pipelines → outbox → upstream, plus rollouts and state. */
+export class EdgeAgent {
+  readonly config: AgentConfig;
+  readonly outbox: Outbox;
+  readonly #log: Logger;
+  readonly #devices = new Map<string, DeviceContext>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #source!: Source;
+  #link!: MqttLink;
+  #emitter!: UpstreamEmitter;
+  #reporter!: StateReporter;
+  #rollouts!: RolloutController;
+  #provider: ExecutionProvider | undefined;
+  #selector: DeviceSelector;
+
+  private constructor(config: AgentConfig, outbox: Outbox, logger: Logger) {
+    this.config = config;
+    this.outbox = outbox;
+    this.#log = logger;
+    this.#selector = config.devices ? { devices: config.devices } : { filter: config.deviceFilter ?? {} };
+  }
+
+  /** Opens the outbox, loads onnxruntime, probes providers, connects, restores models, starts intake. */
+  static async start(config: AgentConfig, logger: Logger): Promise<EdgeAgent> {
+    await mkdir(config.dataDir, { recursive: true });
+    const o = config.outbox;
+    const outbox: Outbox = o.kind === 'memory' ? new MemoryOutbox(o) : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') });
+    const agent = new EdgeAgent(config, outbox, logger);
+    await agent.#start();
+    return agent;
+  }
+
+  async #start(): Promise<void> {
+    const c = this.config;
+    const ort = await loadOrt(c.inference.onnxruntimePath);
+    const probe = await probeProvider(ort, c.inference.providers, this.#log);
+    this.#provider = probe.provider;
+    if (probe.fallbacks.length > 0) this.#log.warn({ asked: c.inference.providers, using: probe.provider, fallbacks: probe.fallbacks }, `execution provider fallback: using ${probe.provider}`);
+    const store = new ModelStore(c.dataDir);
+    await store.open();
+    this.#emitter = new UpstreamEmitter(this.outbox);
+    this.#reporter = new StateReporter(this.#emitter, this.outbox, () => this.#provider);
+    this.#rollouts = await this.#rolloutController(ort, store);
+    this.outbox.on('error', (err) => this.#log.error({ err: err.message }, 'outbox write failed'));
+    this.outbox.on('shed', (e) => this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed'));
+    const up = c.upstream ?? { ...c.source, maxInflight: 64, reconnectMs: 1_000 };
+    this.#link = new MqttLink({ ...up, reconnectMs: up.reconnectMs, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
+    new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
+    this.#link.on('message', (topic, payload) => void this.#onDesired(topic, payload));
+    this.#link.start();
+    if ('devices' in this.#selector) for (const a of this.#selector.devices) await this.#device(a);
+    this.#source = new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log });
+    await this.#source.start({
+      raw: (a, batch) => void this.#device(a).then((d) => d.pipeline.onRaw(batch)),
+      camera: (a, frame) => void this.#device(a).then((d) => d.pipeline.onFrame(frame)),
+    });
+    this.#every(c.heartbeatIntervalMs, (d) => this.#reporter.heartbeat(d));
+    this.#every(c.stateIntervalMs, (d) => this.#reporter.state(d));
+    await writeFile(join(c.dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, startedAt: Date.now(), provider: this.#provider }));
+  }
+
+  async #rolloutController(ort: Ort, store: ModelStore): Promise<RolloutController> {
+    const r = this.config.rollout;
+    const trustedKeys = { ...(r.trustedKeysDir ? await loadTrustedKeys(r.trustedKeysDir) : {}), ...r.trustedKeys };
+    return new RolloutController({
+      ort,
+      store,
+      session: { providers: this.config.inference.providers, intraOpThreads: this.config.inference.intraOpThreads },
+      trustedKeys,
+      token: r.token,
+      downloadRetries: r.downloadRetries,
+      smokeBudgetMs: this.config.inference.smokeBudgetMs,
+      models: (id) => this.#devices.get(id)?.models ?? new DeviceModels(),
+      report: (a, rep) => void this.#onRollout(a, rep),
+      logger: this.#log,
+    });
+  }
+
+  #every(ms: number, fn: (d: DeviceContext) => Promise<void>): void {
+    const t = setInterval(() => {
+      for (const d of this.#devices.values()) fn(d).catch((err: Error) => this.#log.warn({ err: err.message }, 'periodic publish failed'));
+    }, ms);
+    t.unref();
+    this.#timers.push(t);
+  }
+
+  #pending = new Map<string, Promise<DeviceContext>>();
+
+  /** The context of a device, created (models restored, first state published) on first sight. */
+  #device(address: DeviceAddress): Promise<DeviceContext> {
+    const known = this.#pending.get(address.device);
+    if (known) return known;
+    const created = (async () => {
+      const models = new DeviceModels();
+      const ctx: DeviceContext = { address, models, degraded: false, pipeline: undefined as unknown as DevicePipeline };
+      ctx.pipeline = new DevicePipeline({
+        address,
+        models,
+        emitter: this.#emitter,
+        config: this.config,
+        logger: this.#log,
+        onError: (err) => this.#recordError(ctx, err),
+        onModelFailure: (model, err, rolledBack) => this.#onModelFailure(ctx, model.manifest, err, rolledBack),
+      });
+      this.#devices.set(address.device, ctx);
+      await this.#rollouts.restore(address);
+      await this.#reporter.state(ctx);
+      return ctx;
+    })();
+    this.#pending.set(address.device, created);
+    return created;
+  }
+
+  #recordError(ctx: DeviceContext, err: Error): void {
+    ctx.lastError = { code: (err as { code?: string }).code ?? 'ERROR', message: err.message, at: Date.now() };
+    this.#log.warn({ device: ctx.address.device, err: err.message }, 'device pipeline error');
+  }
+
+  #onModelFailure(ctx: DeviceContext, m: { name: string; version: number }, err: Error, rolledBack: boolean): void {
+    this.#recordError(ctx, err);
+    ctx.degraded = !rolledBack;
+    ctx.rollout = { rolloutId: ctx.rollout?.rolloutId ?? 'runtime', name: m.name, version: m.version, status: 'rolled-back', reason: `failed at run time: ${err.message}`, at: Date.now() };
+    void this.#reporter.state(ctx).catch(() => undefined);
+  }
+
+  async #onRollout(address: DeviceAddress, rep: RolloutReport): Promise<void> {
+    const ctx = await this.#device(address);
+    ctx.rollout = rep;
+    if (rep.status === 'rejected' || rep.status === 'rolled-back') ctx.lastError = { code: rep.code ?? 'ROLLOUT_FAILED', message: rep.reason ?? rep.status, at: rep.at };
+    if (rep.status === 'applied') ctx.degraded = false;
+    await this.#reporter.state(ctx).catch((err: Error) => this.#log.warn({ err: err.message }, 'state publish failed'));
+  }
+
+  async #onDesired(topic: string, payload: Buffer): Promise<void> {
+    let decoded;
+    try {
+      decoded = decodePublish(topic, payload);
+    } catch (err) {
+      this.#log.warn({ topic, err: (err as Error).message }, 'model/desired refused');
+      return;
+    }
+    if (decoded.topic.channel !== 'model/desired') return;
+    const { site, line, device } = decoded.topic;
+    await this.#device({ site, line, device });
+    await this.#rollouts.handle({ site, line, device }, decoded.message as Parameters<RolloutController['handle']>[1]);
+  }
+
+  /** Waits until every device pipeline has processed what it was given (tests, benchmarks). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#devices.values()].map((d) => d.pipeline.idle()));
+  }
+
+  /** Stops intake, publishes a last state, waits briefly for the outbox to drain, closes everything. */
+  async stop(drainMs = 2_000): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    await this.#source.stop();
+    await this.idle();
+    for (const d of this.#devices.values()) await this.#reporter.state(d, 'offline').catch(() => undefined);
+    if (this.outbox.stats().depth > 0 && this.#link.connected) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, drainMs);
+        this.outbox.on('drained', () => (clearTimeout(t), resolve()));
+      });
+    }
+    await this.#link.stop();
+    await this.outbox.close();
+    for (const d of this.#devices.values()) await d.models.releaseAll();
+  }
+}

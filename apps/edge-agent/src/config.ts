@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { EXECUTION_PROVIDERS, idSchema, nameSchema } from '@takt/contracts';
+import { loadConfig } from '@takt/runtime';
+
+const addressSchema = z.strictObject({ site: idSchema, line: idSchema, device: idSchema });
+const brokerSchema = z.strictObject({
+  /** broker URL, e.g. mqtt://127.0.0.1:1883 */
+  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** MQTT client id (upstream); default takt-edge-<random> */
+  clientId: z.string().max(128).optional(),
+});
+
+/** takt-edge configuration (JSON file; every key overridable with TAKT_EDGE_*, `__` nesting). */
+export const agentConfigSchema = z.strictObject({
+  /** folder for the outbox, model files and state; created when missing */
+  dataDir: z.string().min(1),
+  /** plant-local broker the raw samples and frames arrive on */
+  source: brokerSchema.extend({ /** subscription QoS; default 0 */ qos: z.union([z.literal(0), z.literal(1)]).default(0) }),
+  /** cloud broker results go to; default: the source broker */
+  upstream: brokerSchema
+    .extend({
+      /** unacknowledged QoS 1 publishes at once; default 64 */
+      maxInflight: z.number().int().min(1).max(65_535).default(64),
+      /** ms between reconnect attempts; default 1000 */
+      reconnectMs: z.number().int().min(10).default(1_000),
+    })
+    .optional(),
+  /** devices served: a list of addresses … */
+  devices: z.array(addressSchema).min(1).max(1_000).optional(),
+  /** … or every device under a site/line */
+  deviceFilter: z.strictObject({ site: idSchema.optional(), line: idSchema.optional() }).optional(),
+  /** window used before any model gives one (features are published for the cloud to train on) */
+  window: z
+    .strictObject({ lengthMs: z.number().int().min(10).default(1_000), hopMs: z.number().int().min(10).default(500), sensors: z.array(nameSchema).min(1).optional() })
+    .default({ lengthMs: 1_000, hopMs: 500 }),
+  /** ms per downsampled telemetry point; default 1000 (0 turns telemetry off) */
+  telemetryIntervalMs: z.number().int().min(0).default(1_000),
+  /** ms between heartbeats per device; default 5000 */
+  heartbeatIntervalMs: z.number().int().min(100).default(5_000),
+  /** ms between periodic retained state messages per device; default 30000 */
+  stateIntervalMs: z.number().int().min(100).default(30_000),
+  outbox: z
+    .strictObject({
+      /** disk (durable, default) or memory */
+      kind: z.enum(['disk', 'memory']).default('disk'),
+      /** bytes of pending entries before telemetry/heartbeat/features/state are shed; default 64 MiB */
+      maxBytes: z.number().int().min(1_024).default(64 * 1024 * 1024),
+      /** bytes past which even anomaly events are refused; default 4 × maxBytes */
+      hardMaxBytes: z.number().int().min(1_024).optional(),
+      /** segment file size, bytes; default 4 MiB */
+      segmentBytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
+      /** ms an append waits to share an fsync; default 2 */
+      syncDelayMs: z.number().min(0).default(2),
+    })
+    .default({ kind: 'disk', maxBytes: 64 * 1024 * 1024, segmentBytes: 4 * 1024 * 1024, syncDelayMs: 2 }),
+  inference: z
+    .strictObject({
+      /** execution providers in order of preference; default ["cpu"] */
+      providers: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(['cpu']),
+      /** another onnxruntime build (path to its package or entry file), e.g. a Jetson build with CUDA/TensorRT */
+      onnxruntimePath: z.string().optional(),
+      /** threads per operator; default 1 */
+      intraOpThreads: z.number().int().min(1).max(64).default(1),
+      /** ms a model may take on the smoke-test window before it is refused; default 500 */
+      smokeBudgetMs: z.number().min(1).default(500),
+      /** frames classified in one run when several wait; default 8 */
+      visionMaxBatch: z.number().int().min(1).max(256).default(8),
+      /** consecutive failed runs after which a new model is rolled back; default 3 */
+      maxFailedRuns: z.number().int().min(1).default(3),
+    })
+    .default({ providers: ['cpu'], intraOpThreads: 1, smokeBudgetMs: 500, visionMaxBatch: 8, maxFailedRuns: 3 }),
+  /** hysteresis used when a manifest carries no `smoothing`/`threshold` */
+  anomaly: z
+    .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(1_000), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
+    .default({ alpha: 0.3, openAfterMs: 1_000, closeAfterMs: 3_000, threshold: 3 }),
+  rollout: z
+    .strictObject({
+      /** trusted Ed25519 public keys: key id → SPKI PEM */
+      trustedKeys: z.record(z.string(), z.string()).default({}),
+      /** folder of `<keyId>.pub` files, added to trustedKeys */
+      trustedKeysDir: z.string().optional(),
+      /** bearer token for the artifact download */
+      token: z.string().optional(),
+      /** download retries; default 5 */
+      downloadRetries: z.number().int().min(0).max(50).default(5),
+    })
+    .default({ trustedKeys: {}, downloadRetries: 5 }),
+});
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** Reads the config file and TAKT_EDGE_* overrides; throws ConfigError naming the key. */
+export function loadAgentConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const config = loadConfig(agentConfigSchema, { file, envPrefix: 'TAKT_EDGE_', env });
+  if (!config.devices && !config.deviceFilter) {
+    return { ...config, deviceFilter: {} };
+  }
+  return config;
+}

@@ -1,0 +1,225 @@
+import type { CameraFrame, DeviceAddress, RawSampleBatch, WindowSpec } from '@takt/contracts';
+import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
+import type { Logger } from '@takt/runtime';
+import type { AgentConfig } from '../config.js';
+import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
+import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
+import type { LoadedModel } from '../inference/loaded-model.js';
+import { decodeFrame, inspectFrames, type GrayImage } from '../inference/vision.js';
+import type { UpstreamEmitter } from '../upstream/emitter.js';
+import { AnomalyTracker, type AnomalyTransition } from './anomaly-tracker.js';
+import type { DeviceModels } from './device-models.js';
+import { TelemetryDownsampler } from './telemetry-downsampler.js';
+
+export interface PipelineDeps {
+  address: DeviceAddress;
+  models: DeviceModels;
+  emitter: UpstreamEmitter;
+  config: AgentConfig;
+  logger: Logger;
+  /** a model failed at run time `maxFailedRuns` times in a row (the pipeline rolled it back when it could) */
+  onModelFailure: (model: LoadedModel, err: Error, rolledBack: boolean) => void;
+  onError: (err: Error) => void;
+}
+
+/**
+ * Everything one device's data goes through: telemetry downsampling, windows → features → K-means
+ * score → hysteresis events, raw windows → 1-D CNN fault class, frames → 2-D CNN inspection.
+ */
+export class DevicePipeline {
+  readonly #d: PipelineDeps;
+  #windower: Windower | undefined;
+  #windowKey = '';
+  #faultWindower: Windower | undefined;
+  #faultKey = '';
+  #tracker: AnomalyTracker | undefined;
+  #trackerModel: LoadedModel | undefined;
+  #telemetry: TelemetryDownsampler | undefined;
+  #lastFault: string | undefined;
+  #failures = new Map<LoadedModel, number>();
+  #chain: Promise<void> = Promise.resolve();
+  #frames: { frame: CameraFrame; image: GrayImage; at: number }[] = [];
+  #visionBusy = false;
+  windowsScored = 0;
+
+  constructor(deps: PipelineDeps) {
+    this.#d = deps;
+    if (deps.config.telemetryIntervalMs > 0) this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs);
+  }
+
+  /** Queues a batch; batches of one device are processed strictly in order. */
+  onRaw(batch: RawSampleBatch): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#processRaw(batch)).catch((err: Error) => this.#d.onError(err));
+    return this.#chain;
+  }
+
+  /** Waits until every queued batch is processed. */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  async #processRaw(batch: RawSampleBatch): Promise<void> {
+    for (const p of this.#telemetry?.push(batch) ?? []) await this.#d.emitter.emit(this.#d.address, 'telemetry', p);
+    const windows = this.#kmeansWindower().push(batch);
+    if (windows.length > 0) await this.#handleWindows(windows);
+    const fault = this.#d.models.current('cnn-fault');
+    if (fault) await this.#classifyFaults(fault, batch);
+  }
+
+  #kmeansWindower(): Windower {
+    const spec: Partial<WindowSpec> = this.#d.models.current('kmeans-anomaly')?.manifest.input.window ?? this.#d.config.window;
+    const key = `${spec.lengthMs}/${spec.hopMs}/${spec.sensors?.join(',') ?? ''}`;
+    if (!this.#windower || key !== this.#windowKey) {
+      this.#windower = new Windower({ lengthMs: spec.lengthMs ?? 1_000, hopMs: spec.hopMs ?? 500, sensors: spec.sensors });
+      this.#windowKey = key;
+    }
+    return this.#windower;
+  }
+
+  async #handleWindows(windows: FeatureWindow[]): Promise<void> {
+    const features = windows.map(computeFeatures);
+    this.#d.models.recorded.features = features[features.length - 1];
+    this.#d.models.recorded.window = windows[windows.length - 1];
+    const model = this.#d.models.current('kmeans-anomaly');
+    const scores = model ? await this.#score(model, features) : undefined;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i] as FeatureWindow;
+      const s = scores?.[i];
+      let smoothed: number | undefined;
+      if (s && model) {
+        const { smoothed: sm, transition } = this.#trackerFor(model).update(s.score, w.end);
+        smoothed = sm;
+        if (transition) await this.#emitEvent(model, transition, w.end);
+      }
+      await this.#d.emitter.emit(this.#d.address, 'features', {
+        ts: w.end,
+        windowStart: w.start,
+        windowEnd: w.end,
+        features: features[i] as Record<string, number>,
+        ...(s && model ? { score: s.score, smoothedScore: smoothed, cluster: s.cluster, model: { name: model.manifest.name, version: model.manifest.version } } : {}),
+      });
+    }
+  }
+
+  async #score(model: LoadedModel, features: Record<string, number>[]): Promise<(Score | undefined)[] | undefined> {
+    const names = modelFeatureNames(model.manifest);
+    const vectors = features.map((f) => featureVector(f, names));
+    const complete = vectors.filter((v) => v.missing.length === 0).map((v) => v.vector);
+    if (complete.length === 0) return undefined;
+    let scores: Score[];
+    try {
+      scores = await scoreBatch(model, complete);
+    } catch (err) {
+      this.#runFailed(model, err as Error);
+      return undefined;
+    }
+    this.#failures.delete(model);
+    this.windowsScored += scores.length;
+    let j = 0;
+    return vectors.map((v) => (v.missing.length === 0 ? scores[j++] : undefined));
+  }
+
+  #trackerFor(model: LoadedModel): AnomalyTracker {
+    if (this.#tracker && this.#trackerModel === model) return this.#tracker;
+    const c = this.#d.config.anomaly;
+    const sm = model.manifest.smoothing;
+    this.#tracker = new AnomalyTracker({ alpha: sm?.alpha ?? c.alpha, openAfterMs: sm?.openAfterMs ?? c.openAfterMs, closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs, threshold: model.manifest.threshold ?? c.threshold });
+    this.#trackerModel = model;
+    return this.#tracker;
+  }
+
+  async #emitEvent(model: LoadedModel, t: AnomalyTransition, ts: number): Promise<void> {
+    await this.#d.emitter.emit(this.#d.address, 'anomaly', {
+      ts,
+      eventId: t.eventId,
+      state: t.state,
+      model: { name: model.manifest.name, version: model.manifest.version },
+      score: t.score,
+      threshold: this.#tracker?.options.threshold ?? 0,
+      openedAt: t.openedAt,
+      ...(t.closedAt !== undefined ? { closedAt: t.closedAt } : {}),
+      peakScore: t.peakScore,
+      ...(this.#lastFault ? { faultClass: this.#lastFault } : {}),
+    });
+  }
+
+  async #classifyFaults(model: LoadedModel, batch: RawSampleBatch): Promise<void> {
+    const w = model.manifest.input.window;
+    if (!w) return;
+    const key = `${model.manifest.name}/${model.manifest.version}`;
+    if (!this.#faultWindower || key !== this.#faultKey) {
+      this.#faultWindower = new Windower({ lengthMs: w.lengthMs, hopMs: w.hopMs, sensors: w.sensors });
+      this.#faultKey = key;
+    }
+    const spec = faultInputSpec(model.manifest);
+    const inputs = this.#faultWindower.push(batch).flatMap((win) => faultInput(win, spec) ?? []);
+    if (inputs.length === 0) return;
+    try {
+      const results = await classifyWindows(model, inputs, spec);
+      this.#lastFault = results[results.length - 1]?.label;
+      this.#failures.delete(model);
+    } catch (err) {
+      this.#runFailed(model, err as Error);
+    }
+  }
+
+  /** Queues a frame; frames waiting while a run is busy go together in the next batch. */
+  onFrame(frame: CameraFrame): void {
+    const model = this.#d.models.current('cnn-vision');
+    let image: GrayImage;
+    try {
+      image = decodeFrame(frame);
+    } catch (err) {
+      this.#d.onError(err as Error);
+      return;
+    }
+    this.#d.models.recorded.frame = image;
+    if (!model) return;
+    this.#frames.push({ frame, image, at: performance.now() });
+    if (!this.#visionBusy) void this.#drainFrames();
+  }
+
+  async #drainFrames(): Promise<void> {
+    this.#visionBusy = true;
+    try {
+      while (this.#frames.length > 0) {
+        const model = this.#d.models.current('cnn-vision');
+        const batch = this.#frames.splice(0, this.#d.config.inference.visionMaxBatch);
+        if (!model) return;
+        try {
+          const { results } = await inspectFrames(model, batch.map((b) => b.image));
+          this.#failures.delete(model);
+          for (let i = 0; i < batch.length; i++) {
+            const { frame, at } = batch[i] as (typeof batch)[number];
+            const r = results[i];
+            if (!r) continue;
+            await this.#d.emitter.emit(this.#d.address, 'inspection', {
+              ts: frame.ts,
+              frameId: frame.frameId,
+              label: r.label,
+              confidence: r.confidence,
+              scores: r.scores,
+              model: { name: model.manifest.name, version: model.manifest.version },
+              latencyMs: performance.now() - at,
+              ...(frame.truth ? { truth: frame.truth } : {}),
+            });
+          }
+        } catch (err) {
+          this.#runFailed(model, err as Error);
+        }
+      }
+    } finally {
+      this.#visionBusy = false;
+    }
+  }
+
+  #runFailed(model: LoadedModel, err: Error): void {
+    const n = (this.#failures.get(model) ?? 0) + 1;
+    this.#failures.set(model, n);
+    this.#d.logger.warn({ device: this.#d.address.device, model: model.manifest.name, version: model.manifest.version, failures: n, err: err.message }, 'model run failed');
+    if (n < this.#d.config.inference.maxFailedRuns) return;
+    this.#failures.delete(model);
+    const rolledBack = this.#d.models.rollback(model.manifest.kind) !== undefined;
+    this.#d.onModelFailure(model, err, rolledBack);
+  }
+}

@@ -1,0 +1,142 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { DesiredModel, DeviceAddress, ModelManifest, ROLLOUT_STATUSES } from '@takt/contracts';
+import { downloadArtifact, hashFile, verifyArtifact, verifyManifest } from '@takt/model-registry';
+import type { Logger } from '@takt/runtime';
+import { EdgeError } from '../errors.js';
+import { LoadedModel } from '../inference/loaded-model.js';
+import type { Ort, SessionOptions } from '../inference/ort.js';
+import type { DeviceModels } from '../device/device-models.js';
+import type { ModelStore } from './model-store.js';
+import { smokeTest } from './smoke-test.js';
+
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+export interface RolloutReport {
+  rolloutId: string;
+  name: string;
+  version: number;
+  status: RolloutStatus;
+  reason?: string;
+  /** stable code of the failure */
+  code?: string;
+  at: number;
+}
+
+export interface RolloutDeps {
+  ort: Ort;
+  store: ModelStore;
+  session: Omit<SessionOptions, 'logger'>;
+  /** trusted Ed25519 public keys: key id → SPKI PEM */
+  trustedKeys: Record<string, string>;
+  /** bearer token for artifact downloads */
+  token?: string;
+  downloadRetries: number;
+  /** ms budget of the smoke test */
+  smokeBudgetMs: number;
+  models: (deviceId: string) => DeviceModels;
+  report: (address: DeviceAddress, r: RolloutReport) => void;
+  logger: Logger;
+}
+
+/**
+ * Applies `model/desired` to a device: verify the signature, download (resume, retry) and verify the
+ * artifact, load it beside the running model, smoke-test it, swap atomically, persist; on any
+ * failure the device stays on the model it runs and the report says why.
+ */
+export class RolloutController {
+  readonly #deps: RolloutDeps;
+  readonly #queues = new Map<string, Promise<void>>();
+  /** `${device}/${rolloutId}/${version}` already decided (a retained message comes back on every reconnect) */
+  readonly #decided = new Set<string>();
+
+  constructor(deps: RolloutDeps) {
+    this.#deps = deps;
+  }
+
+  /** Queues a desired model for a device (one rollout at a time per device). */
+  handle(address: DeviceAddress, desired: DesiredModel): Promise<void> {
+    const prev = this.#queues.get(address.device) ?? Promise.resolve();
+    const next = prev.then(() => this.#apply(address, desired));
+    this.#queues.set(address.device, next);
+    return next;
+  }
+
+  /** Loads the models a device ran before a restart (verifying hash and signature again). */
+  async restore(address: DeviceAddress): Promise<void> {
+    for (const manifest of this.#deps.store.activeFor(address.device)) {
+      try {
+        verifyManifest(manifest, this.#deps.trustedKeys);
+        const bytes = await this.#readVerified(manifest);
+        const model = await LoadedModel.load(this.#deps.ort, bytes, manifest, { ...this.#deps.session, logger: this.#deps.logger });
+        this.#deps.models(address.device).swap(model);
+        this.#deps.logger.info({ device: address.device, model: manifest.name, version: manifest.version, provider: model.provider }, 'model restored');
+      } catch (err) {
+        this.#deps.logger.error({ device: address.device, model: manifest.name, err: (err as Error).message }, 'stored model not restored');
+      }
+    }
+  }
+
+  async #apply(address: DeviceAddress, desired: DesiredModel): Promise<void> {
+    const m = desired.manifest;
+    const key = `${address.device}/${desired.rolloutId}/${m.version}`;
+    const models = this.#deps.models(address.device);
+    const cur = models.current(m.kind);
+    if (cur && cur.manifest.name === m.name && cur.manifest.version === m.version && cur.manifest.artifact.sha256 === m.artifact.sha256) return;
+    if (this.#decided.has(key)) return;
+    const report = (status: RolloutStatus, err?: unknown) =>
+      this.#deps.report(address, { rolloutId: desired.rolloutId, name: m.name, version: m.version, status, at: Date.now(), ...(err ? { reason: (err as Error).message.slice(0, 1000), code: (err as { code?: string }).code ?? 'ERROR' } : {}) });
+    let bytes: Uint8Array;
+    try {
+      report('downloading');
+      verifyManifest(m, this.#deps.trustedKeys);
+      await this.#download(desired);
+      report('verifying');
+      bytes = await this.#readVerified(m);
+    } catch (err) {
+      this.#decided.add(key);
+      this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'rollout refused');
+      report('rejected', err);
+      return;
+    }
+    let loaded: LoadedModel | undefined;
+    try {
+      loaded = await LoadedModel.load(this.#deps.ort, bytes, m, { ...this.#deps.session, logger: this.#deps.logger });
+      await smokeTest(loaded, models.recorded, this.#deps.smokeBudgetMs);
+    } catch (err) {
+      this.#decided.add(key);
+      await loaded?.release();
+      this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'new model failed its smoke test; staying on the previous one');
+      report('rolled-back', err);
+      return;
+    }
+    models.swap(loaded);
+    this.#decided.add(key);
+    await this.#deps.store.setActive(address.device, m);
+    this.#deps.logger.info({ device: address.device, model: m.name, version: m.version, provider: loaded.provider }, 'model applied');
+    report('applied');
+  }
+
+  async #download(desired: DesiredModel): Promise<void> {
+    const ref = desired.manifest.artifact;
+    const dest = this.#deps.store.blobPath(ref.sha256);
+    const have = await stat(dest).catch(() => undefined);
+    if (have && have.size === ref.bytes && (await hashFile(dest)).sha256 === ref.sha256) return;
+    await downloadArtifact(desired.artifactUrl, dest, {
+      sha256: ref.sha256,
+      bytes: ref.bytes,
+      retries: this.#deps.downloadRetries,
+      headers: this.#deps.token ? { authorization: `Bearer ${this.#deps.token}` } : undefined,
+    });
+  }
+
+  async #readVerified(m: ModelManifest): Promise<Uint8Array> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.#deps.store.blobPath(m.artifact.sha256));
+    } catch (err) {
+      throw new EdgeError('ROLLOUT_REFUSED', `artifact of ${m.name} v${m.version} is not on disk`, { cause: err });
+    }
+    verifyArtifact(m, bytes);
+    return bytes;
+  }
+}

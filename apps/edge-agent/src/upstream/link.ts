@@ -1,0 +1,128 @@
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '@takt/runtime';
+import { TypedEventEmitter } from '../typed-emitter.js';
+
+export interface LinkOptions {
+  /** broker URL, e.g. `mqtt://cloud:1883` or `mqtts://…` */
+  url: string;
+  username?: string;
+  password?: string;
+  /** MQTT client id; default `takt-edge-<random>` */
+  clientId?: string;
+  /** ms between reconnect attempts; default 1_000 */
+  reconnectMs?: number;
+  /** ms to wait for CONNACK; default 10_000 */
+  connectTimeoutMs?: number;
+  /** MQTT keepalive, seconds; default 15 */
+  keepaliveS?: number;
+  /** filters subscribed (QoS 1) on every connect */
+  subscriptions?: string[];
+  logger: Logger;
+}
+
+export interface LinkEvents {
+  connect: () => void;
+  close: () => void;
+  message: (topic: string, payload: Buffer) => void;
+}
+
+type PublishCallback = (err?: Error) => void;
+
+/**
+ * One MQTT connection that reconnects on its own, with a fresh client per connection: every
+ * publish callback is answered exactly once — PUBACK, or an error when the connection drops —
+ * so the outbox, not the MQTT client's store, decides what is resent.
+ */
+export class MqttLink extends TypedEventEmitter<LinkEvents> {
+  readonly #opts: LinkOptions;
+  readonly #clientId: string;
+  #client: MqttClient | undefined;
+  #connected = false;
+  #pending = new Set<PublishCallback>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(opts: LinkOptions) {
+    super();
+    this.#opts = opts;
+    this.#clientId = opts.clientId ?? `takt-edge-${Math.random().toString(16).slice(2, 10)}`;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#open();
+  }
+
+  #open(): void {
+    if (this.#stopped) return;
+    const o = this.#opts;
+    const options: IClientOptions = {
+      clientId: this.#clientId,
+      username: o.username,
+      password: o.password,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      keepalive: o.keepaliveS ?? 15,
+      queueQoSZero: false,
+    };
+    const client = connect(o.url, options);
+    this.#client = client;
+    client.on('connect', () => {
+      this.#connected = true;
+      o.logger.info({ url: o.url }, 'upstream connected');
+      if (o.subscriptions?.length) client.subscribe(o.subscriptions, { qos: 1 }, (err) => err && o.logger.warn({ err: err.message }, 'subscribe failed'));
+      this.emit('connect');
+    });
+    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('error', (err) => o.logger.warn({ err: err.message }, 'upstream connection error'));
+    client.on('close', () => this.#onClose(client));
+  }
+
+  #onClose(client: MqttClient): void {
+    if (client !== this.#client) return;
+    this.#client = undefined;
+    client.removeAllListeners();
+    client.on('error', () => {});
+    client.end(true);
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const cb of pending) cb(new Error('connection closed before PUBACK'));
+    if (this.#connected) {
+      this.#connected = false;
+      this.#opts.logger.warn({ url: this.#opts.url, unacked: pending.length }, 'upstream connection lost');
+      this.emit('close');
+    }
+    if (!this.#stopped) this.#timer = setTimeout(() => this.#open(), this.#opts.reconnectMs ?? 1_000);
+  }
+
+  /** Publishes QoS 1; `cb` gets the PUBACK (no error) or the connection loss, exactly once. */
+  publish(topic: string, payload: Uint8Array, opts: { retain: boolean }, cb: PublishCallback): void {
+    const client = this.#client;
+    if (!client || !this.#connected) {
+      cb(new Error('not connected'));
+      return;
+    }
+    let done = false;
+    const once: PublishCallback = (err) => {
+      if (done) return;
+      done = true;
+      this.#pending.delete(once);
+      cb(err);
+    };
+    this.#pending.add(once);
+    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1, retain: opts.retain }, (err) => once(err ?? undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    if (!client) return;
+    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+  }
+}
