@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnTakt, workspaceRoot } from '@takt/testing';
 import { partThumbnail } from './testing/frames.js';
 import { TestFleet } from './testing/fleet.js';
 import { startTestDashboard, TEST_USERS, type TestDashboard } from './testing/harness.js';
@@ -20,7 +21,7 @@ describe('dashboard in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    t = await startTestDashboard();
+    t = await startTestDashboard({ liveRaw: true });
     fleet = new TestFleet(t.publisher);
     await fleet.publishStates(addresses);
     const now = Date.now();
@@ -74,6 +75,25 @@ describe('dashboard in chromium', () => {
     await page.screenshot({ path: `${SHOTS}device.png`, fullPage: true });
     await page.click('.ranges button[data-r="1h"]');
     await expect.poll(() => page.textContent('#src')).toContain('live window');
+  });
+
+  it('charts a simulated machine live from `takt-sim run` (raw batches → mean / RMS)', async () => {
+    const sim = spawnTakt('simulators/plant', ['run', '--plant', `${workspaceRoot()}/simulators/plant/plants/demo.json`, '--broker', t.brokerUrl, '--username', 'service', '--password', 'service-secret', '--seed', '7', '--duration', '60'], {
+      name: 'takt-sim',
+      ready: async () => t.dashboard.plant.series.telemetry('pump-1', 0, Date.now() + 1_000).length > 0,
+    });
+    try {
+      await sim.start();
+      await page.goto(`${t.url}/#/device/pump-1`);
+      await page.waitForSelector('[data-sensor="vibration_rms"] canvas');
+      await page.waitForSelector('[data-sensor="temperature"] canvas');
+      const points = async () => Number(await page.getAttribute('main', 'data-points'));
+      const before = await points();
+      await expect.poll(points, { timeout: 5_000 }).toBeGreaterThan(before + 10);
+      await page.screenshot({ path: `${SHOTS}device-simulator.png`, fullPage: true });
+    } finally {
+      await sim.close();
+    }
   });
 
   it('acknowledges an alert and labels it a false alarm', async () => {

@@ -86,14 +86,25 @@ export class LiveSeries {
   }
 }
 
-/** Mean of each sensor in a raw batch: the one telemetry point a raw batch stands for. */
+/** Sample rate, Hz, from which a sensor is a waveform (charted as RMS) rather than a slow value (charted as mean). */
+export const WAVEFORM_HZ = 200;
+
+/**
+ * The one telemetry point a raw batch stands for: the mean of each slow sensor, and the RMS of each
+ * waveform sensor (`<name>_rms`), whose mean is ~0 and tells nothing.
+ */
 export function summariseRaw(t0: number, sensors: Record<string, { rate: number; values: number[] }>): TelemetryPoint {
   const values: Record<string, number> = {};
   let end = t0;
   for (const [name, s] of Object.entries(sensors)) {
     let sum = 0;
-    for (const v of s.values) sum += v;
-    values[name] = sum / s.values.length;
+    let sq = 0;
+    for (const v of s.values) {
+      sum += v;
+      sq += v * v;
+    }
+    if (s.rate >= WAVEFORM_HZ) values[`${name}_rms`] = Math.sqrt(sq / s.values.length);
+    else values[name] = sum / s.values.length;
     end = Math.max(end, t0 + Math.round((s.values.length / s.rate) * 1000));
   }
   return { ts: end, values };

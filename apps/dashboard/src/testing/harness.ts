@@ -42,12 +42,13 @@ export async function writeUsersFile(file: string): Promise<void> {
 }
 
 /** A dashboard in this process on a free port, with a real broker and a real users file. */
-export async function startTestDashboard(config: Partial<DashboardConfigInput> = {}): Promise<TestDashboard> {
+export async function startTestDashboard(config: Omit<Partial<DashboardConfigInput>, 'mqtt'> & { liveRaw?: boolean } = {}): Promise<TestDashboard> {
   const dir = tempDir('takt-dashboard-');
   const broker = await startTestBroker();
   const usersFile = join(dir.path, 'users.json');
   await writeUsersFile(usersFile);
-  const input = { port: 0, usersFile, mqtt: { url: broker.url, ...SERVICE }, ...config };
+  const { liveRaw = false, ...rest } = config;
+  const input = { port: 0, usersFile, ...rest, mqtt: { url: broker.url, ...SERVICE, liveRaw } };
   const configFile = join(dir.path, 'dashboard.json');
   writeFileSync(configFile, JSON.stringify(input));
   const dashboard = await startDashboard(dashboardConfigSchema.parse(input));

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { sampleMessage } from '@takt/contracts/testing';
+import { decodePublish, buildTopic, encode, type Channel } from '@takt/contracts';
+import { Plant } from './plant.js';
+import { summariseRaw } from './live-series.js';
+
+const addr = { site: 'site-1', line: 'line-2', device: 'press-01' };
+const msg = <C extends Channel>(channel: C, patch: object = {}) => decodePublish(buildTopic({ ...addr, channel }), encode(channel, { ...sampleMessage(channel), ...patch } as never));
+
+describe('Plant', () => {
+  it('keeps device status from state and heartbeat, and marks a silent device offline', () => {
+    const plant = new Plant({ offlineAfterMs: 30_000, liveWindowMs: 60_000 });
+    const ts = Date.now();
+    plant.apply(msg('state', { ts, outboxDepth: 7 }));
+    expect(plant.devices.view('press-01', ts)).toMatchObject({ status: 'online', site: 'site-1', line: 'line-2', outboxDepth: 7, provider: 'cpu' });
+    plant.apply(msg('heartbeat', { ts: ts + 1_000, outboxDepth: 2 }));
+    expect(plant.devices.view('press-01', ts + 1_000)?.outboxDepth).toBe(2);
+    plant.apply(msg('state', { ts: ts - 5_000, outboxDepth: 99 })); // an older retained copy
+    expect(plant.devices.view('press-01', ts + 1_000)?.outboxDepth).toBe(2);
+    expect(plant.devices.view('press-01', ts + 40_000)?.status).toBe('offline');
+  });
+
+  it('opens and closes alerts, counting open anomalies per device', () => {
+    const plant = new Plant({ offlineAfterMs: 30_000, liveWindowMs: 60_000 });
+    plant.apply(msg('anomaly', { eventId: 'e1' }));
+    plant.apply(msg('anomaly', { eventId: 'e2' }));
+    expect(plant.overview()[0]?.openAnomalies).toBe(2);
+    plant.apply(msg('anomaly', { eventId: 'e1', state: 'close', score: 1, peakScore: 6, closedAt: sampleMessage('anomaly').ts + 5_000 }));
+    expect(plant.alerts.get('press-01/e1')).toMatchObject({ state: 'closed', peakScore: 6 });
+    expect(plant.overview()[0]?.openAnomalies).toBe(1);
+    expect(plant.thresholds.get('press-01')).toBe(2.5);
+  });
+
+  it('summarises raw batches: mean for slow sensors, RMS for waveforms', () => {
+    const p = summariseRaw(1_000, { vibration: { rate: 1000, values: [1, -1, 1, -1] }, temperature: { rate: 10, values: [40, 42] } });
+    expect(p.values).toEqual({ vibration_rms: 1, temperature: 41 });
+    expect(p.ts).toBe(1_200);
+  });
+
+  it('keeps only the live window of series, and a redelivered point overwrites itself', () => {
+    const plant = new Plant({ offlineAfterMs: 30_000, liveWindowMs: 10_000 });
+    for (let i = 0; i < 30; i++) plant.series.addTelemetry('d', { ts: i * 1_000, values: { t: i } });
+    plant.series.addTelemetry('d', { ts: 25_000, values: { t: -1 } });
+    const kept = plant.series.telemetry('d', 0, 100_000);
+    expect(kept[0]?.ts).toBe(19_000);
+    expect(kept.filter((p) => p.ts === 25_000)).toEqual([{ ts: 25_000, values: { t: -1 } }]);
+  });
+});
