@@ -6,8 +6,8 @@ import type { UserWorkspaceConfig } from 'vitest/config';
  */
 export function takt(name: string, overrides: UserWorkspaceConfig['test'] = {}): UserWorkspaceConfig {
   return {
-    resolve: { conditions: ['@takt/source', 'node', 'import', 'default'] },
-    ssr: { resolve: { conditions: ['@takt/source', 'node', 'import', 'default'], externalConditions: ['@takt/source'] } },
+    resolve: { conditions: ['@takt/source', 'node'] },
+    ssr: { resolve: { conditions: ['@takt/source', 'node'], externalConditions: ['@takt/source'] } },
     test: {
       name,
       environment: 'node',
