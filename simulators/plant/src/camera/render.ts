@@ -63,8 +63,8 @@ function scratch(rng: Rng, s: number, img: Float32Array): void {
   const angle = rng.range(0, Math.PI);
   const [cx, cy] = [rng.range(0.3, 0.7) * s, rng.range(0.3, 0.7) * s];
   const bow = rng.range(-0.06, 0.06) * len;
-  const width = rng.range(0.5, 1.3);
-  const amount = rng.range(45, 80);
+  const width = rng.range(0.6, 1.3);
+  const amount = rng.range(50, 85);
   for (let k = -0.5; k <= 0.5; k += 0.4 / len) {
     const off = bow * (1 - 4 * k * k);
     mark.stamp(cx + k * len * Math.cos(angle) - off * Math.sin(angle), cy + k * len * Math.sin(angle) + off * Math.cos(angle), width, amount * (0.8 + 0.2 * Math.sin(k * 20)));
@@ -95,7 +95,7 @@ function crack(rng: Rng, s: number, img: Float32Array): void {
       heading += 0.45 * rng.normal();
       x += 1.5 * Math.cos(heading);
       y += 1.5 * Math.sin(heading);
-      mark.stamp(x, y, rng.range(0.35, 0.9), amount * rng.range(0.75, 1));
+      mark.stamp(x, y, rng.range(0.55, 1.0), amount * rng.range(0.8, 1));
       if (branches > 0 && rng.next() < 0.03) {
         branches--;
         walk(x, y, heading + (rng.next() < 0.5 ? 1 : -1) * rng.range(0.5, 1.1), Math.floor(steps / 3), amount * 0.8, 0);

@@ -95,6 +95,7 @@ export async function replayCommand(values: CliValues): Promise<void> {
     ...(values.delimiter === undefined ? {} : { delimiter: values.delimiter }),
     ...(values.columns === undefined ? {} : { columns: values.columns.split(',') }),
   });
+  for (const w of series.warnings) console.error(`takt-sim: warning: ${w}`);
   const timestamps = values.timestamps ?? 'scaled';
   if (timestamps !== 'scaled' && timestamps !== 'original') throw new SimError('BAD_ARGUMENT', `--timestamps must be scaled or original, got ${timestamps}`, 'timestamps');
   const qos = numberOption(values, 'qos', 0, 1) ?? 1;

@@ -36,9 +36,10 @@ function toPlantError(error: z.ZodError, data: unknown, source: string): SimErro
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0] ?? '?'];
     what = 'unknown field';
+  } else if (valueAt(data, issue.path) === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+    what = `required field missing (${issue.message.replace(/^Invalid (input|option): /, '')})`;
   } else if (issue.code === 'invalid_type') {
-    const value = valueAt(data, issue.path);
-    what = value === undefined ? `required field missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeType(value)}`;
+    what = `expected ${issue.expected}, got ${describeType(valueAt(data, issue.path))}`;
   } else {
     what = issue.message;
   }

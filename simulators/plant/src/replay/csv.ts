@@ -22,6 +22,8 @@ export interface CsvRow {
 export interface CsvSeries {
   columns: string[];
   rows: CsvRow[];
+  /** lines the replay handles but a person should know about, e.g. the clock jumping back */
+  warnings: string[];
 }
 
 /**
@@ -63,11 +65,12 @@ function header(first: string, o: CsvOptions, source: string): { names: string[]
   return { names, timeIndex, keep };
 }
 
-/** Parses a CSV text; missing values, bad times and time running backwards throw `SimError('CSV_INVALID')` naming the line. */
+/** Parses a CSV text; missing values, bad times and short rows throw `SimError('CSV_INVALID')` naming the line. */
 export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries {
   const lines = text.split(/\r?\n/);
   const { names, timeIndex, keep } = header(lines[0] ?? '', o, source);
   const rows: CsvRow[] = [];
+  const warnings: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i] as string;
     if (raw.trim() === '') continue;
@@ -80,7 +83,9 @@ export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries
     const time = parseTime(cells[timeIndex] as string);
     if (time === undefined) fail(`bad time ${JSON.stringify(cells[timeIndex])} in column ${o.timeColumn}`);
     const prev = rows[rows.length - 1];
-    if (prev && (time as number) < prev.time) fail(`time ${cells[timeIndex]} goes backwards (line ${prev.line} was later)`);
+    if (prev && (time as number) < prev.time) {
+      warnings.push(`${source} line ${line}: time ${cells[timeIndex]} goes back ${Math.round((prev.time - (time as number)) / 1000)} s from line ${prev.line}; replayed right after it, in file order`);
+    }
     const values = keep.map((k) => {
       const cell = cells[k] as string;
       if (cell === '' || /^(nan|null|na)$/i.test(cell)) fail(`missing value in column ${names[k]}`);
@@ -91,7 +96,7 @@ export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries
     rows.push({ line, time: time as number, values });
   }
   if (rows.length === 0) throw new SimError('CSV_INVALID', `${source}: no data rows`, 'line 2');
-  return { columns: keep.map((k) => names[k] as string), rows };
+  return { columns: keep.map((k) => names[k] as string), rows, warnings };
 }
 
 export function readCsv(file: string, o: CsvOptions): CsvSeries {

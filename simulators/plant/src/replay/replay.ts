@@ -17,19 +17,26 @@ export interface ReplayOptions {
   signal?: AbortSignal;
 }
 
+/** Row times made non-decreasing (a clock that jumps back replays its rows right after the previous one). */
+export function pacedTimes(series: CsvSeries): number[] {
+  let last = Number.NEGATIVE_INFINITY;
+  return series.rows.map((r) => (last = Math.max(last, r.time)));
+}
+
 /** The rows as raw batches, one per row, in file order. `rate` is the median sample rate (after scaling). */
 export function replayBatches(series: CsvSeries, o: ReplayOptions): RawSampleBatch[] {
   const speed = o.speed ?? 1;
   if (!(speed > 0)) throw new SimError('BAD_ARGUMENT', `--speed must be a positive number, got ${speed}`, 'speed');
   const rows = series.rows;
-  const first = (rows[0] as { time: number }).time;
-  const gaps = rows.slice(1).map((r, i) => r.time - (rows[i] as { time: number }).time).filter((g) => g > 0).sort((a, b) => a - b);
+  const paced = pacedTimes(series);
+  const first = paced[0] as number;
+  const gaps = paced.slice(1).map((t, i) => t - (paced[i] as number)).filter((g) => g > 0).sort((a, b) => a - b);
   const medianGap = gaps[Math.floor(gaps.length / 2)] ?? 1000;
   const scaled = (o.timestamps ?? 'scaled') === 'scaled';
   const rate = (1000 / medianGap) * (scaled ? speed : 1);
   const start = o.nowMs ?? Date.now();
   return rows.map((row, seq) => {
-    const ts = scaled ? start + Math.round((row.time - first) / speed) : row.time;
+    const ts = scaled ? start + Math.round(((paced[seq] as number) - first) / speed) : row.time;
     const sensors: RawSampleBatch['sensors'] = {};
     series.columns.forEach((c, k) => (sensors[c] = { rate, values: [row.values[k] as number] }));
     return { schemaVersion: 1, deviceId: o.address.device, ts, seq, t0: ts, machineType: 'replay', sensors };
@@ -41,13 +48,14 @@ export async function replaySeries(series: CsvSeries, client: MqttClient, o: Rep
   const speed = o.speed ?? 1;
   const topic = buildTopic({ ...o.address, channel: 'raw' });
   const batches = replayBatches(series, o);
-  const first = (series.rows[0] as { time: number }).time;
+  const paced = pacedTimes(series);
+  const first = paced[0] as number;
   const wallStart = performance.now();
   let published = 0;
   const inFlight: Promise<unknown>[] = [];
   for (let i = 0; i < batches.length; i++) {
     if (o.signal?.aborted) break;
-    const wait = wallStart + ((series.rows[i] as { time: number }).time - first) / speed - performance.now();
+    const wait = wallStart + ((paced[i] as number) - first) / speed - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     inFlight.push(client.publishAsync(topic, encode('raw', batches[i] as RawSampleBatch), { qos: o.qos ?? 1 }));
     published++;
