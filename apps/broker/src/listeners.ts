@@ -31,7 +31,9 @@ function listen(server: Server | HttpServer, port: number, host: string): Promis
 
 const closeServer = (server: Server | HttpServer) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-function serveSocket(broker: TaktBroker, socket: Socket): void {
+function serveSocket(broker: TaktBroker, socket: Socket, open: Set<Socket>): void {
+  open.add(socket);
+  socket.once('close', () => open.delete(socket));
   socket.setNoDelay(true);
   broker.metrics.socketOpened(socket);
   broker.handle(socket, socket.remoteAddress ?? 'unknown');
@@ -40,14 +42,16 @@ function serveSocket(broker: TaktBroker, socket: Socket): void {
 /** Starts the TCP listener and, when configured, the TLS and WebSocket ones. */
 export async function startListeners(broker: TaktBroker, config: BrokerConfig): Promise<Listeners> {
   const servers: (Server | HttpServer)[] = [];
-  const tcp = createTcpServer((socket) => serveSocket(broker, socket));
+  /** every socket still open, so close() also ends the ones aedes does not know yet (before CONNECT) */
+  const openSockets = new Set<Socket>();
+  const tcp = createTcpServer((socket) => serveSocket(broker, socket, openSockets));
   servers.push(tcp);
   const ports: ListenerPorts = { mqtt: await listen(tcp, config.port, config.host) };
   let wss: WebSocketServer | undefined;
   try {
     if (config.tls) {
       const { cert, key, ca } = config.tls;
-      const tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key), ...(ca ? { ca: readFileSync(ca) } : {}) }, (socket) => serveSocket(broker, socket));
+      const tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key), ...(ca ? { ca: readFileSync(ca) } : {}) }, (socket) => serveSocket(broker, socket, openSockets));
       tls.on('tlsClientError', (err, socket) => socket.destroy(err));
       servers.push(tls);
       ports.tls = await listen(tls, config.tls.port, config.tls.host ?? config.host);
@@ -72,7 +76,10 @@ export async function startListeners(broker: TaktBroker, config: BrokerConfig): 
     ports,
     async close() {
       wss?.close();
-      await Promise.all(servers.map(closeServer));
+      const closing = Promise.all(servers.map(closeServer));
+      for (const socket of openSockets) socket.destroy();
+      for (const client of wss?.clients ?? []) client.terminate();
+      await closing;
     },
   };
 }

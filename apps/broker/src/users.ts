@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { readUsersFile, verifyPassword, type Logger, type UsersFile } from '@takt/runtime';
 
 /** The roles the default ACL knows; an ACL file may name others. */
@@ -21,6 +22,7 @@ export const ANONYMOUS_ROLE = 'anonymous';
 export class UserDirectory {
   #users: UsersFile;
   #watcher: FSWatcher | undefined;
+  #debounce: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -43,13 +45,23 @@ export class UserDirectory {
     }
   }
 
-  /** Watches the file and reloads it on change; `close()` stops. */
+  /**
+   * Watches the file's folder (the file itself is replaced by an atomic rename on every update)
+   * and reloads shortly after the file changes; `close()` stops.
+   */
   watch(): void {
-    this.#watcher ??= watch(this.file, { persistent: false }, () => this.reload());
+    if (this.#watcher) return;
+    const name = basename(this.file);
+    this.#watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
+      if (changed !== name) return;
+      clearTimeout(this.#debounce);
+      this.#debounce = setTimeout(() => this.reload(), 50);
+    });
     this.#watcher.on('error', (err) => this.logger.warn({ err }, 'cannot watch users file'));
   }
 
   close(): void {
+    clearTimeout(this.#debounce);
     this.#watcher?.close();
     this.#watcher = undefined;
   }
