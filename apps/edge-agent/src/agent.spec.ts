@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTopic, decodePublish, SeqTracker, topicFilter, type DeviceState, type RawSampleBatch } from '@takt/contracts';
+import type { ManagedProcess } from '@takt/runtime';
+import { connectClient, spawnTakt, startMosquitto, startTestBroker, tempDir, type MosquittoServer, type TestBroker } from '@takt/testing';
+
+const addr = { site: 'plant-1', line: 'line-1', device: 'pump-1' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Publishes a RawSampleBatch every 100 ms: 1 kHz vibration, 10 Hz temperature, contiguous in data time. */
+function startRawFeed(client: MqttClient): { stop: () => void; sent: () => number } {
+  let t0 = Math.floor(Date.now() / 100) * 100;
+  let seq = 0;
+  const timer = setInterval(() => {
+    const vib = Array.from({ length: 100 }, (_, i) => Math.sin((t0 + i) * 0.9) + 0.05 * Math.sin((t0 + i) * 0.13));
+    const batch: RawSampleBatch = { schemaVersion: 1, deviceId: addr.device, ts: t0 + 100, seq: seq++, t0, sensors: { vibration: { rate: 1000, values: vib }, temperature: { rate: 10, values: [40 + (seq % 7) * 0.1] } } };
+    client.publish(buildTopic({ ...addr, channel: 'raw' }), JSON.stringify(batch));
+    t0 += 100;
+  }, 100);
+  return { stop: () => clearInterval(timer), sent: () => seq };
+}
+
+/** Collects upstream messages per channel; seq trackers per channel. */
+function collect(client: MqttClient) {
+  const seqs = new Map<string, SeqTracker>();
+  const states: DeviceState[] = [];
+  client.on('message', (topic, payload) => {
+    const d = decodePublish(topic, payload);
+    const ch = d.topic.channel;
+    if (!['telemetry', 'features', 'heartbeat', 'state', 'anomaly'].includes(ch)) return;
+    if (!seqs.has(ch)) seqs.set(ch, new SeqTracker());
+    seqs.get(ch)?.add(d.message.seq);
+    if (ch === 'state') states.push(d.message as DeviceState);
+  });
+  client.subscribe(topicFilter({ ...addr, channel: '#' }), { qos: 1 });
+  return { seqs, states, report: (ch: string) => seqs.get(ch)?.report() };
+}
+
+describe('takt-edge process (real broker, real onnxruntime)', () => {
+  const dir = tempDir('takt-edge-e2e-');
+  let plant: MosquittoServer;
+  let cloud: TestBroker;
+  let agent: ManagedProcess;
+  let feedClient: MqttClient;
+  let watcher: MqttClient;
+  const dataDir = join(dir.path, 'data');
+  const logTail = () => {
+    const lines = readFileSync(join(dir.path, 'agent.log'), 'utf8').trim().split('\n');
+    return lines.filter((l) => !l.includes('ECONNREFUSED')).slice(-15).join('\n');
+  };
+
+  beforeAll(async () => {
+    [plant, cloud] = await Promise.all([startMosquitto(), startTestBroker()]);
+    const config = {
+      dataDir,
+      source: { url: plant.url },
+      upstream: { url: cloud.url, username: 'service', password: 'service-secret', reconnectMs: 2_000 },
+      devices: [addr],
+      window: { lengthMs: 1000, hopMs: 500 },
+      telemetryIntervalMs: 1000,
+      heartbeatIntervalMs: 1000,
+      stateIntervalMs: 5000,
+      inference: { providers: ['cuda', 'cpu'] },
+    };
+    const file = join(dir.path, 'edge.json');
+    writeFileSync(file, JSON.stringify(config));
+    const pidOk = () => existsSync(join(dataDir, 'agent.json')) && (JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as { pid: number }).pid === agent.pid;
+    agent = spawnTakt('apps/edge-agent', ['--config', file], { logFile: join(dir.path, 'agent.log'), ready: () => Promise.resolve(pidOk()) });
+    await agent.start();
+    feedClient = await connectClient(plant.url);
+    // a watcher that reconnects quickly on its own (it must be back before the agent replays)
+    watcher = connect(cloud.url, { username: 'service', password: 'service-secret', reconnectPeriod: 200 });
+    watcher.on('error', () => undefined);
+    await new Promise((r) => watcher.once('connect', r));
+  });
+
+  afterAll(async () => {
+    feedClient?.end(true);
+    watcher?.end(true);
+    await agent?.close();
+    await Promise.all([plant?.close(), cloud?.close()]);
+    dir.remove();
+  });
+
+  it('keeps upstream seq gap-free through a 30 s broker outage and a SIGKILL of the agent; reports the cpu fallback', async () => {
+    const got = collect(watcher);
+    const feed = startRawFeed(feedClient);
+    try {
+      await sleep(3_000);
+      const before = got.report('features')?.max ?? -1;
+      expect(before).toBeGreaterThanOrEqual(2);
+
+      // 30 s without the upstream broker: the agent keeps windowing into its outbox
+      await cloud.stop();
+      await sleep(30_000);
+      await cloud.start();
+      await waitFor(() => (got.report('features')?.max ?? 0) >= before + 55, 20_000, () => `after outage: ${JSON.stringify(got.report('features'))}\n${logTail()}`);
+      const afterOutage = got.report('features')!;
+      expect(afterOutage.gaps).toEqual([]);
+      expect(afterOutage.min).toBe(0);
+
+      // SIGKILL the agent mid-stream, restart it: seqs continue from the persisted counters
+      await agent.kill();
+      await sleep(500);
+      await agent.start();
+      await waitFor(() => (got.report('features')?.max ?? 0) >= afterOutage.max + 6, 15_000, () => `after restart: ${JSON.stringify(got.report('features'))}\n${logTail()}`);
+    } finally {
+      feed.stop();
+    }
+    for (const ch of ['features', 'telemetry', 'heartbeat', 'state']) {
+      const r = got.report(ch)!;
+      expect(r.gaps, `${ch} gaps`).toEqual([]);
+      expect(r.min, `${ch} starts at 0`).toBe(0);
+      expect(r.duplicates, `${ch} duplicates are QoS 1 redeliveries only`).toBeLessThanOrEqual(70); // at most one maxInflight window per reconnect
+    }
+    const last = got.states[got.states.length - 1]!;
+    expect(last.provider).toBe('cpu');
+    expect(last.outboxDepth).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(dir.path, 'agent.log'), 'utf8')).toMatch(/execution provider fallback: using cpu/);
+  }, 90_000);
+});
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
+    await sleep(100);
+  }
+}
