@@ -39,14 +39,21 @@ function largestComponent(mask: Uint8Array, w: number): { count: number; major: 
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
         const [x, y] = [(i % w) + dx, Math.floor(i / w) + dy];
         const j = y * w + x;
-        if (x >= 0 && y >= 0 && x < w && j < mask.length && mask[j] && !seen[j]) (seen[j] = 1), stack.push(j);
+        if (x >= 0 && y >= 0 && x < w && j < mask.length && mask[j] && !seen[j]) {
+          seen[j] = 1;
+          stack.push(j);
+        }
       }
     }
     if (pts.length <= best.count) continue;
     const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
     const my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
     let [sxx, syy, sxy] = [0, 0, 0];
-    for (const [x, y] of pts) (sxx += (x - mx) ** 2), (syy += (y - my) ** 2), (sxy += (x - mx) * (y - my));
+    for (const [x, y] of pts) {
+      sxx += (x - mx) ** 2;
+      syy += (y - my) ** 2;
+      sxy += (x - mx) * (y - my);
+    }
     [sxx, syy, sxy] = [sxx / pts.length, syy / pts.length, sxy / pts.length];
     const d = Math.sqrt(((sxx - syy) / 2) ** 2 + sxy * sxy);
     best = { count: pts.length, major: Math.sqrt((sxx + syy) / 2 + d), minor: Math.sqrt(Math.max(0, (sxx + syy) / 2 - d)) };
