@@ -74,10 +74,18 @@ export class AckGate {
 
   #release(): void {
     const connected = this.#client.connected;
+    // a finished batch releases thousands of PUBACKs at once: cork the socket so they leave in one write
+    const stream = (this.#client as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+    let corked = false;
     while (this.#head < this.#queue.length) {
       const entry = this.#queue[this.#head] as Pending;
       if (!entry.done) break;
       if (entry.messageId !== undefined && entry.connection === this.#connection && connected) {
+        if (!corked && stream?.cork) {
+          stream.cork();
+          corked = true;
+          process.nextTick(() => stream.uncork?.());
+        }
         this.#send({ cmd: 'puback', messageId: entry.messageId });
         this.#acked++;
       }
