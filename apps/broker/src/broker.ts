@@ -98,8 +98,8 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       redisUp = false;
       logger.error({ err: err.message }, 'redis message bus error');
     });
-    redis.state.on('connect', () => (redisUp = true));
-    redis.state.on('ready', () => (redisUp = true));
+    redis.state.on('pubConnect', () => (redisUp = true));
+    redis.state.on('subConnect', () => (redisUp = true));
   }
   await aedes.listen();
   redisUp ||= backend !== undefined;
