@@ -20,6 +20,7 @@ export interface ScheduledFault {
 
 const GROWING: ReadonlySet<FaultKind> = new Set(['bearing-wear', 'imbalance', 'overheating']);
 const HOUR_MS = 3_600_000;
+const NONE: readonly ScheduledFault[] = Object.freeze([]);
 
 /** Level of `f` at `t`: 0 outside [start, end), ramping linearly to its severity over `rampMs`. */
 export function severityAt(f: ScheduledFault, t: number): number {
@@ -102,7 +103,8 @@ export class MachineFaults {
   }
 
   /** Faults active at any moment of [from, to). */
-  activeIn(from: number, to: number): ScheduledFault[] {
+  activeIn(from: number, to: number): readonly ScheduledFault[] {
+    if (this.#faults.length === 0 && this.#nextRandom >= to) return NONE;
     this.#extend(to);
     return this.#faults.filter((f) => f.start < to && f.end > from);
   }

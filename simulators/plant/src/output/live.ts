@@ -32,12 +32,20 @@ export interface LiveStats {
   bytes: number;
   wallMs: number;
   simulatedMs: number;
+  /** lag percentiles leave out the first min(20, 10 %) steps (JIT warm-up); lagMaxMs covers every step */
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
   finalLagMs: number;
   /** p99 lag under one batch period and the last step on time */
   keptUp: boolean;
+}
+
+interface SocketLike {
+  writableLength?: number;
+  cork?(): void;
+  uncork?(): void;
+  once(e: string, f: () => void): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -51,11 +59,12 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
   const speed = o.speed ?? 1;
   const highWater = o.highWaterBytes ?? 4 << 20;
   const endMs = o.durationS === undefined ? Number.POSITIVE_INFINITY : sim.startMs + Math.round(o.durationS * 1000);
-  const topics = new Map<string, string>();
+  const topics = new Map<Channel, WeakMap<DeviceAddress, string>>();
   const topic = (a: DeviceAddress, channel: Channel) => {
-    const key = `${a.site}/${a.line}/${a.device}/${channel}`;
-    let t = topics.get(key);
-    if (t === undefined) topics.set(key, (t = buildTopic({ ...a, channel })));
+    let byAddress = topics.get(channel);
+    if (!byAddress) topics.set(channel, (byAddress = new WeakMap()));
+    let t = byAddress.get(a);
+    if (t === undefined) byAddress.set(a, (t = buildTopic({ ...a, channel })));
     return t;
   };
   const encoder = new RawEncoder(o.validateAll);
@@ -80,13 +89,16 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
     const wait = dueAt(sim.now + sim.batchMs) - performance.now();
     if (wait > 0) await sleep(wait);
     if (o.signal?.aborted) break;
+    const stream = (client as unknown as { stream?: SocketLike }).stream; // mqtt.js keeps its socket here
+    stream?.cork?.(); // one write for the whole step instead of one per machine
     sim.step(sink);
+    stream?.uncork?.();
     lags.push(performance.now() - dueAt(sim.now));
-    const stream = (client as unknown as { stream?: { writableLength?: number; once(e: string, f: () => void): void } }).stream; // mqtt.js keeps its socket here
     if (stream?.writableLength !== undefined && stream.writableLength > highWater) await new Promise<void>((r) => stream.once('drain', r));
     else if (lags.length % 50 === 0) await sleep(0); // let the socket and timers breathe when catching up
   }
-  const sorted = Float64Array.from(lags).sort();
+  const warmup = Math.min(20, Math.floor(lags.length / 10)); // the first steps run before V8 has optimised the hot path
+  const sorted = Float64Array.from(lags.slice(warmup)).sort();
   const lagP99Ms = percentile(sorted, 0.99);
   const finalLagMs = lags[lags.length - 1] ?? 0;
   const result: LiveStats = {
@@ -98,7 +110,7 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
     simulatedMs: sim.now - sim.startMs,
     lagP50Ms: percentile(sorted, 0.5),
     lagP99Ms,
-    lagMaxMs: sorted[sorted.length - 1] ?? 0,
+    lagMaxMs: lags.reduce((m, l) => Math.max(m, l), 0),
     finalLagMs,
     keptUp: lagP99Ms < sim.batchMs && finalLagMs < sim.batchMs,
   };
