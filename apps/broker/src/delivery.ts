@@ -39,17 +39,38 @@ export class OverlapDelivery {
     return this.#granted.get(sub) ?? sub.qos;
   }
 
+  /** Split filters, so matching does not split the same filter for every message. */
+  readonly #levels = new Map<string, string[]>();
+
+  #filterLevels(filter: string): string[] {
+    let levels = this.#levels.get(filter);
+    if (!levels) {
+      if (this.#levels.size > 256) this.#levels.clear();
+      levels = filter.split('/');
+      this.#levels.set(filter, levels);
+    }
+    return levels;
+  }
+
   /** Highest QoS granted by any of the client's subscriptions matching `topic`. */
   #maxGranted(topic: string): number {
     const subs = this.client.subscriptions;
-    let best = -1;
-    let levels: string[] | undefined;
+    let first: string | undefined;
     for (const filter in subs) {
-      const sub = subs[filter] as SubscriptionEntry;
-      const granted = this.#grantedQos(sub);
-      if (granted <= best) continue;
-      if (filter === topic || filterMatchesTopic(filter.split('/'), (levels ??= topic.split('/')))) best = granted;
-      if (best === 2) break;
+      if (first !== undefined) return this.#maxGrantedOfMany(topic);
+      first = filter;
+    }
+    // a single subscription: mqemitter only calls us for topics it matches
+    return first === undefined ? -1 : this.#grantedQos(subs[first] as SubscriptionEntry);
+  }
+
+  #maxGrantedOfMany(topic: string): number {
+    const subs = this.client.subscriptions;
+    const levels = topic.split('/');
+    let best = -1;
+    for (const filter in subs) {
+      const granted = this.#grantedQos(subs[filter] as SubscriptionEntry);
+      if (granted > best && (filter === topic || filterMatchesTopic(this.#filterLevels(filter), levels))) best = granted;
     }
     return best;
   }

@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { TaktBroker } from './broker.js';
 import type { BrokerConfig } from './config.js';
+import { coalesceWrites } from './write-coalescing.js';
 
 /** The ports actually bound (useful when the config asked for 0). */
 export interface ListenerPorts {
@@ -35,6 +36,7 @@ function serveSocket(broker: TaktBroker, socket: Socket, open: Set<Socket>): voi
   open.add(socket);
   socket.once('close', () => open.delete(socket));
   socket.setNoDelay(true);
+  coalesceWrites(socket);
   broker.metrics.socketOpened(socket);
   broker.handle(socket, socket.remoteAddress ?? 'unknown');
 }

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { startMosquitto, startTestBroker, type TestBrokerUser } from '@takt/testing';
+import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
+import { deviceId, runLoad, type LoadShape, type LoadTarget } from './load.js';
+
+const SHAPES: LoadShape[] = [
+  { publishers: 1, subscribers: 1, qos: 0 },
+  { publishers: 10, subscribers: 1, qos: 0 },
+  { publishers: 1, subscribers: 10, qos: 0 },
+  { publishers: 1, subscribers: 1, qos: 1 },
+  { publishers: 10, subscribers: 1, qos: 1 },
+  { publishers: 1, subscribers: 10, qos: 1 },
+];
+const MAX_PUBLISHERS = Math.max(...SHAPES.map((s) => s.publishers));
+
+function mosquittoVersion(): string {
+  try {
+    return execFileSync('/usr/sbin/mosquitto', ['-h'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? 'mosquitto';
+  } catch (err) {
+    return ((err as { stdout?: string }).stdout ?? 'mosquitto').split('\n')[0]?.trim() ?? 'mosquitto';
+  }
+}
+
+const label = (s: LoadShape) => `QoS ${s.qos}, ${s.publishers} pub × ${s.subscribers} sub`;
+
+/**
+ * takt-broker (users file, role ACLs and contract validation on) against Debian's mosquitto, same
+ * closed-loop load generator, same run: delivered msg/s and publish→delivery latency per shape.
+ */
+export async function run(): Promise<BenchReport> {
+  const devices: TestBrokerUser[] = Array.from({ length: MAX_PUBLISHERS }, (_, i) => ({ username: deviceId(i), password: `secret-${i}`, role: 'device' }));
+  const takt = await startTestBroker({ users: devices });
+  const mosquitto = await startMosquitto();
+  const peerName = mosquittoVersion().replace(/^mosquitto version/, 'mosquitto');
+  const rows: BenchRow[] = [];
+  try {
+    const taktTarget: LoadTarget = { port: takt.port, pid: takt.process.pid, deviceLogin: (i) => ({ username: deviceId(i), password: `secret-${i}` }), serviceLogin: { username: 'service', password: 'service-secret' } };
+    const mosqTarget: LoadTarget = { port: mosquitto.port, pid: mosquitto.process.pid };
+    for (const shape of SHAPES) {
+      const ours = await runLoad(taktTarget, shape);
+      const peer = await runLoad(mosqTarget, shape);
+      const target = shape.qos === 1 ? '>= 1.0 × mosquitto' : undefined;
+      rows.push({ metric: `throughput, ${label(shape)}`, unit: 'msg/s', ours: ours.throughput, peer: peer.throughput, peerName, ratio: ratioOf(ours.throughput, peer.throughput), ...(target ? { target } : {}) });
+      rows.push({ metric: `p50 latency, ${label(shape)}`, unit: 'ms', ours: ours.p50, peer: peer.p50, peerName, ratio: ratioOf(ours.p50, peer.p50) });
+      rows.push({ metric: `p99 latency, ${label(shape)}`, unit: 'ms', ours: ours.p99, peer: peer.p99, peerName, ratio: ratioOf(ours.p99, peer.p99) });
+      rows.push({
+        metric: `broker CPU per delivery, ${label(shape)}`,
+        unit: 'µs',
+        ours: ours.brokerCpuUs,
+        peer: peer.brokerCpuUs,
+        peerName,
+        ratio: ratioOf(ours.brokerCpuUs, peer.brokerCpuUs),
+        note: `load generator used ${ours.generatorCpu.toFixed(2)} / ${peer.generatorCpu.toFixed(2)} cores`,
+      });
+    }
+  } finally {
+    await takt.close();
+    await mosquitto.close();
+  }
+  return {
+    name: 'broker',
+    rows,
+    notes: [
+      'Closed loop: each publisher keeps 100 messages in flight end to end (sent, not yet delivered to the first subscriber); 0.7 s warm-up, 3 s measured per shape and broker.',
+      'Throughput counts deliveries (1 pub × 10 sub delivers each message 10 times). Latency: publish write to subscriber read, in the load generator.',
+      'takt-broker runs with a users file (scrypt), the default role ACLs and contract validation of every takt/v1 payload; mosquitto runs anonymous, no ACL, persistence off.',
+      'Payloads are valid telemetry contract messages (~150 bytes). One Node process generates the load for both brokers on the same machine; CPU is shared with other work, so numbers are provisional.',
+    ],
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const report = await run();
+  process.stdout.write(toMarkdown(report) + '\n');
+}
