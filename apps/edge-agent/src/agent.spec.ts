@@ -115,7 +115,7 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
       expect(r.min, `${ch} starts at 0`).toBe(0);
       expect(r.duplicates, `${ch} duplicates are QoS 1 redeliveries only`).toBeLessThanOrEqual(70); // at most one maxInflight window per reconnect
     }
-    const last = got.states[got.states.length - 1]!;
+    const last = got.states[got.states.length - 1];
     expect(last.provider).toBe('cpu');
     expect(last.outboxDepth).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(dir.path, 'agent.log'), 'utf8')).toMatch(/execution provider fallback: using cpu/);

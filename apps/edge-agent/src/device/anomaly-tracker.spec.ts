@@ -10,10 +10,10 @@ describe('AnomalyTracker', () => {
     const scores = [1, 1, 5, 5, 5, 6, 5, 5, 1, 1, 1, 1, 1];
     const tr = feed(t, scores);
     expect(tr.map((x) => x.state)).toEqual(['open', 'close']);
-    expect(tr[0]!.openedAt).toBe(1_000_000 + 4 * 500); // above from window 2, 1000 ms later
-    expect(tr[1]!.closedAt).toBe(1_000_000 + 11 * 500); // below from window 8, 1500 ms later
-    expect(tr[1]!.peakScore).toBe(6);
-    expect(tr[1]!.eventId).toBe(tr[0]!.eventId);
+    expect(tr[0].openedAt).toBe(1_000_000 + 4 * 500); // above from window 2, 1000 ms later
+    expect(tr[1].closedAt).toBe(1_000_000 + 11 * 500); // below from window 8, 1500 ms later
+    expect(tr[1].peakScore).toBe(6);
+    expect(tr[1].eventId).toBe(tr[0].eventId);
   });
 
   it('does not open on a spike shorter than openAfterMs, and EMA smoothing damps it', () => {

@@ -19,8 +19,8 @@ describe('inference', () => {
     const model = await LoadedModel.load(ort, bytes, kmManifest, { providers: ['cpu'] });
     const vectors = [featureVector({ a: 7, b: 9 }, ['a', 'b']).vector, featureVector({ a: 1, b: 1, c: 5 }, ['a', 'b']).vector];
     const scores = await scoreBatch(model, vectors);
-    expect(scores[0]!.cluster).toBe(1); // scaled (3, 4): on centroid 1
-    expect(scores[0]!.score).toBeCloseTo(0, 6);
+    expect(scores[0].cluster).toBe(1); // scaled (3, 4): on centroid 1
+    expect(scores[0].score).toBeCloseTo(0, 6);
     expect(scores[1]).toEqual({ score: 0, cluster: 0 });
     expect(featureVector({ a: 1 }, ['a', 'b']).missing).toEqual(['b']);
     await model.release();
@@ -31,7 +31,7 @@ describe('inference', () => {
     const created = await createSession(ort, kmeansModel({ centroids: [[0]], center: [0], scale: [1] }), { providers: ['tensorrt', 'cuda', 'cpu'], logger });
     expect(created.provider).toBe('cpu');
     expect(created.fallbacks.map((f) => f.provider)).toEqual(['tensorrt', 'cuda']);
-    expect(created.fallbacks[1]!.reason).toMatch(/cuda/i);
+    expect(created.fallbacks[1].reason).toMatch(/cuda/i);
     await created.session.release();
     expect((await probeProvider(ort, ['cuda', 'cpu'], logger)).provider).toBe('cpu');
   });
@@ -62,8 +62,8 @@ describe('inference', () => {
     const fault = await LoadedModel.load(ort, faultCnnModel({ length: 64, channels: 2, classes: 3 }), fm, { providers: ['cpu'] });
     const res = await classifyWindows(fault, [new Float32Array(128).fill(0.2), new Float32Array(128).fill(-1)], { length: 64, sensors: ['vibration', 'current'] });
     expect(res).toHaveLength(2);
-    expect(fm.classes).toContain(res[0]!.label);
-    expect(Object.values(res[0]!.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(fm.classes).toContain(res[0].label);
+    expect(Object.values(res[0].scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     const vm = sampleManifest({ kind: 'cnn-vision', input: { name: 'image', shape: [null, 32, 32, 1], dtype: 'float32' }, outputs: [{ name: 'probs', shape: [null, 5] }], classes: ['ok', 'scratch', 'pit', 'crack', 'stain'] });
     const vision = await LoadedModel.load(ort, visionCnnModel({ height: 32, width: 32, classes: 5 }), vm, { providers: ['cpu'] });
     const frame = (fill: number) => decodeFrame({ schemaVersion: 1, deviceId: 'cam-1', ts: 1_767_225_600_000, seq: 0, frameId: 'f', width: 40, height: 40, encoding: 'gray8', data: Buffer.alloc(1600, fill).toString('base64') });

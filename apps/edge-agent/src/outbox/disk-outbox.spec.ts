@@ -29,12 +29,12 @@ describe('DiskOutbox', () => {
     const a = await DiskOutbox.open({ dir: path });
     const written = [];
     for (let i = 0; i < 5; i++) written.push(await a.append(draft()));
-    a.ack(written[0]!.id);
-    a.ack(written[3]!.id);
+    a.ack(written[0].id);
+    a.ack(written[3].id);
     await a.close();
     const b = await DiskOutbox.open({ dir: path });
     expect(b.pending(0, 100).map((e) => e.seq)).toEqual([1, 2, 4]);
-    expect(Buffer.from(b.pending(0, 1)[0]!.payload).toString()).toBe(Buffer.from(written[1]!.payload).toString());
+    expect(Buffer.from(b.pending(0, 1)[0].payload).toString()).toBe(Buffer.from(written[1].payload).toString());
     expect((await b.append(draft())).seq).toBe(5);
     await b.close();
   });
@@ -44,7 +44,7 @@ describe('DiskOutbox', () => {
     const a = await DiskOutbox.open({ dir: path });
     for (let i = 0; i < 3; i++) await a.append(draft());
     await a.close();
-    const file = join(path, segments(path)[0]!);
+    const file = join(path, segments(path)[0]);
     const whole = statSync(file).size;
     appendFileSync(file, Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 1, 9, 9])); // header says 200 bytes, 3 arrived
     const b = await DiskOutbox.open({ dir: path });
@@ -62,7 +62,7 @@ describe('DiskOutbox', () => {
     const a = await DiskOutbox.open({ dir: path });
     for (let i = 0; i < 3; i++) await a.append(draft());
     await a.close();
-    const file = join(path, segments(path)[0]!);
+    const file = join(path, segments(path)[0]);
     const buf = readFileSync(file);
     buf[buf.length - 5] ^= 0x40;
     writeFileSync(file, buf);

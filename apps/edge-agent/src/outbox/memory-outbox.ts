@@ -11,7 +11,9 @@ export class MemoryOutbox extends OutboxCore {
     return Promise.resolve();
   }
 
-  protected persistRemoval(): void {}
+  protected persistRemoval(): void {
+    // nothing to make durable: a memory outbox forgets an entry the moment it leaves the queue
+  }
 
   close(): Promise<void> {
     this.closed = true;

@@ -50,9 +50,9 @@ describe.each(implementations)('%s (shared outbox suite)', (_name, make) => {
     const got: OutboxEntry[] = [];
     for (let i = 0; i < 6; i++) got.push(await outbox.append(draft('features')));
     expect(outbox.pending(0, 100).map((e) => e.id)).toEqual(got.map((e) => e.id));
-    expect(outbox.pending(got[1]!.id, 2).map((e) => e.id)).toEqual([got[2]!.id, got[3]!.id]);
-    outbox.ack(got[2]!.id);
-    outbox.ack(got[0]!.id);
+    expect(outbox.pending(got[1].id, 2).map((e) => e.id)).toEqual([got[2].id, got[3].id]);
+    outbox.ack(got[2].id);
+    outbox.ack(got[0].id);
     outbox.ack(9_999_999); // unknown: ignored
     expect(outbox.pending(0, 100).map((e) => e.seq)).toEqual([1, 3, 4, 5]);
     expect(outbox.stats().depth).toBe(4);

@@ -47,7 +47,7 @@ describe('RolloutController', () => {
 
   /** a valid K-means model; `c` makes its bytes (and hash) differ */
   const good = (c = 1) => kmeansModel({ centroids: [[0, 0], [c, c]], center: [0, 0], scale: [1, 1] });
-  const last = () => reports[reports.length - 1]!;
+  const last = () => reports[reports.length - 1];
 
   beforeAll(async () => {
     server = await startArtifactServer(TOKEN);

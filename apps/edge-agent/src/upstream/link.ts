@@ -87,7 +87,7 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> {
     if (client !== this.#client) return;
     this.#client = undefined;
     client.removeAllListeners();
-    client.on('error', () => {});
+    client.on('error', () => undefined); // the old client may still report its socket's end
     client.end(true);
     const pending = [...this.#pending];
     this.#pending.clear();
