@@ -20,4 +20,10 @@ export function coalesceWrites(stream: Writable): void {
     scheduled = true;
     setImmediate(flush);
   };
+  // aedes destroys a connection right after writing its last packet (e.g. CONNACK 4): send that first
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (error?: Error) => {
+    flush();
+    return destroy(error);
+  };
 }
