@@ -31,7 +31,8 @@ const label = (s: LoadShape) => `QoS ${s.qos}, ${s.publishers} pub × ${s.subscr
 export async function run(): Promise<BenchReport> {
   const devices: TestBrokerUser[] = Array.from({ length: MAX_PUBLISHERS }, (_, i) => ({ username: deviceId(i), password: `secret-${i}`, role: 'device' }));
   const takt = await startTestBroker({ users: devices });
-  const mosquitto = await startMosquitto();
+  // TCP_NODELAY like takt-broker's sockets, so neither side waits on Nagle's algorithm
+  const mosquitto = await startMosquitto({ extraConfig: 'set_tcp_nodelay true' });
   const peerName = mosquittoVersion().replace(/^mosquitto version/, 'mosquitto');
   const rows: BenchRow[] = [];
   try {
@@ -64,7 +65,8 @@ export async function run(): Promise<BenchReport> {
     notes: [
       'Closed loop: each publisher keeps 100 messages in flight end to end (sent, not yet delivered to the first subscriber); 0.7 s warm-up, 3 s measured per shape and broker.',
       'Throughput counts deliveries (1 pub × 10 sub delivers each message 10 times). Latency: publish write to subscriber read, in the load generator.',
-      'takt-broker runs with a users file (scrypt), the default role ACLs and contract validation of every takt/v1 payload; mosquitto runs anonymous, no ACL, persistence off.',
+      'takt-broker runs with a users file (scrypt), the default role ACLs and contract validation of every takt/v1 payload; mosquitto runs anonymous, no ACL, persistence off, set_tcp_nodelay true (takt-broker sets TCP_NODELAY too).',
+      'The stable figure is broker CPU per delivery (from /proc, independent of how much CPU other work left): throughput and latency swing with the load of the shared machine.',
       'Payloads are valid telemetry contract messages (~150 bytes). One Node process generates the load for both brokers on the same machine; CPU is shared with other work, so numbers are provisional.',
     ],
   };
