@@ -1,0 +1,113 @@
+import { idSchema } from '@takt/contracts';
+import { loadConfig } from '@takt/runtime';
+import { z } from 'zod';
+
+export const TRAINER_ENV_PREFIX = 'TAKT_TRAINER_';
+
+const positiveMs = z.number().int().min(1);
+
+const tokenSchema = z.strictObject({
+  /** the bearer token itself; at least 16 characters */
+  token: z.string().min(16).max(512),
+  /** `reader`: GET routes (edge agents, dashboard reads); `operator`: also POST jobs and rollouts */
+  role: z.enum(['reader', 'operator']),
+});
+
+const trainingSchema = z
+  .strictObject({
+    /** model name trained and rolled out by the scheduler and drift retraining; default `plant-anomaly` */
+    model: idSchema.default('plant-anomaly'),
+    /** machine group written into the manifest (optional) */
+    group: idSchema.optional(),
+    /** ms between scheduled retrainings; 0 = off (default) */
+    scheduleMs: z.number().int().min(0).default(0),
+    /** ms of healthy feature data that must exist before the first model is trained automatically; 0 = off (default) */
+    firstTrainAfterMs: z.number().int().min(0).default(0),
+    /** ms between checks for the first-model condition; default 30_000 */
+    pollMs: positiveMs.default(30_000),
+    /** ms of history a scheduled or API job (without from/to) trains on; default 3_600_000 (1 h) */
+    lookbackMs: positiveMs.default(3_600_000),
+    /** fewest healthy feature windows a job needs; default 200 */
+    minWindows: z.number().int().min(10).default(200),
+    /** share of healthy windows whose smoothed score may exceed the threshold; default 0.001 */
+    targetFalseAlarmRate: z.number().gt(0).lt(0.5).default(0.001),
+    /** share of each device's newest healthy windows held out to evaluate candidate and current model; default 0.2 */
+    evaluationFraction: z.number().gt(0).lt(0.5).default(0.2),
+    /** how much worse (absolute rate) a candidate may be on the evaluation data and still count as "as good"; default 0.002 */
+    gateSlack: z.number().min(0).max(0.5).default(0.002),
+    /** PRNG seed of k-means++; default 1 */
+    seed: z.number().int().default(1),
+    /** after a scheduled, first or drift training succeeds, roll it out to every device seen in `state` */
+    autoRollout: z
+      .strictObject({
+        /** how many devices (sorted by id) get it first; default 1 */
+        canary: z.number().int().min(1).default(1),
+        /** ms the canaries are watched before promotion; default 60_000 */
+        watchMs: positiveMs.default(60_000),
+      })
+      .optional(),
+  })
+  .default({ model: 'plant-anomaly', scheduleMs: 0, firstTrainAfterMs: 0, pollMs: 30_000, lookbackMs: 3_600_000, minWindows: 200, targetFalseAlarmRate: 0.001, evaluationFraction: 0.2, gateSlack: 0.002, seed: 1 });
+
+const rolloutSchema = z
+  .strictObject({
+    /** default ms a rollout watches its canaries when the request names none; default 60_000 */
+    watchMs: positiveMs.default(60_000),
+    /** anomaly events opened by one canary during the watch that fail the rollout; default 5 */
+    maxAnomalyEvents: z.number().int().min(1).default(5),
+    /** ms without a heartbeat after which a canary counts as unhealthy (0 = heartbeats not required); default 0 */
+    heartbeatTimeoutMs: z.number().int().min(0).default(0),
+  })
+  .default({ watchMs: 60_000, maxAnomalyEvents: 5, heartbeatTimeoutMs: 0 });
+
+const driftSchema = z
+  .strictObject({
+    /** ms between drift checks; 0 = off (default) */
+    checkEveryMs: z.number().int().min(0).default(0),
+    /** ms of recent scores compared with the training reference; default 600_000 (10 min) */
+    windowMs: positiveMs.default(600_000),
+    /** fewest scored windows a device needs for a check; default 50 */
+    minSamples: z.number().int().min(10).default(50),
+    /** population stability index above which a device has drifted; default 0.25 */
+    psiThreshold: z.number().gt(0).default(0.25),
+    /** enqueue a retraining job when a device drifted; default false */
+    retrain: z.boolean().default(false),
+  })
+  .default({ checkEveryMs: 0, windowMs: 600_000, minSamples: 50, psiThreshold: 0.25, retrain: false });
+
+export const trainerServiceConfigSchema = z
+  .strictObject({
+    /** interface the HTTP API listens on; default `0.0.0.0` */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** HTTP port; default 8090 (0 = any free port) */
+    port: z.number().int().min(0).max(65535).default(8090),
+    /** base URL edge agents download artifacts from; default `http://<host>:<port>` */
+    publicUrl: z.string().regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' }).optional(),
+    /** model registry folder (blobs, manifests, and the service's `trainer-state.json`) */
+    registryDir: z.string().min(1),
+    /** Ed25519 key every registered manifest is signed with */
+    signingKey: z.strictObject({ keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), privateKeyFile: z.string().min(1) }),
+    /** API bearer tokens; at least one */
+    tokens: z.array(tokenSchema).min(1),
+    influx: z.strictObject({ url: z.string().url(), database: z.string().min(1).default('takt'), username: z.string().optional(), password: z.string().optional() }),
+    /** broker connection, as a `service` user */
+    mqtt: z.strictObject({ url: z.string().regex(/^(mqtts?|wss?):\/\/\S+$/, { message: 'must be an mqtt(s):// or ws(s):// URL' }), username: z.string().min(1), password: z.string().min(1) }),
+    training: trainingSchema,
+    rollout: rolloutSchema,
+    drift: driftSchema,
+  });
+
+export type TrainerServiceConfig = z.output<typeof trainerServiceConfigSchema>;
+export type TrainerServiceConfigInput = z.input<typeof trainerServiceConfigSchema>;
+
+/** Reads the service config: defaults, then `file`, then `TAKT_TRAINER_*` variables (`__` nests). Throws `ConfigError`. */
+export function loadTrainerServiceConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): TrainerServiceConfig {
+  return loadConfig(trainerServiceConfigSchema, { file, envPrefix: TRAINER_ENV_PREFIX, env });
+}
+
+/** The base URL written into `model/desired.artifactUrl`. */
+export function publicUrlOf(config: TrainerServiceConfig, port: number): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

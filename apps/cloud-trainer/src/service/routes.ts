@@ -1,0 +1,130 @@
+import express, { type Express, type Request } from 'express';
+import { z } from 'zod';
+import { idSchema, nameSchema, timestampSchema } from '@takt/contracts';
+import { serveArtifact, type ModelRegistry } from '@takt/model-registry';
+import type { Logger } from '@takt/runtime';
+import { ApiError, errorHandler, parseOr400 } from './api-error.js';
+import type { BearerAuth } from './auth.js';
+import type { TrainingJobs } from './jobs.js';
+import { publicRollout } from './records.js';
+import type { RolloutManager } from './rollouts.js';
+
+export interface ApiDeps {
+  auth: BearerAuth;
+  registry: ModelRegistry;
+  jobs: TrainingJobs;
+  rollouts: RolloutManager;
+  /** Prometheus text */
+  metrics: () => string;
+  /** liveness of the service's dependencies */
+  health: () => Promise<{ influx: boolean; mqtt: boolean }>;
+  logger: Logger;
+}
+
+const modelParams = z.strictObject({ name: idSchema, version: z.string().regex(/^[1-9][0-9]{0,8}$/, { message: 'must be a positive integer' }).transform(Number) });
+const idParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'is not a valid id' }) });
+const artifactQuery = z.strictObject({ variant: nameSchema.optional() });
+
+const deviceList = (max: number) => z.array(idSchema).max(max);
+
+export const jobRequestSchema = z
+  .strictObject({
+    kind: z.literal('kmeans'),
+    model: idSchema,
+    devices: deviceList(1000).min(1).optional(),
+    /** ms since epoch; default `to − training.lookbackMs` */
+    from: timestampSchema.optional(),
+    /** ms since epoch; default now */
+    to: timestampSchema.optional(),
+  })
+  .refine((b) => b.from === undefined || b.to === undefined || b.to > b.from, { message: 'must be after from', path: ['to'] });
+
+export const rolloutRequestSchema = z.strictObject({
+  model: idSchema,
+  version: z.number().int().min(1),
+  canary: deviceList(1000).min(1),
+  devices: deviceList(10_000),
+  /** ms the canaries are watched; 1 ms .. 24 h */
+  watchMs: z.number().int().min(1).max(86_400_000).optional(),
+});
+
+function body(req: Request): unknown {
+  if (!req.is('application/json')) throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
+  return req.body as unknown;
+}
+
+/** The trainer's HTTP API (docs/interfaces: "Trainer service HTTP API"), with `/healthz` and `/metrics`. */
+export function createApi(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const reader = deps.auth.requireRole('reader');
+  const operator = deps.auth.requireRole('operator');
+
+  app.get('/healthz', async (_req, res) => {
+    const h = await deps.health();
+    res.status(h.influx ? 200 : 503).json({ status: h.influx ? 'ok' : 'degraded', ...h });
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(deps.metrics());
+  });
+
+  app.use('/api', express.json({ limit: '64kb' }));
+
+  app.get('/api/models', reader, async (_req, res) => {
+    res.json({ models: await deps.registry.list() });
+  });
+  app.get('/api/models/:name/:version/manifest', reader, async (req, res) => {
+    const p = parseOr400(modelParams, req.params, 'params');
+    res.json(await deps.registry.get(p.name, p.version));
+  });
+  app.get('/api/models/:name/:version/artifact', reader, async (req, res) => {
+    const p = parseOr400(modelParams, req.params, 'params');
+    const { variant } = parseOr400(artifactQuery, req.query, 'query');
+    const m = await deps.registry.get(p.name, p.version);
+    const ref = variant === undefined ? m.artifact : m.variants?.[variant];
+    if (!ref) throw new ApiError('NOT_FOUND', `model ${m.name} v${m.version} has no ${variant} variant`);
+    await serveArtifact(req, res, deps.registry.artifactPath(m, variant), ref.sha256);
+  });
+
+  app.get('/api/jobs', reader, (_req, res) => {
+    res.json({ jobs: deps.jobs.list() });
+  });
+  app.get('/api/jobs/:id', reader, (req, res) => {
+    const { id } = parseOr400(idParams, req.params, 'params');
+    const job = deps.jobs.get(id);
+    if (!job) throw new ApiError('NOT_FOUND', `no job ${id}`);
+    res.json(job);
+  });
+  app.post('/api/jobs', operator, (req, res) => {
+    const b = parseOr400(jobRequestSchema, body(req), 'body');
+    const job = deps.jobs.submit({ model: b.model, trigger: 'api', request: { ...(b.devices ? { devices: b.devices } : {}), ...(b.from !== undefined ? { from: b.from } : {}), ...(b.to !== undefined ? { to: b.to } : {}) } });
+    res.status(202).json({ id: job.id });
+  });
+
+  app.get('/api/rollouts', reader, (_req, res) => {
+    res.json({ rollouts: deps.rollouts.list().map(publicRollout) });
+  });
+  app.get('/api/rollouts/:id', reader, (req, res) => {
+    const { id } = parseOr400(idParams, req.params, 'params');
+    const r = deps.rollouts.get(id);
+    if (!r) throw new ApiError('NOT_FOUND', `no rollout ${id}`);
+    res.json(publicRollout(r));
+  });
+  app.post('/api/rollouts', operator, async (req, res) => {
+    const b = parseOr400(rolloutRequestSchema, body(req), 'body');
+    const r = await deps.rollouts.create(b);
+    res.status(201).json({ id: r.id, stage: r.stage });
+  });
+  app.post('/api/rollouts/:id/promote', operator, async (req, res) => {
+    const { id } = parseOr400(idParams, req.params, 'params');
+    res.json({ rollout: publicRollout(await deps.rollouts.promote(id)) });
+  });
+  app.post('/api/rollouts/:id/rollback', operator, async (req, res) => {
+    const { id } = parseOr400(idParams, req.params, 'params');
+    res.json({ rollout: publicRollout(await deps.rollouts.rollback(id)) });
+  });
+
+  app.use('/api', (req, _res, next) => next(new ApiError('NOT_FOUND', `no route ${req.method} ${req.originalUrl}`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
