@@ -1,1 +1,2 @@
-export {};
+export * from './plants.js';
+export * from './seqs.js';

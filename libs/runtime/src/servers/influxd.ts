@@ -15,6 +15,8 @@ export interface InfluxdOptions {
   binary?: string;
   /** file for influxd's own log; default `${dataDir}/influxd.log` */
   logFile?: string;
+  /** own process group (see ManagedProcessOptions.detached); default false */
+  detached?: boolean;
 }
 
 export interface InfluxdServer {
@@ -95,6 +97,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     logFile: options.logFile ?? join(dataDir, 'influxd.log'),
     ready: async () => (await fetch(`${url}/ping`)).status === 204,
     readyTimeoutMs: 60_000,
+    detached: options.detached,
   });
   await proc.start();
   return {

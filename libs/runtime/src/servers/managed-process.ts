@@ -17,6 +17,11 @@ export interface ManagedProcessOptions {
   readyTimeoutMs?: number;
   /** ms between SIGTERM and SIGKILL on stop; default 10_000 */
   stopTimeoutMs?: number;
+  /**
+   * run in its own process group, so a Ctrl-C in the terminal reaches only the parent, which then
+   * stops its children in order; default false
+   */
+  detached?: boolean;
 }
 
 /** A server process we start, wait for, stop, kill and restart — influxd, redis, our own apps. */
@@ -43,7 +48,7 @@ export class ManagedProcess {
     if (this.running) return;
     const { command, args, cwd, env, logFile, name } = this.options;
     this.#log ??= logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.options.detached ?? false });
     this.#child = child;
     this.#lastOutput = [];
     const capture = (chunk: Buffer) => {

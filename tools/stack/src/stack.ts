@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { startInfluxd, startRedis, type InfluxdServer, type RedisServer } from '@takt/runtime';
+import {
+  brokerComponent,
+  dashboardComponent,
+  edgeComponent,
+  ingestorComponent,
+  portOr,
+  simulatorComponent,
+  stackPaths,
+  type Component,
+  type DeviceAddress,
+  type StackPaths,
+} from './components.js';
+import type { LaunchMode } from './launcher.js';
+import { devicesByLine } from './plant.js';
+import { ensureSecrets, type StackSecrets } from './secrets.js';
+import { trainerComponent } from './trainer.js';
+
+export interface StackOptions {
+  /** folder for configs, logs, data and secrets */
+  dir: string;
+  /** run programs from sources (tests) or builds (npm start); default 'dist' */
+  mode?: LaunchMode;
+  /** plant file the simulator runs and edge agents serve */
+  plantFile: string;
+  /** simulator seed; default 1 */
+  seed?: number;
+  /** start the simulator; default true */
+  simulator?: boolean;
+  /** broker processes; 2 or more share a private redis-server (cluster mode); default 1 */
+  brokers?: number;
+  /** ingestors and the topic filters each subscribes; default one with every channel */
+  ingestors?: { filters?: string[]; base?: string }[];
+  /**
+   * keep broker sessions and retained messages in a private redis-server, so they survive a broker
+   * restart (always on with 2+ brokers); default false (in memory)
+   */
+  redisPersistence?: boolean;
+  /** base config file for every broker (its settings are overridden by the stack's) */
+  brokerBase?: string;
+  /** edge agents and their devices; default one per plant line */
+  edges?: { name: string; devices: DeviceAddress[]; broker?: number }[];
+  dashboard?: boolean;
+  trainer?: boolean;
+  /** fixed ports (npm start); 0/undefined picks free ones */
+  ports?: { broker?: number; dashboard?: number; trainer?: number; influx?: number };
+  /** dashboard password of the demo users; default random (see secrets.json) */
+  demoPassword?: string;
+  /** extra trainer settings merged into its config */
+  trainerConfig?: Record<string, unknown>;
+  /** called as each component comes up */
+  onProgress?: (what: string) => void;
+}
+
+/** A whole Takt plant on one machine, started in dependency order and stopped in reverse. */
+export class Stack {
+  readonly options: StackOptions;
+  readonly paths: StackPaths;
+  secrets!: StackSecrets;
+  influx!: InfluxdServer;
+  redis?: RedisServer;
+  readonly brokers: (Component & { url: string; port: number; metricsPort: number })[] = [];
+  readonly ingestors: Component[] = [];
+  readonly edges: (Component & { devices: DeviceAddress[] })[] = [];
+  trainer?: Component & { url: string };
+  dashboard?: Component & { url: string };
+  simulator?: Component;
+  readonly #started: { name: string; stop: () => Promise<void> }[] = [];
+
+  constructor(options: StackOptions) {
+    this.options = options;
+    this.paths = stackPaths(options.dir);
+  }
+
+  get mode(): LaunchMode {
+    return this.options.mode ?? 'dist';
+  }
+
+  async #up(c: Component): Promise<void> {
+    this.options.onProgress?.(`starting ${c.name}`);
+    await c.process.start();
+    this.#started.push({ name: c.name, stop: () => c.process.close() });
+  }
+
+  async start(): Promise<this> {
+    const o = this.options;
+    this.secrets = await ensureSecrets(this.paths.dir, o.demoPassword);
+    this.influx = await startInfluxd({ dataDir: join(this.paths.data, 'influxdb'), port: o.ports?.influx || undefined, detached: true });
+    this.#started.push({ name: 'influxd', stop: () => this.influx.close() });
+    const brokerCount = o.brokers ?? 1;
+    if (brokerCount > 1 || o.redisPersistence) {
+      this.redis = await startRedis();
+      this.#started.push({ name: 'redis', stop: () => this.redis!.close() });
+    }
+    for (let i = 0; i < brokerCount; i++) {
+      const port = await portOr(i === 0 ? o.ports?.broker : undefined);
+      const metricsPort = await portOr(undefined);
+      const b = brokerComponent(this.paths, this.mode, { name: `broker-${i + 1}`, port, metricsPort, usersFile: join(this.paths.dir, 'broker-users.json'), redisUrl: this.redis?.url, base: o.brokerBase });
+      await this.#up(b);
+      this.brokers.push({ ...b, url: `mqtt://127.0.0.1:${port}`, port, metricsPort });
+    }
+    const brokerUrl = (i = 0) => this.brokers[i % this.brokers.length]!.url;
+    for (const [i, spec] of (o.ingestors ?? [{}]).entries()) {
+      const c = ingestorComponent(this.paths, this.mode, { name: `ingestor-${i + 1}`, brokerUrl: brokerUrl(i), password: this.secrets.broker.ingestor, influxUrl: this.influx.url, metricsPort: await portOr(undefined), filters: spec.filters, base: spec.base });
+      await this.#up(c);
+      this.ingestors.push(c);
+    }
+    if (o.trainer) {
+      const port = await portOr(o.ports?.trainer);
+      const c = trainerComponent(this.paths, this.mode, { port, brokerUrl: brokerUrl(), password: this.secrets.broker.trainer, influxUrl: this.influx.url, secrets: this.secrets, extra: o.trainerConfig });
+      await this.#up(c);
+      this.trainer = { ...c, url: `http://127.0.0.1:${port}` };
+    }
+    if (o.dashboard) {
+      const port = await portOr(o.ports?.dashboard);
+      const trainer = this.trainer ? { url: this.trainer.url, readerToken: this.secrets.tokens.reader, operatorToken: this.secrets.tokens.operator } : undefined;
+      const c = dashboardComponent(this.paths, this.mode, { port, usersFile: join(this.paths.dir, 'dashboard-users.json'), brokerUrl: brokerUrl(), password: this.secrets.broker.dashboard, influxUrl: this.influx.url, trainer });
+      await this.#up(c);
+      this.dashboard = { ...c, url: `http://127.0.0.1:${port}` };
+    }
+    const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
+    for (const e of edges) {
+      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.broker.edge, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader });
+      await this.#up(c);
+      this.edges.push({ ...c, devices: e.devices });
+    }
+    if (o.simulator ?? true) {
+      const c = simulatorComponent(this.paths, this.mode, { plantFile: o.plantFile, brokerUrl: brokerUrl(), password: this.secrets.broker.simulator, seed: o.seed ?? 1 });
+      await this.#up(c);
+      this.simulator = c;
+    }
+    return this;
+  }
+
+  /** Stops everything, last started first. */
+  async stop(): Promise<void> {
+    for (const c of this.#started.splice(0).reverse()) {
+      this.options.onProgress?.(`stopping ${c.name}`);
+      await c.stop().catch(() => undefined);
+    }
+  }
+}
