@@ -387,6 +387,27 @@ describe('service', () => {
     expect(before[0]).toHaveLength(4);
   });
 
+  it('trains the first model once enough healthy data exists and rolls it out automatically (canary first)', async () => {
+    const auto = await startTrainerService(
+      trainerServiceConfigSchema.parse({
+        ...config, registryDir: join(dir.path, 'registry-auto'),
+        training: { model: 'press-auto', minWindows: 100, lookbackMs: 3 * 3_600_000, firstTrainAfterMs: 60_000, pollMs: 60_000, autoRollout: { canary: 1, watchMs: 60_000 } },
+      }),
+      createLogger('trainer-auto'),
+    );
+    try {
+      const get = async (path: string) => (await fetch(`${auto.url}${path}`, { headers: { authorization: `Bearer ${READER}` } })).json();
+      const job = await until('first job', async () => (await get('/api/jobs')).jobs.find((j: { status: string }) => j.status === 'succeeded' || j.status === 'failed'), 30_000);
+      expect(job).toMatchObject({ trigger: 'first', status: 'succeeded', version: 1, model: 'press-auto' });
+      const r = await until('auto rollout', async () => (await get('/api/rollouts')).rollouts[0]);
+      expect(r).toMatchObject({ model: 'press-auto', version: 1, stage: 'canary', canary: ['press-01'] });
+      expect(r.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['press-01', 'press-02', 'press-03']);
+      expect((await retainedDesired('press-01'))?.manifest.name).toBe('press-auto');
+    } finally {
+      await auto.close();
+    }
+  });
+
   it('runs as a process: `serve --config FILE` with TAKT_TRAINER_* overrides, stops cleanly on SIGTERM', async () => {
     const file = join(dir.path, 'serve.json');
     const port = await freePort();
