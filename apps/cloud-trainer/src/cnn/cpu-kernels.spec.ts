@@ -16,7 +16,7 @@ function run(tf: typeof tfjs, seed: number): Float32Array[] {
       const x = tf.randomNormal([3, h, w, ci], 0, 1, 'float32', seed);
       const k = tf.randomNormal([h === 1 ? 1 : 3, 3, ci, co], 0, 1, 'float32', seed + 1);
       const b = tf.randomNormal([co], 0, 1, 'float32', seed + 2);
-      const y = tf.conv2d(x, k as tfjs.Tensor4D, stride, pad);
+      const y = tf.conv2d(x as tfjs.Tensor4D, k as tfjs.Tensor4D, stride, pad);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 3);
       const f = (xx: tfjs.Tensor, kk: tfjs.Tensor) => tf.fused.conv2d({ x: xx as tfjs.Tensor4D, filter: kk as tfjs.Tensor4D, strides: stride, pad, bias: b, activation: 'relu' }).mul(dy).sum();
       const [dx, dk] = tf.grads(f)([x, k]);

@@ -2,6 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { SeededRandom } from '../anomaly/random.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import type { Tf } from '../tf-backend.js';
+import { foldNormalization, normalize, type InputNormalization } from './fold.js';
 import { classWeights, gather } from './split.js';
 
 /** Samples with one shape, one after another, and their class indices. */
@@ -23,8 +24,10 @@ export interface TrainClassifierOptions {
   /** epochs without a better validation result before stopping; default 6 */
   patience?: number;
   seed?: number;
-  /** a fresh random variant of the training batch for each epoch */
+  /** a fresh random variant of the training batch for each epoch (on raw inputs) */
   augment?: (x: Float32Array, rng: SeededRandom) => Float32Array;
+  /** per-channel input normalisation trained with and folded into the first conv at the end, so the returned model takes raw inputs */
+  normalization?: InputNormalization;
   progress?: ProgressReporter;
 }
 
@@ -63,8 +66,8 @@ async function evaluate(tf: Tf, model: tfjs.LayersModel, val: ClassifierSplit, s
 
 /**
  * Trains a softmax classifier: a fresh augmented, shuffled copy of the training split each epoch,
- * class-weighted cross-entropy, early stopping on validation accuracy (ties: lower loss), and the
- * best epoch's weights restored at the end.
+ * class-weighted cross-entropy, early stopping on validation accuracy (ties: lower loss), the
+ * best epoch's weights restored at the end and the input normalisation folded in.
  */
 export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: ClassifierSplit, val: ClassifierSplit, options: TrainClassifierOptions): Promise<TrainedClassifier> {
   const { sampleShape, classes } = options;
@@ -74,6 +77,9 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
   const patience = options.patience ?? 6;
   model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const weights = classWeights(train.labels, classes);
+  const norm = options.normalization;
+  const prepare = (x: Float32Array) => (norm ? normalize(x, norm) : x);
+  const valPrepared = { x: prepare(val.x), labels: val.labels };
   const phase = (options.progress ?? silentProgress).phase('epochs', epochs);
   let best = { epoch: 0, acc: -1, loss: Infinity, weights: [] as tfjs.Tensor[] };
   const epochMs: number[] = [];
@@ -82,12 +88,12 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
     const t0 = Date.now();
     const order = shuffled(train.labels.length, rng);
     const xRaw = gather(train.x, per, order);
-    const x = options.augment ? options.augment(xRaw, rng) : xRaw;
+    const x = prepare(options.augment ? options.augment(xRaw, rng) : xRaw);
     const xs = tf.tensor(x, [order.length, ...sampleShape]);
     const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(order, (i) => train.labels[i] as number), 'int32'), classes));
     const h = await model.fit(xs, ys, { epochs: 1, batchSize: options.batchSize ?? 32, shuffle: false, classWeight: weights, verbose: 0 });
     tf.dispose([xs, ys]);
-    const v = await evaluate(tf, model, val, sampleShape, classes);
+    const v = await evaluate(tf, model, valPrepared, sampleShape, classes);
     epochMs.push(Date.now() - t0);
     if (v.acc > best.acc || (v.acc === best.acc && v.loss < best.loss)) {
       tf.dispose(best.weights);
@@ -98,5 +104,6 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
   phase.done({ best_epoch: best.epoch, val_acc: best.acc });
   model.setWeights(best.weights);
   tf.dispose(best.weights);
+  if (norm) foldNormalization(tf, model, norm);
   return { model, bestEpoch: best.epoch, epochsRun: epoch - 1, valAccuracy: best.acc, valLoss: best.loss, epochMs };
 }

@@ -14,8 +14,10 @@ export interface CsvSeries {
   file: string;
   /** time cells as written, echoed into score output */
   timeCells: string[];
-  /** ms since the epoch, ascending */
+  /** ms since the epoch, non-decreasing (a clock that jumps back is held at its last value) */
   ts: Float64Array;
+  /** things the reader tolerated, e.g. a clock that jumped back, naming the line */
+  warnings: string[];
   /** sensor names: the column headers */
   columns: string[];
   /** rows × columns */
@@ -34,18 +36,19 @@ function resolveColumns(table: CsvTable, opts: CsvColumnsOptions): { timeIndex: 
   return { timeIndex, columns };
 }
 
-function parseTimes(table: CsvTable, timeIndex: number, column: string): Float64Array {
+function parseTimes(table: CsvTable, timeIndex: number, column: string, warnings: string[]): Float64Array {
   const ts = new Float64Array(table.rows.length);
   for (let r = 0; r < table.rows.length; r++) {
     const t = parseTime(table.rows[r]?.[timeIndex] ?? '');
     if (t === undefined) throw new TrainerError('BAD_TIME', `CSV ${table.file} line ${table.lines[r]}: time column "${column}" holds ${JSON.stringify(table.rows[r]?.[timeIndex])}, not a time`);
-    if (r > 0 && t < (ts[r - 1] as number)) throw new TrainerError('BAD_TIME', `CSV ${table.file} line ${table.lines[r]}: time goes backwards; rows must be in time order`);
-    ts[r] = t;
+    const prev = r > 0 ? (ts[r - 1] as number) : -Infinity;
+    if (t < prev) warnings.push(`CSV ${table.file} line ${table.lines[r]}: time goes back by ${(prev - t) / 1000} s; rows are taken in file order and this row's time is held at the previous one for smoothing`);
+    ts[r] = Math.max(t, prev);
   }
   return ts;
 }
 
-/** Validates and converts a table: time parsed and ascending, every feature cell a finite number. */
+/** Validates and converts a table: every time parsed, every feature cell a finite number. */
 export function csvSeries(table: CsvTable, opts: CsvColumnsOptions): CsvSeries {
   const { timeIndex, columns } = resolveColumns(table, opts);
   const values = new Float64Array(table.rows.length * columns.length);
@@ -60,10 +63,12 @@ export function csvSeries(table: CsvTable, opts: CsvColumnsOptions): CsvSeries {
       values[r * columns.length + j] = v;
     }
   }
+  const warnings: string[] = [];
   return {
     file: table.file,
     timeCells: table.rows.map((row) => row[timeIndex] as string),
-    ts: parseTimes(table, timeIndex, opts.timeColumn),
+    ts: parseTimes(table, timeIndex, opts.timeColumn, warnings),
+    warnings,
     columns: columns.map((i) => table.header[i] as string),
     values: { rows: table.rows.length, cols: columns.length, data: values },
   };

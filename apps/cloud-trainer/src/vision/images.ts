@@ -44,30 +44,17 @@ export function decodeImage(bytes: Uint8Array, file: string): GrayImage {
 }
 
 /**
- * Resizes to size×size by area averaging (every source pixel counts with the share of it a
- * target pixel covers, so downscaling does not alias) and maps 0..255 to 0..1.
+ * Resizes to size×size by nearest neighbour at pixel centres and maps 0..255 to 0..1 — exactly
+ * what the edge agent does to a camera frame before inference (`imageToInput`), so the model sees
+ * the same pixels in training as in production.
  */
 export function resizeToUnit(img: GrayImage, size: number): Float32Array {
   const out = new Float32Array(size * size);
-  const sx = img.width / size;
-  const sy = img.height / size;
-  for (let ty = 0; ty < size; ty++) {
-    const y0 = ty * sy;
-    const y1 = y0 + sy;
-    for (let tx = 0; tx < size; tx++) {
-      const x0 = tx * sx;
-      const x1 = x0 + sx;
-      let sum = 0;
-      let area = 0;
-      for (let y = Math.floor(y0); y < Math.min(Math.ceil(y1), img.height); y++) {
-        const wy = Math.min(y + 1, y1) - Math.max(y, y0);
-        for (let x = Math.floor(x0); x < Math.min(Math.ceil(x1), img.width); x++) {
-          const w = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
-          sum += w * (img.pixels[y * img.width + x] as number);
-          area += w;
-        }
-      }
-      out[ty * size + tx] = area > 0 ? sum / area / 255 : 0;
+  for (let y = 0; y < size; y++) {
+    const sy = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / size));
+    for (let x = 0; x < size; x++) {
+      const sx = Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / size));
+      out[y * size + x] = (img.pixels[sy * img.width + sx] as number) / 255;
     }
   }
   return out;

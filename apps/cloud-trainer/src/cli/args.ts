@@ -1,0 +1,37 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TrainerError } from '../errors.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Parses `args` against `options`; unknown or malformed flags are a `BAD_ARGUMENT` naming the flag. */
+export function parse(command: string, args: string[], options: Options): Values {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (err) {
+    throw new TrainerError('BAD_ARGUMENT', `${command}: ${(err as Error).message}`);
+  }
+}
+
+export function required(command: string, v: Values, name: string): string {
+  const value = v[name];
+  if (typeof value !== 'string' || value === '') throw new TrainerError('BAD_ARGUMENT', `${command}: --${name} is required`);
+  return value;
+}
+
+export function list(v: Values, name: string): string[] {
+  const value = v[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [String(value)]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** A numeric flag within [min, max], or `fallback` when absent. */
+export function num(command: string, v: Values, name: string, fallback: number, min: number, max: number, integer = false): number {
+  const raw = v[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new TrainerError('BAD_ARGUMENT', `${command}: --${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}

@@ -1,0 +1,1 @@
+export async function serve(_args: string[]): Promise<void> {}

@@ -1,0 +1,45 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { INT8_QUANTIZATION, quantizeInt8, tfjsToOnnx } from '@takt/onnx';
+import type { ModelManifest } from '@takt/contracts';
+import { accuracy, OnnxClassifier, topClass } from './onnx-classifier.js';
+import type { ClassifierSplit } from './train-classifier.js';
+
+export interface ExportedClassifier {
+  fp32: Uint8Array;
+  int8: Uint8Array;
+  /** validation accuracy of each artifact, run by onnxruntime */
+  fp32Accuracy: number;
+  int8Accuracy: number;
+  quantization: NonNullable<ModelManifest['quantization']>;
+}
+
+/** ONNX accuracy of `model` bytes on a split. */
+export async function onnxAccuracy(model: Uint8Array, split: ClassifierSplit, sampleShape: number[], classes: number): Promise<number> {
+  const clf = await OnnxClassifier.create(model);
+  try {
+    return accuracy(topClass(await clf.predict(split.x, sampleShape, classes), classes).index, split.labels);
+  } finally {
+    await clf.close();
+  }
+}
+
+/**
+ * Exports fp32 ONNX, quantizes it to int8 (QDQ, calibrated on up to `calibrationSamples` training
+ * inputs), and evaluates both artifacts on the validation split with onnxruntime.
+ */
+export async function exportClassifier(model: tfjs.LayersModel, train: ClassifierSplit, val: ClassifierSplit, sampleShape: number[], classes: number, calibrationSamples = 256): Promise<ExportedClassifier> {
+  const fp32 = tfjsToOnnx(model);
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const n = Math.min(calibrationSamples, train.labels.length);
+  const batch = 32;
+  const calibration: Float32Array[] = [];
+  for (let i = 0; i < n; i += batch) calibration.push(train.x.slice(i * per, Math.min(n, i + batch) * per));
+  const int8 = await quantizeInt8(fp32, calibration, { inputShape: [batch, ...sampleShape], method: 'minmax' });
+  return {
+    fp32,
+    int8,
+    fp32Accuracy: await onnxAccuracy(fp32, val, sampleShape, classes),
+    int8Accuracy: await onnxAccuracy(int8, val, sampleShape, classes),
+    quantization: { ...INT8_QUANTIZATION, calibration: 'minmax', samples: n },
+  };
+}

@@ -1,0 +1,87 @@
+import { basename } from 'node:path';
+import type { ModelManifest } from '@takt/contracts';
+import { TrainerError } from '../errors.js';
+import { installFastCpuKernels } from '../cnn/cpu-kernels.js';
+import { exportClassifier } from '../cnn/export.js';
+import { channelStats } from '../cnn/fold.js';
+import { faultCnn } from '../cnn/models.js';
+import { gather, stratifiedSplit } from '../cnn/split.js';
+import { trainClassifier, type ClassifierSplit } from '../cnn/train-classifier.js';
+import { writeModelDir, type ManifestDraft } from '../model-dir.js';
+import { silentProgress, type ProgressReporter } from '../progress.js';
+import { readTruth } from '../raw/recording.js';
+import { describeBackend, loadTensorflow } from '../tf-backend.js';
+import { labelWindows, rawWindows, type FaultWindowSpec } from './windows.js';
+
+export interface FaultFitOptions extends FaultWindowSpec {
+  /** raw.jsonl from `takt-sim record` (or recorded from the plant) */
+  raw: string;
+  /** truth.csv `machine,fault,start,end` (simulator ground truth or exported engineer labels) */
+  truth: string;
+  epochs?: number;
+  valSplit?: number;
+  /** fewest windows a class may have; default 10 */
+  minPerClass?: number;
+  out: string;
+  name?: string;
+  seed?: number;
+  progress?: ProgressReporter;
+  onBackend?: (line: string) => void;
+}
+
+/** `fault fit`: windows raw samples, labels them from truth, trains the 1-D CNN, exports fp32 + int8. */
+export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: ModelManifest; backend: string }> {
+  const started = Date.now();
+  const progress = opts.progress ?? silentProgress;
+  const truth = readTruth(opts.truth);
+  const raw = await rawWindows(opts.raw, opts, progress);
+  const { x, labels: names } = labelWindows(raw, truth);
+  const classes = [...new Set(names)].sort();
+  if (classes.length < 2) throw new TrainerError('BAD_LABELS', `${opts.truth} leaves ${classes.length} class(es) (${classes.join(', ')}) in ${opts.raw}; a classifier needs at least 2`);
+  for (const c of classes) {
+    const n = names.filter((l) => l === c).length;
+    if (n < (opts.minPerClass ?? 10)) throw new TrainerError('TOO_FEW_ROWS', `class "${c}" has ${n} window(s); at least ${opts.minPerClass ?? 10} are needed`);
+  }
+  const labels = Int32Array.from(names, (l) => classes.indexOf(l));
+  const rt = await loadTensorflow();
+  installFastCpuKernels(rt.tf);
+  opts.onBackend?.(describeBackend(rt));
+  const seed = opts.seed ?? 1;
+  const channels = raw.sensors.length;
+  const per = raw.length * channels;
+  const split = stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
+  const pick = (idx: number[]): ClassifierSplit => ({ x: gather(x, per, idx), labels: Int32Array.from(idx, (i) => labels[i] as number) });
+  const train = pick(split.train);
+  const val = pick(split.val);
+  const sampleShape = [raw.length, channels];
+  const model = faultCnn(rt.tf, raw.length, channels, classes.length, seed);
+  try {
+    const trained = await trainClassifier(rt.tf, model, train, val, { sampleShape, classes: classes.length, epochs: opts.epochs ?? 30, seed, normalization: channelStats(train.x, channels), progress });
+    const exported = await exportClassifier(trained.model, train, val, sampleShape, classes.length);
+    const draft: ManifestDraft = {
+      schemaVersion: 1,
+      name: opts.name ?? 'fault',
+      kind: 'cnn-fault',
+      version: 1,
+      createdAt: Date.now(),
+      input: { name: 'input', shape: [null, raw.length, channels], dtype: 'float32', window: { lengthMs: raw.lengthMs, hopMs: raw.hopMs, sensors: raw.sensors, sampleRate: (raw.length * 1000) / raw.lengthMs } },
+      outputs: [{ name: 'output', shape: [null, classes.length] }],
+      classes,
+      training: { samples: labels.length, source: `raw:${basename(opts.raw)}+${basename(opts.truth)}`, backend: rt.backend, durationMs: Date.now() - started },
+      metrics: {
+        val_accuracy: exported.fp32Accuracy,
+        val_accuracy_int8: exported.int8Accuracy,
+        val_accuracy_tfjs: trained.valAccuracy,
+        train_samples: train.labels.length,
+        val_samples: val.labels.length,
+        best_epoch: trained.bestEpoch,
+        epochs_run: trained.epochsRun,
+        epoch_ms_mean: trained.epochMs.reduce((a, b) => a + b, 0) / Math.max(1, trained.epochMs.length),
+      },
+      quantization: exported.quantization,
+    };
+    return { manifest: writeModelDir(opts.out, draft, exported.fp32, { int8: exported.int8 }), backend: rt.backend };
+  } finally {
+    model.dispose();
+  }
+}
