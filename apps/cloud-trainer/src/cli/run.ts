@@ -20,7 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'vision predict': async () => (await import('./vision.js')).visionPredict,
   'fault fit': async () => (await import('./fault.js')).faultFit,
   'fault predict': async () => (await import('./fault.js')).faultPredict,
-  serve: async () => (await import('./serve.js')).serve,
+  serve: async () => (await import('../service/cli.js')).serveCommand,
 };
 
 /** Runs one command; returns the exit code: 0 ok, 2 bad input (a `TrainerError`, cause named), 1 anything else. */

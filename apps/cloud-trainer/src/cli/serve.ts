@@ -1,1 +1,0 @@
-export async function serve(_args: string[]): Promise<void> {}
