@@ -11,7 +11,7 @@ export interface ScoredSeries {
 export interface ThresholdOptions {
   /** share of healthy samples whose smoothed score may exceed the threshold, (0, 0.5); default 0.001 */
   targetFalseAlarmRate?: number;
-  /** factor on the quantile, >= 1, a margin for healthy data not yet seen; default 1.0 */
+  /** factor on the quantile, >= 1, a margin for healthy data not yet seen; default 1.0 here, `DEFAULT_HEADROOM` in `fitAnomalyModel` */
   headroom?: number;
 }
 

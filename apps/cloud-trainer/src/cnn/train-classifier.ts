@@ -23,6 +23,8 @@ export interface TrainClassifierOptions {
   learningRate?: number;
   /** epochs without a better validation result before stopping; default 6 */
   patience?: number;
+  /** epochs without a better validation result before the learning rate halves (reduce on plateau); default patience / 2 */
+  lrPatience?: number;
   seed?: number;
   /** a fresh random variant of the training batch for each epoch (on raw inputs) */
   augment?: (x: Float32Array, rng: SeededRandom) => Float32Array;
@@ -75,7 +77,10 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
   const rng = new SeededRandom(options.seed ?? 1);
   const epochs = options.epochs ?? 40;
   const patience = options.patience ?? 6;
-  model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const optimizer = tf.train.adam(options.learningRate ?? 0.003);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const lrPatience = options.lrPatience ?? Math.max(1, Math.floor(patience / 2));
+  let lastLrDrop = 0;
   const weights = classWeights(train.labels, classes);
   const norm = options.normalization;
   const prepare = (x: Float32Array) => (norm ? normalize(x, norm) : x);
@@ -98,6 +103,12 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
     if (v.acc > best.acc || (v.acc === best.acc && v.loss < best.loss)) {
       tf.dispose(best.weights);
       best = { epoch, acc: v.acc, loss: v.loss, weights: model.getWeights().map((w) => w.clone()) };
+    }
+    if (epoch - Math.max(best.epoch, lastLrDrop) >= lrPatience) {
+      // tfjs keeps Adam's rate in a protected field that applyGradients reads each step
+      const opt = optimizer as unknown as { learningRate: number };
+      opt.learningRate /= 2;
+      lastLrDrop = epoch;
     }
     phase.tick({ loss: Number(h.history['loss']?.[0]), acc: Number(h.history['acc']?.[0] ?? h.history['accuracy']?.[0]), val_loss: v.loss, val_acc: v.acc });
   }
