@@ -29,7 +29,7 @@ describe('e2e: broker and influxd restarts lose nothing', () => {
   afterAll(async () => {
     await store?.close();
     await stack?.stop();
-    dir.remove();
+    if (!process.env['TAKT_E2E_KEEP']) dir.remove();
   }, 120_000);
 
   it('keeps every seq through a broker restart and an influxd restart', async () => {

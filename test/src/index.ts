@@ -1,2 +1,3 @@
 export * from './plants.js';
 export * from './seqs.js';
+export * from './api.js';

@@ -5,7 +5,7 @@ export interface SmallPlantOptions {
   /** sites, each with lines of machine ids; machines alternate pump / motor */
   layout: Record<string, Record<string, string[]>>;
   /** faults by machine id: kind and start second */
-  faults?: Record<string, { kind: string; start: number; duration: number; severity?: number }>;
+  faults?: Record<string, { kind: string; start: number; duration: number; severity?: number; rampS?: number }>;
   batchMs?: number;
 }
 

@@ -116,7 +116,20 @@ export class RolloutController {
     report('applied');
   }
 
-  async #download(desired: DesiredModel): Promise<void> {
+  /** downloads in flight by artifact hash: devices of one box that get the same model share one download */
+  readonly #downloads = new Map<string, Promise<void>>();
+
+  #download(desired: DesiredModel): Promise<void> {
+    const sha = desired.manifest.artifact.sha256;
+    let running = this.#downloads.get(sha);
+    if (!running) {
+      running = this.#fetchArtifact(desired).finally(() => this.#downloads.delete(sha));
+      this.#downloads.set(sha, running);
+    }
+    return running;
+  }
+
+  async #fetchArtifact(desired: DesiredModel): Promise<void> {
     const ref = desired.manifest.artifact;
     const dest = this.#deps.store.blobPath(ref.sha256);
     const have = await stat(dest).catch(() => undefined);
