@@ -175,9 +175,12 @@ function maxPoolGrad(tf: Tf, original: tfjs.KernelFunc): tfjs.KernelFunc {
 
 let installed = false;
 
-/** Replaces the slow convolution and pooling-gradient kernels of tfjs's `cpu` backend (once per process); no-op elsewhere. */
+/**
+ * Replaces the slow convolution and pooling-gradient kernels of tfjs's `cpu` backend (once per
+ * process); no-op on other backends, and when `TAKT_TRAINER_TFJS_KERNELS=stock` (to compare).
+ */
 export function installFastCpuKernels(tf: Tf): void {
-  if (installed || tf.getBackend() !== 'cpu') return;
+  if (installed || tf.getBackend() !== 'cpu' || process.env['TAKT_TRAINER_TFJS_KERNELS'] === 'stock') return;
   const kernels: [string, (tf: Tf, original: tfjs.KernelFunc) => tfjs.KernelFunc][] = [
     ['Conv2D', (t, o) => convForward(t, o, false)],
     ['FusedConv2D', (t, o) => convForward(t, o, true)],
