@@ -88,7 +88,7 @@ describe.runIf(process.env['TAKT_TRAINER_LONG'] === '1')('vision accuracy (long)
     const images = join(tmp.path, 'images-500');
     await simImages(500, 2, images);
     const model = join(tmp.path, 'model-500');
-    const r = await cli('vision', 'fit', '--images', images, '--labels', join(images, 'labels.csv'), '--size', '32', '--epochs', '80', '--patience', '16', '--out', model);
+    const r = await cli('vision', 'fit', '--images', images, '--labels', join(images, 'labels.csv'), '--size', '32', '--epochs', '60', '--patience', '12', '--out', model);
     expect(r.code, r.err).toBe(0);
     const m = decodeManifest(readFileSync(join(model, 'manifest.json'))).metrics;
     console.info(r.out);
