@@ -21,6 +21,8 @@ export interface Component {
   name: string;
   process: ManagedProcess;
   configFile?: string;
+  /** base URL of its `/metrics` and `/healthz`, when it serves them */
+  metricsUrl?: string;
 }
 
 function writeConfig(paths: StackPaths, name: string, config: object): string {
@@ -96,7 +98,7 @@ export function ingestorComponent(paths: StackPaths, mode: LaunchMode, spec: Ing
     logFile: join(paths.logs, `${spec.name}.log`),
     ready: () => httpOk(`http://127.0.0.1:${spec.metricsPort}/healthz`),
   });
-  return { name: spec.name, process, configFile };
+  return { name: spec.name, process, configFile, metricsUrl: `http://127.0.0.1:${spec.metricsPort}` };
 }
 
 export interface DeviceAddress {

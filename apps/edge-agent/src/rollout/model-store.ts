@@ -41,10 +41,18 @@ export class ModelStore {
     });
   }
 
-  async setActive(deviceId: string, manifest: ModelManifest): Promise<void> {
+  /** saves run one after another: devices of one box apply models concurrently and share the file */
+  #saving: Promise<void> = Promise.resolve();
+
+  setActive(deviceId: string, manifest: ModelManifest): Promise<void> {
     this.#active[deviceId] = { ...this.#active[deviceId], [manifest.kind]: manifest };
     const file = join(this.#dir, 'active.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(this.#active));
-    await rename(`${file}.tmp`, file);
+    const save = async () => {
+      await writeFile(`${file}.tmp`, JSON.stringify(this.#active));
+      await rename(`${file}.tmp`, file);
+    };
+    const next = this.#saving.then(save, save);
+    this.#saving = next.catch(() => undefined);
+    return next;
   }
 }
