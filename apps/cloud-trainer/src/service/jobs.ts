@@ -8,6 +8,8 @@ export interface JobOutcome {
   metrics?: Record<string, number>;
   version?: number;
   gate?: GateReport;
+  /** devices whose windows the model was trained on: the ones it can serve */
+  trainedOn?: string[];
 }
 
 /** Reports a running job's progress: `fraction` 0..1 and what it is doing. */

@@ -98,5 +98,5 @@ export async function runKmeansJob(deps: KmeansJobDeps, job: JobRecord, progress
   const manifest = await register(deps, job, set, fitted, version, gate);
   await deps.store.writeModelEvent({ kind: 'registered', model: job.model, version, detail: { job: job.id, sha256: manifest.artifact.sha256, bytes: manifest.artifact.bytes, keyId: manifest.signature?.keyId } });
   deps.logger.info({ model: job.model, version, gate: gate.reason }, 'model registered');
-  return { message: `registered v${version} (${gate.reason})`, metrics, version, gate };
+  return { message: `registered v${version} (${gate.reason})`, metrics, version, gate, trainedOn: set.devices };
 }

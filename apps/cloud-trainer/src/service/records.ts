@@ -53,6 +53,8 @@ export interface JobRecord {
   /** the registered version, when the candidate passed the gate */
   version?: number;
   gate?: GateReport;
+  /** devices whose windows the model was trained on: the ones it can serve */
+  trainedOn?: string[];
   error?: { code: string; message: string };
 }
 

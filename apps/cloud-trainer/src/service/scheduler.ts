@@ -65,7 +65,9 @@ export class TrainingScheduler {
   async onJobFinished(job: JobRecord): Promise<void> {
     const auto = this.#o.training.autoRollout;
     if (!auto || job.trigger === 'api' || job.status !== 'succeeded' || job.version === undefined) return;
-    const devices = this.#o.directory.devices();
+    // only devices that produce the model's features: a camera station, say, has no vibration windows
+    const trained = new Set(job.trainedOn ?? []);
+    const devices = this.#o.directory.devices().filter((d) => trained.size === 0 || trained.has(d));
     if (devices.length === 0) {
       this.#o.logger.warn({ model: job.model, version: job.version }, 'auto rollout skipped: no device has reported state');
       return;
