@@ -65,6 +65,7 @@ const OS_PACKAGES = {
   'redis-server': { pkg: 'redis-server', paths: ['/usr/bin/redis-server'] },
   chromium: { pkg: 'chromium', paths: ['/usr/bin/chromium'] },
   haproxy: { pkg: 'haproxy', paths: ['/usr/sbin/haproxy'] },
+  'systemd-analyze': { pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
 };
 
 function onPath(bin) {
@@ -94,7 +95,7 @@ function build() {
 
 function test(extraArgs) {
   ensureNodeModules();
-  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy']);
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze']);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
   const results = join(root, '.takt', 'test-results.json');
