@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     demoPassword,
     ports: { broker: await preferred('TAKT_BROKER_PORT', 1883), dashboard: await preferred('TAKT_DASHBOARD_PORT', 8080), trainer: await preferred('TAKT_TRAINER_PORT', 8090) },
     trainerConfig: {
-      training: { model: 'plant-anomaly', firstTrainAfterMs: 75_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 } },
+      training: { model: 'plant-anomaly', firstTrainAfterMs: 75_000, pollMs: 10_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 } },
       drift: { checkEveryMs: 60_000, psiThreshold: 0.25, retrain: false },
     },
     onProgress: say,
