@@ -1,4 +1,4 @@
-import type { Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 
 /**
  * The parts of an aedes 1.2 client we hook into that its type declarations do not show.
@@ -36,3 +36,21 @@ export interface ClientInternals {
 }
 
 export const internals = (client: Client): ClientInternals => client as unknown as ClientInternals;
+
+/** One filter of a SUBSCRIBE as aedes hands it to the persistence. */
+export interface StoredSubscription {
+  topic: string;
+  qos: number;
+}
+
+/**
+ * The promise form of the two persistence calls aedes 1.2 makes for a CleanSession=0 client's
+ * SUBSCRIBE and UNSUBSCRIBE (lib/handlers/subscribe.js, unsubscribe.js), on `aedes.persistence`.
+ */
+export interface SubscriptionPersistence {
+  addSubscriptions(client: Client, subs: StoredSubscription[]): Promise<unknown>;
+  removeSubscriptions(client: Client, filters: string[]): Promise<unknown>;
+}
+
+/** `aedes.persistence`, set by `aedes.listen()`. */
+export const persistenceOf = (aedes: Aedes): SubscriptionPersistence => (aedes as unknown as { persistence: SubscriptionPersistence }).persistence;

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '@takt/runtime';
 import type { AccessPolicy } from './acl.js';
-import { internals } from './aedes-internals.js';
+import { internals, persistenceOf } from './aedes-internals.js';
 import { redisBackend, type ClusterBackend } from './cluster.js';
 import type { BrokerConfig } from './config.js';
 import { OverlapDelivery } from './delivery.js';
@@ -11,6 +11,7 @@ import { BrokerMetrics, type RejectionReason } from './metrics.js';
 import { limitPacketSize } from './packet-limit.js';
 import { InvalidPayloadGuard } from './payload-check.js';
 import { DROPPED, policyHooks, type Session } from './policy-hooks.js';
+import { guardSubscriptionStore } from './subscription-store.js';
 import type { UserDirectory } from './users.js';
 
 export interface TaktBrokerOptions {
@@ -101,7 +102,9 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     redis.state.on('pubConnect', () => (redisUp = true));
     redis.state.on('subConnect', () => (redisUp = true));
   }
-  await aedes.listen();
+  await aedes.listen(); // creates aedes.persistence (the in-memory one unless cluster mode)
+  // one store per SUBSCRIBE, refused filters left out (subscription-store.ts: aedes 1.2 defects)
+  guardSubscriptionStore(persistenceOf(aedes), (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true);
   redisUp ||= backend !== undefined;
 
   return {

@@ -144,6 +144,26 @@ describe('authorization and validation (in-memory)', () => {
     svc.end();
   });
 
+  it('BAD INPUT - a filter refused in a CleanSession=0 SUBSCRIBE is not kept in the session: nothing on it is queued while offline', async () => {
+    const login = { clientId: 'press-01-persistent', clean: false };
+    const dev = await mem.login(PRESS, login);
+    expect(await subscribe(dev, topic('model/desired'), topic('heartbeat', 'press-02'), topic('telemetry'))).toEqual([1, 128, 128]);
+    dev.send({ cmd: 'disconnect' });
+    await dev.closed;
+    const svc = await mem.login(SERVICE);
+    await publish(svc, topic('heartbeat', 'press-02'), message('heartbeat', 'press-02', 30)); // refused filter
+    await publish(svc, topic('telemetry'), message('telemetry', 'press-01', 31)); // refused filter
+    await publish(svc, topic('model/desired'), message('model/desired', 'press-01', 32)); // granted filter
+    svc.end();
+    expect([seqOf(await watcher.next()), seqOf(await watcher.next()), seqOf(await watcher.next())]).toEqual([30, 31, 32]);
+    const back = await mem.login(PRESS, login);
+    const queued = await back.next();
+    expect(queued).toMatchObject({ cmd: 'publish', topic: topic('model/desired') });
+    expect(seqOf(queued)).toBe(32);
+    expect(await back.silent(300)).toBe(true);
+    back.end();
+  });
+
   it('BAD INPUT - a will the client may not publish is not delivered', async () => {
     const dev = await mem.login(PRESS, { will: { topic: topic('state', 'press-02'), payload: message('state', 'press-02'), qos: 1, retain: false } });
     dev.end();
