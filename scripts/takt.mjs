@@ -5,7 +5,7 @@
 // Plain JavaScript with no dependencies: it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,20 +98,24 @@ function test(extraArgs) {
   ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze']);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
-  const results = join(root, '.takt', 'test-results.json');
-  const code = run(process.execPath, [
-    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${results}`,
-    ...extraArgs,
-  ]);
-  if (existsSync(results)) {
-    const r = JSON.parse(readFileSync(results, 'utf8'));
-    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    process.stdout.write(`\nTests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped\n`);
+  // Unit and integration tests first (two workers), then the end-to-end tests one file at a time:
+  // each starts a whole plant, and two at once on two cores would only measure contention.
+  const runs = extraArgs.length > 0 ? [['all', extraArgs]] : [['unit', ['--project', '!e2e']], ['e2e', ['--project', 'e2e', '--maxWorkers=1']]];
+  let code = 0;
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, args] of runs) {
+    const results = join(root, '.takt', `test-results-${name}.json`);
+    rmSync(results, { force: true });
+    const c = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args]);
+    if (c !== 0) code = c;
+    if (existsSync(results)) {
+      const r = JSON.parse(readFileSync(results, 'utf8'));
+      totals.passed += r.numPassedTests ?? 0;
+      totals.failed += r.numFailedTests ?? 0;
+      totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    } else if (c !== 0) totals.failed += 1;
   }
+  process.stdout.write(`\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
   process.exit(code);
 }
 

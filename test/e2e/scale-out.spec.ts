@@ -50,6 +50,7 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
       env: {
         ...process.env,
         TAKT_LB_BIND: '127.0.0.1',
+        TAKT_LB_MAXCONN: '2000',
         TAKT_LB_PORT: String(lbPort),
         TAKT_BROKER_1: `127.0.0.1:${b1!.port}`,
         TAKT_BROKER_1_HEALTH: String(b1!.metricsPort),

@@ -24,6 +24,20 @@ export interface ManagedProcessOptions {
   detached?: boolean;
 }
 
+/** Children still running; killed if this process exits without stopping them (crash, process.exit). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
 /** A server process we start, wait for, stop, kill and restart — influxd, redis, our own apps. */
 export class ManagedProcess {
   readonly options: ManagedProcessOptions;
@@ -50,6 +64,7 @@ export class ManagedProcess {
     this.#log ??= logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
     const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.options.detached ?? false });
     this.#child = child;
+    track(child);
     this.#lastOutput = [];
     const capture = (chunk: Buffer) => {
       this.#log?.write(chunk);
