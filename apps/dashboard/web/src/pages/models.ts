@@ -27,7 +27,7 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   const canTrain = me.role !== 'viewer';
   root.innerHTML = `<h1>Models</h1><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
     <div class="toolbar"><h2 style="margin:6px 0">Training jobs</h2><div class="grow"></div>
-    ${canTrain ? `<form class="form-row" id="train"><label>Model name<input name="model" value="pump-anomaly" required pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Train K-means</button></form>` : ''}</div>
+    ${canTrain ? `<form class="form-row" id="train"><label>Model name<input name="model" value="plant-anomaly" required pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Train K-means</button></form>` : ''}</div>
     <div class="panel" style="padding:0" id="jobs"></div>`;
   const loadModels = () =>
     api.get<{ models: Manifest[] }>('/api/models').then(
