@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { startMosquitto, startTestBroker, type TestBrokerUser } from '@takt/testing';
 import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
+import { Resources } from '../resources.js';
 import { deviceId, runLoad, type LoadShape, type LoadTarget } from './load.js';
 
 const SHAPES: LoadShape[] = [
@@ -30,12 +31,13 @@ const label = (s: LoadShape) => `QoS ${s.qos}, ${s.publishers} pub × ${s.subscr
  */
 export async function run(): Promise<BenchReport> {
   const devices: TestBrokerUser[] = Array.from({ length: MAX_PUBLISHERS }, (_, i) => ({ username: deviceId(i), password: `secret-${i}`, role: 'device' }));
-  const takt = await startTestBroker({ users: devices });
-  // TCP_NODELAY like takt-broker's sockets, so neither side waits on Nagle's algorithm
-  const mosquitto = await startMosquitto({ extraConfig: 'set_tcp_nodelay true' });
+  const res = new Resources();
   const peerName = mosquittoVersion().replace(/^mosquitto version/, 'mosquitto');
   const rows: BenchRow[] = [];
   try {
+    const takt = res.add('takt-broker', await startTestBroker({ users: devices }), (b) => b.close());
+    // TCP_NODELAY like takt-broker's sockets, so neither side waits on Nagle's algorithm
+    const mosquitto = res.add('mosquitto', await startMosquitto({ extraConfig: 'set_tcp_nodelay true' }), (b) => b.close());
     const taktTarget: LoadTarget = { port: takt.port, pid: takt.process.pid, deviceLogin: (i) => ({ username: deviceId(i), password: `secret-${i}` }), serviceLogin: { username: 'service', password: 'service-secret' } };
     const mosqTarget: LoadTarget = { port: mosquitto.port, pid: mosquitto.process.pid };
     for (const shape of SHAPES) {
@@ -56,8 +58,7 @@ export async function run(): Promise<BenchReport> {
       });
     }
   } finally {
-    await takt.close();
-    await mosquitto.close();
+    await res.closeAll();
   }
   return {
     name: 'broker',

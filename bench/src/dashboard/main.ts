@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import { freePort, hashPassword } from '@takt/runtime';
 import { connectClient, spawnTakt, startTestBroker, tempDir } from '@takt/testing';
 import { toMarkdown, type BenchReport } from '../report.js';
+import { Resources } from '../resources.js';
 import { fleetAddresses, publishFleet } from './fleet.js';
 
 const DEVICES = { sites: 2, lines: 5, perLine: 50 };
@@ -16,18 +17,23 @@ const LIMIT_MS = 1_000;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
 
 export async function run(): Promise<BenchReport> {
-  const dir = tempDir('takt-bench-dashboard-');
-  const broker = await startTestBroker();
-  const port = await freePort();
-  const users = join(dir.path, 'users.json');
-  writeFileSync(users, JSON.stringify({ bench: { passwordHash: await hashPassword('bench-pw'), role: 'viewer' } }));
-  const config = join(dir.path, 'dashboard.json');
-  writeFileSync(config, JSON.stringify({ port, usersFile: users, mqtt: { url: broker.url, username: 'service', password: 'service-secret' } }));
-  const dashboard = spawnTakt('apps/dashboard', ['--config', config], { ready: () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), env: { TAKT_LOG_LEVEL: 'warn' } });
-  const publisher = await connectClient(broker.url, { username: 'service', password: 'service-secret' });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const res = new Resources();
   try {
+    const dir = res.add('temp folder', tempDir('takt-bench-dashboard-'), (d) => d.remove());
+    const broker = res.add('takt-broker', await startTestBroker(), (b) => b.close());
+    const port = await freePort();
+    const users = join(dir.path, 'users.json');
+    writeFileSync(users, JSON.stringify({ bench: { passwordHash: await hashPassword('bench-pw'), role: 'viewer' } }));
+    const config = join(dir.path, 'dashboard.json');
+    writeFileSync(config, JSON.stringify({ port, usersFile: users, mqtt: { url: broker.url, username: 'service', password: 'service-secret' } }));
+    const dashboard = res.add(
+      'takt-dashboard',
+      spawnTakt('apps/dashboard', ['--config', config], { ready: () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), env: { TAKT_LOG_LEVEL: 'warn' } }),
+      (d) => d.close(),
+    );
     await dashboard.start();
+    const publisher = res.add('publisher', await connectClient(broker.url, { username: 'service', password: 'service-secret' }), (c) => c.endAsync());
+    const browser = res.add('chromium', await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }), (b) => b.close());
     const addresses = fleetAddresses(DEVICES.sites, DEVICES.lines, DEVICES.perLine);
     await publishFleet(publisher, addresses);
     const url = `http://127.0.0.1:${port}`;
@@ -73,11 +79,7 @@ export async function run(): Promise<BenchReport> {
       ],
     };
   } finally {
-    await browser.close();
-    await publisher.endAsync();
-    await dashboard.close();
-    await broker.close();
-    dir.remove();
+    await res.closeAll();
   }
 }
 

@@ -1,14 +1,16 @@
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { connect, type MqttClient } from 'mqtt';
+import { connect } from 'mqtt';
 import { buildTopic, decodePublish, topicFilter, type RawSampleBatch } from '@takt/contracts';
 import { sampleManifest } from '@takt/contracts/testing';
 import { computeFeatures, Windower } from '@takt/features';
 import { generateSigningKey, signManifest } from '@takt/model-registry';
 import { kmeansToOnnx } from '@takt/onnx';
 import { connectClient, spawnTakt, startMosquitto, startTestBroker, tempDir } from '@takt/testing';
+import type { ManagedProcess } from '@takt/runtime';
 import type { BenchRow } from '../report.js';
+import { Resources } from '../resources.js';
 
 const addr = { site: 'plant-1', line: 'line-1', device: 'pump-1' };
 const FEATURES = ['vibration.rms', 'vibration.peak', 'vibration.std'];
@@ -46,26 +48,30 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 /** Fault onset (first faulty sample) → anomaly `open` received upstream, through a real agent process. */
 export async function latencyRows(cycles = 6): Promise<BenchRow[]> {
-  const dir = tempDir('takt-bench-edge-');
-  const [plant, cloud] = await Promise.all([startMosquitto(), startTestBroker()]);
-  const key = generateSigningKey('bench');
-  const { manifest, bytes } = fitModel(key);
-  const dataDir = join(dir.path, 'data');
-  mkdirSync(join(dataDir, 'models', 'blobs'), { recursive: true });
-  writeFileSync(join(dataDir, 'models', 'blobs', `${manifest.artifact.sha256}.onnx`), bytes);
-  writeFileSync(join(dataDir, 'models', 'active.json'), JSON.stringify({ [addr.device]: { 'kmeans-anomaly': manifest } }));
-  const config = { dataDir, source: { url: plant.url }, upstream: { url: cloud.url, username: 'service', password: 'service-secret' }, devices: [addr], rollout: { trustedKeys: { [key.keyId]: key.publicKeyPem } } };
-  writeFileSync(join(dir.path, 'edge.json'), JSON.stringify(config));
-  const agentFile = join(dataDir, 'agent.json');
-  const agent = spawnTakt('apps/edge-agent', ['--config', join(dir.path, 'edge.json')], { logFile: join(dir.path, 'agent.log'), ready: () => Promise.resolve(existsSync(agentFile) && JSON.parse(readFileSync(agentFile, 'utf8')).pid === agent.pid) });
-  let feed: MqttClient | undefined;
-  let watcher: MqttClient | undefined;
+  const res = new Resources();
   const latencies: number[] = [];
   try {
+    const dir = res.add('temp folder', tempDir('takt-bench-edge-'), (d) => d.remove());
+    const plant = res.add('plant mosquitto', await startMosquitto(), (b) => b.close());
+    const cloud = res.add('takt-broker', await startTestBroker(), (b) => b.close());
+    const key = generateSigningKey('bench');
+    const { manifest, bytes } = fitModel(key);
+    const dataDir = join(dir.path, 'data');
+    mkdirSync(join(dataDir, 'models', 'blobs'), { recursive: true });
+    writeFileSync(join(dataDir, 'models', 'blobs', `${manifest.artifact.sha256}.onnx`), bytes);
+    writeFileSync(join(dataDir, 'models', 'active.json'), JSON.stringify({ [addr.device]: { 'kmeans-anomaly': manifest } }));
+    const config = { dataDir, source: { url: plant.url }, upstream: { url: cloud.url, username: 'service', password: 'service-secret' }, devices: [addr], rollout: { trustedKeys: { [key.keyId]: key.publicKeyPem } } };
+    writeFileSync(join(dir.path, 'edge.json'), JSON.stringify(config));
+    const agentFile = join(dataDir, 'agent.json');
+    const agent: ManagedProcess = res.add(
+      'takt-edge',
+      spawnTakt('apps/edge-agent', ['--config', join(dir.path, 'edge.json')], { logFile: join(dir.path, 'agent.log'), ready: () => Promise.resolve(existsSync(agentFile) && JSON.parse(readFileSync(agentFile, 'utf8')).pid === agent.pid) }),
+      (a) => a.close(),
+    );
     await agent.start();
-    feed = await connectClient(plant.url);
-    watcher = connect(cloud.url, { username: 'service', password: 'service-secret' });
-    await new Promise((r) => watcher?.once('connect', r));
+    const feed = res.add('plant publisher', await connectClient(plant.url), (c) => c.end(true));
+    const watcher = res.add('upstream watcher', connect(cloud.url, { username: 'service', password: 'service-secret' }), (c) => c.end(true));
+    await new Promise((r) => watcher.once('connect', r));
     const opens: number[] = [];
     watcher.on('message', (topic, payload) => {
       const d = decodePublish(topic, payload);
@@ -90,11 +96,7 @@ export async function latencyRows(cycles = 6): Promise<BenchRow[]> {
       if (opened !== undefined) latencies.push(opened - onset);
     }
   } finally {
-    feed?.end(true);
-    watcher?.end(true);
-    await agent.close();
-    await Promise.all([plant.close(), cloud.close()]);
-    dir.remove();
+    await res.closeAll();
   }
   const note = `${latencies.length}/${cycles} onsets detected; window 1000 ms, hop 500 ms, openAfterMs 0`;
   return [

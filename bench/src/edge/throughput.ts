@@ -33,18 +33,23 @@ export async function kmeansRows(): Promise<BenchRow[]> {
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
   const ws = windows(16);
   let i = 0;
-  const full = await timed(3, async () => {
-    const feats = computeFeatures(ws[i++ % ws.length] as FeatureWindow);
-    const x = Float32Array.from(names, (n) => feats[n] ?? 0);
-    await session.run({ features: new ort.Tensor('float32', x, [1, f]) });
-    return 1;
-  });
-  const batch = new Float32Array(64 * f).map((_, j) => Math.sin(j));
-  const scoreOnly = await timed(2, async () => {
-    await session.run({ features: new ort.Tensor('float32', batch, [64, f]) });
-    return 64;
-  });
-  await session.release();
+  let full: number;
+  let scoreOnly: number;
+  try {
+    full = await timed(3, async () => {
+      const feats = computeFeatures(ws[i++ % ws.length] as FeatureWindow);
+      const x = Float32Array.from(names, (n) => feats[n] ?? 0);
+      await session.run({ features: new ort.Tensor('float32', x, [1, f]) });
+      return 1;
+    });
+    const batch = new Float32Array(64 * f).map((_, j) => Math.sin(j));
+    scoreOnly = await timed(2, async () => {
+      await session.run({ features: new ort.Tensor('float32', batch, [64, f]) });
+      return 64;
+    });
+  } finally {
+    await session.release();
+  }
   const perDevice = 2; // default window 1000 ms, hop 500 ms: 2 windows per second per device
   return [
     { metric: `K-means windows/s per core, features (${f}) + score, 1 window per run`, unit: 'win/s', ours: full, peer: perDevice, peerName: 'one device at the default hop', target: '≥ 100 devices per core', note: `${Math.floor(full / perDevice)} devices per core` },
@@ -57,14 +62,16 @@ export async function visionRows(): Promise<BenchRow[]> {
   const dir = join(workspaceRoot(), 'apps/edge-agent/testdata');
   const rate = async (file: string) => {
     const s = await ort.InferenceSession.create(readFileSync(join(dir, file)), { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
-    const x = new Float32Array(8 * 64 * 64).map((_, j) => (j % 255) / 255);
-    await s.run({ image: new ort.Tensor('float32', x, [8, 64, 64, 1]) });
-    const fps = await timed(3, async () => {
+    try {
+      const x = new Float32Array(8 * 64 * 64).map((_, j) => (j % 255) / 255);
       await s.run({ image: new ort.Tensor('float32', x, [8, 64, 64, 1]) });
-      return 8;
-    });
-    await s.release();
-    return fps;
+      return await timed(3, async () => {
+        await s.run({ image: new ort.Tensor('float32', x, [8, 64, 64, 1]) });
+        return 8;
+      });
+    } finally {
+      await s.release();
+    }
   };
   const fp32 = await rate('vision-64-fp32.onnx');
   const int8 = await rate('vision-64-int8.onnx');

@@ -7,9 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MqttClient } from 'mqtt';
-import { freePort, waitFor } from '@takt/runtime';
+import { freePort } from '@takt/runtime';
 import { connectClient, spawnTakt, startInfluxd, startMosquitto, startTestBroker, tempDir, type InfluxdServer } from '@takt/testing';
 import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
+import { Resources } from '../resources.js';
 import { countPoints, createDatabase, influxClientWrite, rawHttpWrite, toPoints } from './influx-paths.js';
 import { buildWorkload, type Workload } from './workload.js';
 
@@ -66,36 +67,53 @@ async function mosquitto(): Promise<BenchBroker> {
   return { url: b.url, auth: {}, close: () => b.close() };
 }
 
+/**
+ * Polls the point count until every point is queryable or the count stops growing for `stallMs`
+ * (points lost); returns the count and when it last grew (performance.now() ms).
+ */
+async function waitStored(url: string, db: string, total: number, stallMs = 20_000): Promise<{ stored: number; at: number }> {
+  let stored = 0;
+  let at = performance.now();
+  while (stored < total && performance.now() - at < stallMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await countPoints(url, db);
+    if (now > stored) at = performance.now();
+    stored = now;
+  }
+  return { stored, at };
+}
+
 async function pipeline(influx: InfluxdServer, w: Workload, db: string, startBroker: () => Promise<BenchBroker>): Promise<{ rate: number; publishRate: number; stored: number; seconds: number }> {
-  const dir = tempDir('takt-bench-ingest-');
-  const broker = await startBroker();
-  const port = await freePort();
-  const configFile = join(dir.path, 'ingest.json');
-  writeFileSync(configFile, JSON.stringify({
-    broker: { url: broker.url, ...broker.auth, clientId: 'bench-ingest' },
-    influx: { url: influx.url, database: db },
-    batch: INGEST,
-    buffer: { spoolDir: join(dir.path, 'spool') },
-    deadLetterFile: join(dir.path, 'dead.jsonl'),
-    metrics: { host: '127.0.0.1', port },
-  }));
-  const ingestor = spawnTakt('apps/ingestor', ['--config', configFile], { ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, env: { TAKT_LOG_LEVEL: 'warn' } });
-  const publishers: MqttClient[] = [];
+  const res = new Resources();
   try {
+    const dir = res.add('temp folder', tempDir('takt-bench-ingest-'), (d) => d.remove());
+    const broker = res.add('broker', await startBroker(), (b) => b.close());
+    const port = await freePort();
+    const configFile = join(dir.path, 'ingest.json');
+    writeFileSync(configFile, JSON.stringify({
+      broker: { url: broker.url, ...broker.auth, clientId: 'bench-ingest' },
+      influx: { url: influx.url, database: db },
+      batch: INGEST,
+      buffer: { spoolDir: join(dir.path, 'spool') },
+      deadLetterFile: join(dir.path, 'dead.jsonl'),
+      metrics: { host: '127.0.0.1', port },
+    }));
+    const ingestor = res.add(
+      'takt-ingest',
+      spawnTakt('apps/ingestor', ['--config', configFile], { ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, env: { TAKT_LOG_LEVEL: 'warn' } }),
+      (p) => p.close(),
+    );
     await ingestor.start();
-    for (let p = 0; p < PUBLISHERS; p++) publishers.push(await connectClient(broker.url, { ...broker.auth, clientId: `bench-pub-${p}` }));
+    const publishers: MqttClient[] = [];
+    for (let p = 0; p < PUBLISHERS; p++) publishers.push(res.add(`publisher ${p}`, await connectClient(broker.url, { ...broker.auth, clientId: `bench-pub-${p}` }), (c) => c.endAsync()));
     const t0 = performance.now();
     await publishAll(publishers, w);
     const published = performance.now();
-    let stored = 0;
-    await waitFor('every point queryable', async () => (stored = await countPoints(influx.url, db)) >= w.lines.length, 600_000, 50).catch(() => undefined);
-    const seconds = (performance.now() - t0) / 1000;
+    const { stored, at } = await waitStored(influx.url, db, w.lines.length);
+    const seconds = (at - t0) / 1000;
     return { rate: stored / seconds, publishRate: w.payloads.length / ((published - t0) / 1000), stored, seconds };
   } finally {
-    await Promise.all(publishers.map((c) => c.endAsync()));
-    await ingestor.close();
-    await broker.close();
-    dir.remove();
+    await res.closeAll();
   }
 }
 
