@@ -4,3 +4,4 @@ export { computeFeatures, featureNames, bandsFor, sortedSensors, BAND_EDGES_HZ, 
 export { Windower, type WindowerOptions } from './windower.js';
 export { fft, hann, nextPow2, powerSpectrum, type PowerSpectrum } from './fft.js';
 export { timeStats, TIME_FEATURES, type TimeStats } from './time-domain.js';
+export * from './resample.js';

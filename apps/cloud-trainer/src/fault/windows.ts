@@ -1,4 +1,4 @@
-import { Windower, type FeatureWindow } from '@takt/features';
+import { resample, Windower, type FeatureWindow } from '@takt/features';
 import { TrainerError } from '../errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { readRawBatches, windowLabel, type TruthFault } from '../raw/recording.js';
@@ -24,24 +24,6 @@ export interface RawWindows {
   windows: { deviceId: string; start: number; end: number }[];
 }
 
-/**
- * Linear-interpolation resample to `n` points spanning the same interval — the same arithmetic as
- * the edge agent's `resample` (apps/edge-agent/src/inference/fault-cnn.ts), so training and
- * inference see identical inputs.
- */
-export function resample(values: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  if (values.length === 0) return out;
-  if (values.length === 1 || n === 1) return out.fill(values[0] as number);
-  const step = (values.length - 1) / (n - 1);
-  for (let i = 0; i < n; i++) {
-    const x = i * step;
-    const lo = Math.floor(x);
-    const hi = Math.min(lo + 1, values.length - 1);
-    out[i] = (values[lo] as number) * (1 - (x - lo)) + (values[hi] as number) * (x - lo);
-  }
-  return out;
-}
 
 function windowInput(w: FeatureWindow, sensors: string[], length: number): Float32Array | undefined {
   const data = new Float32Array(length * sensors.length);

@@ -1,5 +1,5 @@
 import type { ModelManifest } from '@takt/contracts';
-import type { FeatureWindow } from '@takt/features';
+import { resample, type FeatureWindow } from '@takt/features';
 import { EdgeError } from '../errors.js';
 import type { LoadedModel } from './loaded-model.js';
 
@@ -18,22 +18,6 @@ export function faultInputSpec(m: ModelManifest): FaultInputSpec {
     throw new EdgeError('UNSUPPORTED_MODEL', `cnn-fault model ${m.name} v${m.version} needs input shape [N, length, channels] and window.sensors of that many channels`);
   }
   return { length, sensors };
-}
-
-/** Linear-interpolation resample of `values` to `n` points spanning the same interval. */
-export function resample(values: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  if (values.length === 0) return out;
-  if (values.length === 1 || n === 1) return out.fill(values[0] as number);
-  const step = (values.length - 1) / (n - 1);
-  for (let i = 0; i < n; i++) {
-    const x = i * step;
-    const lo = Math.floor(x);
-    const hi = Math.min(lo + 1, values.length - 1);
-    const t = x - lo;
-    out[i] = (values[lo] as number) * (1 - t) + (values[hi] as number) * t;
-  }
-  return out;
 }
 
 /** One window as the model's channels-last input, or undefined when a sensor is missing. */
