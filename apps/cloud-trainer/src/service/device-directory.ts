@@ -20,6 +20,8 @@ export interface DeviceDirectoryOptions {
   username: string;
   password: string;
   logger: Logger;
+  /** ms to wait for the first connection and SUBACK before starting without them; default 5_000 */
+  firstConnectMs?: number;
 }
 
 const WATCHED = ['state', 'heartbeat', 'anomaly', 'model/desired'] as const;
@@ -45,15 +47,28 @@ export class DeviceDirectory {
     client.on('message', (topic, payload) => this.#onMessage(topic, payload));
   }
 
-  /** Connects (retrying in the background when the broker is down) and subscribes. */
+  /**
+   * Connects and subscribes, waiting up to `firstConnectMs` for the first SUBACK so the service
+   * starts with the fleet's retained states in view; when the broker is down it returns anyway and
+   * keeps retrying in the background (`connected` says which).
+   */
   static async connect(opts: DeviceDirectoryOptions): Promise<DeviceDirectory> {
     const client = connect(opts.url, { username: opts.username, password: opts.password, clientId: `takt-trainer-${randomBytes(4).toString('hex')}`, reconnectPeriod: 2_000, connectTimeout: 10_000, clean: true });
     const dir = new DeviceDirectory(client, opts.logger);
+    let subscribed: () => void = () => undefined;
+    const firstSubscribe = new Promise<boolean>((resolve) => {
+      subscribed = () => resolve(true);
+      setTimeout(() => resolve(false), opts.firstConnectMs ?? 5_000).unref();
+    });
     client.on('connect', () => {
       dir.#log.info({ url: opts.url }, 'connected to the broker');
-      client.subscribe(WATCHED.map((channel) => topicFilter({ channel })), { qos: 1 }, (err) => err && dir.#log.error({ err: err.message }, 'subscribe failed'));
+      client.subscribe(WATCHED.map((channel) => topicFilter({ channel })), { qos: 1 }, (err) => {
+        if (err) dir.#log.error({ err: err.message }, 'subscribe failed');
+        else subscribed();
+      });
     });
     client.on('error', (err) => dir.#log.warn({ err: err.message }, 'broker connection error'));
+    if (!(await firstSubscribe)) dir.#log.warn({ url: opts.url }, 'broker not reachable yet; retrying in the background');
     return dir;
   }
 

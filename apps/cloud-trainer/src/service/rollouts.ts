@@ -186,8 +186,6 @@ export class RolloutManager {
     if (r.stage !== 'canary' && r.stage !== 'promoted') throw new TrainerError('CONFLICT', `rollout ${r.id} is already ${r.stage}`);
     clearTimeout(this.#timers.get(r.id));
     this.#anomalies.delete(r.id);
-    r.stage = stage;
-    r.reason = why;
     const restored: string[] = [];
     for (const d of r.devices.filter((x) => x.status !== 'pending')) {
       try {
@@ -198,6 +196,10 @@ export class RolloutManager {
         this.#o.logger.error({ rollout: r.id, device: d.deviceId, err: (err as Error).message }, 'restoring the previous desired model failed');
       }
     }
+    // the stage changes only once every device is restored, so no reader sees a half-rolled-back record
+    // (every caller runs inside #serial, so nothing else acts on the rollout meanwhile)
+    r.stage = stage;
+    r.reason = why;
     await this.#event(r, stage === 'failed' ? 'rollout-failed' : 'rolled-back', { reason: why, restored });
     this.#touch(r);
     return r;
@@ -217,11 +219,15 @@ export class RolloutManager {
       const d = r.devices.find((x) => x.deviceId === address.device);
       if (!d || d.status === 'pending') continue;
       const rep = reportOf(r, state);
-      if (rep.status) d.status = rep.status;
-      if (rep.reason) d.reason = rep.reason;
-      if (rep.version !== undefined) d.version = rep.version;
-      this.#touch(r);
-      if (rep.status) await this.#event(r, `device-${rep.status}`, rep.reason ? { reason: rep.reason } : {}, d.deviceId);
+      const changed = (rep.status !== undefined && rep.status !== d.status) || (rep.reason !== undefined && rep.reason !== d.reason) || (rep.version !== undefined && rep.version !== d.version);
+      if (changed) {
+        // a state re-sent unchanged (a retained copy after a reconnect or restart) is not news
+        if (rep.status) d.status = rep.status;
+        if (rep.reason) d.reason = rep.reason;
+        if (rep.version !== undefined) d.version = rep.version;
+        this.#touch(r);
+        if (rep.status) await this.#event(r, `device-${rep.status}`, rep.reason ? { reason: rep.reason } : {}, d.deviceId);
+      }
       if (r.stage !== 'canary' || !r.canary.includes(d.deviceId)) continue;
       const failed = canaryFailure(d, state, this.#anomalies.get(r.id)?.get(d.deviceId) ?? 0, this.#o.config.maxAnomalyEvents);
       if (failed) await this.#rollback(r, failed, 'rolled-back');

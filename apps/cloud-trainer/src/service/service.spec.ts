@@ -291,7 +291,11 @@ describe('rollouts', () => {
     await downloadArtifact(desired.artifactUrl, dest, { sha256: desired.manifest.artifact.sha256, bytes: desired.manifest.artifact.bytes, headers: { authorization: `Bearer ${READER}` } });
     verifyArtifact(desired.manifest, readFileSync(dest));
     await report('press-01', desired, 'applied', 1);
-    const done = await until('promotion', async () => ((await rolloutOf(first)).stage === 'promoted' ? rolloutOf(first) : undefined));
+    // promoted first, then sent to the rest of the group: wait for both
+    const done = await until('promotion', async () => {
+      const r = await rolloutOf(first);
+      return r.stage === 'promoted' && r.devices.every((d: { status: string }) => d.status !== 'pending') ? r : undefined;
+    });
     expect(done.devices).toEqual([
       { deviceId: 'press-01', status: 'applied', version: 1 },
       { deviceId: 'press-02', status: 'sent' },
