@@ -3,6 +3,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from '@takt/runtime';
 import type { AccessPolicy } from './acl.js';
 import { internals, persistenceOf } from './aedes-internals.js';
+import { indexOutgoingQueues, type OutgoingPersistence } from './outgoing-queues.js';
 import { redisBackend, type ClusterBackend } from './cluster.js';
 import type { BrokerConfig } from './config.js';
 import { OverlapDelivery } from './delivery.js';
@@ -103,6 +104,8 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     redis.state.on('subConnect', () => (redisUp = true));
   }
   await aedes.listen(); // creates aedes.persistence (the in-memory one unless cluster mode)
+  // indexed outgoing queues: aedes-persistence scans a client's whole queue per send and per PUBACK
+  if (!backend) indexOutgoingQueues(persistenceOf(aedes) as unknown as OutgoingPersistence);
   // one store per SUBSCRIBE, refused filters left out (subscription-store.ts: aedes 1.2 defects)
   guardSubscriptionStore(persistenceOf(aedes), (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true);
   redisUp ||= backend !== undefined;

@@ -89,6 +89,35 @@ describe('protocol strictness (in-memory)', () => {
     pub.end();
   });
 
+  it('persistent session: unacknowledged QoS 1 deliveries come again on reconnect, in order; acknowledged ones never', async () => {
+    const sub = await mem.login(SERVICE, { clientId: 'ingest-2', clean: false });
+    await subscribe(sub, [{ topic: 'takt/v1/+/+/press-01/heartbeat', qos: 2 }]);
+    const pub = await mem.login(PRESS);
+    for (let seq = 0; seq < 6; seq++) await publish(pub, topic('heartbeat'), heartbeat(seq), 1);
+    const got = [];
+    for (let i = 0; i < 6; i++) got.push((await sub.next()) as Packet & { messageId: number; payload: Buffer });
+    expect(got.map((g) => JSON.parse(g.payload.toString()).seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    // acknowledge 1, 3 and 5, newest first; leave 0, 2 and 4 in flight
+    for (const i of [5, 3, 1]) sub.send({ cmd: 'puback', messageId: (got[i] as { messageId: number }).messageId });
+    expect(await sub.silent()).toBe(true);
+    sub.stream.destroy();
+    await sub.closed;
+    pub.end(); // nothing more on the subscription while it reconnects
+    const again = mem.open();
+    expect(await again.connect({ clientId: 'ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
+    const redelivered = [];
+    for (let i = 0; i < 3; i++) redelivered.push((await again.next()) as Packet & { messageId: number; payload: Buffer });
+    expect(redelivered.map((g) => JSON.parse(g.payload.toString()).seq)).toEqual([0, 2, 4]);
+    for (const r of redelivered) again.send({ cmd: 'puback', messageId: r.messageId });
+    expect(await again.silent()).toBe(true);
+    again.send({ cmd: 'disconnect' });
+    await again.closed;
+    const third = mem.open(); // everything acknowledged: nothing comes a third time
+    expect(await third.connect({ clientId: 'ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0 });
+    expect(await third.silent()).toBe(true);
+    third.end();
+  });
+
   it('keeps retained messages and publishes an authorized will', async () => {
     const dev = await mem.login(PRESS, { will: { topic: topic('state'), payload: encode('state', { ...sampleMessage('state'), status: 'offline' }), qos: 1, retain: true } });
     await publish(dev, topic('state'), encode('state', sampleMessage('state')), 1, true);
