@@ -37,6 +37,12 @@ export const agentConfigSchema = z.strictObject({
     .default({ lengthMs: 1_000, hopMs: 500 }),
   /** ms per downsampled telemetry point; default 1000 (0 turns telemetry off) */
   telemetryIntervalMs: z.number().int().min(0).default(1_000),
+  /**
+   * telemetry intervals per upstream message; default 1. Above 1 the edge batches intervals into one
+   * message (`earlier` rows): fewer MQTT messages for the broker and ingestor, at the cost of the
+   * dashboard's live telemetry arriving this many intervals at a time
+   */
+  telemetryBatch: z.number().int().min(1).max(600).default(1),
   /** ms between heartbeats per device; default 5000 */
   heartbeatIntervalMs: z.number().int().min(100).default(5_000),
   /** ms between periodic retained state messages per device; default 30000 */
@@ -73,8 +79,8 @@ export const agentConfigSchema = z.strictObject({
     .default({ providers: ['cpu'], intraOpThreads: 1, smokeBudgetMs: 500, visionMaxBatch: 8, maxFailedRuns: 3 }),
   /** hysteresis used when a manifest carries no `smoothing`/`threshold` */
   anomaly: z
-    .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(1_000), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
-    .default({ alpha: 0.3, openAfterMs: 1_000, closeAfterMs: 3_000, threshold: 3 }),
+    .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
+    .default({ alpha: 0.3, openAfterMs: 500, closeAfterMs: 3_000, threshold: 3 }),
   rollout: z
     .strictObject({
       /** trusted Ed25519 public keys: key id → SPKI PEM */

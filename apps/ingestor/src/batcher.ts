@@ -1,6 +1,8 @@
 /** Points and the ack tokens of the messages they came from. */
 export interface Batch {
+  /** line-protocol points; a message may have several (batched telemetry) */
   lines: string[];
+  /** one per message */
   tokens: number[];
 }
 
@@ -23,8 +25,9 @@ export class Batcher {
     this.#opts = opts;
   }
 
-  add(line: string, token: number): void {
-    this.#lines.push(line);
+  /** Adds a message's points and its ack token; the batch may go over `maxPoints` by one message. */
+  add(points: readonly string[], token: number): void {
+    for (const p of points) this.#lines.push(p);
     this.#tokens.push(token);
     if (this.#lines.length >= this.#opts.maxPoints) this.flush();
     else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), this.#opts.maxAgeMs);
@@ -41,6 +44,7 @@ export class Batcher {
     this.#opts.onBatch(batch);
   }
 
+  /** points collected so far */
   get size(): number {
     return this.#lines.length;
   }

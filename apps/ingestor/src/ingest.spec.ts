@@ -96,6 +96,20 @@ describe('takt-ingest', () => {
     expect((await store.queryLatestStates()).find((s) => s.deviceId === device)).toMatchObject({ site, line, status: 'online', models: [{ name: 'pump-anomaly' }] });
   });
 
+  it('lands every interval of batched telemetry (earlier rows) as its own point', async () => {
+    const device = 'rows-01';
+    for (let k = 0; k < 5; k++) {
+      const ts = T0 + (k + 1) * 10_000;
+      const earlier = Array.from({ length: 9 }, (_, i) => ({ ts: ts - (9 - i) * 1000, values: { temperature: k * 10 + i } }));
+      await publisher.publishAsync(topic(device, 'telemetry'), encode('telemetry', { ...sampleMessage('telemetry', device, k), ts, values: { temperature: k * 10 + 9 }, earlier }), { qos: 1 });
+    }
+    const seqs = await landed(device, 50);
+    expect(seqs).toEqual([0, 1, 2, 3, 4].flatMap((k) => Array<number>(10).fill(k)));
+    const series = await store.querySeries({ device, measurement: 'telemetry', fields: ['temperature'], ...range });
+    expect(series.map((p) => p.values['temperature'])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(series[0]?.ts).toBe(T0 + 1000);
+  });
+
   it('BAD INPUT - invalid messages reach the dead-letter file with the reason, and nothing else stops', async () => {
     const device = 'dlq-01';
     const old = encode('telemetry', { ...sampleMessage('telemetry', device, 900), ts: Date.now() - 30 * 86_400_000 });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ContractError, decodePublish } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
-import { isStoreError, TelemetryStore, toLine } from '@takt/telemetry-store';
+import { isStoreError, TelemetryStore, toPoints } from '@takt/telemetry-store';
 import { AckGate } from './ack-gate.js';
 import { BatchWriter } from './batch-writer.js';
 import { Batcher } from './batcher.js';
@@ -148,14 +148,14 @@ export class Ingestor {
   #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
     this.metrics.messagesReceived++;
     const token = this.#gate.track(packet);
-    let line: string;
+    let points: string[];
     try {
-      line = toLine(decodePublish(topic, payload));
+      points = toPoints(decodePublish(topic, payload));
     } catch (err) {
       this.#deadLetter(err, topic, payload, token);
       return;
     }
-    this.#batcher.add(line, token);
+    this.#batcher.add(points, token);
   }
 
   #deadLetter(err: unknown, topic: string, payload: Buffer, token: number): void {

@@ -34,7 +34,7 @@ const KiB = 1024;
 export const MAX_PAYLOAD_BYTES: Readonly<Record<Channel, number>> = {
   raw: 1024 * KiB,
   camera: 1536 * KiB,
-  telemetry: 16 * KiB,
+  telemetry: 256 * KiB, // up to 600 intervals of a few sensors (`earlier`)
   features: 64 * KiB,
   anomaly: 8 * KiB,
   inspection: 96 * KiB,

@@ -7,6 +7,7 @@ import {
   decodePublish,
   encode,
   MAX_PAYLOAD_BYTES,
+  MAX_TELEMETRY_EARLIER,
   SeqTracker,
   SequenceCounter,
   type Channel,
@@ -111,6 +112,21 @@ describe('message-specific rules', () => {
   it('BAD INPUT - telemetry with too many values', () => {
     const values = Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`s${i}`, i]));
     expectCode(() => decode('telemetry', json({ ...sampleMessage('telemetry'), values })), 'INVALID_FIELD', ['values']);
+  });
+  it('telemetry carries earlier intervals in time order before its latest one', () => {
+    const m = { ...sampleMessage('telemetry'), earlier: [{ ts: 1_767_225_598_000, values: { temperature: 41.2 } }, { ts: 1_767_225_599_000, values: { temperature: 41.3, current: 12 } }] };
+    expect(decode('telemetry', json(m)).earlier).toEqual(m.earlier);
+  });
+  it('BAD INPUT - telemetry rows out of order, at or after ts, empty, too many, or with a bad value', () => {
+    const base = sampleMessage('telemetry');
+    const row = (ts: number) => ({ ts, values: { temperature: 40 } });
+    expectCode(() => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts - 2000)] })), 'INVALID_FIELD', ['earlier', 0, 'ts']);
+    expectCode(() => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts)] })), 'INVALID_FIELD', ['earlier', 1, 'ts']);
+    expectCode(() => decode('telemetry', json({ ...base, earlier: [] })), 'INVALID_FIELD', ['earlier']);
+    const many = Array.from({ length: MAX_TELEMETRY_EARLIER + 1 }, (_, i) => row(base.ts - 1000 * (MAX_TELEMETRY_EARLIER + 1 - i)));
+    expectCode(() => decode('telemetry', json({ ...base, earlier: many })), 'INVALID_FIELD', ['earlier']);
+    expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: { temperature: 'hot' } }] })), 'WRONG_TYPE', ['earlier', 0, 'values', 'temperature']);
+    expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: {}, seq: 3 }] })), 'UNKNOWN_FIELD', ['earlier', 0, 'seq']);
   });
   it('BAD INPUT - a desired model pointing at a non-http URL', () => {
     expectCode(() => decode('model/desired', json({ ...sampleMessage('model/desired'), artifactUrl: 'file:///etc/passwd' })), 'INVALID_FIELD', ['artifactUrl']);

@@ -1,7 +1,7 @@
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
 export { InfluxHttp, type InfluxHttpOptions, type InfluxSeries } from './influx-http.js';
 export {
-  MEASUREMENT_OF, STORED_CHANNELS, MODEL_EVENTS_MEASUREMENT, isStoredChannel, toLine, modelEventLine, escapeTag, quoteString,
+  MEASUREMENT_OF, STORED_CHANNELS, MODEL_EVENTS_MEASUREMENT, isStoredChannel, toLine, toPoints, modelEventLine, escapeTag, quoteString,
   type StoredChannel, type ModelEvent,
 } from './line-protocol.js';
 export { RAW_RP, ROLLUP_RP, ROLLUPS, DEFAULT_RETENTION, durationMs, ensureSchema, type RetentionOptions, type RolledUpMeasurement } from './schema.js';

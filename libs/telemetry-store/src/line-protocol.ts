@@ -50,13 +50,16 @@ function numberFields(values: Record<string, number>, reserved: Set<string>, wha
   return out;
 }
 
+const telemetryTail = (m: MessageOf<'telemetry'>) => `seq=${m.seq}i${m.intervalMs === undefined ? '' : `,interval_ms=${m.intervalMs}i`}`;
+function telemetryPoint(values: Record<string, number>, ts: number, tail: string, t: string): string {
+  const f = numberFields(values, RESERVED.telemetry, 'sensor');
+  return `telemetry${t} ${f ? `${f},` : ''}${tail} ${ts}`;
+}
+
 type Encoder<C extends StoredChannel> = (m: MessageOf<C>, t: string) => string;
 
 const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
-  telemetry: (m, t) => {
-    const f = numberFields(m.values, RESERVED.telemetry, 'sensor');
-    return `telemetry${t} ${f ? `${f},` : ''}seq=${m.seq}i${m.intervalMs === undefined ? '' : `,interval_ms=${m.intervalMs}i`} ${m.ts}`;
-  },
+  telemetry: (m, t) => telemetryPoint(m.values, m.ts, telemetryTail(m), t),
   features: (m, t) => {
     const model = m.model ? `,model=${m.model.name},model_version=${m.model.version}` : '';
     let f = numberFields(m.features, RESERVED.features, 'feature');
@@ -108,13 +111,31 @@ const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
 };
 
 /**
- * The line-protocol point of one decoded publish; its timestamp is the message `ts` (ms), so a
+ * The line-protocol points of one decoded publish: one, or for telemetry that carries `earlier`
+ * intervals one per interval (oldest first, all under the message's `seq`). Each point's timestamp
+ * is its own `ts` (ms), so a redelivered message rewrites the same series and times and never
+ * duplicates. Throws like `toLine`.
+ */
+export function toPoints(p: DecodedPublish): string[] {
+  if (p.topic.channel !== 'telemetry' || !(p.message as MessageOf<'telemetry'>).earlier) return [toLine(p)];
+  const m = p.message as MessageOf<'telemetry'>;
+  const t = tags(p.topic);
+  const tail = telemetryTail(m);
+  const out = (m.earlier ?? []).map((row) => telemetryPoint(row.values, row.ts, tail, t));
+  out.push(telemetryPoint(m.values, m.ts, tail, t));
+  return out;
+}
+
+/**
+ * The line-protocol point of one decoded publish (newline-separated points for telemetry with
+ * `earlier` intervals, see `toPoints`); its timestamp is the message `ts` (ms), so a
  * redelivered message rewrites the same series and time and never duplicates.
  * Throws `StoreError('INVALID_ARGUMENT')` for a channel that is not stored, `INVALID_POINT` for a
  * message that collides with reserved field names.
  */
 export function toLine(p: DecodedPublish): string {
   const channel = p.topic.channel;
+  if (channel === 'telemetry' && (p.message as MessageOf<'telemetry'>).earlier) return toPoints(p).join('\n');
   if (!isStoredChannel(channel)) throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(channel)} is not stored`);
   const encode = ENCODERS[channel] as Encoder<StoredChannel>;
   return encode(p.message as MessageOf<StoredChannel>, tags(p.topic));

@@ -70,6 +70,21 @@ describe('writes', () => {
     expect(series[5]).toEqual({ ts: FIXTURE_TS + 5000, values: { temperature: 99 } });
   });
 
+  it('writes every interval of a batched telemetry message as its own point, idempotently', async () => {
+    const earlier = Array.from({ length: 9 }, (_, i) => ({ ts: FIXTURE_TS + i * 1000, values: { temperature: 40 + i } }));
+    const batched = pub('telemetry', { ...sampleMessage('telemetry', 'rows-01', 3), ts: FIXTURE_TS + 9000, values: { temperature: 49 }, earlier });
+    // requests are cut by points: with batchSize 15 a message's points span two requests, none lost
+    const small = await TelemetryStore.connect({ url: influx.url, database: 'takt_store', batchSize: 15, ensureSchema: false });
+    const shifted = (k: number) => pub('telemetry', { ...sampleMessage('telemetry', 'rows-01', 3 + k), ts: FIXTURE_TS + 9000 + k * 10_000, values: { temperature: 49 }, earlier: earlier.map((r) => ({ ...r, ts: r.ts + k * 10_000 })) });
+    await small.write([batched, shifted(1), shifted(2)]);
+    await small.write([batched]); // redelivered
+    await small.close();
+    const series = await store.querySeries({ device: 'rows-01', measurement: 'telemetry', fields: ['temperature'], ...range });
+    expect(series).toHaveLength(30);
+    expect(series.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => ({ ts: FIXTURE_TS + i * 1000, values: { temperature: 40 + i } })));
+    expect(await store.querySeqs({ device: 'rows-01', channel: 'telemetry', ...range })).toEqual([...Array(10).fill(3), ...Array(10).fill(4), ...Array(10).fill(5)]);
+  });
+
   it('splits large writes into batches and loses none', async () => {
     const many = Array.from({ length: 12_345 }, (_, i) => telemetry('bulk-01', i, FIXTURE_TS + i, { v: i % 17 }));
     const small = await TelemetryStore.connect({ url: influx.url, database: 'takt_store', batchSize: 1000, ensureSchema: false });

@@ -1,7 +1,7 @@
 import type { DecodedPublish } from '@takt/contracts';
 import { StoreError } from './errors.js';
 import { InfluxHttp } from './influx-http.js';
-import { isStoredChannel, MEASUREMENT_OF, MODEL_EVENTS_MEASUREMENT, modelEventLine, toLine, type ModelEvent } from './line-protocol.js';
+import { isStoredChannel, MEASUREMENT_OF, MODEL_EVENTS_MEASUREMENT, modelEventLine, toPoints, type ModelEvent } from './line-protocol.js';
 import { deviceClause, rawFrom, SERIES_BOOKKEEPING, seriesQuery, tagClause, timeRange, type SeriesQuery } from './queries.js';
 import {
   anomalyRow, featureRow, inspectionRow, labelRow, modelEventRow, rowsOf, stateRow,
@@ -89,7 +89,7 @@ export class TelemetryStore {
 
   /** Writes decoded publishes of stored channels, in `/write` requests of at most `batchSize` points. */
   async write(messages: readonly DecodedPublish[]): Promise<void> {
-    const lines = messages.map(toLine);
+    const lines = messages.flatMap(toPoints);
     for (let i = 0; i < lines.length; i += this.#batchSize) await this.writeLines(lines.slice(i, i + this.#batchSize));
   }
 

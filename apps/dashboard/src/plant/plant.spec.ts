@@ -37,6 +37,16 @@ describe('Plant', () => {
     expect(p.ts).toBe(1_200);
   });
 
+  it('charts every interval of batched telemetry, oldest first', () => {
+    const plant = new Plant({ offlineAfterMs: 30_000, liveWindowMs: 60_000 });
+    const ts = sampleMessage('telemetry').ts;
+    const seen: number[] = [];
+    plant.on('telemetry', (_d, p) => seen.push(p.ts));
+    plant.apply(msg('telemetry', { ts, values: { t: 3 }, earlier: [{ ts: ts - 2_000, values: { t: 1 } }, { ts: ts - 1_000, values: { t: 2 } }] }));
+    expect(seen).toEqual([ts - 2_000, ts - 1_000, ts]);
+    expect(plant.series.telemetry('press-01', 0, ts).map((p) => p.values['t'])).toEqual([1, 2, 3]);
+  });
+
   it('keeps only the live window of series, and a redelivered point overwrites itself', () => {
     const plant = new Plant({ offlineAfterMs: 30_000, liveWindowMs: 10_000 });
     for (let i = 0; i < 30; i++) plant.series.addTelemetry('d', { ts: i * 1_000, values: { t: i } });

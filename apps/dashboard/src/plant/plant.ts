@@ -56,6 +56,8 @@ export class Plant extends EventEmitter<PlantEvents> {
         return this.#anomaly(site, line, message as MessageOf<'anomaly'>);
       case 'telemetry': {
         const m = message as MessageOf<'telemetry'>;
+        // a batched message: its earlier intervals first, oldest first
+        for (const row of m.earlier ?? []) this.#telemetry(site, line, device, { ts: row.ts, values: row.values });
         return this.#telemetry(site, line, device, { ts: m.ts, values: m.values });
       }
       case 'raw': {

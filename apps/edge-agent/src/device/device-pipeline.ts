@@ -44,7 +44,7 @@ export class DevicePipeline {
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
-    if (deps.config.telemetryIntervalMs > 0) this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs);
+    if (deps.config.telemetryIntervalMs > 0) this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs, deps.config.telemetryBatch);
   }
 
   /** Queues a batch; batches of one device are processed strictly in order. */

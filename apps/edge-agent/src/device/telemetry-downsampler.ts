@@ -1,55 +1,91 @@
-import type { RawSampleBatch } from '@takt/contracts';
+import type { RawSampleBatch, TelemetryRow } from '@takt/contracts';
 
+/** What one telemetry message carries: the latest interval, and the earlier ones batched with it. */
 export interface TelemetryPoint {
-  /** end of the interval, ms */
+  /** end of the latest interval, ms */
   ts: number;
   intervalMs: number;
-  /** mean of each sensor over the interval */
+  /** mean of each sensor over the latest interval */
   values: Record<string, number>;
+  /** earlier intervals, oldest first (only when `intervalsPerMessage` > 1) */
+  earlier?: TelemetryRow[];
 }
+
+/** Largest number of sensors one interval keeps (the telemetry contract's limit). */
+const MAX_SENSORS = 128;
 
 /**
  * Downsamples raw batches to one mean per sensor per `intervalMs` (data time, aligned to the epoch).
- * An interval is emitted when the first batch of a later interval arrives.
+ * An interval is complete when a sample of a later interval arrives; samples that arrive for an
+ * interval already complete are dropped. With `intervalsPerMessage` > 1, complete intervals are
+ * collected and handed over together (`earlier` + the latest), so a busy site sends one MQTT
+ * message per several intervals.
  */
 export class TelemetryDownsampler {
   readonly intervalMs: number;
-  #bucket: number | undefined;
-  #sums = new Map<string, { sum: number; n: number }>();
+  readonly intervalsPerMessage: number;
+  /** open intervals by bucket number (interval index since the epoch) */
+  #open = new Map<number, Map<string, { sum: number; n: number }>>();
+  /** buckets below this are complete */
+  #completeBelow = Number.NEGATIVE_INFINITY;
+  #ready: TelemetryRow[] = [];
 
-  /** @param intervalMs ms per telemetry point; > 0 */
-  constructor(intervalMs: number) {
+  /**
+   * @param intervalMs ms per telemetry interval; > 0
+   * @param intervalsPerMessage intervals per telemetry message; default 1 (every interval its own message)
+   */
+  constructor(intervalMs: number, intervalsPerMessage = 1) {
     if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
+    if (!Number.isInteger(intervalsPerMessage) || intervalsPerMessage < 1) throw new RangeError(`intervalsPerMessage must be an integer ≥ 1, got ${intervalsPerMessage}`);
     this.intervalMs = intervalMs;
+    this.intervalsPerMessage = intervalsPerMessage;
   }
 
   push(batch: RawSampleBatch): TelemetryPoint[] {
-    const out: TelemetryPoint[] = [];
+    let newest = Number.NEGATIVE_INFINITY;
     for (const [name, series] of Object.entries(batch.sensors)) {
       const period = 1000 / series.rate;
       series.values.forEach((v, i) => {
         const bucket = Math.floor((batch.t0 + i * period) / this.intervalMs);
-        if (this.#bucket !== undefined && bucket > this.#bucket) {
-          const p = this.#emit();
-          if (p) out.push(p);
-        }
-        if (this.#bucket === undefined || bucket >= this.#bucket) {
-          this.#bucket = bucket;
-          const acc = this.#sums.get(name) ?? { sum: 0, n: 0 };
+        if (bucket < this.#completeBelow) return; // late for an interval already sent
+        if (bucket > newest) newest = bucket;
+        let sums = this.#open.get(bucket);
+        if (!sums) this.#open.set(bucket, (sums = new Map()));
+        const acc = sums.get(name);
+        if (acc) {
           acc.sum += v;
           acc.n++;
-          this.#sums.set(name, acc);
+        } else if (sums.size < MAX_SENSORS) {
+          sums.set(name, { sum: v, n: 1 });
         }
       });
     }
-    return out;
+    // every interval before the newest one seen is complete
+    if (newest > this.#completeBelow) this.#completeBelow = newest;
+    for (const bucket of [...this.#open.keys()].sort((a, b) => a - b)) {
+      if (bucket >= this.#completeBelow) break;
+      const row = this.#row(bucket);
+      if (row) this.#ready.push(row);
+    }
+    return this.#messages();
   }
 
-  #emit(): TelemetryPoint | undefined {
-    if (this.#bucket === undefined || this.#sums.size === 0) return undefined;
+  #row(bucket: number): TelemetryRow | undefined {
+    const sums = this.#open.get(bucket);
+    this.#open.delete(bucket);
+    if (!sums || sums.size === 0) return undefined;
     const values: Record<string, number> = {};
-    for (const [name, { sum, n }] of [...this.#sums].slice(0, 128)) values[name] = sum / n;
-    this.#sums = new Map();
-    return { ts: (this.#bucket + 1) * this.intervalMs, intervalMs: this.intervalMs, values };
+    for (const [name, { sum, n }] of sums) values[name] = sum / n;
+    return { ts: (bucket + 1) * this.intervalMs, values };
+  }
+
+  #messages(): TelemetryPoint[] {
+    const out: TelemetryPoint[] = [];
+    while (this.#ready.length >= this.intervalsPerMessage) {
+      const rows = this.#ready.splice(0, this.intervalsPerMessage);
+      const latest = rows.pop() as TelemetryRow;
+      out.push({ ts: latest.ts, intervalMs: this.intervalMs, values: latest.values, ...(rows.length > 0 ? { earlier: rows } : {}) });
+    }
+    return out;
   }
 }

@@ -12,13 +12,43 @@ import {
 } from './common.js';
 import { idSchema } from '../ids.js';
 
-/** Channel `telemetry`: downsampled sensor values (one value per sensor per interval). */
-export const telemetrySchema = z.strictObject({
-  ...envelopeShape,
-  /** ms the values summarise (mean over the interval ending at `ts`) */
-  intervalMs: z.number().int().min(1).max(3_600_000).optional(),
+/** Most intervals one telemetry message carries besides its latest (`earlier.length`). */
+export const MAX_TELEMETRY_EARLIER = 599;
+
+/** One earlier interval of a telemetry message: the mean of each sensor over the interval ending at `ts`. */
+export const telemetryRowSchema = z.strictObject({
+  ts: timestampSchema,
   values: numberMap(128),
 });
+export type TelemetryRow = z.infer<typeof telemetryRowSchema>;
+
+/**
+ * Channel `telemetry`: downsampled sensor values (one value per sensor per interval). `values` is
+ * the interval ending at `ts`. An edge that batches telemetry sends the intervals before it in
+ * `earlier` (oldest first, each before the next and before `ts`): one message for several
+ * intervals, so ingest is not bound by one MQTT message per point. Every row is stored as its own
+ * point under the message's `seq`.
+ */
+export const telemetrySchema = z
+  .strictObject({
+    ...envelopeShape,
+    /** ms the values summarise (mean over the interval ending at `ts`) */
+    intervalMs: z.number().int().min(1).max(3_600_000).optional(),
+    values: numberMap(128),
+    /** intervals before `ts`, oldest first; absent when the message carries one interval */
+    earlier: z.array(telemetryRowSchema).min(1).max(MAX_TELEMETRY_EARLIER).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const rows = m.earlier;
+    if (!rows) return;
+    for (let i = 0; i < rows.length; i++) {
+      const next = i + 1 < rows.length ? (rows[i + 1] as TelemetryRow).ts : m.ts;
+      if ((rows[i] as TelemetryRow).ts >= next) {
+        ctx.addIssue({ code: 'custom', path: ['earlier', i, 'ts'], message: `earlier rows must be in time order, each before the next and before ts (row ${i} at ${(rows[i] as TelemetryRow).ts}, next at ${next})` });
+        return;
+      }
+    }
+  });
 export type Telemetry = z.infer<typeof telemetrySchema>;
 
 /** Channel `features`: one window's features and, when scored, its anomaly score. */
