@@ -51,7 +51,7 @@ export interface FittedAnomalyModel {
  */
 export const DEFAULT_HEADROOM = 1.25;
 
-export const DEFAULT_SMOOTHING: SmoothingSpec = { alpha: 0.3, openAfterMs: 1000, closeAfterMs: 3000 };
+export const DEFAULT_SMOOTHING: SmoothingSpec = { alpha: 0.3, openAfterMs: 500, closeAfterMs: 3000 };
 
 /** Largest |ONNX − float64 reference| score difference tolerated (float32 arithmetic in the graph). */
 const ONNX_TOLERANCE = 1e-3;
