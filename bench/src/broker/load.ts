@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildTopic, decodePublish, topicFilter } from '@takt/contracts';
 import { connectPacket, DISCONNECT, PacketReader, PacketType, publishPacket, pubackPacket, readPublish, subscribePacket, type WirePacket } from './wire.js';
+import { cpuSeconds } from '../cpu.js';
 
 /** One publisher × subscriber shape at one QoS. */
 export interface LoadShape {
@@ -40,17 +40,6 @@ export interface LoadResult {
   brokerCpuUs: number;
   /** load generator CPU time over wall time while measuring, 0..cores */
   generatorCpu: number;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat; NaN when unreadable. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
 }
 
 export const deviceId = (i: number) => `press-${String(i + 1).padStart(2, '0')}`;

@@ -30,7 +30,10 @@ export function sourceCommand(project: string, args: string[] = []): { command: 
   const root = workspaceRoot();
   const main = join(root, project, 'src', 'main.ts');
   if (!existsSync(main)) throw new Error(`${project} has no src/main.ts`);
-  return { command: process.execPath, args: ['--conditions=@takt/source', '--import', 'tsx', main, ...args], cwd: root };
+  // TAKT_CPU_PROF_DIR: every program started from source writes a V8 CPU profile there (for benchmarks)
+  const prof = process.env['TAKT_CPU_PROF_DIR'];
+  const profile = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  return { command: process.execPath, args: [...profile, '--conditions=@takt/source', '--import', 'tsx', main, ...args], cwd: root };
 }
 
 /** A `ManagedProcess` for one of our programs, e.g. `spawnTakt('apps/broker', ['--config', f], {...})`. */
