@@ -26,7 +26,7 @@ export interface QuantizationPlan {
 }
 
 /** Output-channel axis of a weighted node's constant weight, and its dot-product length; undefined when not quantizable. */
-function weightAxis(node: NodeProto, idx: GraphIndex): { axis: number; reduction: number } | undefined {
+export function weightAxis(node: NodeProto, idx: GraphIndex): { axis: number; reduction: number } | undefined {
   const w = idx.initializers.get(node.input?.[1] ?? '');
   if (!w) return undefined;
   const dims = dimsOf(w);

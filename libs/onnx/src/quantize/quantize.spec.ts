@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnnxExportError } from '../errors.js';
@@ -92,6 +95,27 @@ describe('quantizeInt8', () => {
     const int8 = await quantizeInt8(trained.fp32, calibration, { inputShape: [32, SIZE, SIZE, 1] });
     const graph = onnx.ModelProto.decode(int8).graph;
     expect(graph?.initializer?.filter((t) => t.dataType === 3 && (t.dims?.length ?? 0) >= 2).map((t) => Number(t.dims?.[0]))).toEqual([16, 256]);
+  });
+
+  it('runs the pool after a float first conv in fp32: the ReLU moves after the pool, so onnxruntime cannot hoist the quantize above it', async () => {
+    const int8 = await quantizeInt8(trained.fp32, calibration, { inputShape: [32, SIZE, SIZE, 1] });
+    const nodes = onnx.ModelProto.decode(int8).graph?.node ?? [];
+    const ops = nodes.map((n) => n.opType);
+    const conv = ops.indexOf('Conv');
+    expect(ops.slice(conv, conv + 4)).toEqual(['Conv', 'MaxPool', 'Relu', 'QuantizeLinear']);
+    // what onnxruntime makes of it: the first MaxPool reads float data, not a QuantizeLinear's uint8
+    const dir = mkdtempSync(join(tmpdir(), 'takt-int8-opt-'));
+    try {
+      const file = join(dir, 'optimized.onnx');
+      await (await ort.InferenceSession.create(int8, { graphOptimizationLevel: 'all', optimizedModelFilePath: file, intraOpNumThreads: 1 })).release();
+      const optimized = onnx.ModelProto.decode(readFileSync(file)).graph?.node ?? [];
+      const producerOf = new Map(optimized.flatMap((n) => (n.output ?? []).map((o) => [o, n.opType] as const)));
+      const pools = optimized.filter((n) => n.opType === 'MaxPool');
+      expect(pools.length).toBeGreaterThan(0);
+      for (const p of pools) expect(producerOf.get(p.input?.[0] ?? '')).not.toBe('QuantizeLinear');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('BAD INPUT - calibration batch of the wrong size → INVALID_PARAMS', async () => {

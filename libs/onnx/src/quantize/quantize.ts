@@ -2,6 +2,7 @@ import { OnnxExportError } from '../errors.js';
 import { calibrate, type CalibrationOptions } from './calibrate.js';
 import { decodeModel, encodeModel, indexGraph } from './model-io.js';
 import { planQuantization } from './plan.js';
+import { poolBeforeRelu } from './reorder.js';
 import { rewriteQdq } from './rewrite.js';
 
 export interface QuantizeOptions extends CalibrationOptions {
@@ -33,8 +34,10 @@ export async function quantizeInt8(model: Uint8Array, calibration: Float32Array[
   const proto = decodeModel(model);
   const opset = Number(proto.opsetImport?.find((o) => !o.domain)?.version ?? 0);
   if (opset < 13) throw new OnnxExportError('UNSUPPORTED_CONFIG', `quantizeInt8: opset ${opset} < 13 (per-channel DequantizeLinear needs 13)`);
+  const minReduction = opts.minReduction ?? 32;
+  poolBeforeRelu(proto, minReduction);
   const index = indexGraph(proto);
-  const plan = planQuantization(proto, index, opts.minReduction ?? 32);
+  const plan = planQuantization(proto, index, minReduction);
   if (plan.weighted.size === 0) throw new OnnxExportError('UNSUPPORTED_CONFIG', 'quantizeInt8: the model has no Conv, Gemm or MatMul with constant weights');
   const ranges = await calibrate(model, plan.tensors.filter((t) => !plan.sharedWith.has(t)), calibration, opts);
   rewriteQdq(proto, index, plan, ranges);
