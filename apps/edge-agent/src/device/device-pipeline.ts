@@ -1,4 +1,4 @@
-import type { CameraFrame, DeviceAddress, RawSampleBatch, WindowSpec } from '@takt/contracts';
+import { ContractError, type CameraFrame, type DeviceAddress, type RawSampleBatch, type WindowSpec } from '@takt/contracts';
 import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
 import type { Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
@@ -9,7 +9,7 @@ import { decodeFrame, inspectFrames, type GrayImage } from '../inference/vision.
 import type { UpstreamEmitter } from '../upstream/emitter.js';
 import { AnomalyTracker, type AnomalyTransition } from './anomaly-tracker.js';
 import type { DeviceModels } from './device-models.js';
-import { TelemetryDownsampler } from './telemetry-downsampler.js';
+import { splitTelemetry, TelemetryDownsampler, type TelemetryPoint } from './telemetry-downsampler.js';
 
 export interface PipelineDeps {
   address: DeviceAddress;
@@ -59,11 +59,22 @@ export class DevicePipeline {
   }
 
   async #processRaw(batch: RawSampleBatch): Promise<void> {
-    for (const p of this.#telemetry?.push(batch) ?? []) await this.#d.emitter.emit(this.#d.address, 'telemetry', p);
+    for (const p of this.#telemetry?.push(batch) ?? []) await this.#emitTelemetry(p);
     const windows = this.#kmeansWindower().push(batch);
     if (windows.length > 0) await this.#handleWindows(windows);
     const fault = this.#d.models.current('cnn-fault');
     if (fault) await this.#classifyFaults(fault, batch);
+  }
+
+  /** Emits a telemetry message, split in halves while a batched one is over the channel's size limit (many sensors × a large `telemetryBatch`). */
+  async #emitTelemetry(p: TelemetryPoint): Promise<void> {
+    try {
+      await this.#d.emitter.emit(this.#d.address, 'telemetry', p);
+    } catch (err) {
+      const halves = err instanceof ContractError && err.code === 'TOO_LARGE' ? splitTelemetry(p) : undefined;
+      if (!halves) throw err;
+      for (const h of halves) await this.#emitTelemetry(h);
+    }
   }
 
   #kmeansWindower(): Windower {

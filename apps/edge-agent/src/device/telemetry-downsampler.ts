@@ -89,3 +89,20 @@ export class TelemetryDownsampler {
     return out;
   }
 }
+
+/**
+ * Splits a batched telemetry message in two at the middle of its intervals (each half a valid
+ * message: its latest interval in `values`, the others in `earlier`), for when it is over the
+ * channel's size limit; undefined for a single interval, which cannot be split.
+ */
+export function splitTelemetry(p: TelemetryPoint): [TelemetryPoint, TelemetryPoint] | undefined {
+  if (!p.earlier || p.earlier.length === 0) return undefined;
+  const rows: TelemetryRow[] = [...p.earlier, { ts: p.ts, values: p.values }];
+  const half = (part: TelemetryRow[]): TelemetryPoint => {
+    const latest = part[part.length - 1] as TelemetryRow;
+    const earlier = part.slice(0, -1);
+    return { ts: latest.ts, intervalMs: p.intervalMs, values: latest.values, ...(earlier.length > 0 ? { earlier } : {}) };
+  };
+  const mid = Math.ceil(rows.length / 2);
+  return [half(rows.slice(0, mid)), half(rows.slice(mid))];
+}
