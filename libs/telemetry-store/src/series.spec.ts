@@ -5,7 +5,10 @@ import { startInfluxd, type InfluxdServer } from '@takt/testing';
 import { waitFor } from '@takt/runtime';
 import { InfluxHttp, TelemetryStore } from './index.js';
 
-const T = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
+// Ten minutes into the hour two hours ago: the three test minutes never straddle an hour boundary
+// (the hourly rollup expects them in one bucket), and they lie outside the continuous queries'
+// 1 h resample window, so only the test's own rollup() writes their rollup.
+const T = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000 + 10 * 60_000;
 function pub<C extends Channel>(channel: C, message: MessageInput<C>): DecodedPublish {
   const device = (message as { deviceId: string }).deviceId;
   return decodePublish(buildTopic({ site: 's1', line: 'l1', device, channel }), encode(channel, message));
@@ -37,7 +40,7 @@ describe('downsampled series', () => {
   it('reads the 1-minute rollup for long ranges, and leaves empty buckets null', async () => {
     await store.write(points('ds-02'));
     await store.rollup(range);
-    // a late point after the rollup ran: raw sees it, the rollup does not until the next run
+    // a late point after the rollup ran: raw sees it, the rollup does not until a rollup covers it again
     await store.write([telemetry('ds-02', 100, T + 5_000, 1000)]);
     const H = Math.floor(T / 3_600_000) * 3_600_000;
     const long = { from: H - 23 * 3_600_000, to: H + 3_600_000 };
