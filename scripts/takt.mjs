@@ -102,7 +102,7 @@ function test(extraArgs) {
   // each starts a whole plant, and two at once on two cores would only measure contention.
   const runs = extraArgs.length > 0 ? [['all', extraArgs]] : [['unit', ['--project', '!e2e']], ['e2e', ['--project', 'e2e', '--maxWorkers=1']]];
   let code = 0;
-  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const totals = { passed: 0, failed: 0, skipped: 0, failedFiles: 0 };
   for (const [name, args] of runs) {
     const results = join(root, '.takt', `test-results-${name}.json`);
     rmSync(results, { force: true });
@@ -113,9 +113,12 @@ function test(extraArgs) {
       totals.passed += r.numPassedTests ?? 0;
       totals.failed += r.numFailedTests ?? 0;
       totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+      totals.failedFiles += (r.testResults ?? []).filter((f) => f.status === 'failed').length;
     } else if (c !== 0) totals.failed += 1;
   }
-  process.stdout.write(`\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  // a file whose setup fails skips its tests without failing one: count it, so the line never reads green
+  const files = totals.failedFiles > 0 ? `; ${totals.failedFiles} test file${totals.failedFiles === 1 ? '' : 's'} failed` : '';
+  process.stdout.write(`\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${files}\n`);
   process.exit(code);
 }
 

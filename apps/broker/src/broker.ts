@@ -107,7 +107,9 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
   // indexed outgoing queues: aedes-persistence scans a client's whole queue per send and per PUBACK
   if (!backend) indexOutgoingQueues(persistenceOf(aedes) as unknown as OutgoingPersistence);
   // one store per SUBSCRIBE, refused filters left out (subscription-store.ts: aedes 1.2 defects)
-  guardSubscriptionStore(persistenceOf(aedes), (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true);
+  guardSubscriptionStore(persistenceOf(aedes), (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true, {
+    onSlow: (clientId, filters, ms) => logger.warn({ clientId, filters, ms }, 'storing a persistent session\'s subscriptions has not finished; its SUBACK waits (in cluster mode: Redis or the subscription broadcast is stuck)'),
+  });
   redisUp ||= backend !== undefined;
 
   return {

@@ -44,18 +44,35 @@ class PerKeyQueue {
  * filter's call), holding only the filters `maySubscribe` allows, and stores/removals of one client id
  * run one at a time, so no two broadcasts of a client wait on the same key.
  */
-export function guardSubscriptionStore(persistence: SubscriptionPersistence, maySubscribe: MaySubscribe): void {
+export interface GuardOptions {
+  /** called once when storing a client's subscriptions has not finished after `slowMs` (the SUBACK waits on it) */
+  onSlow?: (clientId: string, filters: string[], ms: number) => void;
+  /** default 5_000 */
+  slowMs?: number;
+}
+
+export function guardSubscriptionStore(persistence: SubscriptionPersistence, maySubscribe: MaySubscribe, options: GuardOptions = {}): void {
   const add = persistence.addSubscriptions.bind(persistence);
   const remove = persistence.removeSubscriptions.bind(persistence);
   const queue = new PerKeyQueue();
   // aedes passes the same `packet.subscriptions` array for every filter of one packet
   const perPacket = new WeakMap<StoredSubscription[], Promise<unknown>>();
+  const slowMs = options.slowMs ?? 5_000;
+  // a store that never finishes leaves the client without a SUBACK: make that visible in the log
+  const watch = (clientId: string, subs: StoredSubscription[], p: Promise<unknown>): Promise<unknown> => {
+    if (!options.onSlow) return p;
+    const timer = setTimeout(() => options.onSlow?.(clientId, subs.map((s) => s.topic), slowMs), slowMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    p.then(clear, clear);
+    return p;
+  };
 
   persistence.addSubscriptions = (client, subs) => {
     let stored = perPacket.get(subs);
     if (!stored) {
       const allowed = subs.filter((s) => maySubscribe(client, s.topic));
-      stored = allowed.length === 0 ? Promise.resolve() : queue.run(client.id, () => add(client, allowed));
+      stored = allowed.length === 0 ? Promise.resolve() : watch(client.id, allowed, queue.run(client.id, () => add(client, allowed)));
       perPacket.set(subs, stored);
     }
     return stored;

@@ -23,6 +23,8 @@ export const ingestorConfigSchema = z.strictObject({
     keepaliveS: z.number().int().min(1).max(65_535).default(30),
     /** ms between reconnect attempts; default 1_000 */
     reconnectMs: positiveInt.default(1_000),
+    /** ms to wait for the SUBACK after connecting; without one the ingestor drops the connection and reconnects (a broker that lost the request would otherwise leave it connected and deaf); default 10_000 */
+    subscribeTimeoutMs: positiveInt.default(10_000),
   }),
   influx: z.strictObject({
     /** influxd base URL; default `http://127.0.0.1:8086` */

@@ -121,7 +121,14 @@ export class Ingestor {
     this.#batcher.flush();
     await this.#writer.close(timeoutMs);
     await this.#deadLetters.close();
-    await new Promise<void>((resolve) => this.#client.end(false, {}, () => resolve()));
+    // a graceful DISCONNECT waits for requests in flight; a broker that stopped answering gets a hard close
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => this.#client.end(true, {}, () => resolve()), timeoutMs);
+      this.#client.end(false, {}, () => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
     await this.#store.close();
   }
@@ -130,7 +137,17 @@ export class Ingestor {
     const client = this.#client;
     client.on('connect', (connack) => {
       this.#logger.info({ sessionPresent: connack.sessionPresent, filters: this.#config.broker.filters }, 'connected to broker');
+      const stream = client.stream;
+      const timeoutMs = this.#config.broker.subscribeTimeoutMs;
+      const deadline = setTimeout(() => {
+        if (client.stream !== stream || !client.connected || this.#stopping) return;
+        this.metrics.subscribeTimeouts++;
+        this.#logger.error({ timeoutMs, filters: this.#config.broker.filters }, 'no SUBACK from the broker; dropping the connection to subscribe again');
+        stream.destroy();
+      }, timeoutMs);
+      deadline.unref();
       client.subscribe(this.#config.broker.filters, { qos: 1 }, (err, granted) => {
+        clearTimeout(deadline);
         if (err) this.#logger.error({ err }, 'subscribe failed');
         else if (granted?.some((g) => g.qos > 2)) this.#logger.error({ granted }, 'broker refused a subscription');
         else {

@@ -19,6 +19,8 @@ export class IngestorMetrics {
   pointsWritten = 0;
   batchesWritten = 0;
   pointsSpooled = 0;
+  /** connections dropped because no SUBACK came in time */
+  subscribeTimeouts = 0;
   readonly writeFailures = new Map<string, number>();
   readonly deadLetters = new Map<string, number>();
   readonly #latency = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
@@ -57,6 +59,7 @@ export class IngestorMetrics {
     metric('takt_ingest_points_written_total', 'counter', 'Points written to InfluxDB.', [`takt_ingest_points_written_total ${this.pointsWritten}`]);
     metric('takt_ingest_batches_written_total', 'counter', 'Batches written to InfluxDB.', [`takt_ingest_batches_written_total ${this.batchesWritten}`]);
     metric('takt_ingest_points_spooled_total', 'counter', 'Points spilled to the disk spool.', [`takt_ingest_points_spooled_total ${this.pointsSpooled}`]);
+    metric('takt_ingest_subscribe_timeouts_total', 'counter', 'Broker connections dropped because no SUBACK came in time.', [`takt_ingest_subscribe_timeouts_total ${this.subscribeTimeouts}`]);
     metric('takt_ingest_write_failures_total', 'counter', 'Failed InfluxDB writes by StoreError code.', labelled('takt_ingest_write_failures_total', 'code', this.writeFailures));
     metric('takt_ingest_dead_letters_total', 'counter', 'Messages sent to the dead-letter file, by reason.', labelled('takt_ingest_dead_letters_total', 'reason', this.deadLetters));
     // batchWritten counts a write in every bucket it fits, so the buckets are already cumulative

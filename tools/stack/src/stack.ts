@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startInfluxd, startRedis, type InfluxdServer, type RedisServer } from '@takt/runtime';
 import {
@@ -79,8 +80,26 @@ export class Stack {
 
   async #up(c: Component): Promise<void> {
     this.options.onProgress?.(`starting ${c.name}`);
-    await c.process.start();
+    try {
+      await c.process.start();
+    } catch (err) {
+      // a component that will not start is often waiting on another one: show what the others logged
+      (err as Error).message += this.#otherLogs(c.name);
+      throw err;
+    }
     this.#started.push({ name: c.name, stop: () => c.process.close() });
+  }
+
+  /** The last lines of every other component's log file, for an error message. */
+  #otherLogs(except: string, lines = 15): string {
+    if (!existsSync(this.paths.logs)) return '';
+    const out: string[] = [];
+    for (const f of readdirSync(this.paths.logs).sort()) {
+      if (!f.endsWith('.log') || f === `${except}.log`) continue;
+      const tail = readFileSync(join(this.paths.logs, f), 'utf8').trimEnd().split('\n').slice(-lines);
+      out.push(`\n--- last ${tail.length} lines of ${f}:\n${tail.join('\n')}`);
+    }
+    return out.join('');
   }
 
   async start(): Promise<this> {
