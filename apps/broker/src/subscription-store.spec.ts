@@ -41,4 +41,18 @@ describe('guardSubscriptionStore', () => {
     await new Promise((r) => setTimeout(r, 120));
     expect(slow).toEqual([['stuck', ['t/1', 't/2'], 50]]);
   });
+
+  it('a store that never finishes holds up the same client\'s next store for slowMs, not for good', async () => {
+    let calls = 0;
+    const p: SubscriptionPersistence = {
+      addSubscriptions: () => (++calls === 1 ? new Promise(() => undefined) : Promise.resolve()),
+      removeSubscriptions: async () => undefined,
+    };
+    guardSubscriptionStore(p, () => true, { slowMs: 50 });
+    void p.addSubscriptions(client('again'), subs('t/1'));
+    const t = Date.now();
+    await p.addSubscriptions(client('again'), subs('t/1')); // the client reconnected and subscribed again
+    expect(calls).toBe(2);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
+  });
 });

@@ -4,12 +4,25 @@ import type { StoredSubscription, SubscriptionPersistence } from './aedes-intern
 /** Whether `client` may hold a subscription to `filter` (the same check as `authorizeSubscribe`). */
 export type MaySubscribe = (client: Client, filter: string) => boolean;
 
+function settledOrAfter(p: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!p) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Runs tasks one after another per key; different keys run side by side. */
 class PerKeyQueue {
   readonly #tails = new Map<string, Promise<void>>();
 
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.#tails.get(key) ?? Promise.resolve()).then(task);
+  /** Runs `task` once the previous task of `key` has settled, or `maxWaitMs` has passed: a stuck task must not stall its key for good. */
+  run<T>(key: string, task: () => Promise<T>, maxWaitMs: number): Promise<T> {
+    const result = settledOrAfter(this.#tails.get(key), maxWaitMs).then(task);
     const tail = result.then(
       () => undefined,
       () => undefined,
@@ -20,6 +33,13 @@ class PerKeyQueue {
     });
     return result;
   }
+}
+
+export interface GuardOptions {
+  /** called once when storing a client's subscriptions has not finished after `slowMs` (the SUBACK waits on it) */
+  onSlow?: (clientId: string, filters: string[], ms: number) => void;
+  /** ms after which a store counts as slow, and after which the next store of the same client stops waiting for it; default 5_000 */
+  slowMs?: number;
 }
 
 /**
@@ -42,14 +62,10 @@ class PerKeyQueue {
  *
  * The guard wraps `persistence` in place: one store per SUBSCRIBE packet (the same promise for every
  * filter's call), holding only the filters `maySubscribe` allows, and stores/removals of one client id
- * run one at a time, so no two broadcasts of a client wait on the same key.
+ * run one at a time, so no two broadcasts of a client wait on the same key. A store that has not
+ * finished after `slowMs` (its broadcast never came back) is reported through `onSlow` and no longer
+ * holds up the client's next store: the client's SUBSCRIBE after a reconnect gets its own broadcast.
  */
-export interface GuardOptions {
-  /** called once when storing a client's subscriptions has not finished after `slowMs` (the SUBACK waits on it) */
-  onSlow?: (clientId: string, filters: string[], ms: number) => void;
-  /** default 5_000 */
-  slowMs?: number;
-}
 
 export function guardSubscriptionStore(persistence: SubscriptionPersistence, maySubscribe: MaySubscribe, options: GuardOptions = {}): void {
   const add = persistence.addSubscriptions.bind(persistence);
@@ -72,10 +88,10 @@ export function guardSubscriptionStore(persistence: SubscriptionPersistence, may
     let stored = perPacket.get(subs);
     if (!stored) {
       const allowed = subs.filter((s) => maySubscribe(client, s.topic));
-      stored = allowed.length === 0 ? Promise.resolve() : watch(client.id, allowed, queue.run(client.id, () => add(client, allowed)));
+      stored = allowed.length === 0 ? Promise.resolve() : watch(client.id, allowed, queue.run(client.id, () => add(client, allowed), slowMs));
       perPacket.set(subs, stored);
     }
     return stored;
   };
-  persistence.removeSubscriptions = (client, filters) => queue.run(client.id, () => remove(client, filters));
+  persistence.removeSubscriptions = (client, filters) => queue.run(client.id, () => remove(client, filters), slowMs);
 }
