@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack } from '@takt/stack';
 import { TelemetryStore } from '@takt/telemetry-store';
 import { tempDir } from '@takt/testing';
-import { checkSeqs, untilStable, writeSmallPlant } from '../src/index.js';
+import { checkSeqs, drained, untilStable, writeSmallPlant } from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +40,7 @@ describe('e2e: broker and influxd restarts lose nothing', () => {
     await sleep(8_000);
     await stack.simulator!.process.stop();
     const channels = ['telemetry', 'features', 'heartbeat'];
-    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000);
+    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing seqs`).toEqual([]);
       expect.soft(c.min, `${c.device}/${c.channel} first seq`).toBe(0);

@@ -5,7 +5,7 @@ import { ManagedProcess, freePort } from '@takt/runtime';
 import { simulatorComponent, Stack } from '@takt/stack';
 import { TelemetryStore } from '@takt/telemetry-store';
 import { tcpReady, tempDir, workspaceRoot } from '@takt/testing';
-import { checkSeqs, untilStable, writeSmallPlant } from '../src/index.js';
+import { checkSeqs, drained, untilStable, writeSmallPlant } from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deploy = (f: string) => join(workspaceRoot(), 'deploy/scale-out', f);
@@ -83,7 +83,7 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
   it('every message lands once: complete seqs per device, each ingestor only its site', async () => {
     await sleep(20_000);
     const channels = ['telemetry', 'features', 'heartbeat'];
-    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000);
+    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing`).toEqual([]);
       expect.soft(c.min, `${c.device}/${c.channel} first`).toBe(0);
