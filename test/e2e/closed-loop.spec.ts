@@ -81,7 +81,8 @@ describe('e2e: the closed loop', () => {
       if (j?.status === 'failed') throw new Error(`job failed: ${j.message}`);
       return j?.status === 'succeeded' ? j : undefined;
     }, 120_000);
-    expect(job.version, `${label}: job registered a version (${job.message})`).toBeGreaterThan(0);
+    process.stdout.write(`[e2e] ${label}: ${job.message}\n`);
+    expect(job.version ?? 0, `${label}: job registered a version (${job.message})`).toBeGreaterThan(0);
     const version = job.version!;
     const rollout = await dash.post<{ id: string }>('/api/rollouts', { model: 'plant-anomaly', version, canary: ['pump-2'], devices, watchMs: 6_000 });
     await eventually(`${label}: rollout promoted`, async () => {

@@ -42,7 +42,7 @@ describe('buildTrainingSet', () => {
   const healthyLabelled: LabelledWindow = { ...row('d1', 3, { 'v.rms': 0, 'v.peak': 1 }), label: 'false-alarm', labelId: 'l2' };
 
   it('per device, time-ordered: newest 20 % held out with the labelled fault windows; healthy labels are not faults', () => {
-    const set = buildTrainingSet(healthy, [fault, healthyLabelled], { minWindows: 100 });
+    const set = buildTrainingSet(healthy, [fault], { minWindows: 100 });
     expect(set.devices).toEqual(['d1', 'd2']);
     expect(set.featureNames).toEqual(['v.peak', 'v.rms']);
     expect(set.fit.map((s) => s.features.rows)).toEqual([40, 40]);
@@ -53,6 +53,19 @@ describe('buildTrainingSet', () => {
     expect(set.faultWindows).toBe(1);
     expect(set.window).toEqual({ lengthMs: 1000, hopMs: 500, sensors: ['v'] });
     expect([set.from, set.to]).toEqual([T0, T0 + 49 * 500]);
+  });
+
+  it('windows labelled healthy (a false alarm) are trained on and evaluated, whatever their age; the holdout is the newest of the rest', () => {
+    // the engineer marked d1's three newest windows a false alarm
+    const confirmed = [47, 48, 49].map((i): LabelledWindow => ({ ...row('d1', i, {}), features: healthy.find((r) => r.deviceId === 'd1' && r.ts === T0 + i * 500)!.features, label: 'false-alarm', labelId: 'l3' }));
+    const set = buildTrainingSet(healthy, [fault, healthyLabelled, ...confirmed], { minWindows: 100 });
+    // d1: 46 unconfirmed windows → 37 fit + 9 held out (the newest unconfirmed: 38..46); 4 confirmed (3, 47, 48, 49) in both
+    const fitTs = Array.from(set.fit[0]?.ts ?? [], (t) => (t - T0) / 500);
+    expect(fitTs).toEqual([...Array.from({ length: 38 }, (_, i) => i), 47, 48, 49]);
+    const d1 = set.evaluation[0] ?? [];
+    expect(d1.filter((r) => !r.fault).map((r) => (r.ts - T0) / 500)).toEqual([3, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+    expect(d1.filter((r) => r.fault)).toHaveLength(1);
+    expect(set.fit[1]?.features.rows).toBe(40); // d2 has no labels
   });
 
   it('BAD INPUT - fewer healthy windows than minWindows is NO_DATA', () => {

@@ -118,7 +118,10 @@ export interface TrainingSetOptions {
 
 /**
  * Builds the training set from the store's windows: feature selection, per-device series, the
- * newest `evaluationFraction` of each device held out, and labelled fault windows for the gate.
+ * newest `evaluationFraction` of each device's unlabelled healthy windows held out, and labelled
+ * fault windows for the gate. Windows labelled healthy (`false-alarm`, `ok`, …) are both trained on
+ * and evaluated: labelling a false alarm is how an engineer teaches the next model, and the gate
+ * then checks that the candidate learned it.
  * Throws `TrainerError('NO_DATA')` when there are fewer than `minWindows` healthy windows or no usable feature.
  */
 export function buildTrainingSet(healthy: readonly FeatureRow[], labelled: readonly LabelledWindow[], options: TrainingSetOptions = {}): TrainingSet {
@@ -129,13 +132,20 @@ export function buildTrainingSet(healthy: readonly FeatureRow[], labelled: reado
   const perDevice = byDevice(healthy);
   const healthyLabels = new Set(options.healthyLabels ?? ['healthy', 'ok', 'normal', 'false-alarm']);
   const faults = byDevice(labelled.filter((w) => !healthyLabels.has(w.label)));
+  const confirmed = new Set(labelled.filter((w) => healthyLabels.has(w.label)).map((w) => `${w.deviceId}@${w.ts}`));
   const fraction = options.evaluationFraction ?? 0.2;
   const fit: AnomalySeries[] = [];
   const evaluation: EvaluationRow[][] = [];
   for (const [device, rows] of perDevice) {
-    const nEval = rows.length >= 10 ? Math.floor(rows.length * fraction) : 0;
-    fit.push(toSeries(device, rows.slice(0, rows.length - nEval), names));
-    const evalRows: EvaluationRow[] = rows.slice(rows.length - nEval).map((r) => ({ deviceId: device, ts: r.ts, features: r.features, fault: false }));
+    // windows an engineer confirmed healthy (e.g. a false alarm) are what a retrained model must learn:
+    // they are trained on, and scored by the gate too; the holdout is the newest unconfirmed windows
+    const isConfirmed = (r: FeatureRow) => confirmed.has(`${device}@${r.ts}`);
+    const plain = rows.filter((r) => !isConfirmed(r));
+    const sure = rows.filter(isConfirmed);
+    const nEval = plain.length >= 10 ? Math.floor(plain.length * fraction) : 0;
+    const heldOut = plain.slice(plain.length - nEval);
+    fit.push(toSeries(device, [...plain.slice(0, plain.length - nEval), ...sure].sort((a, b) => a.ts - b.ts), names));
+    const evalRows: EvaluationRow[] = [...heldOut, ...sure].map((r) => ({ deviceId: device, ts: r.ts, features: r.features, fault: false }));
     for (const f of faults.get(device) ?? []) evalRows.push({ deviceId: device, ts: f.ts, features: f.features, fault: true });
     evaluation.push(evalRows.sort((a, b) => a.ts - b.ts));
   }
