@@ -8,8 +8,11 @@ import { DashboardSession, eventually, percentile, writeSmallPlant } from '../sr
 
 /** Healthy seconds to train on: one load cycle of the simulated machines (120 s) and some margin. */
 const HEALTHY_S = 130;
-/** Fault onset, s after the simulator starts: after training on HEALTHY_S and the canary rollout. */
-const FAULT_AT_S = 240;
+/**
+ * Fault onset, s after the simulator starts: after training on HEALTHY_S and the canary rollout, which
+ * finish about 142 s in on 2 cores, with a minute to spare.
+ */
+const FAULT_AT_S = 200;
 const devices = ['pump-1', 'motor-1', 'pump-2'];
 
 interface Job { id: string; status: string; version?: number; message?: string }
@@ -29,6 +32,8 @@ describe('e2e: the closed loop', () => {
   let dash: DashboardSession;
   const states = new Map<string, DeviceState>();
   const opens: { event: AnomalyEvent; receivedAt: number }[] = [];
+  /** event id → when its close arrived */
+  const closes = new Map<string, number>();
   const truths: FaultTruth[] = [];
   let startedAt = 0;
 
@@ -58,6 +63,7 @@ describe('e2e: the closed loop', () => {
         const { topic: t, message } = decodePublish(topic, payload);
         if (t.channel === 'state') states.set(t.device, message as DeviceState);
         if (t.channel === 'anomaly' && (message as AnomalyEvent).state === 'open') opens.push({ event: message as AnomalyEvent, receivedAt: Date.now() });
+        if (t.channel === 'anomaly' && (message as AnomalyEvent).state === 'close') closes.set((message as AnomalyEvent).eventId, Date.now());
         if (t.channel === 'truth' && (message as FaultTruth).state === 'start') truths.push(message as FaultTruth);
       } catch {
         // not ours to judge here: the broker validates
@@ -108,20 +114,29 @@ describe('e2e: the closed loop', () => {
   it('2: injected faults raise anomaly events in InfluxDB and the dashboard API, p95 from onset reported', async () => {
     const faulted = ['pump-1', 'motor-1'];
     // the first open event at or after each fault's onset (as the simulator's truth channel told it);
-    // an event that opened earlier is a false alarm and is reported, not taken for the detection
+    // an event that opened earlier is a false alarm and is reported, not taken for the detection —
+    // unless it was still open at the onset and the fault kept it open (10 s on): then no new event
+    // can open, the machine is in alarm, and its onset latency cannot be measured
     const detection = (d: string) => {
       const truth = truths.find((t) => t.deviceId === d);
       if (!truth) return undefined;
       const first = opens.filter((o) => o.event.deviceId === d && o.receivedAt >= truth.ts - 1_000).sort((a, b) => a.receivedAt - b.receivedAt)[0];
-      return first && { truth, first };
+      if (first) return { truth, first, carried: false };
+      const heldUntil = truth.ts + 10_000;
+      if (Date.now() < heldUntil) return undefined;
+      const carried = opens.find((o) => o.event.deviceId === d && o.receivedAt < truth.ts - 1_000 && (closes.get(o.event.eventId) ?? Infinity) > heldUntil);
+      return carried && { truth, first: carried, carried: true };
     };
     await eventually('anomaly events for both faulted machines after their onsets', async () => (faulted.every((d) => detection(d)) ? true : undefined), (FAULT_AT_S + 90) * 1000, 1_000);
     const early = opens.filter((o) => o.receivedAt < (truths.find((t) => t.deviceId === o.event.deviceId)?.ts ?? Infinity) - 1_000);
     if (early.length > 0) process.stdout.write(`[e2e] anomaly events opened before any fault: ${early.map((o) => `${o.event.deviceId}@${o.event.openedAt - startedAt} ms`).join(', ')}\n`);
-    const latencies = faulted.map((d) => {
+    const carried = faulted.filter((d) => detection(d)!.carried);
+    if (carried.length > 0) process.stdout.write(`[e2e] a false alarm was still open at the fault onset, so its latency is not measured: ${carried.join(', ')}\n`);
+    const latencies = faulted.filter((d) => !carried.includes(d)).map((d) => {
       const { truth, first } = detection(d)!;
       return first.receivedAt - truth.ts;
     });
+    expect(latencies.length, 'at least one fault onset with no alarm already open').toBeGreaterThan(0);
     const p95 = percentile(latencies, 95);
     process.stdout.write(`[e2e] fault onset → anomaly event received: ${latencies.map((l) => `${l} ms`).join(', ')}; p95 ${p95} ms (target ≤ 2000 ms)\n`);
     expect(p95).toBeLessThan(10_000);
