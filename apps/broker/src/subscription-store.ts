@@ -66,7 +66,6 @@ export interface GuardOptions {
  * finished after `slowMs` (its broadcast never came back) is reported through `onSlow` and no longer
  * holds up the client's next store: the client's SUBSCRIBE after a reconnect gets its own broadcast.
  */
-
 export function guardSubscriptionStore(persistence: SubscriptionPersistence, maySubscribe: MaySubscribe, options: GuardOptions = {}): void {
   const add = persistence.addSubscriptions.bind(persistence);
   const remove = persistence.removeSubscriptions.bind(persistence);

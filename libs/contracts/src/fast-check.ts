@@ -1,6 +1,7 @@
 import { ID_PATTERN } from './ids.js';
-import { MAX_TELEMETRY_EARLIER } from './messages/edge.js';
-import { SCHEMA_VERSION } from './messages/common.js';
+import { MAX_FEATURES, MAX_TELEMETRY_EARLIER, MAX_TELEMETRY_SENSORS } from './messages/edge.js';
+import { NAME_PATTERN as NAME, SCHEMA_VERSION, TS_MAX, TS_MIN } from './messages/common.js';
+import { RAW_LIMITS } from './messages/plant.js';
 import type { Channel } from './topics.js';
 
 /**
@@ -13,9 +14,6 @@ import type { Channel } from './topics.js';
  */
 type Check = (v: unknown) => boolean;
 
-const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
-const TS_MIN = 1_000_000_000_000;
-const TS_MAX = 9_999_999_999_999;
 
 /** A plain JSON object (what JSON.parse makes), without a `__proto__` own key. */
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -60,14 +58,14 @@ const TELEMETRY_KEYS = [...ENVELOPE, 'values'];
 const TELEMETRY_OPTIONAL = ['intervalMs', 'earlier'];
 
 function telemetry(v: unknown): boolean {
-  if (!isRecord(v) || !hasOnlyKeys(v, TELEMETRY_KEYS, TELEMETRY_OPTIONAL) || !envelope(v) || !numberMap(v['values'], 128)) return false;
+  if (!isRecord(v) || !hasOnlyKeys(v, TELEMETRY_KEYS, TELEMETRY_OPTIONAL) || !envelope(v) || !numberMap(v['values'], MAX_TELEMETRY_SENSORS)) return false;
   if (v['intervalMs'] !== undefined && !isInt(v['intervalMs'], 1, 3_600_000)) return false;
   const rows = v['earlier'];
   if (rows === undefined) return true;
   if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_TELEMETRY_EARLIER) return false;
   let before = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
-    if (!isRecord(row) || !hasOnlyKeys(row, ['ts', 'values'], []) || !isTs(row['ts']) || !numberMap(row['values'], 128)) return false;
+    if (!isRecord(row) || !hasOnlyKeys(row, ['ts', 'values'], []) || !isTs(row['ts']) || !numberMap(row['values'], MAX_TELEMETRY_SENSORS)) return false;
     if ((row['ts'] as number) <= before) return false;
     before = row['ts'] as number;
   }
@@ -79,7 +77,7 @@ const FEATURES_OPTIONAL = ['score', 'smoothedScore', 'cluster', 'model'];
 
 function features(v: unknown): boolean {
   if (!isRecord(v) || !hasOnlyKeys(v, FEATURES_KEYS, FEATURES_OPTIONAL) || !envelope(v)) return false;
-  if (!isTs(v['windowStart']) || !isTs(v['windowEnd']) || !numberMap(v['features'], 512)) return false;
+  if (!isTs(v['windowStart']) || !isTs(v['windowEnd']) || !numberMap(v['features'], MAX_FEATURES)) return false;
   for (const k of ['score', 'smoothedScore']) if (v[k] !== undefined && !isFinite(v[k])) return false;
   if (v['cluster'] !== undefined && !isInt(v['cluster'], 0)) return false;
   const model = v['model'];
@@ -93,21 +91,21 @@ const RAW_OPTIONAL = ['machineType'];
 function sensorSeries(s: unknown): boolean {
   if (!isRecord(s) || !hasOnlyKeys(s, ['rate', 'values'], ['unit'])) return false;
   const rate = s['rate'];
-  if (typeof rate !== 'number' || !(rate > 0) || rate > 100_000) return false;
-  if (s['unit'] !== undefined && !(typeof s['unit'] === 'string' && s['unit'].length <= 16)) return false;
+  if (typeof rate !== 'number' || !(rate > 0) || rate > RAW_LIMITS.maxRateHz) return false;
+  if (s['unit'] !== undefined && !(typeof s['unit'] === 'string' && s['unit'].length <= RAW_LIMITS.maxUnit)) return false;
   const values = s['values'];
-  if (!Array.isArray(values) || values.length < 1 || values.length > 65_536) return false;
+  if (!Array.isArray(values) || values.length < 1 || values.length > RAW_LIMITS.maxSamples) return false;
   for (let i = 0; i < values.length; i++) if (!isFinite(values[i])) return false;
   return true;
 }
 
 function raw(v: unknown): boolean {
   if (!isRecord(v) || !hasOnlyKeys(v, RAW_KEYS, RAW_OPTIONAL) || !envelope(v) || !isTs(v['t0'])) return false;
-  if (v['machineType'] !== undefined && !(typeof v['machineType'] === 'string' && v['machineType'].length <= 32)) return false;
+  if (v['machineType'] !== undefined && !(typeof v['machineType'] === 'string' && v['machineType'].length <= RAW_LIMITS.maxMachineType)) return false;
   const sensors = v['sensors'];
   if (!isRecord(sensors)) return false;
   let n = 0;
-  for (const k in sensors) if (++n > 64 || !NAME.test(k) || !sensorSeries(sensors[k])) return false;
+  for (const k in sensors) if (++n > RAW_LIMITS.maxSensors || !NAME.test(k) || !sensorSeries(sensors[k])) return false;
   return n >= 1;
 }
 

@@ -117,7 +117,7 @@ const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
  * duplicates. Throws like `toLine`.
  */
 export function toPoints(p: DecodedPublish): string[] {
-  if (p.topic.channel !== 'telemetry' || !(p.message as MessageOf<'telemetry'>).earlier) return [toLine(p)];
+  if (p.topic.channel !== 'telemetry' || !(p.message as MessageOf<'telemetry'>).earlier) return [encodeOne(p)];
   const m = p.message as MessageOf<'telemetry'>;
   const t = tags(p.topic);
   const tail = telemetryTail(m);
@@ -134,8 +134,12 @@ export function toPoints(p: DecodedPublish): string[] {
  * message that collides with reserved field names.
  */
 export function toLine(p: DecodedPublish): string {
+  return toPoints(p).join('\n');
+}
+
+/** The single point of a publish, telemetry's `earlier` rows left aside. */
+function encodeOne(p: DecodedPublish): string {
   const channel = p.topic.channel;
-  if (channel === 'telemetry' && (p.message as MessageOf<'telemetry'>).earlier) return toPoints(p).join('\n');
   if (!isStoredChannel(channel)) throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(channel)} is not stored`);
   const encode = ENCODERS[channel] as Encoder<StoredChannel>;
   return encode(p.message as MessageOf<StoredChannel>, tags(p.topic));

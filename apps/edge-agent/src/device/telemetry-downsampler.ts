@@ -1,4 +1,4 @@
-import type { RawSampleBatch, TelemetryRow } from '@takt/contracts';
+import { MAX_TELEMETRY_SENSORS, type RawSampleBatch, type TelemetryRow } from '@takt/contracts';
 
 /** What one telemetry message carries: the latest interval, and the earlier ones batched with it. */
 export interface TelemetryPoint {
@@ -10,9 +10,6 @@ export interface TelemetryPoint {
   /** earlier intervals, oldest first (only when `intervalsPerMessage` > 1) */
   earlier?: TelemetryRow[];
 }
-
-/** Largest number of sensors one interval keeps (the telemetry contract's limit). */
-const MAX_SENSORS = 128;
 
 /**
  * Downsamples raw batches to one mean per sensor per `intervalMs` (data time, aligned to the epoch).
@@ -55,7 +52,7 @@ export class TelemetryDownsampler {
         if (acc) {
           acc.sum += v;
           acc.n++;
-        } else if (sums.size < MAX_SENSORS) {
+        } else if (sums.size < MAX_TELEMETRY_SENSORS) {
           sums.set(name, { sum: v, n: 1 });
         }
       });

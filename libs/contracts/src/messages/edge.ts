@@ -14,11 +14,15 @@ import { idSchema } from '../ids.js';
 
 /** Most intervals one telemetry message carries besides its latest (`earlier.length`). */
 export const MAX_TELEMETRY_EARLIER = 599;
+/** Most sensors one telemetry interval carries. */
+export const MAX_TELEMETRY_SENSORS = 128;
+/** Most features one feature window carries. */
+export const MAX_FEATURES = 512;
 
 /** One earlier interval of a telemetry message: the mean of each sensor over the interval ending at `ts`. */
 export const telemetryRowSchema = z.strictObject({
   ts: timestampSchema,
-  values: numberMap(128),
+  values: numberMap(MAX_TELEMETRY_SENSORS),
 });
 export type TelemetryRow = z.infer<typeof telemetryRowSchema>;
 
@@ -34,7 +38,7 @@ export const telemetrySchema = z
     ...envelopeShape,
     /** ms the values summarise (mean over the interval ending at `ts`) */
     intervalMs: z.number().int().min(1).max(3_600_000).optional(),
-    values: numberMap(128),
+    values: numberMap(MAX_TELEMETRY_SENSORS),
     /** intervals before `ts`, oldest first; absent when the message carries one interval */
     earlier: z.array(telemetryRowSchema).min(1).max(MAX_TELEMETRY_EARLIER).optional(),
   })
@@ -56,7 +60,7 @@ export const featuresSchema = z.strictObject({
   ...envelopeShape,
   windowStart: timestampSchema,
   windowEnd: timestampSchema,
-  features: numberMap(512),
+  features: numberMap(MAX_FEATURES),
   score: finite.optional(),
   /** the score smoothed the way events are decided */
   smoothedScore: finite.optional(),

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { envelopeShape, finite, nameSchema, textSchema, timestampSchema } from './common.js';
 import { idSchema } from '../ids.js';
 
+/** Limits of a raw sample batch. */
+export const RAW_LIMITS = { maxRateHz: 100_000, maxSamples: 65_536, maxSensors: 64, maxUnit: 16, maxMachineType: 32 } as const;
+
 /** One sensor's samples in a batch, evenly spaced at `rate` Hz from the batch's `t0`. */
 export const sensorSeriesSchema = z.strictObject({
   /** samples per second */
-  rate: z.number().positive().max(100_000),
-  unit: textSchema(16).optional(),
-  values: z.array(finite).min(1).max(65_536),
+  rate: z.number().positive().max(RAW_LIMITS.maxRateHz),
+  unit: textSchema(RAW_LIMITS.maxUnit).optional(),
+  values: z.array(finite).min(1).max(RAW_LIMITS.maxSamples),
 });
 export type SensorSeries = z.infer<typeof sensorSeriesSchema>;
 
@@ -16,10 +19,10 @@ export const rawSampleBatchSchema = z.strictObject({
   ...envelopeShape,
   /** ms since epoch of the first sample of every series */
   t0: timestampSchema,
-  machineType: textSchema(32).optional(),
+  machineType: textSchema(RAW_LIMITS.maxMachineType).optional(),
   sensors: z
     .record(nameSchema, sensorSeriesSchema)
-    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= 64, { message: '1 to 64 sensors' }),
+    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, { message: `1 to ${RAW_LIMITS.maxSensors} sensors` }),
 });
 export type RawSampleBatch = z.infer<typeof rawSampleBatchSchema>;
 
