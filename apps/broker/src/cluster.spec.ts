@@ -8,6 +8,15 @@ import { redisOptions } from './cluster.js';
 
 const device = { username: 'press-01', password: 'press-secret', role: 'device' as const };
 const topic = (channel: 'heartbeat' | 'state') => buildTopic({ site: 'plant-a', line: 'line-1', device: 'press-01', channel });
+/** `p`, or an error that names the step that did not finish within `ms` (instead of the test's own timeout). */
+async function step<T>(what: string, p: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const login = (b: TestBroker, user = 'service', password = 'service-secret', extra = {}) => connectClient(b.url, { username: user, password, ...extra });
 
 describe('cluster mode: two broker processes sharing one redis-server', () => {
@@ -53,11 +62,11 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
 
   it('keeps a persistent session across brokers: messages queued while away arrive via the other broker', async () => {
     const first = await login(a, 'service', 'service-secret', { clientId: 'ingest-x', clean: false });
-    await first.subscribeAsync(topic('heartbeat'), { qos: 1 });
-    await first.endAsync();
+    await step('SUBACK', first.subscribeAsync(topic('heartbeat'), { qos: 1 }));
+    await step('DISCONNECT', first.endAsync());
     await new Promise((r) => setTimeout(r, 500)); // the other broker learns the subscription over redis pub/sub
     const pub = await login(b, device.username, device.password);
-    await pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 43)), { qos: 1 });
+    await step('PUBACK', pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 43)), { qos: 1 }));
     pub.end(true);
     // listen before CONNACK: the queued message may arrive in the same read as the CONNACK
     const back = connect(b.url, { username: 'service', password: 'service-secret', clientId: 'ingest-x', clean: false, reconnectPeriod: 0 });
