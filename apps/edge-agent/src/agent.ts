@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodePublish, type DeviceAddress, type ExecutionProvider } from '@takt/contracts';
+import { decodePublish, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
 import { loadTrustedKeys } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import type { AgentConfig } from './config.js';
+import { EdgeError } from './errors.js';
 import { DeviceModels } from './device/device-models.js';
 import { DevicePipeline } from './device/device-pipeline.js';
 import { StateReporter, type DeviceContext } from './device/device-state.js';
@@ -42,11 +43,14 @@ export class EdgeAgent {
     this.#selector = config.devices ? { devices: config.devices } : { filter: config.deviceFilter ?? {} };
   }
 
-  /** Opens the outbox, loads onnxruntime, probes providers, connects, restores models, starts intake. */
-  static async start(config: AgentConfig, logger: Logger): Promise<EdgeAgent> {
+  /**
+   * Opens the outbox, loads onnxruntime, probes providers, connects, restores models, starts intake.
+   * `parts.outbox` replaces the configured outbox (fault-injection tests).
+   */
+  static async start(config: AgentConfig, logger: Logger, parts: { outbox?: Outbox } = {}): Promise<EdgeAgent> {
     await mkdir(config.dataDir, { recursive: true });
     const o = config.outbox;
-    const outbox: Outbox = o.kind === 'memory' ? new MemoryOutbox(o) : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') });
+    const outbox: Outbox = parts.outbox ?? (o.kind === 'memory' ? new MemoryOutbox(o) : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') }));
     const agent = new EdgeAgent(config, outbox, logger);
     await agent.#start();
     return agent;
@@ -68,13 +72,13 @@ export class EdgeAgent {
     const up = c.upstream ?? { ...c.source, maxInflight: 64, reconnectMs: 1_000 };
     this.#link = new MqttLink({ ...up, reconnectMs: up.reconnectMs, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
     new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
-    this.#link.on('message', (topic, payload) => void this.#onDesired(topic, payload));
+    this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
     this.#link.start();
     if ('devices' in this.#selector) for (const a of this.#selector.devices) await this.#device(a);
     this.#source = new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log });
     await this.#source.start({
-      raw: (a, batch) => void this.#device(a).then((d) => d.pipeline.onRaw(batch)),
-      camera: (a, frame) => void this.#device(a).then((d) => d.pipeline.onFrame(frame)),
+      raw: (a, batch) => this.#withDevice(a, (d) => d.pipeline.onRaw(batch)),
+      camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
     });
     this.#every(c.heartbeatIntervalMs, (d) => this.#reporter.heartbeat(d));
     this.#every(c.stateIntervalMs, (d) => this.#reporter.state(d));
@@ -93,7 +97,7 @@ export class EdgeAgent {
       downloadRetries: r.downloadRetries,
       smokeBudgetMs: this.config.inference.smokeBudgetMs,
       models: (id) => this.#devices.get(id)?.models ?? new DeviceModels(),
-      report: (a, rep) => void this.#onRollout(a, rep),
+      report: (a, rep) => void this.#onRollout(a, rep).catch((err: Error) => this.#log.error({ device: a.device, err: err.message }, 'rollout report not published')),
       logger: this.#log,
     });
   }
@@ -108,29 +112,54 @@ export class EdgeAgent {
 
   #pending = new Map<string, Promise<DeviceContext>>();
 
-  /** The context of a device, created (models restored, first state published) on first sight. */
+  /** Runs `fn` on the device's context; a failure is logged, never left as an unhandled rejection. */
+  #withDevice(address: DeviceAddress, fn: (d: DeviceContext) => unknown): void {
+    this.#device(address)
+      .then(fn)
+      .catch((err: Error) => this.#log.error({ device: address.device, err: err.message }, 'device input not handled'));
+  }
+
+  /**
+   * The context of a device, created (models restored, first state published) on first sight. A
+   * failed first state publish is recorded in the context, not cached as a failed device; a failed
+   * creation is forgotten so the next sample tries again.
+   */
   #device(address: DeviceAddress): Promise<DeviceContext> {
     const known = this.#pending.get(address.device);
     if (known) return known;
-    const created = (async () => {
-      const models = new DeviceModels();
-      const ctx: DeviceContext = { address, models, degraded: false, pipeline: undefined as unknown as DevicePipeline };
-      ctx.pipeline = new DevicePipeline({
-        address,
-        models,
-        emitter: this.#emitter,
-        config: this.config,
-        logger: this.#log,
-        onError: (err) => this.#recordError(ctx, err),
-        onModelFailure: (model, err, rolledBack) => this.#onModelFailure(ctx, model.manifest, err, rolledBack),
-      });
-      this.#devices.set(address.device, ctx);
-      await this.#rollouts.restore(address);
-      await this.#reporter.state(ctx);
-      return ctx;
-    })();
+    const created = this.#createDevice(address);
     this.#pending.set(address.device, created);
+    created.catch(() => {
+      if (this.#pending.get(address.device) === created) this.#pending.delete(address.device);
+    });
     return created;
+  }
+
+  async #createDevice(address: DeviceAddress): Promise<DeviceContext> {
+    const models = this.#devices.get(address.device)?.models ?? new DeviceModels();
+    const ctx: DeviceContext = { address, models, degraded: false, pipeline: undefined as unknown as DevicePipeline };
+    ctx.pipeline = new DevicePipeline({
+      address,
+      models,
+      emitter: this.#emitter,
+      config: this.config,
+      logger: this.#log,
+      onError: (err) => this.#recordError(ctx, err),
+      onModelFailure: (model, err, rolledBack) => this.#onModelFailure(ctx, model.manifest, err, rolledBack),
+    });
+    this.#devices.set(address.device, ctx);
+    await this.#rollouts.restore(address);
+    await this.#publishState(ctx);
+    return ctx;
+  }
+
+  /** Publishes the device's retained state; a failure (outbox write) is recorded and logged, not thrown. */
+  async #publishState(ctx: DeviceContext, status?: 'offline'): Promise<void> {
+    try {
+      await this.#reporter.state(ctx, status);
+    } catch (err) {
+      this.#recordError(ctx, err as Error);
+    }
   }
 
   #recordError(ctx: DeviceContext, err: Error): void {
@@ -138,11 +167,14 @@ export class EdgeAgent {
     this.#log.warn({ device: ctx.address.device, err: err.message }, 'device pipeline error');
   }
 
-  #onModelFailure(ctx: DeviceContext, m: { name: string; version: number }, err: Error, rolledBack: boolean): void {
+  #onModelFailure(ctx: DeviceContext, m: ModelManifest, err: Error, rolledBack: boolean): void {
     this.#recordError(ctx, err);
     ctx.degraded = !rolledBack;
     ctx.rollout = { rolloutId: ctx.rollout?.rolloutId ?? 'runtime', name: m.name, version: m.version, status: 'rolled-back', reason: `failed at run time: ${err.message}`, at: Date.now() };
-    void this.#reporter.state(ctx).catch(() => undefined);
+    const saved = rolledBack ? this.#rollouts.persistRollback(ctx.address, m.kind) : Promise.resolve();
+    void saved
+      .catch((e: Error) => this.#recordError(ctx, new EdgeError('MODEL_STORE_FAILED', `run-time rollback of ${m.name} v${m.version} not saved: ${e.message}`, { cause: e })))
+      .then(() => this.#publishState(ctx));
   }
 
   async #onRollout(address: DeviceAddress, rep: RolloutReport): Promise<void> {
@@ -150,7 +182,7 @@ export class EdgeAgent {
     ctx.rollout = rep;
     if (rep.status === 'rejected' || rep.status === 'rolled-back') ctx.lastError = { code: rep.code ?? 'ROLLOUT_FAILED', message: rep.reason ?? rep.status, at: rep.at };
     if (rep.status === 'applied') ctx.degraded = false;
-    await this.#reporter.state(ctx).catch((err: Error) => this.#log.warn({ err: err.message }, 'state publish failed'));
+    await this.#publishState(ctx);
   }
 
   async #onDesired(topic: string, payload: Buffer): Promise<void> {
@@ -177,7 +209,7 @@ export class EdgeAgent {
     for (const t of this.#timers) clearInterval(t);
     await this.#source.stop();
     await this.idle();
-    for (const d of this.#devices.values()) await this.#reporter.state(d, 'offline').catch(() => undefined);
+    for (const d of this.#devices.values()) await this.#publishState(d, 'offline');
     if (this.outbox.stats().depth > 0 && this.#link.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, drainMs);

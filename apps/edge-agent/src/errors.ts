@@ -9,6 +9,8 @@ export type EdgeErrorCode =
   | 'BAD_OUTPUT'
   | 'UNSUPPORTED_MODEL'
   | 'ROLLOUT_REFUSED'
+  | 'MODEL_STORE_FAILED'
+  | 'OUTBOX_WRITE_FAILED'
   | 'BAD_FRAME'
   | 'ORT_IMPORT_FAILED';
 

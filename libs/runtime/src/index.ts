@@ -6,3 +6,4 @@ export * from './servers/managed-process.js';
 export * from './servers/influxd.js';
 export * from './servers/redis.js';
 export * from './passwords.js';
+export * from './serial-queue.js';

@@ -1,6 +1,6 @@
 import { ContractError, type CameraFrame, type DeviceAddress, type RawSampleBatch, type WindowSpec } from '@takt/contracts';
 import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
-import type { Logger } from '@takt/runtime';
+import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
 import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
 import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
@@ -37,7 +37,8 @@ export class DevicePipeline {
   #telemetry: TelemetryDownsampler | undefined;
   #lastFault: string | undefined;
   #failures = new Map<LoadedModel, number>();
-  #chain: Promise<void> = Promise.resolve();
+  /** raw batches of the device, processed strictly in order */
+  readonly #batches = new SerialQueue();
   #frames: { frame: CameraFrame; image: GrayImage; at: number }[] = [];
   #visionBusy = false;
   windowsScored = 0;
@@ -49,13 +50,12 @@ export class DevicePipeline {
 
   /** Queues a batch; batches of one device are processed strictly in order. */
   onRaw(batch: RawSampleBatch): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#processRaw(batch)).catch((err: Error) => this.#d.onError(err));
-    return this.#chain;
+    return this.#batches.run(() => this.#processRaw(batch)).catch((err: Error) => this.#d.onError(err));
   }
 
   /** Waits until every queued batch is processed. */
   idle(): Promise<void> {
-    return this.#chain;
+    return this.#batches.idle();
   }
 
   async #processRaw(batch: RawSampleBatch): Promise<void> {

@@ -1,8 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeManifest, type ModelKind, type ModelManifest } from '@takt/contracts';
+import { SerialQueue } from '@takt/runtime';
 
-type ActiveFile = Record<string /* deviceId */, Partial<Record<ModelKind, ModelManifest>>>;
+/** `active.json`: the manifest each device runs, by kind. */
+export type ActiveFile = Record<string /* deviceId */, Partial<Record<ModelKind, ModelManifest>>>;
 
 /**
  * Model files on the edge box: artifacts by content hash (`<dataDir>/models/blobs/<sha256>.onnx`)
@@ -11,6 +13,8 @@ type ActiveFile = Record<string /* deviceId */, Partial<Record<ModelKind, ModelM
 export class ModelStore {
   readonly #dir: string;
   #active: ActiveFile = {};
+  /** saves run one after another: devices of one box apply models concurrently and share the file */
+  readonly #saves = new SerialQueue();
 
   constructor(dataDir: string) {
     this.#dir = join(dataDir, 'models');
@@ -41,18 +45,34 @@ export class ModelStore {
     });
   }
 
-  /** saves run one after another: devices of one box apply models concurrently and share the file */
-  #saving: Promise<void> = Promise.resolve();
-
+  /** Saves `manifest` as the device's model of its kind; on a failed write nothing changes, in memory or on disk. */
   setActive(deviceId: string, manifest: ModelManifest): Promise<void> {
-    this.#active[deviceId] = { ...this.#active[deviceId], [manifest.kind]: manifest };
+    return this.#save(deviceId, (models) => ({ ...models, [manifest.kind]: manifest }));
+  }
+
+  /** Saves that the device runs no model of `kind`. */
+  clearActive(deviceId: string, kind: ModelKind): Promise<void> {
+    return this.#save(deviceId, ({ [kind]: _dropped, ...rest }) => rest);
+  }
+
+  #save(deviceId: string, change: (models: Partial<Record<ModelKind, ModelManifest>>) => Partial<Record<ModelKind, ModelManifest>>): Promise<void> {
+    return this.#saves.run(async () => {
+      const next: ActiveFile = { ...this.#active, [deviceId]: change(this.#active[deviceId] ?? {}) };
+      await this.write(next);
+      this.#active = next;
+    });
+  }
+
+  /** Writes `active.json` atomically (synced temp file, rename). A seam for fault-injection tests. */
+  protected async write(active: ActiveFile): Promise<void> {
     const file = join(this.#dir, 'active.json');
-    const save = async () => {
-      await writeFile(`${file}.tmp`, JSON.stringify(this.#active));
-      await rename(`${file}.tmp`, file);
-    };
-    const next = this.#saving.then(save, save);
-    this.#saving = next.catch(() => undefined);
-    return next;
+    const fh = await open(`${file}.tmp`, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(active));
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(`${file}.tmp`, file);
   }
 }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { DesiredModel, DeviceAddress, ModelManifest, ROLLOUT_STATUSES } from '@takt/contracts';
+import type { DesiredModel, DeviceAddress, ModelKind, ModelManifest, ROLLOUT_STATUSES } from '@takt/contracts';
 import { downloadArtifact, hashFile, verifyArtifact, verifyManifest } from '@takt/model-registry';
-import type { Logger } from '@takt/runtime';
+import { KeyedSerialQueue, type Logger } from '@takt/runtime';
 import { EdgeError } from '../errors.js';
 import { LoadedModel } from '../inference/loaded-model.js';
 import type { Ort, SessionOptions } from '../inference/ort.js';
@@ -45,7 +45,8 @@ export interface RolloutDeps {
  */
 export class RolloutController {
   readonly #deps: RolloutDeps;
-  readonly #queues = new Map<string, Promise<void>>();
+  /** one rollout at a time per device; a failed one does not hold up the next */
+  readonly #queues = new KeyedSerialQueue<string>();
   /** `${device}/${rolloutId}/${version}` already decided (a retained message comes back on every reconnect) */
   readonly #decided = new Set<string>();
 
@@ -53,26 +54,46 @@ export class RolloutController {
     this.#deps = deps;
   }
 
-  /** Queues a desired model for a device (one rollout at a time per device). */
+  /**
+   * Queues a desired model for a device (one rollout at a time per device). Every failure is
+   * reported; the promise rejects only on a fault outside the rollout steps, and even then the
+   * device's next desired model still runs.
+   */
   handle(address: DeviceAddress, desired: DesiredModel): Promise<void> {
-    const prev = this.#queues.get(address.device) ?? Promise.resolve();
-    const next = prev.then(() => this.#apply(address, desired));
-    this.#queues.set(address.device, next);
-    return next;
+    return this.#queues.run(address.device, () => this.#apply(address, desired));
   }
 
-  /** Loads the models a device ran before a restart (verifying hash and signature again). */
-  async restore(address: DeviceAddress): Promise<void> {
-    for (const manifest of this.#deps.store.activeFor(address.device)) {
-      try {
-        verifyManifest(manifest, this.#deps.trustedKeys);
-        const bytes = await this.#readVerified(manifest);
-        const model = await LoadedModel.load(this.#deps.ort, bytes, manifest, { ...this.#deps.session, logger: this.#deps.logger });
-        this.#deps.models(address.device).swap(model);
-        this.#deps.logger.info({ device: address.device, model: manifest.name, version: manifest.version, provider: model.provider }, 'model restored');
-      } catch (err) {
-        this.#deps.logger.error({ device: address.device, model: manifest.name, err: (err as Error).message }, 'stored model not restored');
-      }
+  /**
+   * Saves the model a device fell back to after a run-time rollback, so a restart comes back on
+   * it rather than on the model that failed. Queued behind the device's rollouts.
+   */
+  persistRollback(address: DeviceAddress, kind: ModelKind): Promise<void> {
+    return this.#queues.run(address.device, async () => {
+      const current = this.#deps.models(address.device).current(kind);
+      if (current) await this.#deps.store.setActive(address.device, current.manifest);
+      else await this.#deps.store.clearActive(address.device, kind);
+    });
+  }
+
+  /** Loads the models a device ran before a restart, verifying hash and signature again and smoke-testing each. */
+  restore(address: DeviceAddress): Promise<void> {
+    return this.#queues.run(address.device, async () => {
+      for (const manifest of this.#deps.store.activeFor(address.device)) await this.#restoreOne(address, manifest);
+    });
+  }
+
+  async #restoreOne(address: DeviceAddress, manifest: ModelManifest): Promise<void> {
+    let model: LoadedModel | undefined;
+    try {
+      verifyManifest(manifest, this.#deps.trustedKeys);
+      const bytes = await this.#readVerified(manifest);
+      model = await LoadedModel.load(this.#deps.ort, bytes, manifest, { ...this.#deps.session, logger: this.#deps.logger });
+      await smokeTest(model, this.#deps.models(address.device).recorded, this.#deps.smokeBudgetMs);
+      this.#deps.models(address.device).swap(model);
+      this.#deps.logger.info({ device: address.device, model: manifest.name, version: manifest.version, provider: model.provider }, 'model restored');
+    } catch (err) {
+      await model?.release();
+      this.#deps.logger.error({ device: address.device, model: manifest.name, version: manifest.version, err: (err as Error).message }, 'stored model not restored');
     }
   }
 
@@ -109,9 +130,17 @@ export class RolloutController {
       report('rolled-back', err);
       return;
     }
+    try {
+      await this.#deps.store.setActive(address.device, m);
+    } catch (err) {
+      await loaded.release();
+      const e = new EdgeError('MODEL_STORE_FAILED', `${m.name} v${m.version} not applied: saving the active model failed: ${(err as Error).message}`, { cause: err });
+      this.#deps.logger.error({ device: address.device, model: m.name, version: m.version, err: e.message }, 'rollout not applied');
+      report('rolled-back', e); // not decided: the same desired model is tried again when it comes back
+      return;
+    }
     models.swap(loaded);
     this.#decided.add(key);
-    await this.#deps.store.setActive(address.device, m);
     this.#deps.logger.info({ device: address.device, model: m.name, version: m.version, provider: loaded.provider }, 'model applied');
     report('applied');
   }

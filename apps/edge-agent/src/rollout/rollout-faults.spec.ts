@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { kmeansModel } from '../testing/onnx-models.js';
+import { startRolloutFixture, type RolloutFixture } from '../testing/rollout-fixture.js';
+import { ModelStore, type ActiveFile } from './model-store.js';
+
+const address = { site: 'plant-1', line: 'line-1', device: 'press-01' };
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+/** A model store whose next `failures` saves fail like a full disk. */
+class FullDiskStore extends ModelStore {
+  failures = 0;
+  protected override write(active: ActiveFile): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      return Promise.reject(enospc());
+    }
+    return super.write(active);
+  }
+}
+
+describe('RolloutController under faults', () => {
+  let f: RolloutFixture;
+  afterEach(async () => f?.close());
+
+  it('BAD DISK - a failed save of the active model rolls that rollout back, and the next desired model still applies', async () => {
+    f = await startRolloutFixture((dir) => new FullDiskStore(dir));
+    (f.store as FullDiskStore).failures = 1;
+    await f.controller.handle(address, await f.desired(address, 1));
+    expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'rolled-back', code: 'MODEL_STORE_FAILED', version: 1 });
+    expect(f.models(address.device).current('kmeans-anomaly')).toBeUndefined();
+    await f.controller.handle(address, await f.desired(address, 2));
+    expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'applied', version: 2 });
+    expect(f.models(address.device).current('kmeans-anomaly')?.manifest.version).toBe(2);
+    const reopened = new ModelStore(f.dataDir);
+    await reopened.open();
+    expect(reopened.activeFor(address.device).map((m) => m.version)).toEqual([2]);
+  });
+
+  it('the same desired model is tried again after a failed save (it is not marked decided)', async () => {
+    f = await startRolloutFixture((dir) => new FullDiskStore(dir));
+    (f.store as FullDiskStore).failures = 1;
+    const d = await f.desired(address, 1);
+    await f.controller.handle(address, d);
+    await f.controller.handle(address, d);
+    expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'applied', version: 1 });
+  });
+
+  it('a run-time rollback is saved: after a restart the device comes back on the model it fell back to', async () => {
+    f = await startRolloutFixture();
+    await f.controller.handle(address, await f.desired(address, 1));
+    await f.controller.handle(address, await f.desired(address, 2));
+    expect(f.models(address.device).rollback('kmeans-anomaly')?.manifest.version).toBe(2);
+    await f.controller.persistRollback(address, 'kmeans-anomaly');
+    const reopened = new ModelStore(f.dataDir);
+    await reopened.open();
+    expect(reopened.activeFor(address.device).map((m) => m.version)).toEqual([1]);
+  });
+
+  it('BAD MODEL - a stored model that fails its smoke test is not restored', async () => {
+    f = await startRolloutFixture();
+    const nan = await f.desired(address, 1, kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' }));
+    await f.controller.handle(address, nan); // downloads the artifact, refuses the model
+    expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'rolled-back', code: 'SMOKE_TEST_FAILED' });
+    await f.store.setActive(address.device, nan.manifest); // as a build without the smoke test on restore would have left it
+    await f.controller.restore(address);
+    expect(f.models(address.device).current('kmeans-anomaly')).toBeUndefined();
+  });
+});
