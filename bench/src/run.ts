@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toMarkdown, type BenchReport } from './report.js';
 
-const AREAS = ['broker', 'ingest', 'inference', 'edge', 'trainer', 'sim', 'dashboard'] as const;
+const AREAS = ['broker', 'ingest', 'inference', 'edge', 'trainer', 'ml', 'sim', 'dashboard'] as const;
 
 interface AreaResult {
   area: string;

@@ -45,3 +45,12 @@ export function spawnTakt(
   const cmd = sourceCommand(project, args);
   return new ManagedProcess({ name: options.name ?? project, ...cmd, ...options, env: { ...process.env, TAKT_LOG_LEVEL: process.env['TAKT_LOG_LEVEL'] ?? 'warn', ...options.env } });
 }
+
+/**
+ * The real recorded data sets (`nab/`, `tep/`, `magnetic-tile/`): `TAKT_DATA_DIR`, else `shared/data`
+ * beside the checkout (where CI and every developer machine keep it). Undefined when absent.
+ */
+export function sharedDataDir(): string | undefined {
+  const dir = process.env['TAKT_DATA_DIR'] ?? join(workspaceRoot(), '..', 'shared', 'data');
+  return existsSync(dir) ? dir : undefined;
+}

@@ -27,6 +27,7 @@ export function anomalyManifest(model: FittedAnomalyModel, meta: AnomalyManifest
     schemaVersion: 1,
     name: meta.name,
     kind: 'kmeans-anomaly',
+    detector: model.detector,
     version: meta.version,
     createdAt: Date.now(),
     ...(meta.group ? { group: meta.group } : {}),

@@ -1,7 +1,9 @@
 import { TrainerError } from '../errors.js';
 import { fitCsvAnomaly, scoreCsvAnomaly } from '../anomaly/csv-model.js';
 import { TerminalProgress } from '../progress.js';
-import { list, num, parse, required } from './args.js';
+import { DEFAULT_ROLLING_WINDOW } from '../anomaly/csv-model.js';
+import { DETECTORS } from '../anomaly/subspace/detector.js';
+import { list, num, oneOf, oneOfList, parse, required } from './args.js';
 
 const csvOptions = {
   csv: { type: 'string', multiple: true },
@@ -16,7 +18,14 @@ const warn = (m: string) => console.error(`warning: ${m}`);
 /** `takt-trainer anomaly fit --csv FILE [--csv FILE ...] --time-column COL [--delimiter ';'] [--exclude-columns a,b] --out DIR` */
 export async function anomalyFit(args: string[]): Promise<void> {
   const cmd = 'anomaly fit';
-  const v = parse(cmd, args, { ...csvOptions, 'rolling-window': { type: 'string' }, 'false-alarm-rate': { type: 'string' }, seed: { type: 'string' } });
+  const v = parse(cmd, args, {
+    ...csvOptions,
+    'rolling-window': { type: 'string' },
+    'rolling-stats': { type: 'string' },
+    detector: { type: 'string' },
+    'false-alarm-rate': { type: 'string' },
+    seed: { type: 'string' },
+  });
   const csv = list(v, 'csv');
   const out = required(cmd, v, 'out');
   const manifest = await fitCsvAnomaly({
@@ -25,13 +34,22 @@ export async function anomalyFit(args: string[]): Promise<void> {
     delimiter: typeof v['delimiter'] === 'string' ? v['delimiter'] : ',',
     excludeColumns: list(v, 'exclude-columns'),
     out,
-    rollingWindow: num(cmd, v, 'rolling-window', 12, 1, 10_000, true),
-    fit: { targetFalseAlarmRate: num(cmd, v, 'false-alarm-rate', 0.001, 1e-6, 0.49), seed: num(cmd, v, 'seed', 1, 0, 2 ** 31, true) },
+    rollingWindow: num(cmd, v, 'rolling-window', DEFAULT_ROLLING_WINDOW, 1, 10_000, true),
+    rollingStats: oneOfList(cmd, v, 'rolling-stats', ['mean', 'std'], ['mean']),
+    fit: {
+      detector: oneOf(cmd, v, 'detector', [...DETECTORS, 'auto' as const], 'kmeans'),
+      targetFalseAlarmRate: num(cmd, v, 'false-alarm-rate', 0.001, 1e-6, 0.09),
+      seed: num(cmd, v, 'seed', 1, 0, 2 ** 31, true),
+    },
     progress: new TerminalProgress(),
     onWarning: warn,
   });
   const m = manifest.metrics;
-  console.log(`anomaly model written to ${out}: k=${m['k']} over ${manifest.input.featureNames?.length} features, threshold ${manifest.threshold?.toFixed(4)} (${manifest.training.samples} rows, ${manifest.training.durationMs} ms)`);
+  const shape = manifest.detector === 'pca' ? 'PCA (T² + SPE)' : `k-means k=${m['k']} (T² + SPE)`;
+  console.log(
+    `anomaly model written to ${out}: ${shape} in ${m['components']} principal components of ${manifest.input.featureNames?.length} features, ` +
+      `threshold ${manifest.threshold?.toFixed(4)} (${manifest.training.samples} rows, ${manifest.training.durationMs} ms)`,
+  );
 }
 
 /** `takt-trainer anomaly score --model DIR --csv FILE --time-column COL [--delimiter ';'] [--exclude-columns a,b] --out FILE.csv` */

@@ -35,3 +35,22 @@ export function num(command: string, v: Values, name: string, fallback: number, 
   }
   return n;
 }
+
+/** A flag whose value is one of `choices`, or `fallback` when absent. */
+export function oneOf<T extends string>(command: string, v: Values, name: string, choices: readonly T[], fallback: T): T {
+  const raw = v[name];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
+    throw new TrainerError('BAD_ARGUMENT', `${command}: --${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+/** A comma-separated flag whose items are each one of `choices`, or `fallback` when absent. */
+export function oneOfList<T extends string>(command: string, v: Values, name: string, choices: readonly T[], fallback: T[]): T[] {
+  if (v[name] === undefined) return fallback;
+  const items = list(v, name);
+  const bad = items.filter((i) => !(choices as readonly string[]).includes(i));
+  if (bad.length > 0) throw new TrainerError('BAD_ARGUMENT', `${command}: --${name} takes ${choices.join(', ')} (comma-separated), got ${JSON.stringify(bad.join(','))}`);
+  return items as T[];
+}

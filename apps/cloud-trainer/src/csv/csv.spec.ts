@@ -34,7 +34,8 @@ describe('CSV reading', () => {
     const s = csvSeries(readCsv(f, ';'), { timeColumn: 'timestamp', excludeColumns: ['note'] });
     expect(s.columns).toEqual(['temp', 'speed']);
     expect(Array.from(s.ts)).toEqual([1_000_000, 2_000_000, 3_000_000]);
-    const names = rowFeatureNames(s.columns, 2);
+    expect(rowFeatureNames(s.columns, 2)).toEqual(['temp', 'temp.mean_2', 'speed', 'speed.mean_2']); // the default: values and trailing means
+    const names = rowFeatureNames(s.columns, 2, ['mean', 'std']);
     expect(names).toEqual(['temp', 'temp.mean_2', 'temp.std_2', 'speed', 'speed.mean_2', 'speed.std_2']);
     const m = buildRowFeatures(s, names);
     expect(Array.from(m.data.subarray(6, 12))).toEqual([3, 2, 1, 10, 10, 0]);

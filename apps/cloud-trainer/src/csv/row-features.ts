@@ -2,17 +2,21 @@ import { TrainerError } from '../errors.js';
 import type { Matrix } from '../anomaly/matrix.js';
 import type { CsvSeries } from './series.js';
 
+/** Trailing statistics a CSV row can carry besides its values. */
+export type RollingStat = 'mean' | 'std';
+
 /**
  * Per-row features of a CSV time series. Each row is one sample; besides each column's value, a
  * short trailing window of `window` rows (the row and the ones before it, fewer at the start of a
- * file) adds its mean and standard deviation, so a level shift and a burst of noise both show.
+ * file) adds the chosen statistics: the mean by default (a level held over the window, so one noisy
+ * row does not drive the score), the standard deviation on request (bursts of noise, stuck sensors).
  * Feature names carry the recipe (`value`, `value.mean_6`, `value.std_6`): scoring rebuilds exactly
  * the features named in the manifest.
  */
-export function rowFeatureNames(columns: string[], window: number): string[] {
+export function rowFeatureNames(columns: string[], window: number, stats: RollingStat[] = ['mean']): string[] {
   const base = columns.map(featureName);
-  if (window <= 1) return base;
-  return base.flatMap((c) => [c, `${c}.mean_${window}`, `${c}.std_${window}`]);
+  if (window <= 1 || stats.length === 0) return base;
+  return base.flatMap((c) => [c, ...stats.map((k) => `${c}.${k}_${window}`)]);
 }
 
 /** A column header as a manifest feature name (`[A-Za-z0-9_.:-]`, at most 64 characters). */

@@ -29,6 +29,11 @@ export const modelManifestSchema = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   name: idSchema,
   kind: modelKindSchema,
+  /**
+   * anomaly models: the detector family inside the graph (`kmeans`: K-means in whitened principal
+   * scores; `pca`: Hotelling's T²), both plus SPE. The edge runs either the same way.
+   */
+  detector: z.enum(['kmeans', 'pca']).optional(),
   /** monotonically increasing per model name */
   version: z.number().int().min(1),
   createdAt: timestampSchema,
