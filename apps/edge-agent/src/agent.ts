@@ -67,7 +67,7 @@ export class EdgeAgent {
     this.#emitter = new UpstreamEmitter(this.outbox);
     this.#reporter = new StateReporter(this.#emitter, this.outbox, () => this.#provider);
     this.#rollouts = await this.#rolloutController(ort, store);
-    this.outbox.on('error', (err) => this.#log.error({ err: err.message }, 'outbox write failed'));
+    this.outbox.on('error', (err) => this.#onOutboxFault(err));
     this.outbox.on('shed', (e) => this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed'));
     const up = c.upstream ?? { ...c.source, maxInflight: 64, reconnectMs: 1_000 };
     this.#link = new MqttLink({ ...up, reconnectMs: up.reconnectMs, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
@@ -160,6 +160,12 @@ export class EdgeAgent {
     } catch (err) {
       this.#recordError(ctx, err as Error);
     }
+  }
+
+  /** A failed outbox write concerns every device the box serves: each one's next state reports it. */
+  #onOutboxFault(err: Error): void {
+    this.#log.error({ err: err.message, ...this.outbox.stats() }, 'outbox write failed');
+    for (const ctx of this.#devices.values()) ctx.lastError = { code: (err as { code?: string }).code ?? 'OUTBOX_WRITE_FAILED', message: err.message, at: Date.now() };
   }
 
   #recordError(ctx: DeviceContext, err: Error): void {

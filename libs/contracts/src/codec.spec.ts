@@ -178,6 +178,13 @@ describe('sequences', () => {
     const restored = new SequenceCounter(c.snapshot());
     expect(restored.next('a', 'telemetry')).toBe(2);
   });
+  it('takes back only the last seq issued of a stream', () => {
+    const c = new SequenceCounter();
+    const [s0, s1] = [c.next('a', 'anomaly'), c.next('a', 'anomaly')];
+    expect(c.release('a', 'anomaly', s0)).toBe(false);
+    expect(c.release('a', 'anomaly', s1)).toBe(true);
+    expect(c.next('a', 'anomaly')).toBe(1);
+  });
   it('reports gaps and duplicates', () => {
     const t = new SeqTracker();
     for (const s of [0, 1, 1, 2, 5, 6, 9]) t.add(s);

@@ -13,6 +13,17 @@ export class SequenceCounter {
     return seq;
   }
 
+  /**
+   * Takes back `seq` when it is the last one issued for the stream (a message refused before it
+   * was stored), so no gap is left downstream; returns false, changing nothing, otherwise.
+   */
+  release(deviceId: string, channel: string, seq: number): boolean {
+    const key = `${deviceId}\u0000${channel}`;
+    if (this.#next.get(key) !== seq + 1) return false;
+    this.#next.set(key, seq);
+    return true;
+  }
+
   /** The counters, for persisting: `[key, nextSeq]` pairs. */
   snapshot(): [string, number][] {
     return [...this.#next.entries()];

@@ -1,12 +1,11 @@
-import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger } from '@takt/runtime';
 import { EdgeError } from '../errors.js';
-import { OutboxCore, type OutboxRestore } from './outbox-core.js';
+import { recover, segName, syncDir, type DiskRestore, type Meta, type Segment } from './disk-recovery.js';
+import { OutboxCore } from './outbox-core.js';
 import type { OutboxEntry, OutboxLimits } from './outbox.js';
-import { encodeEntry, encodeRemoval, readSegment, REC_ENTRY, REC_SHED, type LogRecord } from './segment-log.js';
-
-const log = createLogger('edge-outbox');
+import { nodeSegmentFs, SegmentAppender, type SegmentFs } from './segment-appender.js';
+import { encodeEntry, encodeRemoval, REC_ACK, REC_SHED } from './segment-log.js';
 
 export interface DiskOutboxOptions extends OutboxLimits {
   /** folder for the segment files and `meta.json`; created when missing */
@@ -17,59 +16,56 @@ export interface DiskOutboxOptions extends OutboxLimits {
   syncDelayMs?: number;
   /** fdatasync after every batch; default true (false only for benchmarks of the write path) */
   fsync?: boolean;
+  /** how segment files are opened; default node:fs (tests inject a full disk or a failing fsync) */
+  fs?: SegmentFs;
 }
 
-interface Segment {
-  index: number;
-  path: string;
-  /** entries written here and still pending */
-  live: number;
-  /** shed refs recorded here, counted into meta.shed when the file is deleted */
-  shedRecords: number;
+interface Waiter {
+  entry?: OutboxEntry;
+  /** a volatile entry written again (already in the queue, perhaps acknowledged since) */
+  again?: boolean;
+  /** `durable`: false when the write failed and the entry is held in memory only */
+  resolve: (durable: boolean) => void;
 }
-
-interface Meta {
-  nextId: number;
-  counters: [string, number][];
-  /** shed entries recorded in segment files already deleted */
-  shed: number;
-}
-
-const segName = (i: number) => `seg-${String(i).padStart(10, '0')}.log`;
-const SEG_RE = /^seg-(\d{10})\.log$/;
 
 /**
  * The on-disk outbox: append-only segment files of length+CRC framed records (entries, acks,
  * sheds), fsynced in batches; a torn last record is dropped on open; whole segments are deleted
  * oldest-first once every entry in them is acknowledged. Seq counters live in the log and in
  * `meta.json`, so seqs continue across restarts and never repeat.
+ *
+ * When the disk refuses a write (full, failing fsync) the batch's entries stay queued in memory
+ * and are published like the rest — no seq is lost — and the fault is emitted as `'error'`
+ * (`OUTBOX_WRITE_FAILED`) and counted in `stats()`; the partial tail is cut off (or, when that
+ * fails, the log continues in a new segment file) before anything else is written.
  */
 export class DiskOutbox extends OutboxCore {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #syncDelayMs: number;
   readonly #fsync: boolean;
+  readonly #fs: SegmentFs;
   readonly #segments: Segment[];
   readonly #entrySegment = new Map<number, Segment>();
-  #file: FileHandle;
-  #fileBytes: number;
+  #file: SegmentAppender;
   #queue: Buffer[] = [];
-  #waiters: { entry?: OutboxEntry; resolve: () => void; reject: (e: Error) => void }[] = [];
+  #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #metaShed: number;
+  #shedPending = 0;
 
-  private constructor(opts: DiskOutboxOptions, restore: OutboxRestore & { segments: Segment[]; entrySegment: Map<number, Segment>; metaShed: number }, file: FileHandle, fileBytes: number) {
+  private constructor(opts: DiskOutboxOptions, restore: DiskRestore, file: SegmentAppender) {
     super(opts, restore);
     this.#dir = opts.dir;
     this.#segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
     this.#syncDelayMs = opts.syncDelayMs ?? 2;
     this.#fsync = opts.fsync ?? true;
+    this.#fs = opts.fs ?? nodeSegmentFs;
     this.#segments = restore.segments;
     this.#entrySegment = restore.entrySegment;
     this.#metaShed = restore.metaShed;
     this.#file = file;
-    this.#fileBytes = fileBytes;
   }
 
   /** Opens (or creates) the outbox in `opts.dir`, replaying its log. */
@@ -81,14 +77,14 @@ export class DiskOutbox extends OutboxCore {
       last = { index: 1, path: join(opts.dir, segName(1)), live: 0, shedRecords: 0 };
       restore.segments.push(last);
     }
-    const file = await open(last.path, 'a');
-    const { size } = await file.stat();
+    const file = await SegmentAppender.open(opts.fs ?? nodeSegmentFs, last.path, opts.fsync ?? true);
     await syncDir(opts.dir);
-    return new DiskOutbox(opts, restore, file, size);
+    return new DiskOutbox(opts, restore, file);
   }
 
-  protected persistEntry(entry: OutboxEntry): Promise<void> {
-    return this.#enqueue(encodeEntry(entry), entry);
+  /** `again`: an entry held in memory after a failed write, written now; it may have been acknowledged meanwhile. */
+  protected persistEntry(entry: OutboxEntry, again = false): Promise<boolean> {
+    return this.#enqueue(encodeEntry(entry), { entry, again });
   }
 
   protected persistRemoval(entries: OutboxEntry[], kind: 'ack' | 'shed'): void {
@@ -99,24 +95,31 @@ export class DiskOutbox extends OutboxCore {
         this.#entrySegment.delete(e.id);
       }
     }
-    this.#enqueue(encodeRemoval(kind === 'ack' ? 2 : REC_SHED, entries), undefined, kind === 'shed' ? entries.length : 0).catch((err: Error) => this.emit('error', err));
+    // a lost removal record only means a redelivery after a restart (QoS 1 allows duplicates)
+    this.#enqueue(encodeRemoval(kind === 'ack' ? REC_ACK : REC_SHED, entries), {}, kind === 'shed' ? entries.length : 0).catch(() => undefined);
   }
 
-  #shedPending = 0;
-
-  #enqueue(buf: Buffer, entry?: OutboxEntry, shed = 0): Promise<void> {
+  #enqueue(buf: Buffer, what: Omit<Waiter, 'resolve'>, shed = 0): Promise<boolean> {
     if (this.closed) return Promise.reject(new EdgeError('OUTBOX_CLOSED', 'outbox is closed'));
     this.#shedPending += shed;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve) => {
       this.#queue.push(buf);
-      this.#waiters.push({ entry, resolve, reject });
-      if (!this.#timer && !this.#flushing) this.#timer = setTimeout(() => void this.#flush(), this.#syncDelayMs);
+      this.#waiters.push({ ...what, resolve });
+      this.#schedule();
     });
   }
 
+  #schedule(): void {
+    if (!this.#timer && !this.#flushing) this.#timer = setTimeout(() => void this.#flush(), this.#syncDelayMs);
+  }
+
   #flush(): Promise<void> {
+    clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#flushing ??= this.#flushLoop().finally(() => (this.#flushing = undefined));
+    this.#flushing ??= this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+      if (this.#queue.length > 0) this.#schedule(); // queued by a waiter's continuation after the loop's last look
+    });
     return this.#flushing;
   }
 
@@ -129,38 +132,56 @@ export class DiskOutbox extends OutboxCore {
       this.#waiters = [];
       this.#shedPending = 0;
       const seg = this.#segments[this.#segments.length - 1] as Segment;
-      try {
-        await this.#file.writev(bufs);
-        if (this.#fsync) await this.#file.datasync();
-      } catch (err) {
-        const e = new EdgeError('OUTBOX_CORRUPT', `outbox write to ${seg.path} failed: ${(err as Error).message}`, { cause: err });
-        for (const w of waiters) w.reject(e);
-        continue;
-      }
-      this.#fileBytes += bufs.reduce((n, b) => n + b.length, 0);
-      seg.shedRecords += shed;
+      const durable = await this.#write(bufs, waiters);
+      if (durable) seg.shedRecords += shed;
       for (const w of waiters) {
-        if (w.entry) {
+        if (durable && w.entry && (!w.again || this.isPending(w.entry.id))) {
           seg.live++;
           this.#entrySegment.set(w.entry.id, seg);
         }
-        w.resolve();
+        w.resolve(durable);
       }
-      await this.#maintain().catch((err: Error) => this.emit('error', err));
+      if (durable) await this.#maintain().catch((err: Error) => this.reportFault(err));
     }
+  }
+
+  /** Appends one batch; false when the disk refused it (reported, the file's tail repaired). */
+  async #write(bufs: Buffer[], waiters: Waiter[]): Promise<boolean> {
+    try {
+      await this.#file.append(bufs);
+      return true;
+    } catch (err) {
+      this.writeErrors++;
+      const kept = waiters.filter((w) => w.entry).length;
+      this.reportFault(new EdgeError('OUTBOX_WRITE_FAILED', `outbox write to ${this.#file.path} failed (${(err as Error).message}); ${kept} entries held in memory only`, { cause: err }));
+      await this.#repair().catch(() => undefined); // tried again before the next write
+      return false;
+    }
+  }
+
+  /** Cuts a failed append's tail off; when even that fails, continues in a new segment file. */
+  async #repair(): Promise<void> {
+    try {
+      await this.#file.cutBack();
+    } catch {
+      await this.#roll(); // the old file's torn tail is past its last durable record: dropped at the next open
+    }
+  }
+
+  /** Continues the log in a new segment file (opened before the current one is let go). */
+  async #roll(): Promise<void> {
+    const cur = this.#segments[this.#segments.length - 1] as Segment;
+    const next: Segment = { index: cur.index + 1, path: join(this.#dir, segName(cur.index + 1)), live: 0, shedRecords: 0 };
+    const file = await SegmentAppender.open(this.#fs, next.path, this.#fsync);
+    await this.#file.close().catch(() => undefined);
+    this.#file = file;
+    this.#segments.push(next);
+    await syncDir(this.#dir);
   }
 
   /** Rolls to a new segment when the current one is full; deletes acknowledged segments, oldest first. */
   async #maintain(): Promise<void> {
-    if (this.#fileBytes >= this.#segmentBytes) {
-      const cur = this.#segments[this.#segments.length - 1] as Segment;
-      const next: Segment = { index: cur.index + 1, path: join(this.#dir, segName(cur.index + 1)), live: 0, shedRecords: 0 };
-      await this.#file.close();
-      this.#file = await open(next.path, 'a');
-      this.#fileBytes = 0;
-      this.#segments.push(next);
-      await syncDir(this.#dir);
-    }
+    if (this.#file.bytes >= this.#segmentBytes) await this.#roll();
     let changed = false;
     while (this.#segments.length > 1 && (this.#segments[0] as Segment).live === 0) {
       const seg = this.#segments.shift() as Segment;
@@ -195,81 +216,8 @@ export class DiskOutbox extends OutboxCore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    clearTimeout(this.#timer);
-    await this.#flush();
+    while (this.#queue.length > 0 || this.#flushing) await this.#flush();
     this.closed = true;
     await this.#file.close();
   }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    // some filesystems refuse fsync on a directory; the data files are synced regardless
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readMeta(dir: string): Promise<Meta> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
-  } catch {
-    return { nextId: 1, counters: [], shed: 0 };
-  }
-}
-
-/** Replays every segment: pending entries, seq counters, next id and the shed count. */
-async function recover(dir: string): Promise<OutboxRestore & { segments: Segment[]; entrySegment: Map<number, Segment>; metaShed: number }> {
-  const meta = await readMeta(dir);
-  const files = (await readdir(dir)).filter((f) => SEG_RE.test(f)).sort();
-  const counters = new Map(meta.counters);
-  const bump = (deviceId: string, channel: string, seq: number) => {
-    const key = `${deviceId}\u0000${channel}`;
-    counters.set(key, Math.max(counters.get(key) ?? 0, seq + 1));
-  };
-  const entries = new Map<number, OutboxEntry>();
-  const entrySegment = new Map<number, Segment>();
-  const segments: Segment[] = [];
-  let nextId = meta.nextId;
-  let shed = meta.shed;
-  for (const f of files) {
-    const seg: Segment = { index: Number(SEG_RE.exec(f)?.[1]), path: join(dir, f), live: 0, shedRecords: 0 };
-    const buf = await readFile(seg.path);
-    const read = readSegment(buf);
-    if (read.torn) {
-      log.warn({ file: seg.path, validBytes: read.validBytes, droppedBytes: buf.length - read.validBytes }, 'torn outbox record dropped');
-      await truncate(seg.path, read.validBytes);
-    }
-    for (const rec of read.records) {
-      nextId = Math.max(nextId, applyRecord(rec, seg, entries, entrySegment, bump) + 1);
-      if (rec.type === REC_SHED) shed += rec.refs.length;
-    }
-    segments.push(seg);
-  }
-  return { counters: [...counters], nextId, shed, entries: [...entries.values()].sort((a, b) => a.id - b.id), segments, entrySegment, metaShed: meta.shed };
-}
-
-/** Applies one record; returns the highest id it mentions. */
-function applyRecord(rec: LogRecord, seg: Segment, entries: Map<number, OutboxEntry>, entrySegment: Map<number, Segment>, bump: (d: string, c: string, s: number) => void): number {
-  if (rec.type === REC_ENTRY) {
-    entries.set(rec.entry.id, rec.entry);
-    entrySegment.set(rec.entry.id, seg);
-    seg.live++;
-    bump(rec.entry.deviceId, rec.entry.channel, rec.entry.seq);
-    return rec.entry.id;
-  }
-  let max = 0;
-  for (const [id, deviceId, channel, seq] of rec.refs) {
-    bump(deviceId, channel, seq);
-    max = Math.max(max, id);
-    const s = entrySegment.get(id);
-    if (s) s.live--;
-    entrySegment.delete(id);
-    entries.delete(id);
-  }
-  if (rec.type === REC_SHED) seg.shedRecords += rec.refs.length;
-  return max;
 }

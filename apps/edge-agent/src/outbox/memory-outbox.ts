@@ -7,8 +7,8 @@ export class MemoryOutbox extends OutboxCore {
     super(limits, { counters: [], nextId: 1, shed: 0, entries: [] });
   }
 
-  protected persistEntry(_entry: OutboxEntry): Promise<void> {
-    return Promise.resolve();
+  protected persistEntry(_entry: OutboxEntry): Promise<boolean> {
+    return Promise.resolve(true); // as durable as this outbox gets
   }
 
   protected persistRemoval(): void {

@@ -30,6 +30,10 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   readonly #maxBytes: number;
   readonly #hardMaxBytes: number;
   protected closed = false;
+  /** batches the disk refused, ever (since this process started) */
+  protected writeErrors = 0;
+  /** pending entries held in memory only: their write failed */
+  readonly #volatile = new Set<number>();
 
   protected constructor(limits: OutboxLimits, restore: OutboxRestore) {
     super();
@@ -41,8 +45,11 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     for (const e of restore.entries) this.#insert(e);
   }
 
-  /** Makes a new entry durable. */
-  protected abstract persistEntry(entry: OutboxEntry): Promise<void>;
+  /**
+   * Makes a new entry durable; resolves false when the write failed and the entry is to be held
+   * in memory only (it is still published; only a crash before its PUBACK loses it).
+   */
+  protected abstract persistEntry(entry: OutboxEntry, again?: boolean): Promise<boolean>;
   /** Records (lazily) that entries left the queue; shed entries may never have been persisted. */
   protected abstract persistRemoval(entries: OutboxEntry[], kind: 'ack' | 'shed'): void;
 
@@ -58,11 +65,41 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
       retain: draft.retain ?? false,
       payload: draft.payload(seq),
     };
-    if (!this.#makeRoom(entry)) return entry;
-    await this.persistEntry(entry);
+    let durable: boolean;
+    try {
+      if (!this.#makeRoom(entry)) return entry;
+      durable = await this.persistEntry(entry);
+    } catch (err) {
+      this.#counter.release(entry.deviceId, entry.channel, seq); // refused before it was stored: no gap downstream
+      throw err;
+    }
     this.#insert(entry);
+    if (!durable) this.#volatile.add(entry.id);
+    else if (this.#volatile.size > 0) this.#persistVolatile();
     this.emit('appended', entry);
     return entry;
+  }
+
+  /** The disk takes writes again: entries held in memory only are written now (recovery orders them by id). */
+  #persistVolatile(): void {
+    const entries = [...this.#volatile].flatMap((id) => this.#entries.get(id) ?? []);
+    this.#volatile.clear();
+    for (const e of entries) {
+      this.persistEntry(e, true).then(
+        (durable) => void (!durable && this.#entries.has(e.id) && this.#volatile.add(e.id)),
+        () => undefined, // closed meanwhile
+      );
+    }
+  }
+
+  /** Emits an asynchronous fault as `'error'` when someone listens (an unheard 'error' would throw). */
+  protected reportFault(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  /** Whether `id` is still waiting for its PUBACK. */
+  protected isPending(id: number): boolean {
+    return this.#entries.has(id);
   }
 
   pending(afterId: number, limit: number): OutboxEntry[] {
@@ -90,7 +127,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   }
 
   stats(): OutboxStats {
-    return { depth: this.#entries.size, bytes: this.#bytes, shed: this.#shed, shedByChannel: { ...this.#shedByChannel } };
+    return { depth: this.#entries.size, bytes: this.#bytes, shed: this.#shed, shedByChannel: { ...this.#shedByChannel }, volatile: this.#volatile.size, writeErrors: this.writeErrors };
   }
 
   /** The seq counters, for persisting. */
@@ -151,6 +188,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     const e = this.#entries.get(id);
     if (!e) return false;
     this.#entries.delete(id);
+    this.#volatile.delete(id);
     this.#bytes -= entryBytes(e);
     while (this.#orderHead < this.#order.length && !this.#entries.has(this.#order[this.#orderHead] as number)) this.#orderHead++;
     if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {

@@ -117,6 +117,16 @@ describe.each(implementations)('%s (shared outbox suite)', (_name, make) => {
     expect(outbox.stats().depth).toBe(2);
   });
 
+  it('BAD CALL - a refused append spends no seq: the next accepted one follows without a gap', async () => {
+    const one = Buffer.byteLength(draft('anomaly').topic) + draft('anomaly').payload(0).length;
+    outbox = await make({ maxBytes: one, hardMaxBytes: one * 2 });
+    const first = await outbox.append(draft('anomaly'));
+    await outbox.append(draft('anomaly'));
+    await expect(outbox.append(draft('anomaly'))).rejects.toMatchObject({ code: 'OUTBOX_FULL' });
+    outbox.ack(first.id);
+    expect((await outbox.append(draft('anomaly'))).seq).toBe(2);
+  });
+
   it('BAD CALL - append after close is refused with OUTBOX_CLOSED', async () => {
     const o = await make();
     await o.close();

@@ -31,6 +31,10 @@ export interface OutboxStats {
   shed: number;
   /** the same, per channel (since this process started) */
   shedByChannel: Partial<Record<Channel, number>>;
+  /** pending entries held in memory only because the disk refused their write */
+  volatile: number;
+  /** appends (batches) the disk refused since this process started: full disk, failed fsync */
+  writeErrors: number;
 }
 
 export interface OutboxEvents {
@@ -40,7 +44,7 @@ export interface OutboxEvents {
   shed: (entry: OutboxEntry) => void;
   /** the last pending entry was acknowledged */
   drained: () => void;
-  /** an asynchronous fault (disk write failed) */
+  /** an asynchronous fault: a disk write failed (`OUTBOX_WRITE_FAILED`; the entries are kept in memory) */
   error: (err: Error) => void;
 }
 
@@ -49,7 +53,11 @@ export interface OutboxEvents {
  * per-(device, channel) `seq`, read in order, and removed only when their PUBACK arrives.
  */
 export interface Outbox {
-  /** Issues the next seq, stores the entry; resolves once it is durable (and only then is it readable). */
+  /**
+   * Issues the next seq, stores the entry; resolves once it is durable (and only then is it
+   * readable) — or, when the disk refuses the write, held in memory only (`stats().volatile`).
+   * A refused append (OUTBOX_FULL, OUTBOX_CLOSED) spends no seq.
+   */
   append(draft: OutboxDraft): Promise<OutboxEntry>;
   /** Pending entries with `id > afterId`, oldest first, at most `limit`. */
   pending(afterId: number, limit: number): OutboxEntry[];
