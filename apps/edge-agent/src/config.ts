@@ -12,21 +12,30 @@ const brokerSchema = z.strictObject({
   clientId: z.string().max(128).optional(),
 });
 
+/** The cloud broker results go to. */
+export const upstreamSchema = brokerSchema
+  .extend({
+    /** unacknowledged QoS 1 publishes at once; default 64 */
+    maxInflight: z.number().int().min(1).max(65_535).default(64),
+    /**
+     * ms, the ceiling of the first reconnect delay; default 1000. Reconnects back off exponentially
+     * with full jitter: attempt n waits a random time in [0, min(reconnectMaxMs, reconnectMs × 2ⁿ)),
+     * so agents that lost the same broker do not come back in step
+     */
+    reconnectMs: z.number().int().min(10).default(1_000),
+    /** ms, the highest reconnect delay (and so the longest wait after the broker is back); default 30000 */
+    reconnectMaxMs: z.number().int().min(10).default(30_000),
+  })
+  .refine((u) => u.reconnectMaxMs >= u.reconnectMs, { message: 'reconnectMaxMs must be at least reconnectMs', path: ['reconnectMaxMs'] });
+
 /** takt-edge configuration (JSON file; every key overridable with TAKT_EDGE_*, `__` nesting). */
 export const agentConfigSchema = z.strictObject({
   /** folder for the outbox, model files and state; created when missing */
   dataDir: z.string().min(1),
   /** plant-local broker the raw samples and frames arrive on */
   source: brokerSchema.extend({ /** subscription QoS; default 0 */ qos: z.union([z.literal(0), z.literal(1)]).default(0) }),
-  /** cloud broker results go to; default: the source broker */
-  upstream: brokerSchema
-    .extend({
-      /** unacknowledged QoS 1 publishes at once; default 64 */
-      maxInflight: z.number().int().min(1).max(65_535).default(64),
-      /** ms between reconnect attempts; default 1000 */
-      reconnectMs: z.number().int().min(10).default(1_000),
-    })
-    .optional(),
+  /** cloud broker results go to; default: the source broker (with the defaults below) */
+  upstream: upstreamSchema.optional(),
   /** devices served: a list of addresses … */
   devices: z.array(addressSchema).min(1).max(1_000).optional(),
   /** … or every device under a site/line */

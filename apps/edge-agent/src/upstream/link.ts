@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '@takt/runtime';
 import { TypedEventEmitter } from '../typed-emitter.js';
+import { Backoff } from './backoff.js';
 
 export interface LinkOptions {
   /** broker URL, e.g. `mqtt://cloud:1883` or `mqtts://…` */
@@ -9,8 +10,15 @@ export interface LinkOptions {
   password?: string;
   /** MQTT client id; default `takt-edge-<random>` */
   clientId?: string;
-  /** ms between reconnect attempts; default 1_000 */
+  /**
+   * ms, the ceiling of the first reconnect delay; default 1_000. Reconnects back off exponentially
+   * with full jitter: attempt n waits a random time in [0, min(reconnectMaxMs, reconnectMs × 2ⁿ)).
+   */
   reconnectMs?: number;
+  /** ms, the highest reconnect delay; default 30_000 */
+  reconnectMaxMs?: number;
+  /** a number in [0, 1) for the reconnect jitter; default Math.random (tests fix it) */
+  random?: () => number;
   /** ms to wait for CONNACK; default 10_000 */
   connectTimeoutMs?: number;
   /** MQTT keepalive, seconds; default 15 */
@@ -26,15 +34,23 @@ export interface LinkEvents {
   message: (topic: string, payload: Buffer) => void;
 }
 
-type PublishCallback = (err?: Error) => void;
+/** What the publisher needs of a link: QoS 1 publishes answered once, and connect/close events. */
+export interface UpstreamLink {
+  readonly connected: boolean;
+  publish(topic: string, payload: Uint8Array, opts: { retain: boolean }, cb: PublishCallback): void;
+  on<K extends keyof LinkEvents & string>(event: K, listener: LinkEvents[K]): this;
+}
+
+export type PublishCallback = (err?: Error) => void;
 
 /**
  * One MQTT connection that reconnects on its own, with a fresh client per connection: every
  * publish callback is answered exactly once — PUBACK, or an error when the connection drops —
  * so the outbox, not the MQTT client's store, decides what is resent.
  */
-export class MqttLink extends TypedEventEmitter<LinkEvents> {
+export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamLink {
   readonly #opts: LinkOptions;
+  readonly #backoff: Backoff;
   readonly #clientId: string;
   #client: MqttClient | undefined;
   #connected = false;
@@ -45,7 +61,9 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> {
   constructor(opts: LinkOptions) {
     super();
     this.#opts = opts;
-    this.#clientId = opts.clientId ?? `takt-edge-${Math.random().toString(16).slice(2, 10)}`;
+    // default bound to the user name: takt-broker refuses client ids that do not start with it
+    this.#clientId = opts.clientId ?? `${opts.username ?? 'takt-edge'}-${Math.random().toString(16).slice(2, 10)}`;
+    this.#backoff = new Backoff({ baseMs: opts.reconnectMs ?? 1_000, maxMs: opts.reconnectMaxMs ?? 30_000, random: opts.random });
   }
 
   get connected(): boolean {
@@ -74,6 +92,7 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> {
     this.#client = client;
     client.on('connect', () => {
       this.#connected = true;
+      this.#backoff.reset();
       o.logger.info({ url: o.url }, 'upstream connected');
       if (o.subscriptions?.length) client.subscribe(o.subscriptions, { qos: 1 }, (err) => err && o.logger.warn({ err: err.message }, 'subscribe failed'));
       this.emit('connect');
@@ -97,7 +116,10 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> {
       this.#opts.logger.warn({ url: this.#opts.url, unacked: pending.length }, 'upstream connection lost');
       this.emit('close');
     }
-    if (!this.#stopped) this.#timer = setTimeout(() => this.#open(), this.#opts.reconnectMs ?? 1_000);
+    if (this.#stopped) return;
+    const delayMs = this.#backoff.next();
+    this.#opts.logger.debug({ url: this.#opts.url, delayMs }, 'upstream reconnect scheduled');
+    this.#timer = setTimeout(() => this.#open(), delayMs);
   }
 
   /** Publishes QoS 1; `cb` gets the PUBACK (no error) or the connection loss, exactly once. */
