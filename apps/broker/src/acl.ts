@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { CHANNELS, COMMAND_CHANNELS, topicFilter } from '@takt/contracts';
-import { filterCovers, filterMatchesTopic, filtersOverlap, isValidFilter } from './topic-match.js';
+import { topicFilter, type Channel } from '@takt/contracts';
+import { ClientAccess, type BoundRule } from './client-access.js';
+import { isValidFilter } from './topic-match.js';
 import type { Identity } from './users.js';
 
 export type AclAction = 'publish' | 'subscribe';
@@ -23,13 +24,28 @@ export interface AclRule {
   effect: 'allow' | 'deny';
   subject: { kind: 'user' | 'role'; name: string } | { kind: 'all' };
   actions: readonly AclAction[];
-  /** topic filter; `%u` and `%c` stand for the user name and client id as whole levels or inside one */
+  /** topic filter; `%u` and `%c` stand for the user name and client id as whole levels or inside one, `%d` for each device binding (three levels) */
   filter: string;
   /** where it came from, for logs: `file:line` or `default` */
   source: string;
 }
 
-/** The built-in rules for the three roles, applied after the ACL file's own rules. */
+/** Channels an edge box sends upstream for its devices (never `label`, `truth`, `raw`, `camera` or `model/desired`). */
+export const UPSTREAM_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat'] as const;
+/** Channels a machine or the plant simulator sends to the edge. */
+export const PLANT_CHANNELS = ['raw', 'camera'] as const;
+
+/**
+ * The built-in role rules, applied after the ACL file's own rules. `%d` stands for each of the
+ * user's device bindings (`site/line/device` from the users file), so an `edge` box and a `device`
+ * speak only for the devices they are bound to:
+ * - `device`: a machine that publishes for itself; bound to its devices (by default `+/+/<user name>`).
+ * - `edge`: an edge box; publishes its devices' upstream channels, reads their raw/camera and desired model.
+ * - `plant`: the plant simulator; publishes raw, camera and ground truth.
+ * - `ingestor`: reads everything, publishes nothing. `trainer`: reads everything, writes `model/desired`.
+ * - `dashboard`, `engineer`: read everything, publish labels.
+ * - `service`: everything under takt/v1 (tools and legacy setups; never for an edge box).
+ */
 export function defaultRules(): AclRule[] {
   const rule = (role: string, actions: AclAction[], filter: string): AclRule => ({
     effect: 'allow',
@@ -39,14 +55,23 @@ export function defaultRules(): AclRule[] {
     source: 'default',
   });
   const all = topicFilter();
-  const own = (channel: string) => all.replace(/\+\/#$/, `%u/${channel}`);
-  const deviceChannels = CHANNELS.filter((c) => !COMMAND_CHANNELS.includes(c));
+  const everything = all.replace(/\+\/\+\/\+\/#$/, '#');
+  const bound = (channel: string) => all.replace(/\+\/\+\/\+\/#$/, `%d/${channel}`);
+  const anyDevice = (channel: string) => topicFilter({ channel: channel as Channel });
   return [
-    ...deviceChannels.map((c) => rule('device', ['publish'], own(c))),
-    rule('device', ['subscribe'], own('model/desired')),
-    rule('service', ['publish', 'subscribe'], all.replace(/\+\/\+\/\+\/#$/, '#')),
-    rule('engineer', ['subscribe'], all.replace(/\+\/\+\/\+\/#$/, '#')),
-    rule('engineer', ['publish'], topicFilter({ channel: 'label' })),
+    ...[...PLANT_CHANNELS, ...UPSTREAM_CHANNELS].map((c) => rule('device', ['publish'], bound(c))),
+    rule('device', ['subscribe'], bound('model/desired')),
+    ...UPSTREAM_CHANNELS.map((c) => rule('edge', ['publish'], bound(c))),
+    ...[...PLANT_CHANNELS, 'model/desired'].map((c) => rule('edge', ['subscribe'], bound(c))),
+    ...[...PLANT_CHANNELS, 'truth'].map((c) => rule('plant', ['publish'], anyDevice(c))),
+    rule('ingestor', ['subscribe'], everything),
+    rule('trainer', ['subscribe'], everything),
+    rule('trainer', ['publish'], anyDevice('model/desired')),
+    rule('dashboard', ['subscribe'], everything),
+    rule('dashboard', ['publish'], anyDevice('label')),
+    rule('service', ['publish', 'subscribe'], everything),
+    rule('engineer', ['subscribe'], everything),
+    rule('engineer', ['publish'], anyDevice('label')),
   ];
 }
 
@@ -101,72 +126,31 @@ export function readAclFile(file: string): { rules: AclRule[]; defaults: boolean
   return parseAcl(text, file);
 }
 
-interface BoundRule {
-  allow: boolean;
-  publish: boolean;
-  subscribe: boolean;
-  levels: string[];
-}
-
 /** A placeholder value that could smuggle a wildcard or a level break makes its rule inapplicable. */
 const UNSAFE = /[+#/]/;
 
-function bindRule(rule: AclRule, identity: Identity, clientId: string): BoundRule | undefined {
+/** The device bindings `%d` expands to: the users file's, else `+/+/<user name>` for the `device` role. */
+function deviceBindings(identity: Identity): readonly string[] {
+  if (identity.devices?.length) return identity.devices;
+  if (identity.role === 'device' && identity.username && !UNSAFE.test(identity.username)) return [`+/+/${identity.username}`];
+  return [];
+}
+
+function bindRule(rule: AclRule, identity: Identity, clientId: string): BoundRule[] {
   const s = rule.subject;
-  if (s.kind === 'user' && s.name !== identity.username) return undefined;
-  if (s.kind === 'role' && s.name !== identity.role) return undefined;
+  if (s.kind === 'user' && s.name !== identity.username) return [];
+  if (s.kind === 'role' && s.name !== identity.role) return [];
   let filter = rule.filter;
   if (filter.includes('%u')) {
-    if (identity.username === undefined || identity.username === '' || UNSAFE.test(identity.username)) return undefined;
+    if (identity.username === undefined || identity.username === '' || UNSAFE.test(identity.username)) return [];
     filter = filter.replaceAll('%u', identity.username);
   }
   if (filter.includes('%c')) {
-    if (clientId === '' || UNSAFE.test(clientId)) return undefined;
+    if (clientId === '' || UNSAFE.test(clientId)) return [];
     filter = filter.replaceAll('%c', clientId);
   }
-  return { allow: rule.effect === 'allow', publish: rule.actions.includes('publish'), subscribe: rule.actions.includes('subscribe'), levels: filter.split('/') };
-}
-
-/** Decisions cached per client, bounded so a client walking many topics cannot grow memory. */
-const CACHE_LIMIT = 512;
-
-/**
- * One client's view of the ACL: the rules that apply to it, with `%u`/`%c` already substituted,
- * and a small decision cache. The first rule that matches decides; no match denies.
- * Publish: a rule matches when its filter matches the topic. Subscribe: an allow rule matches when
- * its filter covers the whole requested filter, a deny rule when the two overlap at all.
- */
-export class ClientAccess {
-  readonly #rules: BoundRule[];
-  readonly #publish = new Map<string, boolean>();
-  readonly #subscribe = new Map<string, boolean>();
-
-  constructor(rules: BoundRule[]) {
-    this.#rules = rules;
-  }
-
-  canPublish(topic: string): boolean {
-    let ok = this.#publish.get(topic);
-    if (ok === undefined) {
-      const levels = topic.split('/');
-      ok = this.#rules.find((r) => r.publish && filterMatchesTopic(r.levels, levels))?.allow ?? false;
-      if (this.#publish.size >= CACHE_LIMIT) this.#publish.clear();
-      this.#publish.set(topic, ok);
-    }
-    return ok;
-  }
-
-  canSubscribe(filter: string): boolean {
-    let ok = this.#subscribe.get(filter);
-    if (ok === undefined) {
-      const levels = filter.split('/');
-      const rule = this.#rules.find((r) => r.subscribe && (r.allow ? filterCovers(r.levels, levels) : filtersOverlap(r.levels, levels)));
-      ok = rule?.allow ?? false;
-      if (this.#subscribe.size >= CACHE_LIMIT) this.#subscribe.clear();
-      this.#subscribe.set(filter, ok);
-    }
-    return ok;
-  }
+  const filters = filter.includes('%d') ? deviceBindings(identity).map((d) => filter.replaceAll('%d', d)) : [filter];
+  return filters.map((f) => ({ allow: rule.effect === 'allow', publish: rule.actions.includes('publish'), subscribe: rule.actions.includes('subscribe'), levels: f.split('/') }));
 }
 
 /** The ordered rule list (file rules, then role defaults unless `defaults off`). */
@@ -185,11 +169,6 @@ export class AccessPolicy {
 
   /** The rules that apply to one connected client. */
   bind(identity: Identity, clientId: string): ClientAccess {
-    const bound: BoundRule[] = [];
-    for (const rule of this.rules) {
-      const b = bindRule(rule, identity, clientId);
-      if (b) bound.push(b);
-    }
-    return new ClientAccess(bound);
+    return new ClientAccess(identity, this.rules.flatMap((rule) => bindRule(rule, identity, clientId)));
   }
 }

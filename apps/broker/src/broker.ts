@@ -82,6 +82,8 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       allowAnonymous: config.allowAnonymous,
       validate: config.validation.enabled,
       invalidLimit: config.validation,
+      clientIds: config.clientIds,
+      quotas: config.quotas,
       session: (client) => sessions.get(client),
     }),
   });

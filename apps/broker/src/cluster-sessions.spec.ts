@@ -89,7 +89,7 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   });
 
   it('SUBACKs a CleanSession=0 SUBSCRIBE of 7 filters (aedes 1.2 + aedes-persistence-redis alone never does)', async () => {
-    const c = await connectClient(a.url, { ...service, clientId: 'multi-suback', clean: false });
+    const c = await connectClient(a.url, { ...service, clientId: 'service-multi-suback', clean: false });
     try {
       expect((await subscribeOrTimeout(c, INGESTOR_FILTERS)).map((g) => g.qos)).toEqual(INGESTOR_FILTERS.map(() => 1));
     } finally {
@@ -98,7 +98,7 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   });
 
   it('SUBACKs two SUBSCRIBE packets that share their first filter and arrive in one read', async () => {
-    const c = await rawLogin(a, { clientId: 'two-packets', username: service.username, password: Buffer.from(service.password) });
+    const c = await rawLogin(a, { clientId: 'service-two-packets', username: service.username, password: Buffer.from(service.password) });
     const subscriptions = [
       { topic: INGESTOR_FILTERS[0] as string, qos: 1 as const },
       { topic: INGESTOR_FILTERS[1] as string, qos: 1 as const },
@@ -113,7 +113,7 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   });
 
   it('delivers QoS 1 messages queued while the session was offline, on reconnect and after a broker restart', async () => {
-    const id = 'multi-queue';
+    const id = 'service-multi-queue';
     const first = await connectClient(a.url, { ...service, clientId: id, clean: false });
     expect((await subscribeOrTimeout(first, [topicFilter({ channel: 'telemetry' }), topicFilter({ channel: 'heartbeat' }), topicFilter({ channel: 'state' })])).length).toBe(3);
     await first.endAsync();
@@ -138,7 +138,7 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
 
   it('ingestor-style client (7 filters, fixed client id, SUBSCRIBE on every connect) keeps working across a broker restart', async () => {
     // the options apps/ingestor connects with
-    const client = connect(a.url, { ...service, clientId: 'takt-ingestor-test', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 2000 });
+    const client = connect(a.url, { ...service, clientId: 'service-ingestor-test', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 2000 });
     const connects: { sessionPresent: boolean; granted?: number[]; err?: string }[] = [];
     const seqs: number[] = [];
     client.on('connect', (connack) => {

@@ -61,7 +61,7 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
   });
 
   it('keeps a persistent session across brokers: messages queued while away arrive via the other broker', async () => {
-    const first = await login(a, 'service', 'service-secret', { clientId: 'ingest-x', clean: false });
+    const first = await login(a, 'service', 'service-secret', { clientId: 'service-ingest-x', clean: false });
     await step('SUBACK', first.subscribeAsync(topic('heartbeat'), { qos: 1 }));
     await step('DISCONNECT', first.endAsync());
     await new Promise((r) => setTimeout(r, 500)); // the other broker learns the subscription over redis pub/sub
@@ -69,7 +69,7 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
     await step('PUBACK', pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 43)), { qos: 1 }));
     pub.end(true);
     // listen before CONNACK: the queued message may arrive in the same read as the CONNACK
-    const back = connect(b.url, { username: 'service', password: 'service-secret', clientId: 'ingest-x', clean: false, reconnectPeriod: 0 });
+    const back = connect(b.url, { username: 'service', password: 'service-secret', clientId: 'service-ingest-x', clean: false, reconnectPeriod: 0 });
     try {
       const got = await new Promise<Buffer>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the queued message did not arrive')), 10_000);

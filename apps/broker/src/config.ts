@@ -24,6 +24,21 @@ export const brokerConfigSchema = z.strictObject({
   aclFile: z.string().min(1).optional(),
   /** accept clients without user name (they get role `anonymous`: nothing allowed unless the ACL says so); default false */
   allowAnonymous: z.boolean().default(false),
+  /**
+   * `user-prefix` (default): a client id must be its user name, or start with it followed by one of
+   * `-_.:@` — so no login can take another user's session; `any`: MQTT's own rule only. Anonymous
+   * clients (open mode) are never bound.
+   */
+  clientIds: z.enum(['user-prefix', 'any']).default('user-prefix'),
+  /** per-connection quotas */
+  quotas: z
+    .strictObject({
+      /** distinct topics one connection may set a retained message on; default 1000 */
+      retainedTopics: z.number().int().min(0).default(1000),
+      /** subscriptions (distinct filters) one connection may hold; default 100 */
+      subscriptions: z.number().int().min(1).default(100),
+    })
+    .default({ retainedTopics: 1000, subscriptions: 100 }),
   /** largest MQTT packet in bytes, checked from the fixed header before the body is buffered */
   maxPacketSize: z.number().int().min(64).default(DEFAULT_MAX_PACKET_SIZE),
   /** most `/`-separated levels in a topic or filter; default 16 (aedes caps at 100) */

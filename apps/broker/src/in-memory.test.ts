@@ -83,7 +83,7 @@ export class RawClient {
 
   /** Sends CONNECT and returns the CONNACK. */
   async connect(fields: Partial<IConnectPacket> = {}): Promise<Packet & { returnCode?: number; sessionPresent?: boolean }> {
-    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `raw-${Math.random().toString(16).slice(2)}`, keepalive: 0, ...fields });
+    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `${fields.username ?? 'raw'}-${Math.random().toString(16).slice(2)}`, keepalive: 0, ...fields }); // bound to its user (clientIds: user-prefix)
     return this.next();
   }
 
@@ -118,6 +118,8 @@ export interface MemoryUser {
   username: string;
   password: string;
   role: string;
+  /** `site/line/device` bindings (roles edge and device) */
+  devices?: string[];
 }
 
 export const SERVICE: MemoryUser = { username: 'svc', password: 'svc-secret', role: 'service' };
@@ -129,7 +131,7 @@ export async function startMemoryBroker(options: { users?: MemoryUser[]; acl?: s
   const dir = tempDir('takt-broker-mem-');
   const usersFile = join(dir.path, 'users.json');
   const users = options.users ?? [SERVICE, ENGINEER, PRESS];
-  const entries = await Promise.all(users.map(async (u) => [u.username, { passwordHash: await hashPassword(u.password), role: u.role }]));
+  const entries = await Promise.all(users.map(async (u) => [u.username, { passwordHash: await hashPassword(u.password), role: u.role, ...(u.devices ? { devices: u.devices } : {}) }]));
   writeFileSync(usersFile, JSON.stringify(Object.fromEntries(entries)));
   const config = brokerConfigSchema.parse({ usersFile, ...options.config });
   const logger = createLogger('broker-test');

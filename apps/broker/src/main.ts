@@ -7,16 +7,18 @@ import { startBrokerServer } from './server.js';
 
 const USAGE = `usage:
   takt-broker --config FILE              run the broker (keys overridable by TAKT_BROKER_* variables)
-  takt-broker passwd FILE USER ROLE [--password P]
-                                         add or update a user (password from stdin unless --password)`;
+  takt-broker passwd FILE USER ROLE [--password P] [--devices site/line/device,...]
+                                         add or update a user (password from stdin unless --password);
+                                         --devices binds an edge box or device to what it may speak for (+ = any)`;
 
 async function passwd(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { password: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { password: { type: 'string' }, devices: { type: 'string' } }, allowPositionals: true });
   const [file, user, role] = positionals;
   if (!file || !user || !role || positionals.length > 3) throw new Error(USAGE);
+  const devices = values.devices?.split(',').map((d) => d.trim()).filter(Boolean);
   const password = values.password ?? (await readPassword(process.stdin));
-  await addUser(file, user, role, password);
-  process.stdout.write(`user ${user} (${role}) written to ${file}\n`);
+  await addUser(file, user, role, password, devices);
+  process.stdout.write(`user ${user} (${role}${devices ? ` for ${devices.join(', ')}` : ''}) written to ${file}\n`);
 }
 
 async function serve(args: string[]): Promise<void> {

@@ -1,10 +1,10 @@
-import { setUser } from '@takt/runtime';
+import { DEVICE_BINDING, setUser } from '@takt/runtime';
 import { ROLES } from './users.js';
 
 export class PasswdError extends Error {
   override readonly name = 'PasswdError';
   constructor(
-    readonly code: 'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME',
+    readonly code: 'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME' | 'BAD_DEVICES',
     message: string,
   ) {
     super(message);
@@ -22,9 +22,12 @@ export async function readPassword(input: NodeJS.ReadableStream): Promise<string
  * `takt-broker passwd FILE USER ROLE`: adds or updates a user with a fresh scrypt hash, writing
  * the file atomically with mode 0600 (like `mosquitto_passwd`). Throws `PasswdError` on bad input.
  */
-export async function addUser(file: string, username: string, role: string, password: string): Promise<void> {
+export async function addUser(file: string, username: string, role: string, password: string, devices?: string[]): Promise<void> {
   if (password.length === 0) throw new PasswdError('EMPTY_PASSWORD', 'password must not be empty');
   if (!/^[a-z-]{1,32}$/.test(role)) throw new PasswdError('BAD_ROLE', `role ${JSON.stringify(role)} must match [a-z-]{1,32} (built-in: ${ROLES.join(', ')})`);
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(username)) throw new PasswdError('BAD_USERNAME', `user name ${JSON.stringify(username)} must match [A-Za-z0-9_.@-]{1,64}`);
-  await setUser(file, username, password, role);
+  const bad = devices?.find((d) => !DEVICE_BINDING.test(d));
+  if (bad !== undefined) throw new PasswdError('BAD_DEVICES', `device binding ${JSON.stringify(bad)} must be site/line/device, each a Takt id ([a-z0-9][a-z0-9-]*) or +`);
+  if (role === 'edge' && !devices?.length) throw new PasswdError('BAD_DEVICES', 'an edge user needs --devices site/line/device,... (the devices the box serves)');
+  await setUser(file, username, password, role, devices ? { devices } : {});
 }

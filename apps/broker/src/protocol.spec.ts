@@ -74,14 +74,14 @@ describe('protocol strictness (in-memory)', () => {
   });
 
   it('keeps a persistent session: QoS 1 messages published while away arrive on reconnect', async () => {
-    const first = await mem.login(SERVICE, { clientId: 'ingest-1', clean: false });
+    const first = await mem.login(SERVICE, { clientId: 'svc-ingest-1', clean: false });
     await subscribe(first, [{ topic: 'takt/v1/+/+/+/heartbeat', qos: 1 }]);
     first.send({ cmd: 'disconnect' });
     await first.closed;
     const pub = await mem.login(PRESS);
     await publish(pub, topic('heartbeat'), heartbeat(9), 1);
     const again = mem.open();
-    expect(await again.connect({ clientId: 'ingest-1', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
+    expect(await again.connect({ clientId: 'svc-ingest-1', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
     const msg = (await again.next()) as Packet & { payload: Buffer };
     expect(msg).toMatchObject({ cmd: 'publish', qos: 1 });
     expect(JSON.parse(msg.payload.toString()).seq).toBe(9);
@@ -90,7 +90,7 @@ describe('protocol strictness (in-memory)', () => {
   });
 
   it('persistent session: unacknowledged QoS 1 deliveries come again on reconnect, in order; acknowledged ones never', async () => {
-    const sub = await mem.login(SERVICE, { clientId: 'ingest-2', clean: false });
+    const sub = await mem.login(SERVICE, { clientId: 'svc-ingest-2', clean: false });
     await subscribe(sub, [{ topic: 'takt/v1/+/+/press-01/heartbeat', qos: 2 }]);
     const pub = await mem.login(PRESS);
     for (let seq = 0; seq < 6; seq++) await publish(pub, topic('heartbeat'), heartbeat(seq), 1);
@@ -104,7 +104,7 @@ describe('protocol strictness (in-memory)', () => {
     await sub.closed;
     pub.end(); // nothing more on the subscription while it reconnects
     const again = mem.open();
-    expect(await again.connect({ clientId: 'ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
+    expect(await again.connect({ clientId: 'svc-ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
     const redelivered = [];
     for (let i = 0; i < 3; i++) redelivered.push((await again.next()) as Packet & { messageId: number; payload: Buffer });
     expect(redelivered.map((g) => JSON.parse(g.payload.toString()).seq)).toEqual([0, 2, 4]);
@@ -113,7 +113,7 @@ describe('protocol strictness (in-memory)', () => {
     again.send({ cmd: 'disconnect' });
     await again.closed;
     const third = mem.open(); // everything acknowledged: nothing comes a third time
-    expect(await third.connect({ clientId: 'ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0 });
+    expect(await third.connect({ clientId: 'svc-ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0 });
     expect(await third.silent()).toBe(true);
     third.end();
   });

@@ -9,7 +9,7 @@ import { createWebSocketStream, WebSocket } from 'ws';
 import { buildTopic, encode } from '@takt/contracts';
 import { sampleMessage } from '@takt/contracts/testing';
 import { freePort } from '@takt/runtime';
-import { collectMessages, connectClient, sourceCommand, startTestBroker, tempDir, type TestBroker } from '@takt/testing';
+import { boundClientId, collectMessages, connectClient, sourceCommand, startTestBroker, tempDir, type TestBroker } from '@takt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageLines, runClient, startSubscriber } from './cli-clients.test.js';
 
@@ -33,7 +33,7 @@ async function metric(broker: TestBroker, pattern: RegExp): Promise<number> {
  */
 function connectOverWebSocket(url: string, options: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = new MqttClient(() => createWebSocketStream(new WebSocket(url, 'mqtt')), { reconnectPeriod: 0, protocolVersion: 4, ...options });
+    const client = new MqttClient(() => createWebSocketStream(new WebSocket(url, 'mqtt')), { reconnectPeriod: 0, protocolVersion: 4, clientId: boundClientId(String(options.username)), ...options });
     client.once('connect', () => resolve(client));
     client.once('error', reject);
   });
@@ -52,8 +52,9 @@ describe('takt-broker process', () => {
   const dir = tempDir('takt-broker-spec-');
   let broker: TestBroker;
   let tlsPort: number;
-  const pubArgs = (user = device.username, pass = device.password) => ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', pass, '-q', '1'];
-  const subArgs = (user = 'service', pass = 'service-secret') => ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', pass, '-q', '1', '-v'];
+  // -I: the client id is the user name, a dash and the pid — bound to the user (clientIds: user-prefix)
+  const pubArgs = (user = device.username, pass = device.password) => ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', pass, '-I', `${user}-`, '-q', '1'];
+  const subArgs = (user = 'service', pass = 'service-secret') => ['-h', '127.0.0.1', '-p', String(broker.port), '-u', user, '-P', pass, '-I', `${user}-`, '-q', '1', '-v'];
 
   beforeAll(async () => {
     const cert = join(dir.path, 'cert.pem');
@@ -107,7 +108,7 @@ describe('takt-broker process', () => {
   });
 
   it('BAD INPUT - unauthorized subscriptions get SUBACK 0x80 (mosquitto_sub); the ACL file adds rights by %u', async () => {
-    const denied = await runClient('mosquitto_sub', [...subArgs(device.username, device.password), '-t', 'takt/v1/#', '-C', '1', '-W', '3']);
+    const denied = await runClient('mosquitto_sub', [...subArgs(device.username, device.password), '-t', 'takt/v1/+/+/+/telemetry', '-C', '1', '-W', '3']);
     expect(denied.stderr + denied.stdout).toMatch(/denied/i);
     const own = await startSubscriber([...subArgs(device.username, device.password), '-t', topic('state'), '-C', '1', '-W', '5']);
     expect(own.done).toBeDefined();
@@ -136,7 +137,7 @@ describe('takt-broker process', () => {
     const garbage = rawSocket(broker.port);
     garbage.socket.write(Buffer.from('\x00\xff\xfe garbage \r\n\r\n'));
     const wildcard = rawSocket(broker.port);
-    wildcard.socket.write(generate({ cmd: 'connect', clientId: 'wild', username: 'service', password: Buffer.from('service-secret'), protocolVersion: 4, protocolId: 'MQTT', clean: true, keepalive: 0 }));
+    wildcard.socket.write(generate({ cmd: 'connect', clientId: 'service-wild', username: 'service', password: Buffer.from('service-secret'), protocolVersion: 4, protocolId: 'MQTT', clean: true, keepalive: 0 }));
     wildcard.socket.write(generate({ cmd: 'publish', topic: 'takt/v1/+/line-1/press-01/heartbeat', payload: Buffer.from(heartbeat(8)), qos: 1, messageId: 1, retain: false, dup: false }));
     const stalled = rawSocket(broker.port);
     const t0 = Date.now();
@@ -155,9 +156,9 @@ describe('takt-broker process', () => {
 
   it('serves MQTT over TLS (mosquitto_pub/sub --cafile) and over WebSocket (mqtt.js)', async () => {
     const tlsArgs = ['--cafile', join(dir.path, 'cert.pem'), '-h', '127.0.0.1', '-p', String(tlsPort)];
-    const sub = await startSubscriber([...tlsArgs, '-u', 'service', '-P', 'service-secret', '-t', topic('telemetry'), '-C', '2', '-W', '8', '-v']);
+    const sub = await startSubscriber([...tlsArgs, '-u', 'service', '-P', 'service-secret', '-I', 'service-', '-t', topic('telemetry'), '-C', '2', '-W', '8', '-v']);
     const telemetry = (seq: number) => encode('telemetry', sampleMessage('telemetry', 'press-01', seq)).toString();
-    expect((await runClient('mosquitto_pub', [...tlsArgs, '-u', device.username, '-P', device.password, '-q', '1', '-t', topic('telemetry'), '-m', telemetry(1)])).code).toBe(0);
+    expect((await runClient('mosquitto_pub', [...tlsArgs, '-u', device.username, '-P', device.password, '-I', `${device.username}-`, '-q', '1', '-t', topic('telemetry'), '-m', telemetry(1)])).code).toBe(0);
     const ws = await connectOverWebSocket(broker.wsUrl as string, { username: device.username, password: device.password });
     await ws.publishAsync(topic('telemetry'), telemetry(2), { qos: 1 });
     ws.end(true);

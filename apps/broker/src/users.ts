@@ -1,16 +1,23 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { readUsersFile, verifyPassword, type Logger, type UsersFile } from '@takt/runtime';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, readUsersFile, verifyPassword, type Logger, type UsersFile } from '@takt/runtime';
 
-/** The roles the default ACL knows; an ACL file may name others. */
-export const ROLES = ['device', 'service', 'engineer'] as const;
+/** The roles the default ACL knows (see `defaultRules`); an ACL file may name others. */
+export const ROLES = ['device', 'edge', 'plant', 'ingestor', 'trainer', 'dashboard', 'engineer', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who a connected client is: its user name (or undefined when anonymous) and role. */
 export interface Identity {
   username: string | undefined;
   role: string;
+  /** `site/line/device` bindings from the users file (`+` for any level): the devices an `edge` or `device` user speaks for */
+  devices?: readonly string[];
 }
+
+let decoy: Promise<string> | undefined;
+/** A hash of a random password, made once: what an unknown user name is checked against. */
+const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex')));
 
 /** The role given to clients that connect without a user name (when `allowAnonymous`). */
 export const ANONYMOUS_ROLE = 'anonymous';
@@ -66,10 +73,14 @@ export class UserDirectory {
     this.#watcher = undefined;
   }
 
-  /** The identity for a user name and password, or undefined when they do not match (constant-time check). */
+  /**
+   * The identity for a user name and password, or undefined when they do not match. An unknown
+   * user costs the same scrypt as a known one, so timing does not tell which user names exist.
+   */
   async verify(username: string, password: Buffer | undefined): Promise<Identity | undefined> {
     const user = Object.hasOwn(this.#users, username) ? this.#users[username] : undefined;
-    if (!user || !password) return undefined;
-    return (await verifyPassword(password.toString('utf8'), user.passwordHash)) ? { username, role: user.role } : undefined;
+    const ok = await verifyPassword(password?.toString('utf8') ?? '', user?.passwordHash ?? (await decoyHash()));
+    if (!user || !password || !ok) return undefined;
+    return { username, role: user.role, ...(user.devices ? { devices: user.devices } : {}) };
   }
 }

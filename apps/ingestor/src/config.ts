@@ -15,8 +15,11 @@ export const ingestorConfigSchema = z.strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'must be an mqtt://, mqtts:// or ws:// URL'),
     username: z.string().min(1).optional(),
     password: z.string().optional(),
-    /** fixed client id: the broker keeps this session (subscriptions, unacknowledged messages) across restarts; default `takt-ingestor-1` */
-    clientId: z.string().min(1).max(128).default('takt-ingestor-1'),
+    /**
+     * fixed client id: the broker keeps this session (subscriptions, unacknowledged messages) across restarts;
+     * default `<username>-1` (takt-broker binds client ids to users), `takt-ingestor-1` without a user name
+     */
+    clientId: z.string().min(1).max(128).optional(),
     /** topic filters to subscribe (QoS 1); default every ingested channel `takt/v1/+/+/+/<channel>` */
     filters: z.array(z.string().min(1)).min(1).default(DEFAULT_FILTERS),
     /** s between keepalive pings; default 30 */
@@ -25,7 +28,7 @@ export const ingestorConfigSchema = z.strictObject({
     reconnectMs: positiveInt.default(1_000),
     /** ms to wait for the SUBACK after connecting; without one the ingestor drops the connection and reconnects (a broker that lost the request would otherwise leave it connected and deaf); default 10_000 */
     subscribeTimeoutMs: positiveInt.default(10_000),
-  }),
+  }).transform((b) => ({ ...b, clientId: b.clientId ?? `${b.username ?? 'takt-ingestor'}-1` })),
   influx: z.strictObject({
     /** influxd base URL; default `http://127.0.0.1:8086` */
     url: z.string().default('http://127.0.0.1:8086'),

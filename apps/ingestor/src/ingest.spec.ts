@@ -57,7 +57,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${port}`;
   const configFile = join(dir.path, 'ingest.json');
   writeFileSync(configFile, JSON.stringify({
-    broker: { url: broker.url, username: 'service', password: 'service-secret', clientId: 'ingest-test', reconnectMs: 200 },
+    broker: { url: broker.url, username: 'service', password: 'service-secret', clientId: 'service-ingest-test', reconnectMs: 200 },
     influx: { url: influx.url, database: 'takt_ingest', timeoutMs: 2_000 },
     batch: { maxPoints: 500, maxAgeMs: 50, concurrency: 2 },
     buffer: { memoryPoints: 1_000, spoolDir: join(dir.path, 'spool'), retryMinMs: 50, retryMaxMs: 500 },
@@ -70,7 +70,7 @@ beforeAll(async () => {
   });
   await ingestor.start();
   store = await TelemetryStore.connect({ url: influx.url, database: 'takt_ingest' });
-  publisher = await connectClient(broker.url, { username: 'service', password: 'service-secret', clientId: 'ingest-test-pub' });
+  publisher = await connectClient(broker.url, { username: 'service', password: 'service-secret', clientId: 'service-ingest-test-pub' });
 }, 60_000);
 
 afterAll(async () => {

@@ -179,7 +179,7 @@ export async function runLoad(target: LoadTarget, shape: LoadShape, options: Loa
       const conn = new WireConnection(target.port);
       conns.push(conn);
       const login = target.serviceLogin;
-      await conn.handshake(connectPacket(`bench-sub-${s}-${process.pid}`, login?.username, login?.password), {
+      await conn.handshake(connectPacket(`${login?.username ?? 'bench'}-sub-${s}-${process.pid}`, login?.username, login?.password), {
         packet: subscribePacket(1, topicFilter({ site: 'bench', channel: 'telemetry' }), shape.qos),
         answer: PacketType.SUBACK,
       });
@@ -190,7 +190,7 @@ export async function runLoad(target: LoadTarget, shape: LoadShape, options: Loa
       const conn = new WireConnection(target.port);
       conns.push(conn);
       const login = target.deviceLogin?.(i);
-      await conn.handshake(connectPacket(`bench-pub-${i}-${process.pid}`, login?.username, login?.password), undefined);
+      await conn.handshake(connectPacket(`${login?.username ?? 'bench'}-pub-${i}-${process.pid}`, login?.username, login?.password), undefined);
       const pub = new Publisher(conn, deviceId(i), shape.qos, window);
       byTopic.set(pub.topic.toString(), pub);
       pubs.push(pub);

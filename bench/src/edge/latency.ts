@@ -7,7 +7,7 @@ import { sampleManifest } from '@takt/contracts/testing';
 import { computeFeatures, Windower } from '@takt/features';
 import { generateSigningKey, signManifest } from '@takt/model-registry';
 import { kmeansToOnnx } from '@takt/onnx';
-import { connectClient, spawnTakt, startMosquitto, startTestBroker, tempDir } from '@takt/testing';
+import { boundClientId, connectClient, spawnTakt, startMosquitto, startTestBroker, tempDir } from '@takt/testing';
 import type { ManagedProcess } from '@takt/runtime';
 import type { BenchRow } from '../report.js';
 import { Resources } from '../resources.js';
@@ -70,7 +70,7 @@ export async function latencyRows(cycles = 6): Promise<BenchRow[]> {
     );
     await agent.start();
     const feed = res.add('plant publisher', await connectClient(plant.url), (c) => c.end(true));
-    const watcher = res.add('upstream watcher', connect(cloud.url, { username: 'service', password: 'service-secret' }), (c) => c.end(true));
+    const watcher = res.add('upstream watcher', connect(cloud.url, { username: 'service', password: 'service-secret', clientId: boundClientId('service') }), (c) => c.end(true));
     await new Promise((r) => watcher.once('connect', r));
     const opens: number[] = [];
     watcher.on('message', (topic, payload) => {

@@ -118,7 +118,7 @@ async function pipeline(influx: InfluxdServer, w: Workload, db: string, startBro
     const port = await freePort();
     const configFile = join(dir.path, 'ingest.json');
     writeFileSync(configFile, JSON.stringify({
-      broker: { url: broker.url, ...broker.auth, clientId: 'bench-ingest' },
+      broker: { url: broker.url, ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-ingest` },
       influx: { url: influx.url, database: db },
       batch: INGEST,
       buffer: { spoolDir: join(dir.path, 'spool') },
@@ -132,7 +132,7 @@ async function pipeline(influx: InfluxdServer, w: Workload, db: string, startBro
     );
     await ingestor.start();
     const publishers: MqttClient[] = [];
-    for (let p = 0; p < PUBLISHERS; p++) publishers.push(res.add(`publisher ${p}`, await connectClient(broker.url, { ...broker.auth, clientId: `bench-pub-${p}` }), (c) => c.endAsync()));
+    for (let p = 0; p < PUBLISHERS; p++) publishers.push(res.add(`publisher ${p}`, await connectClient(broker.url, { ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-pub-${p}` }), (c) => c.endAsync()));
     const cpu = new CpuMeter({ influxd: influx.process.pid, broker: broker.pid, ingestor: ingestor.pid, self: undefined });
     const t0 = performance.now();
     await publishAll(publishers, w);

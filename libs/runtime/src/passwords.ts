@@ -28,11 +28,19 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(key, expected);
 }
 
+/** `site/line/device`, each level a Takt id or `+` (any): the devices a user may speak for. */
+export const DEVICE_BINDING = /^(?:[a-z0-9][a-z0-9-]{0,62}|\+)\/(?:[a-z0-9][a-z0-9-]{0,62}|\+)\/(?:[a-z0-9][a-z0-9-]{0,62}|\+)$/;
+
 export const usersFileSchema = z.record(
   z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/),
-  z.strictObject({ passwordHash: z.string().startsWith('scrypt$'), role: z.string().regex(/^[a-z-]{1,32}$/) }),
+  z.strictObject({
+    passwordHash: z.string().startsWith('scrypt$'),
+    role: z.string().regex(/^[a-z-]{1,32}$/),
+    /** devices the user speaks for (roles `edge` and `device`), `site/line/device` with `+` for any level */
+    devices: z.array(z.string().regex(DEVICE_BINDING, 'a device binding is site/line/device, each a Takt id or +')).min(1).max(1_000).optional(),
+  }),
 );
-/** A users file: `{ "<username>": { "passwordHash": "scrypt$…", "role": "device" } }`. */
+/** A users file: `{ "<username>": { "passwordHash": "scrypt$…", "role": "edge", "devices"?: ["site-a/line-1/+"] } }`. */
 export type UsersFile = z.infer<typeof usersFileSchema>;
 
 /** Reads and validates a users file; throws an Error naming the file and the bad entry. */
@@ -52,14 +60,15 @@ export function readUsersFile(file: string): UsersFile {
 }
 
 /** Adds or updates a user (like `mosquitto_passwd`), writing the file atomically with mode 0600. */
-export async function setUser(file: string, username: string, password: string, role: string): Promise<void> {
+export async function setUser(file: string, username: string, password: string, role: string, options: { devices?: string[] } = {}): Promise<void> {
   let users: UsersFile = {};
   try {
     users = readUsersFile(file);
   } catch (err) {
     if (!(err as Error).message.includes('ENOENT')) throw err;
   }
-  const next = usersFileSchema.parse({ ...users, [username]: { passwordHash: await hashPassword(password), role } });
+  const entry = { passwordHash: await hashPassword(password), role, ...(options.devices?.length ? { devices: options.devices } : {}) };
+  const next = usersFileSchema.parse({ ...users, [username]: entry });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, file);

@@ -1,9 +1,13 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 
+/** A client id bound to `username` (takt-broker's default `clientIds: user-prefix`): `<user>-<random>`. */
+export const boundClientId = (username: string) => `${username}-${Math.random().toString(16).slice(2, 10)}`;
+
 /** Connects an mqtt.js client and resolves on CONNACK (rejects on the first error). */
 export function connectClient(url: string, options: IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+    const clientId = options.clientId ?? (options.username ? boundClientId(options.username) : undefined);
+    const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options, ...(clientId ? { clientId } : {}) });
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);

@@ -86,7 +86,7 @@ export function ingestorComponent(paths: StackPaths, mode: LaunchMode, spec: Ing
   const base = readBase(spec.base) as { broker?: Record<string, unknown> };
   const configFile = writeConfig(paths, spec.name, {
     ...base,
-    broker: { ...base.broker, url: spec.brokerUrl, username: 'ingestor', password: spec.password, clientId: `takt-${spec.name}`, ...(spec.filters ? { filters: spec.filters } : {}) },
+    broker: { ...base.broker, url: spec.brokerUrl, username: 'ingestor', password: spec.password, clientId: spec.name /* ingestor-N: bound to the user "ingestor" */, ...(spec.filters ? { filters: spec.filters } : {}) },
     influx: { url: spec.influxUrl, database: 'takt' },
     buffer: { spoolDir: join(dir, 'spool') },
     deadLetterFile: join(dir, 'dead-letters.jsonl'),
@@ -122,8 +122,9 @@ export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpe
   const dataDir = join(paths.data, spec.name);
   const configFile = writeConfig(paths, spec.name, {
     dataDir,
-    source: { url: spec.brokerUrl, username: 'edge', password: spec.password, clientId: `${spec.name}-source` },
-    upstream: { url: spec.brokerUrl, username: 'edge', password: spec.password, clientId: `${spec.name}-upstream` },
+    // the box's own broker user (role edge, bound to its devices); client ids start with it
+    source: { url: spec.brokerUrl, username: spec.name, password: spec.password, clientId: `${spec.name}-source` },
+    upstream: { url: spec.brokerUrl, username: spec.name, password: spec.password, clientId: `${spec.name}-upstream` },
     devices: spec.devices,
     ...(spec.window ? { window: spec.window } : {}),
     heartbeatIntervalMs: 2_000,

@@ -15,7 +15,7 @@ import {
 } from './components.js';
 import type { LaunchMode } from './launcher.js';
 import { devicesByLine } from './plant.js';
-import { ensureSecrets, type StackSecrets } from './secrets.js';
+import { ensureEdgeUsers, ensureSecrets, type StackSecrets } from './secrets.js';
 import { trainerComponent } from './trainer.js';
 
 export interface StackOptions {
@@ -139,8 +139,9 @@ export class Stack {
       this.dashboard = { ...c, url: `http://127.0.0.1:${port}` };
     }
     const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
+    await ensureEdgeUsers(this.paths.dir, this.secrets, edges);
     for (const e of edges) {
-      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.broker.edge, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader });
+      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader });
       await this.#up(c);
       this.edges.push({ ...c, devices: e.devices });
     }

@@ -53,7 +53,7 @@ export class DeviceDirectory {
    * keeps retrying in the background (`connected` says which).
    */
   static async connect(opts: DeviceDirectoryOptions): Promise<DeviceDirectory> {
-    const client = connect(opts.url, { username: opts.username, password: opts.password, clientId: `takt-trainer-${randomBytes(4).toString('hex')}`, reconnectPeriod: 2_000, connectTimeout: 10_000, clean: true });
+    const client = connect(opts.url, { username: opts.username, password: opts.password, clientId: `${opts.username ?? 'takt-trainer'}-${randomBytes(4).toString('hex')}` /* bound to its broker user */, reconnectPeriod: 2_000, connectTimeout: 10_000, clean: true });
     const dir = new DeviceDirectory(client, opts.logger);
     let subscribed: () => void = () => undefined;
     const firstSubscribe = new Promise<boolean>((resolve) => {

@@ -47,7 +47,7 @@ export class MqttFeed {
     const client = connect(options.url, {
       username: options.username,
       password: options.password,
-      clientId: `takt-dashboard-${randomBytes(4).toString('hex')}`,
+      clientId: `${options.username ?? 'takt-dashboard'}-${randomBytes(4).toString('hex')}`, // bound to its broker user
       reconnectPeriod: options.reconnectMs ?? 2_000,
       connectTimeout: 10_000,
       clean: true,

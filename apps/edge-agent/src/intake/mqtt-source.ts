@@ -8,6 +8,8 @@ export interface MqttSourceOptions {
   url: string;
   username?: string;
   password?: string;
+  /** default `<username>-source-<random>` (takt-broker binds client ids to user names) */
+  clientId?: string;
   /** subscription QoS for raw and camera; default 0 (plant-local, high rate) */
   qos?: 0 | 1;
   selector: DeviceSelector;
@@ -32,7 +34,8 @@ export class MqttSource implements Source {
 
   start(handlers: SourceHandlers): Promise<void> {
     const o = this.#opts;
-    const client = connect(o.url, { username: o.username, password: o.password, reconnectPeriod: 1_000, connectTimeout: 10_000, clean: true });
+    const clientId = o.clientId ?? `${o.username ?? 'takt-edge'}-source-${Math.random().toString(16).slice(2, 10)}`;
+    const client = connect(o.url, { username: o.username, password: o.password, clientId, reconnectPeriod: 1_000, connectTimeout: 10_000, clean: true });
     this.#client = client;
     const filters = selectorFilters(o.selector, ['raw', 'camera']);
     client.on('connect', () => {

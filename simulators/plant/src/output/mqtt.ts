@@ -29,7 +29,7 @@ export function brokerError(err: Error & { code?: unknown }, o: BrokerOptions): 
 /** Connects and resolves on CONNACK; refused credentials or an unreachable broker reject with a `SimError`. */
 export function connectBroker(o: BrokerOptions): Promise<MqttClient> {
   const options: IClientOptions = {
-    clientId: o.clientId ?? `takt-sim-${process.pid}`,
+    clientId: o.clientId ?? `${o.username ?? 'takt-sim'}-${process.pid}`, // bound to its broker user
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 0,
     queueQoSZero: false, // raw samples published while offline are lost, as from a real gateway
