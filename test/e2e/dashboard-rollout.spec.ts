@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodePublish, topicFilter, type DeviceState } from '@takt/contracts';
 import { Stack } from '@takt/stack';
 import { TelemetryStore } from '@takt/telemetry-store';
@@ -49,6 +49,8 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
   let dash: DashboardSession;
   let browser: Browser;
   let page: Page;
+  /** uncaught errors of the page: each fails its test */
+  const pageErrors: string[] = [];
   const states = new Map<string, DeviceState>();
   let startedAt = 0;
   let dashboardUrl = '';
@@ -84,7 +86,12 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
     dash = await DashboardSession.signIn(dashboardUrl, 'admin', PASSWORD);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
   }, 120_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnTakt, workspaceRoot } from '@takt/testing';
 import { partThumbnail } from './testing/frames.js';
 import { TestFleet } from './testing/fleet.js';
@@ -16,6 +16,8 @@ describe('dashboard in chromium', () => {
   let page: Page;
   let fleet: TestFleet;
   let stopStream: () => void = () => undefined;
+  /** uncaught errors of the page (a handler left behind by a page the user left, a failed render): each fails its test */
+  const pageErrors: string[] = [];
   const addresses = TestFleet.addresses(2, 5, 50); // 500 devices: 2 sites × 5 lines × 50
   const live = addresses[0]!;
 
@@ -37,7 +39,33 @@ describe('dashboard in chromium', () => {
     stopStream = fleet.stream(live, 200);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
   });
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the page').toEqual([]);
+  });
+
+  /** Resolves once the page's origin has sent `n` more `devices` live events (heartbeats of the live device make them). */
+  async function devicesEvents(n: number): Promise<void> {
+    const poke = setInterval(() => void fleet.publish(live, 'heartbeat', { ts: Date.now(), uptimeS: 60, outboxDepth: 0 }).catch(() => undefined), 250);
+    try {
+      await page.evaluate(
+        (count) =>
+          new Promise<void>((resolve) => {
+            const es = new EventSource('/api/events');
+            let seen = 0;
+            es.addEventListener('devices', () => {
+              if (++seen < count) return;
+              es.close();
+              resolve();
+            });
+          }),
+        n,
+      );
+    } finally {
+      clearInterval(poke);
+    }
+  }
   afterAll(async () => {
     stopStream();
     await browser?.close();
@@ -119,12 +147,16 @@ describe('dashboard in chromium', () => {
     await page.screenshot({ path: `${SHOTS}inspections.png`, fullPage: true });
   });
 
-  it('shows models, jobs and rollouts pages (trainer service not configured here)', async () => {
+  it('shows models, jobs and rollouts pages (trainer service not configured here), with no handler of the overview left behind', async () => {
+    await page.click('nav a[data-path=""]');
+    await page.waitForSelector('#kpis .kpi');
     await page.click('nav a[data-path="models"]');
     await expect.poll(() => page.textContent('#models')).toContain('no trainer service configured');
+    await devicesEvents(3); // live device updates keep coming: the overview's handlers must not render into this page
     await page.screenshot({ path: `${SHOTS}models.png`, fullPage: true });
     await page.click('nav a[data-path="rollouts"]');
     await expect.poll(() => page.textContent('#rollouts')).toContain('no trainer service configured');
+    await devicesEvents(3);
     await page.screenshot({ path: `${SHOTS}rollouts.png`, fullPage: true });
   });
 });

@@ -36,10 +36,17 @@ class LiveStream {
     }
   }
 
-  on<T>(event: 'devices' | 'alert' | 'telemetry' | 'score' | 'inspection', fn: (data: T) => void): void {
+  /** Registers a handler; returns what removes it. */
+  on<T>(event: 'devices' | 'alert' | 'telemetry' | 'score' | 'inspection', fn: (data: T) => void): () => void {
     let set = this.#handlers.get(event);
     if (!set) this.#handlers.set(event, (set = new Set()));
     set.add(fn as Handler);
+    return () => set.delete(fn as Handler);
+  }
+
+  /** Drops every handler (the router calls it when the user leaves a page); the stream stays open. */
+  release(): void {
+    this.#handlers.clear();
   }
 
   close(): void {

@@ -46,6 +46,7 @@ function route(me: Me, root: HTMLElement): void {
   const r = ROUTES.find((x) => x.path === path) ?? ROUTES[0];
   if (!r) return;
   leave?.();
+  live.release(); // no page keeps handlers that write into a page that is gone
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.topbar nav a')) a.classList.toggle('active', a.dataset['path'] === (path === 'device' ? '' : r.path));
   document.title = `${r.title} — Takt`;
   root.innerHTML = '';

@@ -69,12 +69,10 @@ export function renderOverview(root: HTMLElement, _me: Me): () => void {
       performance.mark('overview-rendered');
     }
   };
-  let pending = false;
+  let pending: number | undefined;
   const schedule = () => {
-    if (pending) return;
-    pending = true;
-    window.setTimeout(() => {
-      pending = false;
+    pending ??= window.setTimeout(() => {
+      pending = undefined;
       render();
     }, 500);
   };
@@ -90,17 +88,19 @@ export function renderOverview(root: HTMLElement, _me: Me): () => void {
     });
   }
   live.open();
-  live.on<DeviceView[]>('devices', (list) => {
+  const offDevices = live.on<DeviceView[]>('devices', (list) => {
     for (const d of list) devices.set(d.deviceId, d);
     schedule();
   });
   let reload: number | undefined;
-  live.on('alert', () => {
+  const offAlert = live.on('alert', () => {
     window.clearTimeout(reload);
     reload = window.setTimeout(() => void load(), 1_000);
   });
+  let left = false;
   const load = () =>
     api.get<{ devices: DeviceView[] }>('/api/overview').then((r) => {
+      if (left) return; // answered after the user left the page
       devices.clear();
       for (const d of r.devices) devices.set(d.deviceId, d);
       render();
@@ -108,7 +108,11 @@ export function renderOverview(root: HTMLElement, _me: Me): () => void {
   void load();
   const timer = window.setInterval(schedule, 5_000);
   return () => {
+    left = true;
+    offDevices();
+    offAlert();
     window.clearInterval(timer);
     window.clearTimeout(reload);
+    window.clearTimeout(pending);
   };
 }
