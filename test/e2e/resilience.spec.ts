@@ -8,7 +8,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Scenario 4: restart the broker, then influxd, mid-run — nothing is lost. Every device's
- * telemetry, features and heartbeat seqs are complete in InfluxDB from the first to the last.
+ * telemetry and features seqs are complete in InfluxDB from the first to the last (heartbeats are
+ * best-effort liveness, QoS 0, and not seq-checked: apps/edge-agent/README.md).
  * (With in-memory broker persistence a restart forgets the ingestor's session, so messages PUBACKed
  * before it re-subscribes reach nobody: durable brokers keep sessions in redis.)
  */
@@ -39,7 +40,7 @@ describe('e2e: broker and influxd restarts lose nothing', () => {
     await stack.influx.restart();
     await sleep(8_000);
     await stack.simulator!.process.stop();
-    const channels = ['telemetry', 'features', 'heartbeat'];
+    const channels = ['telemetry', 'features']; // heartbeats are best-effort (QoS 0): their seq is no delivery sequence
     const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing seqs`).toEqual([]);

@@ -82,7 +82,7 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
 
   it('every message lands once: complete seqs per device, each ingestor only its site', async () => {
     await sleep(20_000);
-    const channels = ['telemetry', 'features', 'heartbeat'];
+    const channels = ['telemetry', 'features']; // heartbeats are best-effort (QoS 0): their seq is no delivery sequence
     const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing`).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceState } from '@takt/contracts';
+import { topicFilter, type DeviceState } from '@takt/contracts';
+import { connectClient } from '@takt/testing';
 import { EdgeError } from './errors.js';
 import { MemoryOutbox } from './outbox/memory-outbox.js';
 import type { OutboxDraft, OutboxEntry } from './outbox/outbox.js';
@@ -38,6 +39,29 @@ describe('EdgeAgent under faults', () => {
       expect(body.lastError).toMatchObject({ code: 'OUTBOX_WRITE_FAILED' });
     } finally {
       clearInterval(feed);
+    }
+  }, 15_000);
+
+  it('sends heartbeats best-effort: QoS 0, straight to the broker, never through the outbox (no backlog to replay after an outage)', async () => {
+    const outbox = new MemoryOutbox();
+    const queued: string[] = [];
+    outbox.on('appended', (e) => queued.push(e.channel));
+    h = await startAgentHarness({ outbox, config: { heartbeatIntervalMs: 100, devices: [address], deviceFilter: undefined } });
+    const watcher = await connectClient(h.broker.url);
+    try {
+      const got = new Promise<{ qos: number; seq: number }[]>((resolve) => {
+        const beats: { qos: number; seq: number }[] = [];
+        watcher.on('message', (_t, payload, packet) => {
+          beats.push({ qos: packet.qos, seq: (JSON.parse(payload.toString()) as { seq: number }).seq });
+          if (beats.length === 3) resolve(beats);
+        });
+      });
+      await watcher.subscribeAsync(topicFilter({ ...address, channel: 'heartbeat' }), { qos: 1 });
+      const beats = await got;
+      expect(beats.map((b) => b.qos)).toEqual([0, 0, 0]);
+      expect(queued).not.toContain('heartbeat');
+    } finally {
+      watcher.end(true);
     }
   }, 15_000);
 });

@@ -64,13 +64,13 @@ export class EdgeAgent {
     if (probe.fallbacks.length > 0) this.#log.warn({ asked: c.inference.providers, using: probe.provider, fallbacks: probe.fallbacks }, `execution provider fallback: using ${probe.provider}`);
     const store = new ModelStore(c.dataDir);
     await store.open();
-    this.#emitter = new UpstreamEmitter(this.outbox);
+    const up = c.upstream ?? upstreamSchema.parse({ url: c.source.url, username: c.source.username, password: c.source.password });
+    this.#link = new MqttLink({ ...up, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
+    this.#emitter = new UpstreamEmitter(this.outbox, this.#link);
     this.#reporter = new StateReporter(this.#emitter, this.outbox, () => this.#provider);
     this.#rollouts = await this.#rolloutController(ort, store);
     this.outbox.on('error', (err) => this.#onOutboxFault(err));
     this.outbox.on('shed', (e) => this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed'));
-    const up = c.upstream ?? upstreamSchema.parse({ url: c.source.url, username: c.source.username, password: c.source.password });
-    this.#link = new MqttLink({ ...up, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
     new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
     this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
     this.#link.start();
@@ -80,8 +80,8 @@ export class EdgeAgent {
       raw: (a, batch) => this.#withDevice(a, (d) => d.pipeline.onRaw(batch)),
       camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
     });
-    this.#every(c.heartbeatIntervalMs, (d) => this.#reporter.heartbeat(d));
-    this.#every(c.stateIntervalMs, (d) => this.#reporter.state(d));
+    this.#every(c.heartbeatIntervalMs, (d) => void this.#reporter.heartbeat(d));
+    this.#every(c.stateIntervalMs, (d) => this.#publishState(d));
     await writeFile(join(c.dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, startedAt: Date.now(), provider: this.#provider }));
   }
 
@@ -102,9 +102,13 @@ export class EdgeAgent {
     });
   }
 
-  #every(ms: number, fn: (d: DeviceContext) => Promise<void>): void {
+  #every(ms: number, fn: (d: DeviceContext) => Promise<void> | void): void {
     const t = setInterval(() => {
-      for (const d of this.#devices.values()) fn(d).catch((err: Error) => this.#log.warn({ err: err.message }, 'periodic publish failed'));
+      for (const d of this.#devices.values()) {
+        Promise.resolve()
+          .then(() => fn(d))
+          .catch((err: Error) => this.#log.warn({ device: d.address.device, err: err.message }, 'periodic publish failed'));
+      }
     }, ms);
     t.unref();
     this.#timers.push(t);

@@ -17,7 +17,7 @@ export interface DeviceContext {
   degraded: boolean;
 }
 
-/** Publishes retained `state` and `heartbeat` messages for devices. */
+/** Publishes retained `state` (QoS 1, through the outbox) and best-effort `heartbeat` messages for devices. */
 export class StateReporter {
   readonly #emitter: UpstreamEmitter;
   readonly #outbox: Outbox;
@@ -46,10 +46,11 @@ export class StateReporter {
     });
   }
 
-  async heartbeat(ctx: DeviceContext): Promise<void> {
+  /** Sends a best-effort heartbeat (QoS 0, not queued: see UpstreamEmitter.beacon); false while the link is down. */
+  heartbeat(ctx: DeviceContext): boolean {
     const cpu = process.cpuUsage();
     const uptimeS = (Date.now() - this.#startedAt) / 1000;
-    await this.#emitter.emit(ctx.address, 'heartbeat', {
+    return this.#emitter.beacon(ctx.address, 'heartbeat', {
       uptimeS,
       outboxDepth: this.#outbox.stats().depth,
       rssBytes: process.memoryUsage().rss,

@@ -2,6 +2,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '@takt/runtime';
 import { TypedEventEmitter } from '../typed-emitter.js';
 import { Backoff } from './backoff.js';
+import type { BeaconLink } from './emitter.js';
 
 export interface LinkOptions {
   /** broker URL, e.g. `mqtt://cloud:1883` or `mqtts://…` */
@@ -48,7 +49,7 @@ export type PublishCallback = (err?: Error) => void;
  * publish callback is answered exactly once — PUBACK, or an error when the connection drops —
  * so the outbox, not the MQTT client's store, decides what is resent.
  */
-export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamLink {
+export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamLink, BeaconLink {
   readonly #opts: LinkOptions;
   readonly #backoff: Backoff;
   readonly #clientId: string;
@@ -138,6 +139,14 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
     };
     this.#pending.add(once);
     client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1, retain: opts.retain }, (err) => once(err ?? undefined));
+  }
+
+  /** Publishes QoS 0 now (a best-effort beacon); false, sending nothing, while disconnected. */
+  publishNow(topic: string, payload: Uint8Array): boolean {
+    const client = this.#client;
+    if (!client || !this.#connected) return false;
+    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 0, retain: false });
+    return true;
   }
 
   async stop(): Promise<void> {
