@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Scenario 4: restart the broker, then influxd, mid-run — nothing is lost. Every device's
  * telemetry and features seqs are complete in InfluxDB from the first to the last (heartbeats are
- * best-effort liveness, QoS 0, and not seq-checked: apps/edge-agent/README.md).
+ * best-effort liveness, QoS 0, and not seq-checked: deploy/edge/README.md, "What survives what").
  * (With in-memory broker persistence a restart forgets the ingestor's session, so messages PUBACKed
  * before it re-subscribes reach nobody: durable brokers keep sessions in redis.)
  */
