@@ -25,6 +25,8 @@ export const upstreamSchema = brokerSchema
     reconnectMs: z.number().int().min(10).default(1_000),
     /** ms, the highest reconnect delay (and so the longest wait after the broker is back); default 30000 */
     reconnectMaxMs: z.number().int().min(10).default(30_000),
+    /** ms a publish may wait for its PUBACK before the connection is dropped and the outbox replays; default 30000 */
+    pubackTimeoutMs: z.number().int().min(100).default(30_000),
   })
   .refine((u) => u.reconnectMaxMs >= u.reconnectMs, { message: 'reconnectMaxMs must be at least reconnectMs', path: ['reconnectMaxMs'] });
 

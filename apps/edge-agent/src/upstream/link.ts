@@ -22,6 +22,12 @@ export interface LinkOptions {
   random?: () => number;
   /** ms to wait for CONNACK; default 10_000 */
   connectTimeoutMs?: number;
+  /**
+   * ms a QoS 1 publish may wait for its PUBACK before the connection is dropped and the outbox
+   * replays from its oldest unacknowledged entry (a broker that takes publishes but never
+   * acknowledges them, a half-open connection the keepalive has not caught yet); default 30_000
+   */
+  pubackTimeoutMs?: number;
   /** MQTT keepalive, seconds; default 15 */
   keepaliveS?: number;
   /** filters subscribed (QoS 1) on every connect */
@@ -55,8 +61,10 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
   readonly #clientId: string;
   #client: MqttClient | undefined;
   #connected = false;
-  #pending = new Set<PublishCallback>();
+  /** unanswered publishes → when they were sent (ms, performance.now()), oldest first */
+  #pending = new Map<PublishCallback, number>();
   #timer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(opts: LinkOptions) {
@@ -94,6 +102,7 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
     client.on('connect', () => {
       this.#connected = true;
       this.#backoff.reset();
+      this.#watch(client);
       o.logger.info({ url: o.url }, 'upstream connected');
       if (o.subscriptions?.length) client.subscribe(o.subscriptions, { qos: 1 }, (err) => err && o.logger.warn({ err: err.message }, 'subscribe failed'));
       this.emit('connect');
@@ -106,14 +115,16 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
   #onClose(client: MqttClient): void {
     if (client !== this.#client) return;
     this.#client = undefined;
+    clearInterval(this.#watchdog);
+    const wasConnected = this.#connected;
+    this.#connected = false;
+    const pending = [...this.#pending.keys()];
+    this.#pending.clear();
+    for (const cb of pending) cb(new Error('connection closed before PUBACK')); // before the client answers them its own way
     client.removeAllListeners();
     client.on('error', () => undefined); // the old client may still report its socket's end
     client.end(true);
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const cb of pending) cb(new Error('connection closed before PUBACK'));
-    if (this.#connected) {
-      this.#connected = false;
+    if (wasConnected) {
       this.#opts.logger.warn({ url: this.#opts.url, unacked: pending.length }, 'upstream connection lost');
       this.emit('close');
     }
@@ -137,8 +148,21 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
       this.#pending.delete(once);
       cb(err);
     };
-    this.#pending.add(once);
+    this.#pending.set(once, performance.now());
     client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1, retain: opts.retain }, (err) => once(err ?? undefined));
+  }
+
+  /** Drops a connection whose oldest publish has waited longer than `pubackTimeoutMs` for its PUBACK. */
+  #watch(client: MqttClient): void {
+    const timeoutMs = this.#opts.pubackTimeoutMs ?? 30_000;
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => {
+      const oldest = this.#pending.values().next().value;
+      if (oldest === undefined || performance.now() - oldest <= timeoutMs || client !== this.#client) return;
+      this.#opts.logger.warn({ url: this.#opts.url, unacked: this.#pending.size, timeoutMs }, 'no PUBACK in time: dropping the upstream connection');
+      this.#onClose(client);
+    }, Math.max(10, timeoutMs / 4));
+    this.#watchdog.unref();
   }
 
   /** Publishes QoS 0 now (a best-effort beacon); false, sending nothing, while disconnected. */
@@ -152,8 +176,11 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#watchdog);
     const client = this.#client;
     if (!client) return;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // with publishes unanswered a graceful end would wait for their PUBACKs, maybe forever: the outbox keeps them anyway
+    const force = this.#pending.size > 0;
+    await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
   }
 }
