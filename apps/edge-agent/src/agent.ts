@@ -94,6 +94,8 @@ export class EdgeAgent {
       session: { providers: this.config.inference.providers, intraOpThreads: this.config.inference.intraOpThreads },
       trustedKeys,
       token: r.token,
+      ...(r.registryUrl ? { registryUrl: r.registryUrl } : {}),
+      maxArtifactBytes: r.maxArtifactBytes,
       downloadRetries: r.downloadRetries,
       smokeBudgetMs: this.config.inference.smokeBudgetMs,
       models: (id) => this.#devices.get(id)?.models ?? new DeviceModels(),

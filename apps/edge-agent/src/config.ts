@@ -98,12 +98,19 @@ export const agentConfigSchema = z.strictObject({
       trustedKeys: z.record(z.string(), z.string()).default({}),
       /** folder of `<keyId>.pub` files, added to trustedKeys */
       trustedKeysDir: z.string().optional(),
-      /** bearer token for the artifact download */
+      /** bearer token for the artifact download; sent only to `registryUrl` */
       token: z.string().optional(),
+      /**
+       * the model registry's base URL (the trainer service, e.g. `https://trainer:8090`): artifacts are
+       * fetched from it by content hash, never from a URL in a message; without it rollouts are refused
+       */
+      registryUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+      /** bytes a model artifact may have, checked on the signed manifest and while downloading; default 256 MiB */
+      maxArtifactBytes: z.number().int().min(1).default(268_435_456),
       /** download retries; default 5 */
       downloadRetries: z.number().int().min(0).max(50).default(5),
     })
-    .default({ trustedKeys: {}, downloadRetries: 5 }),
+    .default({ trustedKeys: {}, downloadRetries: 5, maxArtifactBytes: 268_435_456 }),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 

@@ -11,6 +11,8 @@ export interface DownloadOptions {
   sha256: string;
   /** expected size in bytes, when known (a longer body is refused early) */
   bytes?: number;
+  /** bytes never written, whatever the server sends or declares (with or without Content-Length); default 1 GiB */
+  maxBytes?: number;
   /** extra request headers, e.g. `{ authorization: 'Bearer …' }` */
   headers?: Record<string, string>;
   /** attempts after the first, for network errors, cuts and 5xx/429; default 5 */
@@ -22,6 +24,9 @@ export interface DownloadOptions {
 }
 
 type Attempt = 'done' | 'retry' | 'restart';
+
+/** The default hard cap of `DownloadOptions.maxBytes`. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 1 << 30;
 
 /**
  * Downloads an artifact to `dest`, resuming from `dest.part` with `Range` after a cut, retrying
@@ -107,19 +112,40 @@ async function fetchInto(url: string, part: string, opts: DownloadOptions): Prom
     await res.body?.cancel();
     throw new RegistryError('HASH_MISMATCH', `download of ${url}: ${have + declared} bytes offered, manifest says ${opts.bytes}`);
   }
+  const limit = Math.min(opts.bytes ?? Infinity, opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES);
+  if (Number.isFinite(declared) && have + declared > limit) {
+    await res.body?.cancel();
+    throw new RegistryError('TOO_LARGE', `download of ${url}: ${have + declared} bytes offered, at most ${limit} taken`);
+  }
   if (!res.body) return 'retry';
-  const total = await appendBody(res.body, part);
+  const total = await appendBody(res.body, part, limit, url);
   if (opts.bytes !== undefined && total < opts.bytes) return 'retry';
   return 'done';
 }
 
-/** Appends a response body to `part`, each chunk written before the next is read, so a cut keeps all that arrived. */
-async function appendBody(body: ReadableStream<Uint8Array>, part: string): Promise<number> {
+/**
+ * Appends a response body to `part`, each chunk written before the next is read, so a cut keeps all
+ * that arrived; a body that would take `part` past `limit` is cut off there (`TOO_LARGE`): a server
+ * that sends no Content-Length cannot fill the disk.
+ */
+async function appendBody(body: ReadableStream<Uint8Array>, part: string, limit: number, url: string): Promise<number> {
   const file = await open(part, 'a');
   try {
-    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) await file.write(chunk);
+    let size = (await file.stat()).size;
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        await file.truncate(0);
+        throw new RegistryError('TOO_LARGE', `download of ${url}: the body runs past ${limit} bytes`);
+      }
+      await file.write(value);
+    }
     await file.sync();
-    return (await file.stat()).size;
+    return size;
   } finally {
     await file.close();
   }

@@ -10,6 +10,7 @@ export type RegistryErrorCode =
   | 'INVALID_MANIFEST'
   | 'INVALID_KEY'
   | 'DOWNLOAD_FAILED'
+  | 'TOO_LARGE'
   | 'ABORTED';
 
 /** A model, manifest, key or artifact the registry refuses. */

@@ -29,6 +29,17 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   if (req.url === '/missing') return void serveArtifact(req, res, join(dir, 'nope'), sha256);
+  if (req.url === '/endless') {
+    // no Content-Length, chunked, never ends on its own: a hostile or broken server
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    return pump();
+  }
   if (cutAfter !== undefined) {
     const limit = cutAfter;
     cutAfter = undefined;
@@ -193,5 +204,15 @@ describe('downloadArtifact', () => {
     setTimeout(() => ac.abort(), 30);
     const err = await downloadArtifact(`${base}/a`, dest('z.onnx'), { sha256, backoffMs: 1000, signal: ac.signal }).catch((e: unknown) => e);
     expect((err as RegistryError).code).toBe('ABORTED');
+  });
+
+  it('BAD INPUT - a body without Content-Length that never ends → TOO_LARGE at maxBytes, nothing past it written', async () => {
+    const err = await downloadArtifact(`${base}/endless`, dest('endless.onnx'), { sha256, maxBytes: 1_000_000, retries: 0 }).catch((e: unknown) => e);
+    expect((err as RegistryError).code).toBe('TOO_LARGE');
+    expect(existsSync(dest('endless.onnx'))).toBe(false);
+    expect(statSync(`${dest('endless.onnx')}.part`).size).toBeLessThanOrEqual(1_000_000);
+    // the manifest's size bounds it too
+    const err2 = await downloadArtifact(`${base}/endless`, dest('endless2.onnx'), { sha256, bytes: 100_000, retries: 0 }).catch((e: unknown) => e);
+    expect((err2 as RegistryError).code).toBe('TOO_LARGE');
   });
 });

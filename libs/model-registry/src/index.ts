@@ -7,3 +7,4 @@ export * from './store.js';
 export * from './serve.js';
 export * from './download.js';
 export * from './keys.js';
+export * from './rollback-grant.js';

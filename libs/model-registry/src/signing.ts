@@ -47,14 +47,26 @@ function ed25519Key(pem: string, kind: 'private' | 'public', keyId: string): Key
   return key;
 }
 
+/** An Ed25519 signature of `bytes` by `keyId`, as manifests and rollback grants carry it. */
+export function signBytes(bytes: Buffer, privateKeyPem: string, keyId: string): { alg: 'ed25519'; keyId: string; value: string } {
+  assertKeyId(keyId);
+  return { alg: 'ed25519', keyId, value: sign(null, bytes, ed25519Key(privateKeyPem, 'private', keyId)).toString('base64') };
+}
+
+/** Checks a signature of `bytes` against the trusted keys; `what` names the signed thing in errors (`UNKNOWN_KEY`, `BAD_SIGNATURE`). */
+export function verifyBytes(bytes: Buffer, sig: { keyId: string; value: string }, trustedKeys: Record<string, string>, what: string): void {
+  const pem = Object.hasOwn(trustedKeys, sig.keyId) ? trustedKeys[sig.keyId] : undefined;
+  if (pem === undefined) throw new RegistryError('UNKNOWN_KEY', `${what} is signed by key ${JSON.stringify(sig.keyId)}, which is not trusted`);
+  if (!verify(null, bytes, ed25519Key(pem, 'public', sig.keyId), Buffer.from(sig.value, 'base64'))) {
+    throw new RegistryError('BAD_SIGNATURE', `${what}: signature by key ${JSON.stringify(sig.keyId)} does not verify`);
+  }
+}
+
 /** Signs a manifest (any existing signature is replaced); the result is validated against the contract. */
 export function signManifest(m: Omit<ModelManifest, 'signature'> & { signature?: unknown }, privateKeyPem: string, keyId: string): ModelManifest {
-  assertKeyId(keyId);
-  const key = ed25519Key(privateKeyPem, 'private', keyId);
   const { signature: _old, ...draft } = m;
   const body = parseManifest(draft); // validate (and drop unknown junk) before anything is signed
-  const value = sign(null, manifestSigningBytes(body), key).toString('base64');
-  return parseManifest({ ...body, signature: { alg: 'ed25519', keyId, value } });
+  return parseManifest({ ...body, signature: signBytes(manifestSigningBytes(body), privateKeyPem, keyId) });
 }
 
 /**
@@ -65,9 +77,5 @@ export function verifyManifest(m: ModelManifest, trustedKeys: Record<string, str
   const manifest = parseManifest(m);
   const sig = manifest.signature;
   if (!sig) throw new RegistryError('UNSIGNED', `manifest ${manifest.name} v${manifest.version} carries no signature`);
-  const pem = Object.hasOwn(trustedKeys, sig.keyId) ? trustedKeys[sig.keyId] : undefined;
-  if (pem === undefined) throw new RegistryError('UNKNOWN_KEY', `manifest ${manifest.name} v${manifest.version} is signed by key ${JSON.stringify(sig.keyId)}, which is not trusted`);
-  const key = ed25519Key(pem, 'public', sig.keyId);
-  const ok = verify(null, manifestSigningBytes(manifest), key, Buffer.from(sig.value, 'base64'));
-  if (!ok) throw new RegistryError('BAD_SIGNATURE', `manifest ${manifest.name} v${manifest.version}: signature by key ${JSON.stringify(sig.keyId)} does not verify`);
+  verifyBytes(manifestSigningBytes(manifest), sig, trustedKeys, `manifest ${manifest.name} v${manifest.version}`);
 }

@@ -1,10 +1,11 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ID_PATTERN, type ArtifactRef, type ModelManifest } from '@takt/contracts';
+import { ID_PATTERN, type ArtifactRef, type ModelManifest, type RollbackGrant } from '@takt/contracts';
 import { artifactRef, checkDigest, hashFile, sha256Hex } from './artifact.js';
 import { RegistryError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { parseManifest } from './manifest.js';
+import { signRollbackGrant } from './rollback-grant.js';
 import { signManifest } from './signing.js';
 
 export interface ModelRegistryOptions {
@@ -112,6 +113,15 @@ export class ModelRegistry {
   }
 
   /** The highest version of a model, or `undefined` when none is registered. */
+  /**
+   * A signed permission for `devices` to go back to `version` of `name` (see `verifyRollbackGrant`):
+   * what the edge needs to accept a version lower than the highest it applied.
+   */
+  grantRollback(name: string, version: number, devices: string[], ttlMs?: number): RollbackGrant {
+    if (!this.#signingKey) throw new RegistryError('INVALID_KEY', 'this registry has no signing key: it cannot grant rollbacks');
+    return signRollbackGrant({ model: name, version, devices, ...(ttlMs ? { ttlMs } : {}) }, this.#signingKey.privateKeyPem, this.#signingKey.keyId);
+  }
+
   async latest(name: string): Promise<ModelManifest | undefined> {
     assertName(name);
     const versions = await this.#versions(name);
@@ -129,6 +139,13 @@ export class ModelRegistry {
   }
 
   /** Path of the blob holding the main artifact or a variant (e.g. `int8`). */
+  /** The stored blob of a content hash (lower-case hex SHA-256), or undefined when the registry has none. */
+  async blobByHash(sha256: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const path = this.#blobPath(sha256);
+    return (await stat(path).catch(() => undefined))?.isFile() ? path : undefined;
+  }
+
   artifactPath(m: ModelManifest, variant?: string): string {
     return this.#blobPath(artifactRef(m, variant).sha256);
   }

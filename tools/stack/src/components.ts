@@ -114,6 +114,8 @@ export interface EdgeSpec {
   devices: DeviceAddress[];
   trustedKeysDir: string;
   registryToken: string;
+  /** the trainer's base URL: the only place the agent fetches artifacts from */
+  registryUrl?: string;
   /** anomaly hysteresis used before a model says otherwise */
   window?: { lengthMs: number; hopMs: number };
 }
@@ -129,7 +131,7 @@ export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpe
     ...(spec.window ? { window: spec.window } : {}),
     heartbeatIntervalMs: 2_000,
     stateIntervalMs: 10_000,
-    rollout: { trustedKeysDir: spec.trustedKeysDir, token: spec.registryToken },
+    rollout: { trustedKeysDir: spec.trustedKeysDir, token: spec.registryToken, ...(spec.registryUrl ? { registryUrl: spec.registryUrl } : {}) },
   });
   const process = launch('apps/edge-agent', ['--config', configFile], {
     mode,

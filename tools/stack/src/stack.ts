@@ -141,7 +141,7 @@ export class Stack {
     const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
     await ensureEdgeUsers(this.paths.dir, this.secrets, edges);
     for (const e of edges) {
-      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader });
+      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}) });
       await this.#up(c);
       this.edges.push({ ...c, devices: e.devices });
     }

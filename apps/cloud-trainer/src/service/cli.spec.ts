@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir, workspaceRoot } from '@takt/testing';
@@ -47,6 +47,17 @@ describe('takt-trainer serve (process)', () => {
     expect(env.stderr).toContain('TAKT_TRAINER_TRAINING__MIN_WINDOWS');
     expect(key.code).toBe(2);
     expect(key.stderr).toContain('signingKey.privateKeyFile');
+  });
+
+  it('BAD INPUT - a signing key file others can read exits 2: chmod 600 it', async () => {
+    const keyFile = join(dir.path, 'open.pem');
+    writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\n', { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const file = join(dir.path, 'open-key.json');
+    writeFileSync(file, JSON.stringify({ ...VALID, signingKey: { keyId: 'k1', privateKeyFile: keyFile } }));
+    const { code, stderr } = await serve(['--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/readable by others \(mode 644\); chmod 600 it/);
   });
 
   it('BAD INPUT - an unknown flag exits 2 with the usage', async () => {

@@ -132,11 +132,14 @@ export class RolloutManager {
   async #send(r: RolloutRecord, manifest: ModelManifest, devices: string[]): Promise<void> {
     const base = `${this.#o.publicUrl}/api/models/${r.model}/${r.version}/artifact`;
     const variants = Object.keys(manifest.variants ?? {});
+    // an operator rolling out an older version than the latest is a rollback: sign a grant for these devices
+    const latest = await this.#o.registry.latest(r.model);
+    const rollbackGrant = latest && latest.version > manifest.version ? this.#o.registry.grantRollback(r.model, manifest.version, devices) : undefined;
     for (const device of devices) {
       const d = r.devices.find((x) => x.deviceId === device) as RolloutDevice;
       if (!(device in r.previous)) r.previous[device] = this.#o.directory.desired(device) ?? null;
       await this.#o.directory.publishDesired(device, {
-        rolloutId: r.id, manifest, artifactUrl: base,
+        rolloutId: r.id, manifest, artifactUrl: base, ...(rollbackGrant ? { rollbackGrant } : {}),
         ...(variants.length > 0 ? { variantUrls: Object.fromEntries(variants.map((v) => [v, `${base}?variant=${encodeURIComponent(v)}`])) } : {}),
       });
       d.status = 'sent';
@@ -209,8 +212,10 @@ export class RolloutManager {
   async #restore(r: RolloutRecord, device: string): Promise<void> {
     const prev = r.previous[device];
     if (!prev) return this.#o.directory.clearDesired(device);
-    const { rolloutId: _old, schemaVersion: _v, deviceId: _d, ts: _t, seq: _s, ...body } = prev;
-    await this.#o.directory.publishDesired(device, { ...body, rolloutId: `${r.id}-rollback` });
+    const { rolloutId: _old, schemaVersion: _v, deviceId: _d, ts: _t, seq: _s, rollbackGrant: _g, ...body } = prev;
+    // going back below a version the device applied needs a signed grant, or the edge refuses it
+    const rollbackGrant = this.#o.registry.grantRollback(body.manifest.name, body.manifest.version, [device]);
+    await this.#o.directory.publishDesired(device, { ...body, rolloutId: `${r.id}-rollback`, rollbackGrant });
   }
 
   async #onState(address: DeviceAddress, state: DeviceState): Promise<void> {

@@ -85,6 +85,13 @@ export function createApi(deps: ApiDeps): Express {
     if (!ref) throw new ApiError('NOT_FOUND', `model ${m.name} v${m.version} has no ${variant} variant`);
     await serveArtifact(req, res, deps.registry.artifactPath(m, variant), ref.sha256);
   });
+  // by content address: what edge agents fetch (the hash is in the signed manifest they verified)
+  app.get('/api/artifacts/sha256/:sha256', reader, async (req, res) => {
+    const sha256 = String(req.params['sha256']);
+    const path = await deps.registry.blobByHash(sha256);
+    if (!path) throw new ApiError('NOT_FOUND', `no artifact with sha256 ${sha256.slice(0, 64)}`);
+    await serveArtifact(req, res, path, sha256);
+  });
 
   app.get('/api/jobs', reader, (_req, res) => {
     res.json({ jobs: deps.jobs.list() });

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTopic, decodeDesiredModel, type DecodedPublish, type DesiredModel, type ModelManifest } from '@takt/contracts';
 import { sampleMessage } from '@takt/contracts/testing';
-import { downloadArtifact, generateSigningKey, ModelRegistry, verifyArtifact, verifyManifest } from '@takt/model-registry';
+import { downloadArtifact, generateSigningKey, ModelRegistry, verifyArtifact, verifyManifest, verifyRollbackGrant } from '@takt/model-registry';
 import { createLogger, freePort, ManagedProcess } from '@takt/runtime';
 import { TelemetryStore } from '@takt/telemetry-store';
 import { connectClient, startInfluxd, startTestBroker, tempDir, workspaceRoot, type InfluxdServer, type TestBroker } from '@takt/testing';
@@ -286,9 +286,9 @@ describe('rollouts', () => {
     const desired = await until('desired for press-01', () => retainedDesired('press-01'));
     expect(desired).toMatchObject({ deviceId: 'press-01', rolloutId: first, artifactUrl: `${svc.publicUrl}/api/models/${MODEL}/1/artifact`, manifest: { version: 1, signature: v1.signature } });
     expect(await retainedDesired('press-02')).toBeUndefined();
-    // the device downloads with its reader token and verifies, then reports
+    // the device downloads by content address from its configured registry, with its reader token, and verifies, then reports
     const dest = join(dir.path, 'press-01.onnx');
-    await downloadArtifact(desired.artifactUrl, dest, { sha256: desired.manifest.artifact.sha256, bytes: desired.manifest.artifact.bytes, headers: { authorization: `Bearer ${READER}` } });
+    await downloadArtifact(`${svc.publicUrl}/api/artifacts/sha256/${desired.manifest.artifact.sha256}`, dest, { sha256: desired.manifest.artifact.sha256, bytes: desired.manifest.artifact.bytes, headers: { authorization: `Bearer ${READER}` } });
     verifyArtifact(desired.manifest, readFileSync(dest));
     await report('press-01', desired, 'applied', 1);
     // promoted first, then sent to the rest of the group: wait for both
@@ -320,6 +320,8 @@ describe('rollouts', () => {
     const restored = await retainedDesired('press-01');
     expect(restored).toMatchObject({ rolloutId: `${res.body.id}-rollback`, manifest: { version: 1 } });
     expect(restored?.seq ?? -1).toBeGreaterThan(desired.seq);
+    // going back below v2 needs a grant the edge can verify with the trainer's public key
+    expect(() => verifyRollbackGrant(restored!.rollbackGrant!, { [key.keyId]: key.publicKeyPem }, { model: MODEL, version: 1, device: 'press-01' })).not.toThrow();
     expect((await retainedDesired('press-02'))?.manifest.version).toBe(1);
     expect((await api(`/api/rollouts/${res.body.id}/rollback`, { method: 'POST' })).status).toBe(409);
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -32,11 +32,19 @@ export interface TrainerService {
 export const STATE_FILE = 'trainer-state.json';
 
 function readSigningKey(config: TrainerServiceConfig): { keyId: string; privateKeyPem: string } {
+  const file = config.signingKey.privateKeyFile;
+  let pem: string;
   try {
-    return { keyId: config.signingKey.keyId, privateKeyPem: readFileSync(config.signingKey.privateKeyFile, 'utf8') };
+    pem = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile" cannot be read: ${(err as Error).message}`, 'signingKey.privateKeyFile');
   }
+  // a signing key others can read is a signing key others may have: refuse it, as ssh does
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile": ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`, 'signingKey.privateKeyFile');
+  }
+  return { keyId: config.signingKey.keyId, privateKeyPem: pem };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

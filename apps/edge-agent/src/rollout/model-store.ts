@@ -5,6 +5,8 @@ import { SerialQueue } from '@takt/runtime';
 
 /** `active.json`: the manifest each device runs, by kind. */
 export type ActiveFile = Record<string /* deviceId */, Partial<Record<ModelKind, ModelManifest>>>;
+/** `highwater.json`: the highest version of each model a device ever applied. */
+export type HighWaterFile = Record<string /* deviceId */, Record<string /* model name */, number>>;
 
 /**
  * Model files on the edge box: artifacts by content hash (`<dataDir>/models/blobs/<sha256>.onnx`)
@@ -13,6 +15,7 @@ export type ActiveFile = Record<string /* deviceId */, Partial<Record<ModelKind,
 export class ModelStore {
   readonly #dir: string;
   #active: ActiveFile = {};
+  #highWater: HighWaterFile = {};
   /** saves run one after another: devices of one box apply models concurrently and share the file */
   readonly #saves = new SerialQueue();
 
@@ -27,6 +30,31 @@ export class ModelStore {
     } catch {
       this.#active = {};
     }
+    try {
+      this.#highWater = JSON.parse(await readFile(join(this.#dir, 'highwater.json'), 'utf8')) as HighWaterFile;
+    } catch {
+      this.#highWater = {};
+    }
+  }
+
+  /**
+   * The highest version of `model` the device ever applied (0 when none): the edge refuses to go
+   * below it without a signed rollback grant. Survives restarts; a box upgraded from before the file
+   * existed starts from the versions it runs.
+   */
+  highWater(deviceId: string, model: string): number {
+    const running = this.activeFor(deviceId).filter((m) => m.name === model).map((m) => m.version);
+    return Math.max(0, this.#highWater[deviceId]?.[model] ?? 0, ...running);
+  }
+
+  /** Records that the device applied `version` of `model` (no-op unless it is higher than before). */
+  raiseHighWater(deviceId: string, model: string, version: number): Promise<void> {
+    return this.#saves.run(async () => {
+      if ((this.#highWater[deviceId]?.[model] ?? 0) >= version) return;
+      const next: HighWaterFile = { ...this.#highWater, [deviceId]: { ...this.#highWater[deviceId], [model]: version } };
+      await writeJsonAtomic(join(this.#dir, 'highwater.json'), next);
+      this.#highWater = next;
+    });
   }
 
   blobPath(sha256: string): string {
@@ -65,14 +93,17 @@ export class ModelStore {
 
   /** Writes `active.json` atomically (synced temp file, rename). A seam for fault-injection tests. */
   protected async write(active: ActiveFile): Promise<void> {
-    const file = join(this.#dir, 'active.json');
-    const fh = await open(`${file}.tmp`, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(active));
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(`${file}.tmp`, file);
+    await writeJsonAtomic(join(this.#dir, 'active.json'), active);
   }
+}
+
+async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const fh = await open(`${file}.tmp`, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(value));
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(`${file}.tmp`, file);
 }

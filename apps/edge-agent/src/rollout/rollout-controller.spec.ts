@@ -20,6 +20,8 @@ const TOKEN = 'edge-reader-token';
 describe('RolloutController', () => {
   const dir = tempDir('takt-rollout-');
   let server: Awaited<ReturnType<typeof startArtifactServer>>;
+  /** a host a forged message could name: it must never be asked anything */
+  let elsewhere: Awaited<ReturnType<typeof startArtifactServer>>;
   let registry: ModelRegistry;
   let unsignedRegistry: ModelRegistry;
   const models = new DeviceModels();
@@ -41,8 +43,9 @@ describe('RolloutController', () => {
       file = join(dir.path, `evil-${version}.onnx`);
       writeFileSync(file, evil);
     }
-    server.files.set(`m${version}`, { file, sha256: m.artifact.sha256 });
-    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${server.url}m${version}` };
+    server.files.set(m.artifact.sha256, { file, sha256: m.artifact.sha256 });
+    // the message's URL points at another host: the agent must never follow it
+    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${elsewhere.url}/steal` };
   }
 
   /** a valid K-means model; `c` makes its bytes (and hash) differ */
@@ -51,6 +54,7 @@ describe('RolloutController', () => {
 
   beforeAll(async () => {
     server = await startArtifactServer(TOKEN);
+    elsewhere = await startArtifactServer(TOKEN);
     registry = new ModelRegistry({ dir: join(dir.path, 'reg'), signingKey: key });
     unsignedRegistry = new ModelRegistry({ dir: join(dir.path, 'reg-unsigned') });
     const store = new ModelStore(join(dir.path, 'edge'));
@@ -61,6 +65,8 @@ describe('RolloutController', () => {
       session: { providers: ['cuda', 'cpu'] },
       trustedKeys: { [key.keyId]: key.publicKeyPem },
       token: TOKEN,
+      registryUrl: server.url,
+      maxArtifactBytes: 16 << 20,
       downloadRetries: 1,
       smokeBudgetMs: 1_000,
       models: () => models,
@@ -71,7 +77,9 @@ describe('RolloutController', () => {
   });
   afterAll(async () => {
     await models.releaseAll();
+    expect(elsewhere.requests).toEqual([]); // no artifact URL from a message was followed, no token sent elsewhere
     await server.close();
+    await elsewhere.close();
     dir.remove();
   });
 

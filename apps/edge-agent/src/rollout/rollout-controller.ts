@@ -49,6 +49,8 @@ export class RolloutController {
   readonly #queues = new KeyedSerialQueue<string>();
   /** `${device}/${rolloutId}/${version}` already decided (a retained message comes back on every reconnect) */
   readonly #decided = new Set<string>();
+  /** the newest desired model per device: one queued behind a newer one is skipped (rapid flips apply once) */
+  readonly #latest = new Map<string, DesiredModel>();
 
   constructor(deps: RolloutDeps) {
     this.#deps = deps;
@@ -57,10 +59,15 @@ export class RolloutController {
   /**
    * Queues a desired model for a device (one rollout at a time per device). Every failure is
    * reported; the promise rejects only on a fault outside the rollout steps, and even then the
-   * device's next desired model still runs.
+   * device's next desired model still runs. A desired model superseded by a newer one before its
+   * turn is skipped.
    */
   handle(address: DeviceAddress, desired: DesiredModel): Promise<void> {
-    return this.#queues.run(address.device, () => this.#apply(address, desired));
+    this.#latest.set(address.device, desired);
+    return this.#queues.run(address.device, async () => {
+      if (this.#latest.get(address.device) !== desired) return; // superseded while queued
+      await this.#apply(address, desired);
+    });
   }
 
   /**

@@ -66,3 +66,18 @@ describe('RolloutController under faults', () => {
     expect(f.models(address.device).current('kmeans-anomaly')).toBeUndefined();
   });
 });
+
+describe('RolloutController under a flood of model/desired', () => {
+  let f: RolloutFixture;
+  afterEach(async () => f?.close());
+
+  it('1,000 rapid flips between two models: every call settles, only the newest is applied, the device ends on it', async () => {
+    f = await startRolloutFixture();
+    const [v1, v2] = [await f.desired(address, 1), await f.desired(address, 2)];
+    const flips = Array.from({ length: 1_000 }, (_, i) => f.controller.handle(address, { ...(i % 2 ? v2 : v1), rolloutId: `flip-${i}` }));
+    await Promise.all(flips);
+    expect(f.models(address.device).current('kmeans-anomaly')?.manifest.version).toBe(2);
+    const applied = f.reports(address.device).filter((r) => r.status === 'applied');
+    expect(applied.map((r) => r.rolloutId)).toEqual(['flip-999']);
+  });
+});

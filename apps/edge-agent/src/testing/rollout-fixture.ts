@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DesiredModel, DeviceAddress, ModelManifest } from '@takt/contracts';
 import { sampleManifest } from '@takt/contracts/testing';
-import { generateSigningKey, ModelRegistry } from '@takt/model-registry';
+import { generateSigningKey, ModelRegistry, type SigningKey } from '@takt/model-registry';
 import { createLogger } from '@takt/runtime';
 import { tempDir } from '@takt/testing';
 import { DeviceModels } from '../device/device-models.js';
@@ -31,6 +31,8 @@ export interface RolloutFixture {
   models: (device: string) => DeviceModels;
   /** registers and serves a model (a good K-means one by default) and returns the desired-model message */
   desired: (address: DeviceAddress, version: number, bytes?: Uint8Array) => Promise<DesiredModel>;
+  /** the key the registry signs with (trusted by the controller), for signing rollback grants */
+  signingKey: SigningKey;
   close: () => Promise<void>;
 }
 
@@ -56,6 +58,8 @@ export async function startRolloutFixture(makeStore: (dataDir: string) => ModelS
     session: { providers: ['cpu'] },
     trustedKeys: { [key.keyId]: key.publicKeyPem },
     token: TOKEN,
+    registryUrl: server.url,
+    maxArtifactBytes: 16 << 20,
     downloadRetries: 1,
     smokeBudgetMs: 1_000,
     models: modelsOf,
@@ -66,13 +70,13 @@ export async function startRolloutFixture(makeStore: (dataDir: string) => ModelS
     const base = sampleManifest({ name: 'press-anomaly', version, input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: FEATURES } });
     const { artifact: _a, signature: _s, variants: _v, ...manifest } = base;
     const m: ModelManifest = await registry.register({ manifest, artifact: bytes });
-    server.files.set(`m${version}`, { file: registry.artifactPath(m), sha256: m.artifact.sha256 });
-    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${server.url}m${version}` };
+    server.files.set(m.artifact.sha256, { file: registry.artifactPath(m), sha256: m.artifact.sha256 });
+    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${server.url}/api/artifacts/sha256/${m.artifact.sha256}` };
   };
   const close = async () => {
     for (const m of models.values()) await m.releaseAll();
     await server.close();
     dir.remove();
   };
-  return { controller, store, dataDir, requests: server.requests, reports: (d) => reports.get(d) ?? [], models: modelsOf, desired, close };
+  return { controller, store, dataDir, requests: server.requests, reports: (d) => reports.get(d) ?? [], models: modelsOf, desired, signingKey: key, close };
 }

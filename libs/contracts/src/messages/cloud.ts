@@ -89,6 +89,22 @@ export const modelManifestSchema = z.strictObject({
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
+/**
+ * A signed permission to go back to an older version of a model on some devices: the edge refuses a
+ * version lower than the highest it applied unless the desired message carries a grant, signed by a
+ * trusted key, for that model, version and device, not yet expired. The signature covers the
+ * canonical JSON of every other field.
+ */
+export const rollbackGrantSchema = z.strictObject({
+  model: idSchema,
+  version: z.number().int().min(1),
+  devices: z.array(idSchema).min(1).max(10_000),
+  issuedAt: timestampSchema,
+  expiresAt: timestampSchema,
+  signature: z.strictObject({ alg: z.literal('ed25519'), keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), value: base64Schema }),
+});
+export type RollbackGrant = z.infer<typeof rollbackGrantSchema>;
+
 const urlSchema = z.string().max(2048).regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' });
 
 /** Channel `model/desired` (retained, cloud only): the model a device should run. */
@@ -96,8 +112,14 @@ export const desiredModelSchema = z.strictObject({
   ...envelopeShape,
   rolloutId: idSchema,
   manifest: modelManifestSchema,
+  /**
+   * where the registry serves the artifact; informational: an edge fetches artifacts by content
+   * address from its own configured registry only, never from a URL in a message
+   */
   artifactUrl: urlSchema,
   variantUrls: z.record(nameSchema, urlSchema).optional(),
+  /** present when this is a signed rollback to an older version */
+  rollbackGrant: rollbackGrantSchema.optional(),
 });
 export type DesiredModel = z.infer<typeof desiredModelSchema>;
 
