@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { DesiredModel, DeviceAddress, ModelKind, ModelManifest, ROLLOUT_STATUSES } from '@takt/contracts';
-import { downloadArtifact, hashFile, verifyArtifact, verifyManifest } from '@takt/model-registry';
+import { downloadArtifact, hashFile, verifyArtifact, verifyManifest, verifyRollbackGrant } from '@takt/model-registry';
 import { KeyedSerialQueue, type Logger } from '@takt/runtime';
 import { EdgeError } from '../errors.js';
 import { LoadedModel } from '../inference/loaded-model.js';
@@ -28,8 +28,12 @@ export interface RolloutDeps {
   session: Omit<SessionOptions, 'logger'>;
   /** trusted Ed25519 public keys: key id → SPKI PEM */
   trustedKeys: Record<string, string>;
-  /** bearer token for artifact downloads */
+  /** bearer token for artifact downloads, sent only to `registryUrl` */
   token?: string;
+  /** the registry's base URL: artifacts are fetched from `<registryUrl>/api/artifacts/sha256/<hash>` only */
+  registryUrl?: string;
+  /** bytes an artifact may have, enforced on the manifest and while streaming */
+  maxArtifactBytes: number;
   downloadRetries: number;
   /** ms budget of the smoke test */
   smokeBudgetMs: number;
@@ -117,6 +121,7 @@ export class RolloutController {
     try {
       report('downloading');
       verifyManifest(m, this.#deps.trustedKeys);
+      this.#checkVersion(address.device, desired);
       await this.#download(desired);
       report('verifying');
       bytes = await this.#readVerified(m);
@@ -148,8 +153,26 @@ export class RolloutController {
     }
     models.swap(loaded);
     this.#decided.add(key);
+    // if this fails, a restart still starts from the version active.json holds
+    await this.#deps.store.raiseHighWater(address.device, m.name, m.version).catch((err: Error) => this.#deps.logger.warn({ device: address.device, model: m.name, err: err.message }, 'high-water mark not saved'));
     this.#deps.logger.info({ device: address.device, model: m.name, version: m.version, provider: loaded.provider }, 'model applied');
     report('applied');
+  }
+
+  /**
+   * A version lower than the highest this device applied is a downgrade: refused unless the message
+   * carries a rollback grant, signed by a trusted key, for this model, version and device.
+   */
+  #checkVersion(device: string, desired: DesiredModel): void {
+    const m = desired.manifest;
+    const highest = this.#deps.store.highWater(device, m.name);
+    if (m.version >= highest) return;
+    if (!desired.rollbackGrant) throw new EdgeError('DOWNGRADE_REFUSED', `${m.name} v${m.version} is older than v${highest}, which this device applied; a rollback needs a signed grant`);
+    try {
+      verifyRollbackGrant(desired.rollbackGrant, this.#deps.trustedKeys, { model: m.name, version: m.version, device });
+    } catch (err) {
+      throw new EdgeError('DOWNGRADE_REFUSED', `${m.name} v${m.version} is older than v${highest}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** downloads in flight by artifact hash: devices of one box that get the same model share one download */
@@ -170,9 +193,14 @@ export class RolloutController {
     const dest = this.#deps.store.blobPath(ref.sha256);
     const have = await stat(dest).catch(() => undefined);
     if (have && have.size === ref.bytes && (await hashFile(dest)).sha256 === ref.sha256) return;
-    await downloadArtifact(desired.artifactUrl, dest, {
+    if (ref.bytes > this.#deps.maxArtifactBytes) throw new EdgeError('ROLLOUT_REFUSED', `artifact of ${desired.manifest.name} v${desired.manifest.version} has ${ref.bytes} bytes, more than rollout.maxArtifactBytes (${this.#deps.maxArtifactBytes})`);
+    // by content address from the configured registry only: a URL in a message is never followed, so
+    // the token is never sent elsewhere
+    if (!this.#deps.registryUrl) throw new EdgeError('NO_REGISTRY', 'no rollout.registryUrl configured: artifacts are fetched only from the configured registry, never from a URL in a message');
+    await downloadArtifact(`${this.#deps.registryUrl.replace(/\/+$/, '')}/api/artifacts/sha256/${ref.sha256}`, dest, {
       sha256: ref.sha256,
       bytes: ref.bytes,
+      maxBytes: this.#deps.maxArtifactBytes,
       retries: this.#deps.downloadRetries,
       headers: this.#deps.token ? { authorization: `Bearer ${this.#deps.token}` } : undefined,
     });
