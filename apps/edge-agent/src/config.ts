@@ -54,6 +54,13 @@ export const agentConfigSchema = z.strictObject({
    * dashboard's live telemetry arriving this many intervals at a time
    */
   telemetryBatch: z.number().int().min(1).max(600).default(1),
+  /**
+   * per device, input waiting to be processed: past `rawBatches` queued raw batches (default 1000)
+   * the newest are dropped, past `frames` waiting camera frames (default 64) the oldest; each drop is
+   * counted and reported in the device's state as INTAKE_OVERLOADED — a source faster than the box
+   * can follow costs bounded memory instead of all of it
+   */
+  backlog: z.strictObject({ rawBatches: z.number().int().min(1).default(1_000), frames: z.number().int().min(1).default(64) }).default({ rawBatches: 1_000, frames: 64 }),
   /** ms between heartbeats per device; default 5000 */
   heartbeatIntervalMs: z.number().int().min(100).default(5_000),
   /** ms between periodic retained state messages per device; default 30000 */

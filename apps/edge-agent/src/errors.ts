@@ -13,6 +13,7 @@ export type EdgeErrorCode =
   | 'NO_REGISTRY'
   | 'MODEL_STORE_FAILED'
   | 'OUTBOX_WRITE_FAILED'
+  | 'INTAKE_OVERLOADED'
   | 'BAD_FRAME'
   | 'ORT_IMPORT_FAILED';
 

@@ -49,4 +49,17 @@ describe('DevicePipeline telemetry', () => {
     ]);
     expect(splitTelemetry({ ts: 1000, intervalMs: 1000, values: { a: 1 } })).toBeUndefined();
   });
+
+  it('BAD SOURCE - a source that floods faster than the box can follow: the backlog stays bounded, drops are counted and reported', async () => {
+    const errors: { code?: string }[] = [];
+    const config = agentConfigSchema.parse({ dataDir: '/nonexistent-unused', source: { url: 'mqtt://127.0.0.1:1' }, backlog: { rawBatches: 50 } });
+    const pipeline = new DevicePipeline({
+      address: { site: 'plant-a', line: 'line-1', device: 'press-01' }, models: new DeviceModels(), emitter: new UpstreamEmitter(new MemoryOutbox()), config,
+      logger: createLogger('pipeline-test'), onError: (e) => errors.push(e as { code?: string }), onModelFailure: () => undefined,
+    });
+    for (let s = 0; s < 2_000; s++) void pipeline.onRaw(second(s)); // all at once, as a flood arrives
+    await pipeline.idle();
+    expect(pipeline.rawDropped).toBe(1_950);
+    expect(errors.map((e) => e.code)).toEqual(['INTAKE_OVERLOADED', 'INTAKE_OVERLOADED']); // the first drop, then every 1,000th
+  });
 });

@@ -2,6 +2,7 @@ import { ContractError, type CameraFrame, type DeviceAddress, type RawSampleBatc
 import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
 import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
+import { EdgeError } from '../errors.js';
 import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
 import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
 import type { LoadedModel } from '../inference/loaded-model.js';
@@ -42,6 +43,10 @@ export class DevicePipeline {
   #frames: { frame: CameraFrame; image: GrayImage; at: number }[] = [];
   #visionBusy = false;
   windowsScored = 0;
+  /** raw batches dropped because `backlog.rawBatches` were already waiting */
+  rawDropped = 0;
+  /** camera frames dropped (oldest first) because `backlog.frames` were already waiting */
+  framesDropped = 0;
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
@@ -50,7 +55,17 @@ export class DevicePipeline {
 
   /** Queues a batch; batches of one device are processed strictly in order. */
   onRaw(batch: RawSampleBatch): Promise<void> {
+    if (this.#batches.size >= this.#d.config.backlog.rawBatches) {
+      this.#overloaded('raw batches', ++this.rawDropped, this.#d.config.backlog.rawBatches);
+      return Promise.resolve();
+    }
     return this.#batches.run(() => this.#processRaw(batch)).catch((err: Error) => this.#d.onError(err));
+  }
+
+  /** Reports dropped input (the first drop, then every 1,000th): a source faster than this box can follow. */
+  #overloaded(what: string, dropped: number, limit: number): void {
+    if (dropped % 1_000 !== 1) return;
+    this.#d.onError(new EdgeError('INTAKE_OVERLOADED', `${dropped} ${what} dropped so far: ${limit} were already waiting (backlog limit)`));
   }
 
   /** Waits until every queued batch is processed. */
@@ -186,6 +201,10 @@ export class DevicePipeline {
     }
     this.#d.models.recorded.frame = image;
     if (!model) return;
+    if (this.#frames.length >= this.#d.config.backlog.frames) {
+      this.#frames.shift(); // the oldest waiting frame: the newest shows the line as it is now
+      this.#overloaded('camera frames', ++this.framesDropped, this.#d.config.backlog.frames);
+    }
     this.#frames.push({ frame, image, at: performance.now() });
     if (!this.#visionBusy) void this.#drainFrames();
   }
