@@ -31,4 +31,21 @@ describe('AnomalyTracker', () => {
   it('BAD CALL - alpha outside (0, 1] is a RangeError', () => {
     expect(() => new AnomalyTracker({ alpha: 0, threshold: 1, openAfterMs: 0, closeAfterMs: 0 })).toThrow(RangeError);
   });
+
+  it('BAD CLOCK - a plant clock stepped back an hour while the score is high does not hold the event shut until the clock catches up', () => {
+    const t = new AnomalyTracker({ alpha: 1, threshold: 2, openAfterMs: 1000, closeAfterMs: 1000 });
+    const t0 = 1_767_225_600_000;
+    const before = [t0, t0 + 500].map((at) => t.update(5, at).transition);
+    const back = t0 - 3_600_000;
+    const after = [0, 1, 2, 3].map((k) => t.update(5, back + k * 500).transition);
+    expect([...before, ...after].filter(Boolean).map((x) => [x?.state, x?.openedAt])).toEqual([['open', back]]); // 1000 ms above: 500 before the jump, the jump counted as one 500 ms step
+  });
+
+  it('BAD CLOCK - a clock stepped forward a day counts as one window step: no event opens on a single high window', () => {
+    const t = new AnomalyTracker({ alpha: 1, threshold: 2, openAfterMs: 1000, closeAfterMs: 1000 });
+    const t0 = 1_767_225_600_000;
+    t.update(1, t0);
+    expect(t.update(5, t0 + 500).transition).toBeUndefined();
+    expect(t.update(5, t0 + 86_400_000).transition).toBeUndefined();
+  });
 });

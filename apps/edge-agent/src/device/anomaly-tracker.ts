@@ -9,6 +9,11 @@ export interface HysteresisOptions {
   openAfterMs: number;
   /** ms it must stay at or below before the event closes */
   closeAfterMs: number;
+  /**
+   * ms; a step between windows backwards, or forwards by more than this, is a clock jump (an NTP
+   * step on the plant clock) and counts as one ordinary step; default 60_000
+   */
+  clockJumpMs?: number;
 }
 
 export interface AnomalyTransition {
@@ -32,6 +37,8 @@ export class AnomalyTracker {
   #aboveSince: number | undefined;
   #belowSince: number | undefined;
   #open: { eventId: string; openedAt: number; peak: number } | undefined;
+  /** data time made monotonic: the hysteresis durations are measured on it */
+  #clock = { last: undefined as number | undefined, mono: 0, step: 0 };
 
   constructor(options: HysteresisOptions) {
     if (!(options.alpha > 0 && options.alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${options.alpha}`);
@@ -47,8 +54,13 @@ export class AnomalyTracker {
     return this.#open?.eventId;
   }
 
-  /** Feeds one window's score at time `at` (ms); returns the smoothed score and a transition, if any. */
-  update(score: number, at: number): { smoothed: number; transition?: AnomalyTransition } {
+  /**
+   * Feeds one window's score at time `at` (ms); returns the smoothed score and a transition, if any.
+   * Durations are measured on a monotonic version of `at`, so a plant clock stepped back does not
+   * hold an event shut (or open) until the clock has caught up again.
+   */
+  update(score: number, dataTime: number): { smoothed: number; transition?: AnomalyTransition } {
+    const at = this.#monotonic(dataTime);
     const { alpha, threshold } = this.options;
     const s = this.#smoothed === undefined ? score : alpha * score + (1 - alpha) * this.#smoothed;
     this.#smoothed = s;
@@ -60,14 +72,26 @@ export class AnomalyTracker {
         return { smoothed: s };
       }
       if (at - this.#aboveSince < this.options.openAfterMs) return { smoothed: s };
-      this.#open = { eventId: `evt-${at.toString(36)}-${randomBytes(3).toString('hex')}`, openedAt: at, peak: s };
-      return { smoothed: s, transition: { state: 'open', eventId: this.#open.eventId, openedAt: at, score: s, peakScore: s } };
+      this.#open = { eventId: `evt-${dataTime.toString(36)}-${randomBytes(3).toString('hex')}`, openedAt: dataTime, peak: s };
+      return { smoothed: s, transition: { state: 'open', eventId: this.#open.eventId, openedAt: dataTime, score: s, peakScore: s } };
     }
     this.#aboveSince = undefined;
     this.#belowSince ??= at;
     if (!this.#open || at - this.#belowSince < this.options.closeAfterMs) return { smoothed: s };
     const ev = this.#open;
     this.#open = undefined;
-    return { smoothed: s, transition: { state: 'close', eventId: ev.eventId, openedAt: ev.openedAt, closedAt: at, score: s, peakScore: ev.peak } };
+    return { smoothed: s, transition: { state: 'close', eventId: ev.eventId, openedAt: ev.openedAt, closedAt: dataTime, score: s, peakScore: ev.peak } };
+  }
+
+  /** `at` on a clock that never runs backwards and counts a jump as one ordinary step. */
+  #monotonic(at: number): number {
+    const c = this.#clock;
+    if (c.last !== undefined) {
+      const step = at - c.last;
+      if (step >= 0 && step <= (this.options.clockJumpMs ?? 60_000)) c.step = step;
+      c.mono += c.step;
+    }
+    c.last = at;
+    return c.mono;
   }
 }

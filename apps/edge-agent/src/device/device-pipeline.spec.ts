@@ -62,4 +62,20 @@ describe('DevicePipeline telemetry', () => {
     expect(pipeline.rawDropped).toBe(1_950);
     expect(errors.map((e) => e.code)).toEqual(['INTAKE_OVERLOADED', 'INTAKE_OVERLOADED']); // the first drop, then every 1,000th
   });
+
+  it('BAD CLOCK - after the plant clock steps back an hour, telemetry and feature windows go on at the new time', async () => {
+    const outbox = new MemoryOutbox();
+    const config = agentConfigSchema.parse({ dataDir: '/nonexistent-unused', source: { url: 'mqtt://127.0.0.1:1' }, window: { lengthMs: 1000, hopMs: 1000 } });
+    const pipeline = new DevicePipeline({
+      address: { site: 'plant-a', line: 'line-1', device: 'press-01' }, models: new DeviceModels(), emitter: new UpstreamEmitter(outbox), config,
+      logger: createLogger('pipeline-test'), onError: () => undefined, onModelFailure: () => undefined,
+    });
+    for (let s = 0; s < 5; s++) await pipeline.onRaw(second(s));
+    const before = outbox.stats().depth;
+    const hourBack = -3_600;
+    for (let s = hourBack; s < hourBack + 5; s++) await pipeline.onRaw(second(s));
+    const after = outbox.pending(0, 1_000).slice(before);
+    expect(after.filter((e) => e.channel === 'telemetry').length).toBeGreaterThanOrEqual(3);
+    expect(after.filter((e) => e.channel === 'features').length).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -23,6 +23,9 @@ export interface PipelineDeps {
   onError: (err: Error) => void;
 }
 
+/** ms a batch may start before the previous one before it counts as a clock stepped back */
+export const CLOCK_JUMP_MS = 60_000;
+
 /**
  * Everything one device's data goes through: telemetry downsampling, windows → features → K-means
  * score → hysteresis events, raw windows → 1-D CNN fault class, frames → 2-D CNN inspection.
@@ -43,6 +46,7 @@ export class DevicePipeline {
   #frames: { frame: CameraFrame; image: GrayImage; at: number }[] = [];
   #visionBusy = false;
   windowsScored = 0;
+  #lastT0: number | undefined;
   /** raw batches dropped because `backlog.rawBatches` were already waiting */
   rawDropped = 0;
   /** camera frames dropped (oldest first) because `backlog.frames` were already waiting */
@@ -68,12 +72,28 @@ export class DevicePipeline {
     this.#d.onError(new EdgeError('INTAKE_OVERLOADED', `${dropped} ${what} dropped so far: ${limit} were already waiting (backlog limit)`));
   }
 
+  /**
+   * A plant clock stepped back by more than CLOCK_JUMP_MS would leave every later batch "late" for
+   * windows and intervals already closed — no telemetry, features or events until the clock caught
+   * up: the windowers and the downsampler start afresh at the new time instead.
+   */
+  #followClock(batch: RawSampleBatch): void {
+    const last = this.#lastT0;
+    this.#lastT0 = batch.t0;
+    if (last === undefined || batch.t0 >= last - CLOCK_JUMP_MS) return;
+    this.#d.logger.warn({ device: this.#d.address.device, jumpMs: batch.t0 - last }, 'plant clock stepped back: windows start afresh');
+    this.#windower = undefined;
+    this.#faultWindower = undefined;
+    if (this.#telemetry) this.#telemetry = new TelemetryDownsampler(this.#d.config.telemetryIntervalMs, this.#d.config.telemetryBatch);
+  }
+
   /** Waits until every queued batch is processed. */
   idle(): Promise<void> {
     return this.#batches.idle();
   }
 
   async #processRaw(batch: RawSampleBatch): Promise<void> {
+    this.#followClock(batch);
     for (const p of this.#telemetry?.push(batch) ?? []) await this.#emitTelemetry(p);
     const windows = this.#kmeansWindower().push(batch);
     if (windows.length > 0) await this.#handleWindows(windows);
@@ -149,7 +169,7 @@ export class DevicePipeline {
     if (this.#tracker && this.#trackerModel === model) return this.#tracker;
     const c = this.#d.config.anomaly;
     const sm = model.manifest.smoothing;
-    this.#tracker = new AnomalyTracker({ alpha: sm?.alpha ?? c.alpha, openAfterMs: sm?.openAfterMs ?? c.openAfterMs, closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs, threshold: model.manifest.threshold ?? c.threshold });
+    this.#tracker = new AnomalyTracker({ alpha: sm?.alpha ?? c.alpha, openAfterMs: sm?.openAfterMs ?? c.openAfterMs, closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs, threshold: model.manifest.threshold ?? c.threshold, clockJumpMs: CLOCK_JUMP_MS });
     this.#trackerModel = model;
     return this.#tracker;
   }
