@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTopic, type Channel } from '@takt/contracts';
 import { tempDir } from '@takt/testing';
@@ -112,5 +113,23 @@ describe('DiskOutbox on a failing disk', () => {
     await appendSome(o, 1);
     await o.close();
     expect(await reopenedSeqs(path)).toEqual([1, 2]);
+  });
+
+  it('BAD DISK - a record corrupted in the middle of a segment loses that record only, not every one after it', async () => {
+    const path = dir();
+    const o = await DiskOutbox.open({ dir: path });
+    await appendSome(o, 5);
+    await o.close();
+    const file = join(path, readdirSync(path).filter((f) => f.startsWith('seg-'))[0] as string);
+    const buf = readFileSync(file);
+    let off = 0;
+    for (let i = 0; i < 2; i++) off += 8 + buf.readUInt32LE(off); // the third record starts here
+    buf[off + 8 + 20] ^= 0x10; // a bit flips inside its body
+    writeFileSync(file, buf);
+    expect(await reopenedSeqs(path)).toEqual([0, 1, 3, 4]);
+    const again = await DiskOutbox.open({ dir: path });
+    expect((await again.append(draft())).seq).toBe(5);
+    await again.close();
+    expect(await reopenedSeqs(path)).toEqual([0, 1, 3, 4, 5]);
   });
 });

@@ -66,6 +66,7 @@ export async function recover(dir: string): Promise<DiskRestore> {
     const seg: Segment = { index: Number(SEG_RE.exec(f)?.[1]), path: join(dir, f), live: 0, shedRecords: 0 };
     const buf = await readFile(seg.path);
     const read = readSegment(buf);
+    if (read.skippedBytes > 0) log.error({ file: seg.path, skippedBytes: read.skippedBytes }, 'corrupt outbox bytes skipped: the records in them are lost, the ones after them kept');
     if (read.torn) {
       log.warn({ file: seg.path, validBytes: read.validBytes, droppedBytes: buf.length - read.validBytes }, 'torn outbox record dropped');
       await truncate(seg.path, read.validBytes);

@@ -6,7 +6,8 @@ import type { OutboxEntry } from './outbox.js';
  * Record framing of the outbox segment files:
  *   u32le bodyLength | u32le crc32(body) | body
  * body[0] is the record type; a record whose length runs past the end of the file or whose CRC
- * does not match is a torn write (power loss mid-append) and ends the readable log.
+ * does not match is a torn write (power loss mid-append) at the tail, or corruption in the middle
+ * when whole records follow it (see readSegment).
  */
 export const HEADER_BYTES = 8;
 export const REC_ENTRY = 1;
@@ -56,9 +57,11 @@ export type LogRecord = { type: typeof REC_ENTRY; entry: OutboxEntry } | { type:
 
 export interface SegmentRead {
   records: LogRecord[];
-  /** bytes of whole, valid records from the start; anything after is torn */
+  /** end of the last whole, valid record; anything after it is a torn tail */
   validBytes: number;
   torn: boolean;
+  /** corrupt bytes between valid records, skipped */
+  skippedBytes: number;
 }
 
 function decodeBody(body: Buffer): LogRecord | undefined {
@@ -78,20 +81,42 @@ function decodeBody(body: Buffer): LogRecord | undefined {
   return undefined;
 }
 
-/** Parses a segment file's bytes up to the first torn or corrupt record. */
+/** The whole, valid record starting at `off`, or undefined when the bytes there are not one. */
+function recordAt(buf: Buffer, off: number): { rec: LogRecord; end: number } | undefined {
+  if (off + HEADER_BYTES > buf.length) return undefined;
+  const len = buf.readUInt32LE(off);
+  if (len === 0 || len > MAX_RECORD_BYTES || off + HEADER_BYTES + len > buf.length) return undefined;
+  const type = buf[off + HEADER_BYTES];
+  if (type !== REC_ENTRY && type !== REC_ACK && type !== REC_SHED) return undefined;
+  const body = buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
+  if (crc32(body) !== buf.readUInt32LE(off + 4)) return undefined;
+  const rec = decodeBody(body);
+  return rec && { rec, end: off + HEADER_BYTES + len };
+}
+
+/**
+ * Parses a segment file's bytes. A bad frame followed by valid ones is corruption in the middle
+ * (a flipped bit, a bad sector): its bytes are skipped and reading goes on at the next whole record,
+ * so one damaged record does not take every later one with it. Bad bytes with no valid record after
+ * them are a torn tail (power loss mid-append).
+ */
 export function readSegment(buf: Buffer): SegmentRead {
   const records: LogRecord[] = [];
   let off = 0;
+  let validBytes = 0;
+  let skippedBytes = 0;
   while (off + HEADER_BYTES <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    const crc = buf.readUInt32LE(off + 4);
-    if (len === 0 || len > MAX_RECORD_BYTES || off + HEADER_BYTES + len > buf.length) break;
-    const body = buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
-    if (crc32(body) !== crc) break;
-    const rec = decodeBody(body);
-    if (!rec) break;
-    records.push(rec);
-    off += HEADER_BYTES + len;
+    const at = recordAt(buf, off);
+    if (at) {
+      records.push(at.rec);
+      off = validBytes = at.end;
+      continue;
+    }
+    let next = off + 1;
+    while (next + HEADER_BYTES <= buf.length && !recordAt(buf, next)) next++;
+    if (next + HEADER_BYTES > buf.length) break; // nothing whole after it: a torn tail
+    skippedBytes += next - off;
+    off = next;
   }
-  return { records, validBytes: off, torn: off < buf.length };
+  return { records, validBytes, torn: validBytes < buf.length, skippedBytes };
 }
