@@ -118,13 +118,22 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     aedes,
     metrics,
     handle(stream, address) {
+      if (metrics.connections >= config.maxConnections) {
+        metrics.rejected('connection_cap');
+        logger.warn({ address, connections: metrics.connections }, 'connection refused: maxConnections reached');
+        stream.on('error', () => undefined); // some stream types report their own destruction as an error
+        stream.destroy();
+        return;
+      }
       metrics.connections++;
       metrics.connectionsTotal++;
       stream.once('close', () => metrics.connections--);
       const client = aedes.handle(stream);
-      sessions.set(client, { address, invalid: new InvalidPayloadGuard(config.validation), denials: 0 });
+      const session: Session = { address, invalid: new InvalidPayloadGuard(config.validation), denials: 0 };
+      sessions.set(client, session);
       deliveries.set(client, new OverlapDelivery(internals(client), metrics));
-      limitPacketSize(internals(client)._parser, config.maxPacketSize);
+      // until the CONNECT is authenticated only a small packet is read: nobody unknown makes the broker buffer megabytes
+      limitPacketSize(internals(client)._parser, () => (session.identity ? config.maxPacketSize : Math.min(config.maxConnectPacketSize, config.maxPacketSize)));
     },
     healthy: () => !aedes.closed && redisUp,
     async close() {

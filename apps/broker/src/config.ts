@@ -39,6 +39,13 @@ export const brokerConfigSchema = z.strictObject({
       subscriptions: z.number().int().min(1).default(100),
     })
     .default({ retainedTopics: 1000, subscriptions: 100 }),
+  /**
+   * largest packet in bytes a connection may send before it is authenticated (its CONNECT, will
+   * included): an unauthenticated peer cannot make the broker buffer a full-size packet; default 16 KiB
+   */
+  maxConnectPacketSize: z.number().int().min(64).default(16_384),
+  /** connections held at once; one more is closed as soon as it is accepted; default 10_000 */
+  maxConnections: z.number().int().min(1).default(10_000),
   /** largest MQTT packet in bytes, checked from the fixed header before the body is buffered */
   maxPacketSize: z.number().int().min(64).default(DEFAULT_MAX_PACKET_SIZE),
   /** most `/`-separated levels in a topic or filter; default 16 (aedes caps at 100) */

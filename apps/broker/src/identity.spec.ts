@@ -98,3 +98,34 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
     box.end();
   });
 });
+
+describe('limits before authentication (in-memory broker)', () => {
+  it('BAD INPUT - a CONNECT over maxConnectPacketSize closes the connection; once authenticated, full-size packets pass', async () => {
+    const mem = await startMemoryBroker({ users: [TRAINER], config: { maxConnectPacketSize: 4_096 } });
+    try {
+      const big = mem.open('10.7.7.7');
+      big.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'trainer-big', keepalive: 0, username: TRAINER.username, password: Buffer.from(TRAINER.password), will: { topic: 'x/y', payload: Buffer.alloc(8_000), qos: 0, retain: false } });
+      await big.closed;
+      expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'packet_too_large')).toBe(1);
+      const ok = await mem.login(TRAINER, { clientId: 'trainer-ok' });
+      await publish(ok, 'scratch/big', Buffer.alloc(8_000)); // acknowledged (dropped by the ACL, but read in full)
+      ok.end();
+    } finally {
+      await mem.close();
+    }
+  });
+
+  it('BAD INPUT - connections past maxConnections are closed as soon as they are accepted', async () => {
+    const mem = await startMemoryBroker({ users: [TRAINER], config: { maxConnections: 2 } });
+    try {
+      const [a, b] = [await mem.login(TRAINER, { clientId: 'trainer-a' }), await mem.login(TRAINER, { clientId: 'trainer-b' })];
+      const third = mem.open('10.8.8.8');
+      await third.closed;
+      expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'connection_cap')).toBe(1);
+      a.end();
+      b.end();
+    } finally {
+      await mem.close();
+    }
+  });
+});

@@ -8,12 +8,14 @@ export const fixedHeaderBytes = (remaining: number): number => 1 + (remaining < 
  * known — before the body is buffered, parsed, stored or acknowledged. An oversized packet is a
  * protocol error: MQTT 3.1.1 has no reason code for it, so the connection is closed.
  */
-export function limitPacketSize(parser: PacketParser, maxPacketSize: number): void {
+export function limitPacketSize(parser: PacketParser, maxPacketSize: number | (() => number)): void {
   const parseLength = parser._parseLength;
+  const limit = typeof maxPacketSize === 'number' ? () => maxPacketSize : maxPacketSize;
   parser._parseLength = function limitedParseLength(this: PacketParser): boolean {
     const done = parseLength.call(this);
-    if (done && this.packet.length + fixedHeaderBytes(this.packet.length) > maxPacketSize) {
-      this._emitError(new Error(`packet too large: ${this.packet.length} bytes > ${maxPacketSize}`));
+    const max = limit();
+    if (done && this.packet.length + fixedHeaderBytes(this.packet.length) > max) {
+      this._emitError(new Error(`packet too large: ${this.packet.length} bytes > ${max}`));
     }
     return done;
   };
