@@ -66,6 +66,9 @@ const OS_PACKAGES = {
   chromium: { pkg: 'chromium', paths: ['/usr/bin/chromium'] },
   haproxy: { pkg: 'haproxy', paths: ['/usr/sbin/haproxy'] },
   'systemd-analyze': { pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
+  // the independent Modbus peers of the intake tests (a pymodbus server for Debian's /usr/bin/python3, mbpoll)
+  pymodbus: { pkg: 'python3-pymodbus', paths: ['/usr/lib/python3/dist-packages/pymodbus'] },
+  mbpoll: { pkg: 'mbpoll', paths: ['/usr/bin/mbpoll'] },
 };
 
 function onPath(bin) {
@@ -95,7 +98,7 @@ function build() {
 
 function test(extraArgs) {
   ensureNodeModules();
-  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze']);
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze', 'pymodbus', 'mbpoll']);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
   // Unit and integration tests first (two workers), then the end-to-end tests one file at a time:

@@ -8,8 +8,9 @@ import { EdgeError } from './errors.js';
 import { DeviceModels } from './device/device-models.js';
 import { DevicePipeline } from './device/device-pipeline.js';
 import { StateReporter, type DeviceContext } from './device/device-state.js';
+import { fieldbusSources, IntakeSources } from './intake/fieldbus.js';
 import { selectorFilters, MqttSource } from './intake/mqtt-source.js';
-import type { DeviceSelector, Source } from './intake/source.js';
+import type { DeviceSelector, IntakeFault, IntakeStatus, Source } from './intake/source.js';
 import { loadOrt, type Ort } from './inference/ort.js';
 import { probeProvider } from './inference/provider-probe.js';
 import { DiskOutbox } from './outbox/disk-outbox.js';
@@ -75,10 +76,11 @@ export class EdgeAgent {
     this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
     this.#link.start();
     if ('devices' in this.#selector) for (const a of this.#selector.devices) await this.#device(a);
-    this.#source = new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log });
+    this.#source = new IntakeSources([new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log }), ...fieldbusSources(c, this.#log)], this.#log);
     await this.#source.start({
       raw: (a, batch) => this.#withDevice(a, (d) => d.pipeline.onRaw(batch)),
       camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
+      status: (a, status, fault) => this.#withDevice(a, (d) => this.#onIntake(d, status, fault)),
     });
     this.#every(c.heartbeatIntervalMs, (d) => void this.#reporter.heartbeat(d));
     this.#every(c.stateIntervalMs, (d) => this.#publishState(d));
@@ -157,6 +159,15 @@ export class EdgeAgent {
     await this.#rollouts.restore(address);
     await this.#publishState(ctx);
     return ctx;
+  }
+
+  /** A fieldbus intake reported on a device: its state carries it; a change of link or a new gap is published at once. */
+  #onIntake(ctx: DeviceContext, status: IntakeStatus, fault?: IntakeFault): Promise<void> | undefined {
+    const before = ctx.intake;
+    ctx.intake = status;
+    if (fault) ctx.lastError = { code: fault.code, message: fault.message, at: fault.at };
+    if (before && before.gaps !== status.gaps) this.#log.warn({ device: ctx.address.device, endpoint: status.endpoint, gap: status.lastGap }, 'intake gap: no samples in between');
+    return !before || before.connected !== status.connected || before.gaps !== status.gaps ? this.#publishState(ctx) : undefined;
   }
 
   /** Publishes the device's retained state; a failure (outbox write) is recorded and logged, not thrown. */

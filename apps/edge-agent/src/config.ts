@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { EXECUTION_PROVIDERS, idSchema, nameSchema } from '@takt/contracts';
 import { loadConfig } from '@takt/runtime';
+import { modbusSourceSchema } from './intake/modbus/modbus-config.js';
+import { opcuaSourceSchema } from './intake/opcua/opcua-config.js';
 
 const addressSchema = z.strictObject({ site: idSchema, line: idSchema, device: idSchema });
 const brokerSchema = z.strictObject({
@@ -99,6 +101,10 @@ export const agentConfigSchema = z.strictObject({
   anomaly: z
     .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
     .default({ alpha: 0.3, openAfterMs: 500, closeAfterMs: 3_000, threshold: 3 }),
+  /** Modbus TCP (or RTU) intakes: connections, their devices' register maps and poll groups (deploy/edge/README.md) */
+  modbus: z.array(modbusSourceSchema).max(64).optional(),
+  /** OPC UA intakes: endpoints, security, their devices' node ids (deploy/edge/README.md) */
+  opcua: z.array(opcuaSourceSchema).max(64).optional(),
   rollout: z
     .strictObject({
       /** trusted Ed25519 public keys: key id → SPKI PEM */

@@ -1,4 +1,5 @@
 import type { DeviceAddress, DeviceState, ExecutionProvider } from '@takt/contracts';
+import type { IntakeStatus } from '../intake/source.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { RolloutReport } from '../rollout/rollout-controller.js';
 import type { UpstreamEmitter } from '../upstream/emitter.js';
@@ -15,6 +16,8 @@ export interface DeviceContext {
   lastError?: { code: string; message: string; at: number };
   rollout?: RolloutReport;
   degraded: boolean;
+  /** what a fieldbus intake last reported on the device (OPC UA, Modbus) */
+  intake?: IntakeStatus;
 }
 
 /** Publishes retained `state` (QoS 1, through the outbox) and best-effort `heartbeat` messages for devices. */
@@ -43,6 +46,7 @@ export class StateReporter {
       ...(ctx.lastError ? { lastError: { code: ctx.lastError.code.slice(0, 64), message: ctx.lastError.message.slice(0, 1024), at: ctx.lastError.at } } : {}),
       ...(r ? { rollout: { rolloutId: r.rolloutId, name: r.name, version: r.version, status: r.status, at: r.at, ...(r.reason ? { reason: r.reason } : {}) } } : {}),
       agentVersion: AGENT_VERSION,
+      ...(ctx.intake ? { intake: ctx.intake } : {}),
     });
   }
 

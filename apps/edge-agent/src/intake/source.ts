@@ -1,9 +1,21 @@
-import type { CameraFrame, DeviceAddress, RawSampleBatch } from '@takt/contracts';
+import type { CameraFrame, DeviceAddress, DeviceState, RawSampleBatch } from '@takt/contracts';
+
+/** A fieldbus intake's report on one device: its link, the values it refused, the holes in its samples. */
+export type IntakeStatus = NonNullable<DeviceState['intake']>;
+
+/** A fieldbus fault on one device (a Modbus exception, a bad status code, a lost link), named for its state. */
+export interface IntakeFault {
+  code: string;
+  message: string;
+  at: number;
+}
 
 /** What an intake hands the agent. */
 export interface SourceHandlers {
   raw(address: DeviceAddress, batch: RawSampleBatch): void;
   camera(address: DeviceAddress, frame: CameraFrame): void;
+  /** a fieldbus intake's status of a device changed (connected, gap closed, values refused) */
+  status?(address: DeviceAddress, status: IntakeStatus, fault?: IntakeFault): void;
 }
 
 /** Where raw samples and camera frames come from (MQTT on the plant network, a file replay, a fieldbus…). */

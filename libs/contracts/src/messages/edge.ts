@@ -131,6 +131,20 @@ export const deviceStateSchema = z.strictObject({
     })
     .optional(),
   agentVersion: textSchema(32).optional(),
+  /** the fieldbus the device's samples come in over (OPC UA, Modbus): link, refused bad-quality values, gaps */
+  intake: z
+    .strictObject({
+      protocol: z.enum(['opcua', 'modbus']),
+      endpoint: textSchema(256),
+      connected: z.boolean(),
+      /** values refused since start: bad or uncertain status codes, Modbus exceptions, non-finite numbers */
+      badValues: z.number().int().min(0),
+      /** outages (lost connection, failed reads) that left a hole in the samples */
+      gaps: z.number().int().min(0),
+      /** the last hole: from the last good reading to the first one after it, ms since epoch */
+      lastGap: z.strictObject({ from: timestampSchema, to: timestampSchema }).optional(),
+    })
+    .optional(),
 });
 export type DeviceState = z.infer<typeof deviceStateSchema>;
 
