@@ -99,6 +99,7 @@ export class EdgeAgent {
       ...(r.registryUrl ? { registryUrl: r.registryUrl } : {}),
       maxArtifactBytes: r.maxArtifactBytes,
       downloadRetries: r.downloadRetries,
+      downloadTimeoutMs: r.downloadTimeoutMs,
       smokeBudgetMs: this.config.inference.smokeBudgetMs,
       models: (id) => this.#devices.get(id)?.models ?? new DeviceModels(),
       report: (a, rep) => void this.#onRollout(a, rep).catch((err: Error) => this.#log.error({ device: a.device, err: err.message }, 'rollout report not published')),

@@ -122,8 +122,10 @@ export const agentConfigSchema = z.strictObject({
       maxArtifactBytes: z.number().int().min(1).default(268_435_456),
       /** download retries; default 5 */
       downloadRetries: z.number().int().min(0).max(50).default(5),
+      /** ms a model download may take in all, retries included, before it is given up and tried again when the desired model comes back; default 600000 */
+      downloadTimeoutMs: z.number().int().min(100).default(600_000),
     })
-    .default({ trustedKeys: {}, downloadRetries: 5, maxArtifactBytes: 268_435_456 }),
+    .default({ trustedKeys: {}, downloadRetries: 5, downloadTimeoutMs: 600_000, maxArtifactBytes: 268_435_456 }),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 

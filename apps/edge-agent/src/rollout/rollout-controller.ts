@@ -11,6 +11,9 @@ import { smokeTest } from './smoke-test.js';
 
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
+/** failure codes of a download that may succeed later (a stalled or failing registry) */
+const TRANSIENT = new Set(['ABORTED', 'DOWNLOAD_FAILED']);
+
 export interface RolloutReport {
   rolloutId: string;
   name: string;
@@ -35,6 +38,8 @@ export interface RolloutDeps {
   /** bytes an artifact may have, enforced on the manifest and while streaming */
   maxArtifactBytes: number;
   downloadRetries: number;
+  /** ms a download may take in all, retries included, before it is given up (ABORTED); default 600_000 */
+  downloadTimeoutMs?: number;
   /** ms budget of the smoke test */
   smokeBudgetMs: number;
   models: (deviceId: string) => DeviceModels;
@@ -126,7 +131,8 @@ export class RolloutController {
       report('verifying');
       bytes = await this.#readVerified(m);
     } catch (err) {
-      this.#decided.add(key);
+      // a stalled or failing registry is tried again when the desired model comes back; a bad model is not
+      if (!TRANSIENT.has((err as { code?: string }).code ?? '')) this.#decided.add(key);
       this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'rollout refused');
       report('rejected', err);
       return;
@@ -202,6 +208,7 @@ export class RolloutController {
       bytes: ref.bytes,
       maxBytes: this.#deps.maxArtifactBytes,
       retries: this.#deps.downloadRetries,
+      signal: AbortSignal.timeout(this.#deps.downloadTimeoutMs ?? 600_000), // a stalled registry must not hold the device's rollouts
       headers: this.#deps.token ? { authorization: `Bearer ${this.#deps.token}` } : undefined,
     });
   }

@@ -1,7 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@takt/runtime';
+import { loadOrt } from '../inference/ort.js';
 import { kmeansModel } from '../testing/onnx-models.js';
 import { startRolloutFixture, type RolloutFixture } from '../testing/rollout-fixture.js';
 import { ModelStore, type ActiveFile } from './model-store.js';
+import { RolloutController, type RolloutReport } from './rollout-controller.js';
 
 const address = { site: 'plant-1', line: 'line-1', device: 'press-01' };
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -79,5 +84,33 @@ describe('RolloutController under a flood of model/desired', () => {
     expect(f.models(address.device).current('kmeans-anomaly')?.manifest.version).toBe(2);
     const applied = f.reports(address.device).filter((r) => r.status === 'applied');
     expect(applied.map((r) => r.rolloutId)).toEqual(['flip-999']);
+  });
+});
+
+describe('RolloutController with a registry that stalls', () => {
+  let f: RolloutFixture;
+  let stall: Server | undefined;
+  afterEach(async () => {
+    stall?.closeAllConnections();
+    await new Promise((r) => stall?.close(r));
+    await f?.close();
+  });
+
+  it('BAD REGISTRY - a download that never finishes is given up after downloadTimeoutMs, the device keeps its model, and the rollout is tried again when the desired model comes back', async () => {
+    f = await startRolloutFixture();
+    await f.controller.handle(address, await f.desired(address, 1));
+    stall = createServer((_req, res) => res.writeHead(200, { 'content-length': '1000000' })); // headers, then nothing
+    await new Promise<void>((r) => stall?.listen(0, '127.0.0.1', r));
+    const reports: RolloutReport[] = [];
+    const controller = new RolloutController({
+      ort: await loadOrt(), store: f.store, session: { providers: ['cpu'] }, trustedKeys: { [f.signingKey.keyId]: f.signingKey.publicKeyPem },
+      registryUrl: `http://127.0.0.1:${(stall.address() as AddressInfo).port}`, maxArtifactBytes: 1 << 20, downloadRetries: 0, downloadTimeoutMs: 300,
+      smokeBudgetMs: 1_000, models: f.models, report: (_a, r) => reports.push(r), logger: createLogger('test'),
+    });
+    const v2 = await f.desired(address, 2);
+    await controller.handle(address, v2);
+    await controller.handle(address, v2); // the retained message again, after a reconnect
+    expect(reports.filter((r) => r.status === 'rejected').map((r) => r.code)).toEqual(['ABORTED', 'ABORTED']);
+    expect(f.models(address.device).current('kmeans-anomaly')?.manifest.version).toBe(1);
   });
 });
