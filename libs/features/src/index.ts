@@ -5,3 +5,4 @@ export { Windower, type WindowerOptions } from './windower.js';
 export { fft, hann, nextPow2, powerSpectrum, type PowerSpectrum } from './fft.js';
 export { timeStats, TIME_FEATURES, type TimeStats } from './time-domain.js';
 export * from './resample.js';
+export { resizeGrayArea, type GrayFrame } from './image-resize.js';
