@@ -1,13 +1,14 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { installWasmTrainingKernels } from './cnn/wasm-kernels.js';
 
 export type Tf = typeof tfjs;
 
 export interface TfRuntime {
   tf: Tf;
-  /** the backend that trains, e.g. `tensorflow` (tfjs-node) or `cpu` */
+  /** the backend that trains, e.g. `tensorflow` (tfjs-node), `wasm` or `cpu` */
   backend: string;
   /** which package supplied it */
-  package: '@tensorflow/tfjs-node' | '@tensorflow/tfjs';
+  package: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
 }
 
 let loaded: Promise<TfRuntime> | undefined;
@@ -32,14 +33,34 @@ async function load(): Promise<TfRuntime> {
   const tf = await import('@tensorflow/tfjs');
   // prod mode: no per-op debug checks, and no "install tfjs-node" banner — we say which backend trains ourselves
   tf.enableProdMode();
+  if (process.env['TAKT_TRAINER_TFJS_BACKEND'] !== 'cpu' && (await tryWasm(tf))) return { tf, backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
   await tf.setBackend('cpu');
   await tf.ready();
   return { tf, backend: tf.getBackend(), package: '@tensorflow/tfjs' };
 }
 
 /**
+ * tfjs's wasm backend (XNNPACK, SIMD; its .wasm files ship inside the npm package, nothing is
+ * downloaded), one thread — deterministic, and it leaves the other cores to the plant — with the
+ * training kernels it lacks (`cnn/wasm-kernels.ts`).
+ */
+async function tryWasm(tf: Tf): Promise<boolean> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(1);
+    if (!(await tf.setBackend('wasm'))) return false;
+    await tf.ready();
+    installWasmTrainingKernels(tf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * TensorFlow.js, once per process: `@tensorflow/tfjs-node` (native TensorFlow) when it is
- * installed, otherwise `@tensorflow/tfjs` on its pure-JS CPU backend.
+ * installed, else the wasm backend (`@tensorflow/tfjs-backend-wasm`), else `@tensorflow/tfjs` on
+ * its pure-JS CPU backend (also with `TAKT_TRAINER_TFJS_BACKEND=cpu`).
  */
 export function loadTensorflow(): Promise<TfRuntime> {
   loaded ??= load();
@@ -48,6 +69,6 @@ export function loadTensorflow(): Promise<TfRuntime> {
 
 /** One line saying what trains, e.g. `tfjs backend: cpu (@tensorflow/tfjs, pure JS)`. */
 export function describeBackend(rt: TfRuntime): string {
-  const kind = rt.package === '@tensorflow/tfjs-node' ? 'native TensorFlow' : 'pure JS';
+  const kind = rt.package === '@tensorflow/tfjs-node' ? 'native TensorFlow' : rt.backend === 'wasm' ? 'WebAssembly, XNNPACK' : 'pure JS';
   return `tfjs backend: ${rt.backend} (${rt.package}, ${kind})`;
 }

@@ -7,7 +7,7 @@ import type { Tf } from '../tf-backend.js';
  * MaxPoolGrad ~25×, which makes a small CNN take a minute per epoch on 300 images. These
  * replacements compute the same sums with flat typed-array indexing (channels-last, no dilation,
  * linear or ReLU activation — what our tfjs-layers models use); any other case goes to the
- * original kernel. `cpu-kernels.spec.ts` checks each against the original.
+ * original kernel. `kernels.spec.ts` checks each against the original.
  */
 
 type KernelArgs = Parameters<tfjs.KernelFunc>[0];
