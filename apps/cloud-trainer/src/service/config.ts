@@ -1,5 +1,5 @@
 import { idSchema } from '@takt/contracts';
-import { loadConfig } from '@takt/runtime';
+import { ConfigError, loadConfig } from '@takt/runtime';
 import { z } from 'zod';
 
 export const TRAINER_ENV_PREFIX = 'TAKT_TRAINER_';
@@ -27,6 +27,8 @@ const trainingSchema = z
     pollMs: positiveMs.default(30_000),
     /** ms of history a scheduled or API job (without from/to) trains on; default 3_600_000 (1 h) */
     lookbackMs: positiveMs.default(3_600_000),
+    /** ms an API job's `from`..`to` may span at most (a longer request is a 400); default 2_592_000_000 (30 days) */
+    maxJobSpanMs: positiveMs.default(30 * 86_400_000),
     /** fewest healthy feature windows a job needs; default 200 */
     minWindows: z.number().int().min(10).default(200),
     /** share of healthy windows whose smoothed score may exceed the threshold; default 0.001 */
@@ -47,7 +49,7 @@ const trainingSchema = z
       })
       .optional(),
   })
-  .default({ model: 'plant-anomaly', scheduleMs: 0, firstTrainAfterMs: 0, pollMs: 30_000, lookbackMs: 3_600_000, minWindows: 200, targetFalseAlarmRate: 0.001, evaluationFraction: 0.2, gateSlack: 0.002, seed: 1 });
+  .default({ model: 'plant-anomaly', scheduleMs: 0, firstTrainAfterMs: 0, pollMs: 30_000, lookbackMs: 3_600_000, maxJobSpanMs: 30 * 86_400_000, minWindows: 200, targetFalseAlarmRate: 0.001, evaluationFraction: 0.2, gateSlack: 0.002, seed: 1 });
 
 const rolloutSchema = z
   .strictObject({
@@ -85,8 +87,13 @@ export const trainerServiceConfigSchema = z
     publicUrl: z.string().regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' }).optional(),
     /** model registry folder (blobs, manifests, and the service's `trainer-state.json`) */
     registryDir: z.string().min(1),
-    /** Ed25519 key every registered manifest is signed with */
-    signingKey: z.strictObject({ keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), privateKeyFile: z.string().min(1) }),
+    /**
+     * the signer: `{ socket }` of a `takt-registry signer` process that holds the Ed25519 key (the
+     * service then never holds it), or, for a single trusted host, `{ keyId, privateKeyFile }` (mode 0600)
+     */
+    signer: z.strictObject({ socket: z.string().min(1) }).optional(),
+    /** Ed25519 key the service signs with itself when no `signer` is configured */
+    signingKey: z.strictObject({ keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), privateKeyFile: z.string().min(1) }).optional(),
     /** API bearer tokens; at least one */
     tokens: z.array(tokenSchema).min(1),
     influx: z.strictObject({ url: z.string().url(), database: z.string().min(1).default('takt'), username: z.string().optional(), password: z.string().optional() }),
@@ -102,7 +109,11 @@ export type TrainerServiceConfigInput = z.input<typeof trainerServiceConfigSchem
 
 /** Reads the service config: defaults, then `file`, then `TAKT_TRAINER_*` variables (`__` nests). Throws `ConfigError`. */
 export function loadTrainerServiceConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): TrainerServiceConfig {
-  return loadConfig(trainerServiceConfigSchema, { file, envPrefix: TRAINER_ENV_PREFIX, env });
+  const config = loadConfig(trainerServiceConfigSchema, { file, envPrefix: TRAINER_ENV_PREFIX, env });
+  if (!config.signer === !config.signingKey) {
+    throw new ConfigError('CONFIG_INVALID', 'exactly one of config keys "signer" (a takt-registry signer socket) and "signingKey" must be set', config.signer ? 'signingKey' : 'signer');
+  }
+  return config;
 }
 
 /** The base URL written into `model/desired.artifactUrl`. */

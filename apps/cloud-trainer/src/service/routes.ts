@@ -11,6 +11,8 @@ import type { RolloutManager } from './rollouts.js';
 
 export interface ApiDeps {
   auth: BearerAuth;
+  /** bounds of an API job's time range: `training.maxJobSpanMs`, and `training.lookbackMs` for a missing `from` */
+  jobRange: { maxSpanMs: number; lookbackMs: number };
   registry: ModelRegistry;
   jobs: TrainingJobs;
   rollouts: RolloutManager;
@@ -47,6 +49,26 @@ export const rolloutRequestSchema = z.strictObject({
   /** ms the canaries are watched; 1 ms .. 24 h */
   watchMs: z.number().int().min(1).max(86_400_000).optional(),
 });
+
+/** ms a job's `to` may lie past the service's clock (the caller's clock may run a little ahead) */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Refuses a job range that lies in the future or spans more than `maxSpanMs` (what one request may make
+ * the trainer read from InfluxDB and hold in memory), naming the field.
+ */
+export function checkJobRange(b: { from?: number; to?: number }, limits: ApiDeps['jobRange'], now = Date.now()): void {
+  for (const field of ['to', 'from'] as const) {
+    const at = b[field];
+    if (at !== undefined && at > now + CLOCK_SKEW_MS) throw new ApiError('BAD_REQUEST', `body.${field} must not be in the future (${new Date(at).toISOString()} is after now, ${new Date(now).toISOString()})`);
+  }
+  const to = b.to ?? now;
+  const from = b.from ?? to - limits.lookbackMs;
+  if (to - from > limits.maxSpanMs) {
+    const field = b.from === undefined ? 'to' : 'from';
+    throw new ApiError('BAD_REQUEST', `body.${field} gives a range of ${to - from} ms; a job may span at most ${limits.maxSpanMs} ms (training.maxJobSpanMs)`);
+  }
+}
 
 function body(req: Request): unknown {
   if (!req.is('application/json')) throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
@@ -104,6 +126,7 @@ export function createApi(deps: ApiDeps): Express {
   });
   app.post('/api/jobs', operator, (req, res) => {
     const b = parseOr400(jobRequestSchema, body(req), 'body');
+    checkJobRange(b, deps.jobRange);
     const job = deps.jobs.submit({ model: b.model, trigger: 'api', request: { ...(b.devices ? { devices: b.devices } : {}), ...(b.from !== undefined ? { from: b.from } : {}), ...(b.to !== undefined ? { to: b.to } : {}) } });
     res.status(202).json({ id: job.id });
   });

@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ModelRegistry } from '@takt/model-registry';
+import { KeySigner, ModelRegistry, readPrivateKeyFile, SocketSigner, type Signer } from '@takt/model-registry';
 import { ConfigError, type Logger } from '@takt/runtime';
 import { TelemetryStore, type ModelEvent } from '@takt/telemetry-store';
 import { BearerAuth } from './auth.js';
@@ -31,20 +30,15 @@ export interface TrainerService {
 
 export const STATE_FILE = 'trainer-state.json';
 
-function readSigningKey(config: TrainerServiceConfig): { keyId: string; privateKeyPem: string } {
-  const file = config.signingKey.privateKeyFile;
-  let pem: string;
+/** The signer: a separate `takt-registry signer` process, or the configured key file (mode 0600). */
+async function signerOf(config: TrainerServiceConfig): Promise<Signer> {
+  if (config.signer) return new SocketSigner(config.signer.socket);
+  const key = config.signingKey as NonNullable<TrainerServiceConfig['signingKey']>; // loadTrainerServiceConfig: one of the two
   try {
-    pem = readFileSync(file, 'utf8');
+    return new KeySigner({ keyId: key.keyId, privateKeyPem: await readPrivateKeyFile(key.privateKeyFile) });
   } catch (err) {
-    throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile" cannot be read: ${(err as Error).message}`, 'signingKey.privateKeyFile');
+    throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile": ${(err as Error).message}`, 'signingKey.privateKeyFile');
   }
-  // a signing key others can read is a signing key others may have: refuse it, as ssh does
-  const mode = statSync(file).mode & 0o777;
-  if (mode & 0o077) {
-    throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile": ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`, 'signingKey.privateKeyFile');
-  }
-  return { keyId: config.signingKey.keyId, privateKeyPem: pem };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -60,7 +54,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * `registryDir/trainer-state.json`.
  */
 export async function startTrainerService(config: TrainerServiceConfig, logger: Logger): Promise<TrainerService> {
-  const registry = new ModelRegistry({ dir: config.registryDir, signingKey: readSigningKey(config) });
+  const registry = new ModelRegistry({ dir: config.registryDir, signer: await signerOf(config) });
   const store = await TelemetryStore.connect({ url: config.influx.url, database: config.influx.database, username: config.influx.username, password: config.influx.password });
   const stateFile = new ServiceStateFile(join(config.registryDir, STATE_FILE), logger);
   const saved = await stateFile.load();
@@ -98,6 +92,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const auth = new BearerAuth(config.tokens);
   const app = createApi({
     auth, registry, jobs, rollouts, logger,
+    jobRange: { maxSpanMs: config.training.maxJobSpanMs, lookbackMs: config.training.lookbackMs },
     metrics: () => renderMetrics({ jobs: jobs.list(), rollouts: rollouts.list(), driftChecks: drift.checks, driftEvents: drift.drifts, mqttConnected: directory.connected }),
     health: async () => ({ influx: await store.ping(), mqtt: directory.connected }),
   });
