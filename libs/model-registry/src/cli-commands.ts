@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { verifyArtifact } from './artifact.js';
 import { writeFileAtomic } from './fs-atomic.js';
-import { loadTrustedKeys, writeSigningKey } from './keys.js';
+import { loadTrustedKeys, readPrivateKeyFile, writeSigningKey } from './keys.js';
+import { serveSigner } from './signer.js';
 import { parseManifest } from './manifest.js';
 import { generateSigningKey, signManifest, verifyManifest } from './signing.js';
 
@@ -14,6 +15,9 @@ export const USAGE = `takt-registry — model signing keys and manifests
       sign a manifest (replaces any signature); writes back to --manifest unless --out
   takt-registry verify --manifest FILE --artifact FILE --trusted DIR [--variant NAME]
       check signature against DIR/*.pub and the artifact's size and SHA-256
+  takt-registry signer --key FILE --key-id ID --socket PATH
+      hold the private key (mode 0600) in this process and sign manifests and rollback grants
+      for whoever can open the Unix socket PATH (created 0600): the trainer service's signer
 `;
 
 /** A command's result: text for stdout. Failures throw (`RegistryError` carries a `code`). */
@@ -42,7 +46,7 @@ async function sign(args: string[]): Promise<CommandResult> {
   const { values } = parseArgs({ args, options: { manifest: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, out: { type: 'string' } } });
   const file = required(values, 'manifest');
   const manifest = parseManifest(await readFile(file));
-  const signed = signManifest(manifest, await readFile(required(values, 'key'), 'utf8'), required(values, 'key-id'));
+  const signed = signManifest(manifest, await readPrivateKeyFile(required(values, 'key')), required(values, 'key-id'));
   const out = values.out ?? file;
   await writeFileAtomic(out, `${JSON.stringify(signed, null, 2)}\n`);
   return `signed ${signed.name} v${signed.version} with key ${signed.signature?.keyId} → ${out}\n`;
@@ -56,6 +60,19 @@ async function verify(args: string[]): Promise<CommandResult> {
   return `ok: ${manifest.name} v${manifest.version} signed by ${manifest.signature?.keyId}, artifact verified\n`;
 }
 
+/** Serves signing on a Unix socket until SIGTERM or SIGINT. */
+async function signer(args: string[]): Promise<CommandResult> {
+  const { values } = parseArgs({ args, options: { key: { type: 'string' }, 'key-id': { type: 'string' }, socket: { type: 'string' } } });
+  const key = { keyId: required(values, 'key-id'), privateKeyPem: await readPrivateKeyFile(required(values, 'key')) };
+  const server = await serveSigner({ socketPath: required(values, 'socket'), key });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await server.close();
+  return 'signer stopped\n';
+}
+
 /** Runs one `takt-registry` command. */
 export async function runCommand(argv: string[]): Promise<CommandResult> {
   const [command, ...rest] = argv;
@@ -66,6 +83,8 @@ export async function runCommand(argv: string[]): Promise<CommandResult> {
       return sign(rest);
     case 'verify':
       return verify(rest);
+    case 'signer':
+      return signer(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -8,3 +8,4 @@ export * from './serve.js';
 export * from './download.js';
 export * from './keys.js';
 export * from './rollback-grant.js';
+export * from './signer.js';

@@ -1,4 +1,4 @@
-import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RegistryError } from './errors.js';
 import type { SigningKey } from './signing.js';
@@ -20,6 +20,23 @@ export async function writeSigningKey(dir: string, key: SigningKey): Promise<{ p
     throw err;
   }
   return { privateFile, publicFile };
+}
+
+/**
+ * Reads a private key file, refusing one that its group or others can read (as ssh does): a
+ * signing key others can read is a signing key others may have. Throws `RegistryError('INVALID_KEY')`.
+ */
+export async function readPrivateKeyFile(file: string): Promise<string> {
+  let mode: number;
+  let pem: string;
+  try {
+    mode = (await stat(file)).mode & 0o777;
+    pem = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new RegistryError('INVALID_KEY', `private key file ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  if (mode & 0o077) throw new RegistryError('INVALID_KEY', `private key file ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+  return pem;
 }
 
 /**

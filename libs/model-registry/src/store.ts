@@ -5,14 +5,15 @@ import { artifactRef, checkDigest, hashFile, sha256Hex } from './artifact.js';
 import { RegistryError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { parseManifest } from './manifest.js';
-import { signRollbackGrant } from './rollback-grant.js';
-import { signManifest } from './signing.js';
+import { KeySigner, type Signer } from './signer.js';
 
 export interface ModelRegistryOptions {
   /** root folder: `blobs/sha256/<hash>` and `models/<name>/<version>/manifest.json`; created when missing */
   dir: string;
-  /** when set, every registered manifest is signed with it */
+  /** when set, every registered manifest is signed with it (in this process; see `signer`) */
   signingKey?: { keyId: string; privateKeyPem: string };
+  /** signs every registered manifest and rollback grant; e.g. a `SocketSigner` to a separate signer process */
+  signer?: Signer;
 }
 
 /** What `register` takes: the manifest without what the registry fills in (artifact refs, signature). */
@@ -31,12 +32,12 @@ export interface RegisterInput {
  */
 export class ModelRegistry {
   readonly #dir: string;
-  readonly #signingKey: ModelRegistryOptions['signingKey'];
+  readonly #signer: Signer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: ModelRegistryOptions) {
     this.#dir = opts.dir;
-    this.#signingKey = opts.signingKey;
+    this.#signer = opts.signer ?? (opts.signingKey ? new KeySigner(opts.signingKey) : undefined);
   }
 
   /** Stores artifacts and a (signed) manifest as the next version of its name; refuses a version ≤ the latest. */
@@ -63,7 +64,7 @@ export class ModelRegistry {
     }
     const draft = { ...input.manifest, artifact, ...(input.variants ? { variants } : {}) };
     // validate and sign before anything touches the disk
-    const manifest = this.#signingKey ? signManifest(draft, this.#signingKey.privateKeyPem, this.#signingKey.keyId) : parseManifest(draft);
+    const manifest = this.#signer ? await this.#signer.signManifest(parseManifest(draft)) : parseManifest(draft);
     for (const [ref, bytes] of blobs) await this.#putBlob(ref, bytes);
     const versionDir = join(this.#dir, 'models', name, String(version));
     await mkdir(join(this.#dir, 'models', name), { recursive: true });
@@ -117,9 +118,9 @@ export class ModelRegistry {
    * A signed permission for `devices` to go back to `version` of `name` (see `verifyRollbackGrant`):
    * what the edge needs to accept a version lower than the highest it applied.
    */
-  grantRollback(name: string, version: number, devices: string[], ttlMs?: number): RollbackGrant {
-    if (!this.#signingKey) throw new RegistryError('INVALID_KEY', 'this registry has no signing key: it cannot grant rollbacks');
-    return signRollbackGrant({ model: name, version, devices, ...(ttlMs ? { ttlMs } : {}) }, this.#signingKey.privateKeyPem, this.#signingKey.keyId);
+  grantRollback(name: string, version: number, devices: string[], ttlMs?: number): Promise<RollbackGrant> {
+    if (!this.#signer) throw new RegistryError('INVALID_KEY', 'this registry has no signer: it cannot grant rollbacks');
+    return this.#signer.signRollbackGrant({ model: name, version, devices, ...(ttlMs ? { ttlMs } : {}) });
   }
 
   async latest(name: string): Promise<ModelManifest | undefined> {

@@ -1,10 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Component, StackPaths } from './components.js';
 import { httpOk, launch, type LaunchMode } from './launcher.js';
 import type { StackSecrets } from './secrets.js';
 
 export interface TrainerSpec {
+  /** the Unix socket of the signer process (`signerComponent`) */
+  signerSocket: string;
   port: number;
   brokerUrl: string;
   password: string;
@@ -14,18 +17,42 @@ export interface TrainerSpec {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * The signer: `takt-registry signer`, the only process that holds the private signing key; the
+ * trainer service asks it over a Unix socket (0600) to sign manifests and rollback grants.
+ */
+export function signerComponent(paths: StackPaths, mode: LaunchMode, secrets: StackSecrets): Component & { socket: string } {
+  const keyFile = join(paths.dir, 'keys', `${secrets.signingKey.keyId}.key`);
+  writeFileSync(keyFile, secrets.signingKey.privateKeyPem, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
+  const socket = join(paths.dir, 'signer.sock');
+  const process = launch('libs/model-registry', ['signer', '--key', keyFile, '--key-id', secrets.signingKey.keyId, '--socket', socket], {
+    mode,
+    entry: 'cli',
+    name: 'signer',
+    logFile: join(paths.logs, 'signer.log'),
+    ready: () => canConnect(socket),
+  });
+  return { name: 'signer', process, socket };
+}
+
+const canConnect = (path: string) =>
+  new Promise<boolean>((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+
 /** The trainer service: registry, training jobs from InfluxDB, rollouts, drift. */
 export function trainerComponent(paths: StackPaths, mode: LaunchMode, spec: TrainerSpec): Component {
   const dir = join(paths.data, 'trainer');
   mkdirSync(dir, { recursive: true });
-  const keyFile = join(paths.dir, 'keys', `${spec.secrets.signingKey.keyId}.key`);
-  writeFileSync(keyFile, spec.secrets.signingKey.privateKeyPem, { mode: 0o600 });
   const config = {
     host: '127.0.0.1',
     port: spec.port,
     publicUrl: `http://127.0.0.1:${spec.port}`,
     registryDir: join(dir, 'registry'),
-    signingKey: { keyId: spec.secrets.signingKey.keyId, privateKeyFile: keyFile },
+    signer: { socket: spec.signerSocket }, // the service never holds the private key
     tokens: [
       { token: spec.secrets.tokens.reader, role: 'reader' },
       { token: spec.secrets.tokens.operator, role: 'operator' },

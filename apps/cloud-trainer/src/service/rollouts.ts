@@ -134,7 +134,7 @@ export class RolloutManager {
     const variants = Object.keys(manifest.variants ?? {});
     // an operator rolling out an older version than the latest is a rollback: sign a grant for these devices
     const latest = await this.#o.registry.latest(r.model);
-    const rollbackGrant = latest && latest.version > manifest.version ? this.#o.registry.grantRollback(r.model, manifest.version, devices) : undefined;
+    const rollbackGrant = latest && latest.version > manifest.version ? await this.#o.registry.grantRollback(r.model, manifest.version, devices) : undefined;
     for (const device of devices) {
       const d = r.devices.find((x) => x.deviceId === device) as RolloutDevice;
       if (!(device in r.previous)) r.previous[device] = this.#o.directory.desired(device) ?? null;
@@ -214,7 +214,7 @@ export class RolloutManager {
     if (!prev) return this.#o.directory.clearDesired(device);
     const { rolloutId: _old, schemaVersion: _v, deviceId: _d, ts: _t, seq: _s, rollbackGrant: _g, ...body } = prev;
     // going back below a version the device applied needs a signed grant, or the edge refuses it
-    const rollbackGrant = this.#o.registry.grantRollback(body.manifest.name, body.manifest.version, [device]);
+    const rollbackGrant = await this.#o.registry.grantRollback(body.manifest.name, body.manifest.version, [device]);
     await this.#o.directory.publishDesired(device, { ...body, rolloutId: `${r.id}-rollback`, rollbackGrant });
   }
 
