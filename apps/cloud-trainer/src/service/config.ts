@@ -46,6 +46,8 @@ const trainingSchema = z
         canary: z.number().int().min(1).default(1),
         /** ms the canaries are watched before promotion; default 60_000 */
         watchMs: positiveMs.default(60_000),
+        /** `auto` (default): the rollout starts at once; `approve`: it waits until an admin approves it (`POST /api/approvals/:model/:version/approve`, the dashboard's Models page) */
+        approval: z.enum(['auto', 'approve']).default('auto'),
       })
       .optional(),
   })

@@ -8,6 +8,7 @@ import type { BearerAuth } from './auth.js';
 import type { TrainingJobs } from './jobs.js';
 import { publicRollout } from './records.js';
 import type { RolloutManager } from './rollouts.js';
+import type { ApprovalQueue } from './approvals.js';
 
 export interface ApiDeps {
   auth: BearerAuth;
@@ -16,6 +17,8 @@ export interface ApiDeps {
   registry: ModelRegistry;
   jobs: TrainingJobs;
   rollouts: RolloutManager;
+  /** automatic rollouts waiting for an admin */
+  approvals: ApprovalQueue;
   /** Prometheus text */
   metrics: () => string;
   /** liveness of the service's dependencies */
@@ -144,6 +147,22 @@ export function createApi(deps: ApiDeps): Express {
     const b = parseOr400(rolloutRequestSchema, body(req), 'body');
     const r = await deps.rollouts.create(b);
     res.status(201).json({ id: r.id, stage: r.stage });
+  });
+  app.get('/api/approvals', reader, (_req, res) => {
+    res.json({ approvals: deps.approvals.list() });
+  });
+  app.post('/api/approvals/:name/:version/approve', operator, async (req, res) => {
+    const p = parseOr400(modelParams, req.params, 'params');
+    const { job: _j, requestedAt: _t, ...request } = deps.approvals.take(p.name, p.version);
+    const r = await deps.rollouts.create(request);
+    deps.logger.info({ rollout: r.id, model: p.name, version: p.version }, 'approved rollout started');
+    res.status(201).json({ id: r.id, stage: r.stage });
+  });
+  app.post('/api/approvals/:name/:version/reject', operator, (req, res) => {
+    const p = parseOr400(modelParams, req.params, 'params');
+    deps.approvals.take(p.name, p.version);
+    deps.logger.info({ model: p.name, version: p.version }, 'rollout rejected by an operator');
+    res.json({ rejected: { model: p.name, version: p.version } });
   });
   app.post('/api/rollouts/:id/promote', operator, async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'params');

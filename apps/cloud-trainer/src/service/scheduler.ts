@@ -5,6 +5,7 @@ import type { TrainerServiceConfig } from './config.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { TrainingJobs } from './jobs.js';
 import type { JobRecord } from './records.js';
+import type { ApprovalQueue } from './approvals.js';
 import type { RolloutManager } from './rollouts.js';
 import { byDevice } from './training-data.js';
 
@@ -14,6 +15,8 @@ export interface TrainingSchedulerOptions {
   store: TelemetryStore;
   directory: DeviceDirectory;
   rollouts: RolloutManager;
+  /** where automatic rollouts wait when `autoRollout.approval` is `approve` */
+  approvals: ApprovalQueue;
   training: TrainerServiceConfig['training'];
   logger: Logger;
 }
@@ -72,7 +75,13 @@ export class TrainingScheduler {
       this.#o.logger.warn({ model: job.model, version: job.version }, 'auto rollout skipped: no device has reported state');
       return;
     }
-    const r = await this.#o.rollouts.create({ model: job.model, version: job.version, canary: devices.slice(0, auto.canary), devices, watchMs: auto.watchMs });
+    const request = { model: job.model, version: job.version, canary: devices.slice(0, auto.canary), devices, watchMs: auto.watchMs };
+    if (auto.approval === 'approve') {
+      this.#o.approvals.add({ ...request, job: job.id, requestedAt: Date.now() });
+      this.#o.logger.info({ model: job.model, version: job.version }, 'rollout awaits approval');
+      return;
+    }
+    const r = await this.#o.rollouts.create(request);
     this.#o.logger.info({ rollout: r.id, model: job.model, version: job.version, canary: r.canary }, 'auto rollout started');
   }
 

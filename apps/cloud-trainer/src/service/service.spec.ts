@@ -420,6 +420,33 @@ describe('service', () => {
     }
   });
 
+  it('with autoRollout.approval "approve", a retrained model waits for an operator: nothing is sent until it is approved; BAD INPUT - a reader cannot approve', async () => {
+    const gated = await startTrainerService(
+      trainerServiceConfigSchema.parse({
+        ...config, registryDir: join(dir.path, 'registry-approve'),
+        training: { model: 'press-gated', minWindows: 100, lookbackMs: 3 * 3_600_000, firstTrainAfterMs: 60_000, pollMs: 60_000, autoRollout: { canary: 1, watchMs: 60_000, approval: 'approve' } },
+      }),
+      createLogger('trainer-approve'),
+    );
+    try {
+      const call = async (path: string, token: string, method = 'GET') => {
+        const res = await fetch(`${gated.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+        return { status: res.status, body: (await res.json()) as { approvals?: { model: string; version: number; canary: string[] }[]; id?: string } };
+      };
+      const pending = await until('approval request', async () => (await call('/api/approvals', READER)).body.approvals?.[0], 30_000);
+      expect(pending).toMatchObject({ model: 'press-gated', version: 1, canary: ['press-01'] });
+      expect((await call('/api/rollouts', READER)).body).toMatchObject({ rollouts: [] });
+      expect((await call('/api/approvals/press-gated/1/approve', READER, 'POST')).status).toBe(403);
+      expect((await call('/api/approvals/press-gated/2/approve', OPERATOR, 'POST')).status).toBe(404);
+      const approved = await call('/api/approvals/press-gated/1/approve', OPERATOR, 'POST');
+      expect(approved.status).toBe(201);
+      expect((await call('/api/approvals', READER)).body.approvals).toEqual([]);
+      expect((await until('desired after approval', async () => ((await retainedDesired('press-01'))?.manifest.name === 'press-gated' ? true : undefined)))).toBe(true);
+    } finally {
+      await gated.close();
+    }
+  });
+
   it('runs as a process: `serve --config FILE` with TAKT_TRAINER_* overrides, stops cleanly on SIGTERM', async () => {
     const file = join(dir.path, 'serve.json');
     const port = await freePort();

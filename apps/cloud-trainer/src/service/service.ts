@@ -14,6 +14,7 @@ import { renderMetrics } from './metrics.js';
 import type { JobRecord } from './records.js';
 import { createApi } from './routes.js';
 import { RolloutManager } from './rollouts.js';
+import { ApprovalQueue } from './approvals.js';
 import { TrainingScheduler } from './scheduler.js';
 import { ServiceStateFile } from './state-file.js';
 
@@ -84,14 +85,15 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const publicUrl = publicUrlOf(config, port);
   const rollouts = new RolloutManager({ directory, registry, event, publicUrl, config: config.rollout, history: saved.rollouts, onChange: save, logger });
   history.rollouts = () => rollouts.list().reverse();
-  const sched = new TrainingScheduler({ jobs, registry, store, directory, rollouts, training: config.training, logger });
+  const approvals = new ApprovalQueue();
+  const sched = new TrainingScheduler({ jobs, registry, store, directory, rollouts, approvals, training: config.training, logger });
   const drift = new DriftMonitor({
     store, registry, model: config.training.model, config: config.drift, event, logger,
     retrain: () => void (jobs.pending(config.training.model) || jobs.submit({ model: config.training.model, trigger: 'drift', request: {} })),
   });
   const auth = new BearerAuth(config.tokens);
   const app = createApi({
-    auth, registry, jobs, rollouts, logger,
+    auth, registry, jobs, rollouts, approvals, logger,
     jobRange: { maxSpanMs: config.training.maxJobSpanMs, lookbackMs: config.training.lookbackMs },
     metrics: () => renderMetrics({ jobs: jobs.list(), rollouts: rollouts.list(), driftChecks: drift.checks, driftEvents: drift.drifts, mqttConnected: directory.connected }),
     health: async () => ({ influx: await store.ping(), mqtt: directory.connected }),

@@ -26,6 +26,7 @@ const rolloutBody = z
   .refine((b) => b.canary.every((d) => b.devices.includes(d)), { message: 'every canary device must be in devices', path: ['canary'] });
 
 const send = (res: Response, a: TrainerAnswer) => res.status(a.status).json(a.body);
+const approvalParams = z.strictObject({ model: idSchema, version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer') });
 
 /**
  * Models, training jobs and rollouts, proxied to the trainer service with the dashboard's own
@@ -38,7 +39,7 @@ export function modelRoutes(ctx: RouteContext): Router {
     return ctx.trainer;
   };
 
-  for (const path of ['models', 'jobs', 'rollouts'] as const) {
+  for (const path of ['models', 'jobs', 'rollouts', 'approvals'] as const) {
     r.get(`/${path}`, allow('viewer'), async (req, res) => {
       parseOr400(noQuery, req.query, 'query parameter');
       send(res.set('cache-control', 'no-store'), await trainer().get(`/api/${path}`));
@@ -55,6 +56,15 @@ export function modelRoutes(ctx: RouteContext): Router {
     ctx.logger.info({ model: body.model, version: body.version, canary: body.canary }, 'rollout requested');
     send(res, await trainer().post('/api/rollouts', body));
   });
+
+  // a retrained model waiting for a person (trainer autoRollout.approval: approve)
+  for (const action of ['approve', 'reject'] as const) {
+    r.post(`/approvals/:model/:version/${action}`, allow('admin'), async (req, res) => {
+      const { model, version } = parseOr400(approvalParams, req.params, 'path parameter');
+      ctx.logger.info({ model, version, action }, 'rollout approval decided');
+      send(res, await trainer().post(`/api/approvals/${model}/${version}/${action}`, {}));
+    });
+  }
 
   for (const action of ['promote', 'rollback'] as const) {
     r.post(`/rollouts/:id/${action}`, allow('admin'), async (req, res) => {

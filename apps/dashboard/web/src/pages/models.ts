@@ -20,12 +20,28 @@ function jobRow(j: Job): string {
     <td>${time(j.startedAt)}</td><td>${j.finishedAt ? time(j.finishedAt) : '—'}</td><td>${metrics(j.metrics)}</td></tr>`;
 }
 
+/** A retrained model waiting for an admin before it rolls out. */
+interface Approval {
+  model: string;
+  version: number;
+  canary: string[];
+  devices: string[];
+  requestedAt: number;
+}
+
+function approvalRow(a: Approval, canDecide: boolean): string {
+  const buttons = canDecide
+    ? `<button class="primary" data-decide="approve" data-model="${esc(a.model)}" data-version="${a.version}">Approve rollout</button> <button data-decide="reject" data-model="${esc(a.model)}" data-version="${a.version}">Reject</button>`
+    : '<span class="muted">an admin approves it</span>';
+  return `<div class="panel toolbar"><b>${esc(a.model)} v${a.version}</b> awaits approval to roll out to ${a.devices.length} device(s), canary ${a.canary.map(esc).join(', ')} (trained ${time(a.requestedAt)})<div class="grow"></div>${buttons}</div>`;
+}
+
 const unavailable = (err: unknown) => `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`;
 
 /** Registry versions with their metrics, and training jobs with progress. */
 export function renderModels(root: HTMLElement, me: Me): () => void {
   const canTrain = me.role !== 'viewer';
-  root.innerHTML = `<h1>Models</h1><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
+  root.innerHTML = `<h1>Models</h1><div id="approvals"></div><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
     <div class="toolbar"><h2 style="margin:6px 0">Training jobs</h2><div class="grow"></div>
     ${canTrain ? `<form class="form-row" id="train"><label>Model name<input name="model" value="plant-anomaly" required pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Train K-means</button></form>` : ''}</div>
     <div class="panel" style="padding:0" id="jobs"></div>`;
@@ -47,6 +63,25 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
       },
       (err: unknown) => ((root.querySelector('#jobs') as HTMLElement).innerHTML = unavailable(err)),
     );
+  const loadApprovals = () =>
+    api.get<{ approvals: Approval[] }>('/api/approvals').then(
+      (r) => {
+        (root.querySelector('#approvals') as HTMLElement).innerHTML = r.approvals.map((a) => approvalRow(a, me.role === 'admin')).join('');
+      },
+      () => undefined, // no trainer: the models panel says so
+    );
+  root.querySelector('#approvals')?.addEventListener('click', (ev) => {
+    const b = (ev.target as HTMLElement).closest('button[data-decide]') as HTMLButtonElement | null;
+    if (!b) return;
+    b.disabled = true;
+    api.post(`/api/approvals/${b.dataset['model']}/${b.dataset['version']}/${b.dataset['decide']}`, {}).then(
+      () => {
+        toast(b.dataset['decide'] === 'approve' ? `Rollout of ${b.dataset['model']} v${b.dataset['version']} started` : 'Rollout rejected');
+        void loadApprovals();
+      },
+      (err: unknown) => toast(err instanceof ApiError ? err.message : 'failed', true),
+    );
+  });
   root.querySelector('#train')?.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const model = ((ev.target as HTMLFormElement).elements.namedItem('model') as HTMLInputElement).value;
@@ -60,6 +95,7 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   });
   void loadModels();
   void loadJobs();
-  const timer = window.setInterval(() => void loadJobs().then(loadModels), 3_000);
+  void loadApprovals();
+  const timer = window.setInterval(() => void loadJobs().then(loadModels).then(loadApprovals), 3_000);
   return () => window.clearInterval(timer);
 }
