@@ -32,6 +32,9 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/rollouts', role: 'admin', body: { model: 'pump-anomaly', version: 3, canary: ['dev-0001'], devices: ['dev-0001', 'dev-0002'] } },
   { method: 'POST', path: '/api/rollouts/ro-1/promote', role: 'admin' },
   { method: 'POST', path: '/api/rollouts/ro-1/rollback', role: 'admin' },
+  { method: 'GET', path: '/api/approvals', role: 'viewer' },
+  { method: 'POST', path: '/api/approvals/pump-anomaly/4/approve', role: 'admin' },
+  { method: 'POST', path: '/api/approvals/pump-anomaly/4/reject', role: 'admin' },
   { method: 'GET', path: '/api/events', role: 'viewer' },
 ];
 const BELOW: Record<Role, Role[]> = { viewer: [], engineer: ['viewer'], admin: ['viewer', 'engineer'] };
@@ -156,6 +159,12 @@ describe('dashboard API', () => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await login(TEST_USERS.engineer.username, TEST_USERS.engineer.password)).status).toBe(200);
+  });
+
+  it('believes no X-Forwarded-For without a configured trusted proxy: rotating it does not escape the lockout', async () => {
+    const login = (i: number) => fetch(`${t.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i}` }, body: JSON.stringify({ username: 'mallory', password: 'guess' }) });
+    for (let i = 0; i < 5; i++) expect((await login(i)).status).toBe(401);
+    expect((await login(99)).status).toBe(429);
   });
 
   it('labels an alert as a false alarm: a valid `label` message reaches the broker', async () => {

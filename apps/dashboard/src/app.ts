@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createLogger, type Logger } from '@takt/runtime';
+import { HashSlots } from './auth/hash-slots.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { sessionMiddleware, requireJson } from './auth/guard.js';
 import { SessionStore } from './auth/session-store.js';
@@ -27,6 +28,13 @@ export interface Dashboard {
   port: number;
   plant: Plant;
   feed: MqttFeed;
+  hub: SseHub;
+  /**
+   * Re-reads the users file (SIGHUP): every session of a user who was removed, or whose role or
+   * password changed, ends, and with it the user's live streams. A file that fails to load keeps the
+   * previous users (logged). Returns the users whose sessions were ended.
+   */
+  reloadUsers(): string[];
   /** stops the HTTP server, the live streams and the MQTT session */
   close(): Promise<void>;
 }
@@ -38,9 +46,11 @@ export interface StartDashboardOptions {
 }
 
 /** The express app: security headers, page assets, session lookup, API routers, typed errors. */
-export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAssets>[0]): express.Express {
+export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAssets>[0], trustedProxies: readonly string[] = []): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip believes X-Forwarded-For only from these (the rightmost address that is not one of them)
+  app.set('trust proxy', trustedProxies.length ? [...trustedProxies] : false);
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => void res.json({ ok: true, mqtt: ctx.feed.connected }));
   app.use(serveAssets(assets));
@@ -57,17 +67,19 @@ export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAsse
 export async function startDashboard(config: DashboardConfig, options: StartDashboardOptions = {}): Promise<Dashboard> {
   const logger = options.logger ?? createLogger('dashboard');
   const assets = await buildWebAssets();
-  const plant = new Plant({ offlineAfterMs: config.offlineAfterMs, liveWindowMs: config.liveWindowMs });
+  const plant = new Plant({ offlineAfterMs: config.offlineAfterMs, liveWindowMs: config.liveWindowMs, alerts: config.alerts });
   const influx = config.influx && !options.store ? await connectHistory(config.influx) : undefined;
   const store = options.store ?? influx;
   if (influx) logger.info({ alerts: await seedAlerts(plant, influx, logger) }, 'alert history loaded');
   const feed = MqttFeed.start({ url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password, liveRaw: config.mqtt.liveRaw }, plant, logger);
-  const hub = new SseHub(plant);
+  const sessions = new SessionStore({ idleMs: config.session.idleMs, maxAgeMs: config.session.maxAgeMs });
+  const hub = new SseHub(plant, sessions, config.live);
   const ctx: RouteContext = {
     logger,
     users: new UserDirectory(config.usersFile, logger),
-    sessions: new SessionStore({ idleMs: config.session.idleMs, maxAgeMs: config.session.maxAgeMs }),
+    sessions,
     limiter: new LoginLimiter(config.loginLimit),
+    hashSlots: new HashSlots(config.loginLimit.maxConcurrentHashes),
     plant,
     feed,
     hub,
@@ -76,7 +88,7 @@ export async function startDashboard(config: DashboardConfig, options: StartDash
     ...(store ? { store } : {}),
   };
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createApp(ctx, assets).listen(config.port, config.host, () => resolve(s));
+    const s = createApp(ctx, assets, config.trustedProxies).listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -87,6 +99,13 @@ export async function startDashboard(config: DashboardConfig, options: StartDash
     port,
     plant,
     feed,
+    hub,
+    reloadUsers: () => {
+      const changed = ctx.users.reload();
+      for (const username of changed) sessions.destroyUser(username, 'user-changed');
+      logger.info({ users: ctx.users.size, ended: changed }, 'users file reloaded');
+      return changed;
+    },
     close: async () => {
       hub.close();
       ctx.sessions.close();

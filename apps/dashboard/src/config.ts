@@ -1,6 +1,19 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const MINUTE = 60_000;
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `10.0.0.5`, `10.0.0.0/8`, `fd00::/8` or one of express's names `loopback`, `linklocal`, `uniquelocal` */
+const trustedProxy = z.string().refine(
+  (v) => {
+    if (PROXY_NAMES.includes(v)) return true;
+    const [addr = '', bits, extra] = v.split('/');
+    const family = isIP(addr);
+    return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+  },
+  { message: 'must be an IP address, a CIDR range or one of loopback, linklocal, uniquelocal' },
+);
 
 /** `takt-dashboard --config FILE`; every key can be overridden by `TAKT_DASHBOARD_*` (`__` nests). */
 export const dashboardConfigSchema = z.strictObject({
@@ -20,12 +33,45 @@ export const dashboardConfigSchema = z.strictObject({
       secureCookie: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * reverse proxies whose `X-Forwarded-For` is believed (addresses, CIDR ranges or `loopback`…); a client's
+   * address is the last one in the header that is not a trusted proxy. Default none: the socket's address
+   */
+  trustedProxies: z.array(trustedProxy).max(100).default([]),
   loginLimit: z
     .strictObject({
-      /** failed sign-ins allowed per IP + username within `windowMs`; default 5 */
+      /** failed sign-ins allowed per client address + username within `windowMs`; default 5 */
       maxFailures: z.number().int().min(1).default(5),
+      /** failed sign-ins allowed per username within `windowMs`, from any address; default 20 */
+      maxFailuresPerUser: z.number().int().min(1).default(20),
+      /** failed sign-ins allowed per client address within `windowMs`, for any usernames; default 50 */
+      maxFailuresPerAddress: z.number().int().min(1).default(50),
       /** ms the failures are counted over (and the lockout lasts); default 15 min */
       windowMs: z.number().int().min(1_000).default(15 * MINUTE),
+      /** password hashes (scrypt) checked at once; a sign-in beyond it is answered 503 at once; default 4 */
+      maxConcurrentHashes: z.number().int().min(1).max(256).default(4),
+    })
+    .prefault({}),
+  live: z
+    .strictObject({
+      /** live event streams (`GET /api/events`) open at once in all; one more is answered 503; default 500 */
+      maxStreams: z.number().int().min(1).default(500),
+      /** live event streams one session may hold open; one more is answered 429; default 4 */
+      maxStreamsPerSession: z.number().int().min(1).default(4),
+      /** bytes a stream may have waiting for a slow client before it is dropped; default 1 MiB */
+      maxBufferedBytes: z.number().int().min(1_024).default(1_048_576),
+      /** ms a stream may stay congested (its socket buffer full, no drain) before it is dropped; default 30 s */
+      stallMs: z.number().int().min(100).default(30_000),
+      /** ms between keep-alive comments on idle streams; default 15 s */
+      keepAliveMs: z.number().int().min(1_000).default(15_000),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      /** alerts kept per device; past it the device's least recently updated (closed first) is dropped; default 200 */
+      maxPerDevice: z.number().int().min(1).default(200),
+      /** alerts kept in all; default 5,000 */
+      maxTotal: z.number().int().min(1).default(5_000),
     })
     .prefault({}),
   mqtt: z.strictObject({

@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const shutdown = new GracefulShutdown(logger);
   const dashboard = await startDashboard(config, { logger });
   shutdown.add('dashboard', () => dashboard.close());
+  // SIGHUP: re-read the users file; removed or changed users are signed out
+  process.on('SIGHUP', () => void dashboard.reloadUsers());
   console.log(`takt-dashboard listening on ${dashboard.url}`);
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Role } from './roles.js';
 
 export interface Session {
@@ -23,15 +24,24 @@ export interface SessionStoreOptions {
   sweepMs?: number;
 }
 
+/** Why a session ended. */
+export type SessionEnd = 'logout' | 'expired' | 'user-changed';
+
+export interface SessionStoreEvents {
+  /** a session is gone (whatever holds on to it, e.g. a live event stream, must let go) */
+  ended: [session: Session, why: SessionEnd];
+}
+
 const token = () => randomBytes(32).toString('base64url');
 
 /** Server-side sessions in memory, with idle and absolute expiry; a restart signs everyone out. */
-export class SessionStore {
+export class SessionStore extends EventEmitter<SessionStoreEvents> {
   readonly #sessions = new Map<string, Session>();
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
 
   constructor(private readonly options: SessionStoreOptions) {
+    super();
     this.#now = options.now ?? Date.now;
     this.#timer = setInterval(() => this.sweep(), options.sweepMs ?? 60_000);
     this.#timer.unref();
@@ -46,25 +56,36 @@ export class SessionStore {
 
   /** The live session for `id` (touching it), or `undefined` when unknown or expired. */
   get(id: string | undefined): Session | undefined {
-    if (!id) return undefined;
-    const session = this.#sessions.get(id);
-    if (!session) return undefined;
-    const now = this.#now();
-    if (this.#expired(session, now)) {
-      this.#sessions.delete(id);
-      return undefined;
-    }
-    session.lastSeenAt = now;
+    const session = this.peek(id);
+    if (session) session.lastSeenAt = this.#now();
     return session;
   }
 
-  destroy(id: string): void {
-    this.#sessions.delete(id);
+  /** The live session for `id` without touching it (a live stream is no sign of a person at the page). */
+  peek(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const session = this.#sessions.get(id);
+    if (!session) return undefined;
+    if (this.#expired(session, this.#now())) {
+      this.#end(session, 'expired');
+      return undefined;
+    }
+    return session;
   }
 
-  /** Ends every session of `username` (password or role change). */
-  destroyUser(username: string): void {
-    for (const [id, s] of this.#sessions) if (s.username === username) this.#sessions.delete(id);
+  /** ms epoch at which `session` expires unless it is used before. */
+  expiresAt(session: Session): number {
+    return Math.min(session.lastSeenAt + this.options.idleMs, session.createdAt + this.options.maxAgeMs);
+  }
+
+  destroy(id: string, why: SessionEnd = 'logout'): void {
+    const session = this.#sessions.get(id);
+    if (session) this.#end(session, why);
+  }
+
+  /** Ends every session of `username` (removed from the users file, password or role changed). */
+  destroyUser(username: string, why: SessionEnd = 'user-changed'): void {
+    for (const s of [...this.#sessions.values()]) if (s.username === username) this.#end(s, why);
   }
 
   get size(): number {
@@ -73,12 +94,17 @@ export class SessionStore {
 
   sweep(): void {
     const now = this.#now();
-    for (const [id, s] of this.#sessions) if (this.#expired(s, now)) this.#sessions.delete(id);
+    for (const s of [...this.#sessions.values()]) if (this.#expired(s, now)) this.#end(s, 'expired');
   }
 
   close(): void {
     clearInterval(this.#timer);
     this.#sessions.clear();
+  }
+
+  #end(session: Session, why: SessionEnd): void {
+    this.#sessions.delete(session.id);
+    this.emit('ended', session, why);
   }
 
   #expired(s: Session, now: number): boolean {

@@ -4,6 +4,11 @@ import { isRole, type Role } from './roles.js';
 /** A well-formed scrypt hash of a random password, checked when the user is unknown so timing does not tell. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
+interface DashboardUser {
+  passwordHash: string;
+  role: Role;
+}
+
 export interface SignedInUser {
   username: string;
   role: Role;
@@ -15,22 +20,42 @@ export interface SignedInUser {
  * The file is re-read when `reload()` is called (SIGHUP in main).
  */
 export class UserDirectory {
-  #users = new Map<string, { passwordHash: string; role: Role }>();
+  #users: Map<string, DashboardUser>;
 
   constructor(
     readonly file: string,
     private readonly logger: Logger,
   ) {
-    this.reload();
+    this.#users = this.#read();
   }
 
-  reload(): void {
-    const next = new Map<string, { passwordHash: string; role: Role }>();
+  /**
+   * Re-reads the file. Returns the users who are gone or whose role or password changed (their
+   * sessions must end). A file that cannot be read keeps the previous users, logged, and changes nobody.
+   */
+  reload(): string[] {
+    let next: Map<string, DashboardUser>;
+    try {
+      next = this.#read();
+    } catch (err) {
+      this.logger.error({ err, file: this.file }, 'users file reload failed; keeping the previous users');
+      return [];
+    }
+    const changed = [...this.#users].filter(([name, was]) => {
+      const now = next.get(name);
+      return !now || now.role !== was.role || now.passwordHash !== was.passwordHash;
+    });
+    this.#users = next;
+    return changed.map(([name]) => name);
+  }
+
+  #read(): Map<string, DashboardUser> {
+    const users = new Map<string, DashboardUser>();
     for (const [username, entry] of Object.entries(readUsersFile(this.file))) {
-      if (isRole(entry.role)) next.set(username, { passwordHash: entry.passwordHash, role: entry.role });
+      if (isRole(entry.role)) users.set(username, { passwordHash: entry.passwordHash, role: entry.role });
       else this.logger.warn({ username, role: entry.role }, 'users file entry has no dashboard role; ignored');
     }
-    this.#users = next;
+    return users;
   }
 
   get size(): number {

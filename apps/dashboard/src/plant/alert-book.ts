@@ -36,11 +36,31 @@ export interface AlertFilter {
   limit: number;
 }
 
-/** Anomaly events seen on MQTT (or loaded from history), newest first, bounded in number. */
-export class AlertBook {
-  readonly #alerts = new Map<string, Alert>();
+export interface AlertBookOptions {
+  /** alerts kept at most per device; past it the device's least recently updated alert is dropped (a closed one first); required */
+  maxPerDevice: number;
+  /** alerts kept at most in all; past it the oldest closed alert goes first, then the oldest open one; required */
+  maxTotal: number;
+}
 
-  constructor(private readonly maxAlerts = 5_000) {}
+/**
+ * Anomaly events seen on MQTT (or loaded from history), bounded per device and in all: one device
+ * (or one compromised edge box flooding events for it) cannot push the rest of the plant's alerts out.
+ * Dropped alerts are counted in `dropped`.
+ */
+export class AlertBook {
+  /** every alert, least recently updated first */
+  readonly #alerts = new Map<string, Alert>();
+  /** each device's alert ids, least recently updated first */
+  readonly #byDevice = new Map<string, Set<string>>();
+  #dropped = 0;
+
+  constructor(private readonly options: AlertBookOptions) {}
+
+  /** alerts dropped so far to keep within the bounds */
+  get dropped(): number {
+    return this.#dropped;
+  }
 
   /** Applies an `anomaly` message; returns the alert as it now stands. */
   apply(site: string, line: string, ev: AnomalyEvent): Alert {
@@ -67,7 +87,12 @@ export class AlertBook {
     if (ev.faultClass) alert.faultClass = ev.faultClass;
     this.#alerts.delete(id);
     this.#alerts.set(id, alert); // newest last in insertion order
-    if (this.#alerts.size > this.maxAlerts) this.#evictClosed();
+    const ids = this.#byDevice.get(ev.deviceId) ?? new Set<string>();
+    ids.delete(id);
+    ids.add(id);
+    this.#byDevice.set(ev.deviceId, ids);
+    if (ids.size > this.options.maxPerDevice) this.#drop(oldestOf(ids, this.#alerts, id));
+    if (this.#alerts.size > this.options.maxTotal) this.#drop(oldestOf(this.#alerts.keys(), this.#alerts, id));
     return alert;
   }
 
@@ -120,10 +145,24 @@ export class AlertBook {
     return a;
   }
 
-  #evictClosed(): void {
-    for (const [id, a] of this.#alerts) {
-      if (this.#alerts.size <= this.maxAlerts) return;
-      if (a.state === 'closed') this.#alerts.delete(id);
-    }
+  #drop(id: string | undefined): void {
+    const a = id === undefined ? undefined : this.#alerts.get(id);
+    if (!a) return;
+    this.#alerts.delete(a.id);
+    const ids = this.#byDevice.get(a.deviceId);
+    ids?.delete(a.id);
+    if (ids?.size === 0) this.#byDevice.delete(a.deviceId);
+    this.#dropped++;
   }
+}
+
+/** The first closed alert among `ids` (least recently updated first), else the first one; never `keep` (the one just updated). */
+function oldestOf(ids: Iterable<string>, alerts: Map<string, Alert>, keep: string): string | undefined {
+  let first: string | undefined;
+  for (const id of ids) {
+    if (id === keep) continue;
+    first ??= id;
+    if (alerts.get(id)?.state === 'closed') return id;
+  }
+  return first;
 }

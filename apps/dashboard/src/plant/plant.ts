@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DecodedPublish, MessageOf } from '@takt/contracts';
-import { AlertBook, type Alert } from './alert-book.js';
+import { AlertBook, type Alert, type AlertBookOptions } from './alert-book.js';
 import { DeviceRegistry, type DeviceView } from './device-registry.js';
 import { InspectionLog, type InspectionView } from './inspection-log.js';
 import { LiveSeries, summariseRaw, type ScorePoint, type TelemetryPoint } from './live-series.js';
@@ -19,11 +19,13 @@ export interface PlantOptions {
   offlineAfterMs: number;
   /** ms of live samples kept per device; required */
   liveWindowMs: number;
+  /** bounds of the alert book (per device and in all); required */
+  alerts: AlertBookOptions;
 }
 
 /** The dashboard's picture of the plant: devices, alerts, recent series and inspections. */
 export class Plant extends EventEmitter<PlantEvents> {
-  readonly alerts = new AlertBook();
+  readonly alerts: AlertBook;
   readonly devices: DeviceRegistry;
   readonly series: LiveSeries;
   readonly inspections = new InspectionLog();
@@ -32,6 +34,7 @@ export class Plant extends EventEmitter<PlantEvents> {
 
   constructor(options: PlantOptions) {
     super();
+    this.alerts = new AlertBook(options.alerts);
     this.devices = new DeviceRegistry(options.offlineAfterMs, (id) => this.alerts.openCount(id));
     this.series = new LiveSeries({ windowMs: options.liveWindowMs });
   }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { allow, clearedSessionCookie, readCookie, requireSession, SESSION_COOKIE, sessionCookie } from '../auth/guard.js';
-import { LoginLimiter } from '../auth/login-limiter.js';
 import { DashboardError, parseOr400 } from '../http/errors.js';
 import type { RouteContext } from './context.js';
 
@@ -13,18 +12,24 @@ export function authRoutes(ctx: RouteContext): Router {
 
   r.post('/login', async (req, res) => {
     const { username, password } = parseOr400(loginBody, req.body ?? {}, 'login body');
-    const key = LoginLimiter.key(req.ip ?? req.socket.remoteAddress ?? '?', username);
-    const wait = ctx.limiter.retryAfterMs(key);
+    // req.ip: the socket's address, or the client's from X-Forwarded-For when the socket is a trusted proxy
+    const address = req.ip ?? req.socket.remoteAddress ?? '?';
+    const wait = ctx.limiter.retryAfterMs(address, username);
     if (wait > 0) {
       throw new DashboardError('RATE_LIMITED', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, 429, { 'retry-after': String(Math.ceil(wait / 1000)) });
     }
-    const user = await ctx.users.verify(username, password);
+    const release = ctx.hashSlots.tryAcquire();
+    if (!release) {
+      ctx.logger.warn({ username, ip: address }, 'sign-in refused: too many password checks at once');
+      throw new DashboardError('UNAVAILABLE', 'too many sign-ins at once; try again in a second', undefined, { 'retry-after': '1' });
+    }
+    const user = await ctx.users.verify(username, password).finally(release);
     if (!user) {
-      ctx.limiter.fail(key);
-      ctx.logger.warn({ username, ip: req.ip }, 'sign-in failed');
+      ctx.limiter.fail(address, username);
+      ctx.logger.warn({ username, ip: address }, 'sign-in failed');
       throw new DashboardError('UNAUTHENTICATED', 'wrong username or password');
     }
-    ctx.limiter.succeed(key);
+    ctx.limiter.succeed(address, username);
     const old = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (old) ctx.sessions.destroy(old); // a fresh id on every sign-in (no fixation)
     const session = ctx.sessions.create(user.username, user.role);

@@ -1,4 +1,5 @@
 import type { Logger } from '@takt/runtime';
+import type { HashSlots } from '../auth/hash-slots.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { SessionStore } from '../auth/session-store.js';
 import type { UserDirectory } from '../auth/user-directory.js';
@@ -14,6 +15,8 @@ export interface RouteContext {
   users: UserDirectory;
   sessions: SessionStore;
   limiter: LoginLimiter;
+  /** password checks (scrypt) allowed at once */
+  hashSlots: HashSlots;
   plant: Plant;
   feed: MqttFeed;
   hub: SseHub;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { allow } from '../auth/guard.js';
+import { allow, requireSession } from '../auth/guard.js';
 import { DashboardError, parseOr400 } from '../http/errors.js';
 import { deviceHistory } from '../plant/device-history.js';
 import type { RouteContext } from './context.js';
@@ -10,7 +10,7 @@ export function plantRoutes(ctx: RouteContext): Router {
   const r = Router();
 
   r.get('/overview', allow('viewer'), (_req, res) => {
-    res.set('cache-control', 'no-store').json({ generatedAt: Date.now(), mqttConnected: ctx.feed.connected, devices: ctx.plant.overview() });
+    res.set('cache-control', 'no-store').json({ generatedAt: Date.now(), mqttConnected: ctx.feed.connected, alertsDropped: ctx.plant.alerts.dropped, devices: ctx.plant.overview() });
   });
 
   r.get('/devices/:device', allow('viewer'), (req, res) => {
@@ -28,8 +28,7 @@ export function plantRoutes(ctx: RouteContext): Router {
 
   r.get('/events', allow('viewer'), (req, res) => {
     const q = parseOr400(eventsQuery, req.query, 'query parameter');
-    if (ctx.hub.full) throw new DashboardError('UNAVAILABLE', 'too many live connections');
-    ctx.hub.attach(res, { ...(q.device ? { device: q.device } : {}), inspections: q.inspections === '1' });
+    ctx.hub.attach(res, { ...(q.device ? { device: q.device } : {}), inspections: q.inspections === '1' }, requireSession(res));
   });
 
   return r;
