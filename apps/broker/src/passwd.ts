@@ -28,6 +28,8 @@ export async function addUser(file: string, username: string, role: string, pass
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(username)) throw new PasswdError('BAD_USERNAME', `user name ${JSON.stringify(username)} must match [A-Za-z0-9_.@-]{1,64}`);
   const bad = devices?.find((d) => !DEVICE_BINDING.test(d));
   if (bad !== undefined) throw new PasswdError('BAD_DEVICES', `device binding ${JSON.stringify(bad)} must be site/line/device, each a Takt id ([a-z0-9][a-z0-9-]*) or +`);
-  if (role === 'edge' && !devices?.length) throw new PasswdError('BAD_DEVICES', 'an edge user needs --devices site/line/device,... (the devices the box serves)');
+  if ((role === 'edge' || role === 'device') && !devices?.length) {
+    throw new PasswdError('BAD_DEVICES', `${role === 'edge' ? 'an edge user' : 'a device user'} needs --devices site/line/device,... (the ${role === 'edge' ? 'devices the box serves' : 'site and line it is installed on'})`);
+  }
   await setUser(file, username, password, role, devices ? { devices } : {});
 }

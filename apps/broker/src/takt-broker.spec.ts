@@ -167,16 +167,21 @@ describe('takt-broker process', () => {
 
   it('`takt-broker passwd` adds a user the running broker accepts without a restart; BAD INPUT - empty password', async () => {
     const usersFile = join(dir.path, 'users-passwd.json');
-    const cmd = sourceCommand('apps/broker', ['passwd', usersFile, 'press-09', 'device']);
+    const cmd = sourceCommand('apps/broker', ['passwd', usersFile, 'press-09', 'device', '--devices', 'plant-a/line-1/press-09']);
     const added = await runClient(cmd.command, cmd.args, 'nine-secret\n');
     expect(added).toMatchObject({ code: 0 });
-    expect(added.stdout).toContain('press-09');
+    expect(added.stdout).toContain('press-09 (device for plant-a/line-1/press-09)');
     const empty = await runClient(cmd.command, cmd.args, '');
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('password must not be empty');
+    // a machine or an edge box is bound to its site and line: refused without --devices, or with a malformed one
+    const unbound = sourceCommand('apps/broker', ['passwd', usersFile, 'press-11', 'device', '--password', 'x']);
+    expect((await runClient(unbound.command, unbound.args)).stderr).toContain('a device user needs --devices site/line/device');
+    const bad = sourceCommand('apps/broker', ['passwd', usersFile, 'edge-1', 'edge', '--password', 'x', '--devices', 'plant-a/#']);
+    expect((await runClient(bad.command, bad.args)).stderr).toContain('must be site/line/device');
     // the test broker's own users file: add a user and log in with it while the broker runs
     const live = join(broker.configFile, '..', 'users.json');
-    const liveCmd = sourceCommand('apps/broker', ['passwd', live, 'press-10', 'device', '--password', 'ten-secret']);
+    const liveCmd = sourceCommand('apps/broker', ['passwd', live, 'press-10', 'device', '--password', 'ten-secret', '--devices', 'plant-a/line-1/press-10']);
     expect((await runClient(liveCmd.command, liveCmd.args)).code).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     const c = await connectClient(broker.url, { username: 'press-10', password: 'ten-secret' });
