@@ -31,6 +31,14 @@ export interface TaktBroker {
   handle(stream: Duplex, address: string): void;
   /** false in cluster mode while Redis is unreachable */
   healthy(): boolean;
+  /** disconnects every client signed in as one of `usernames` (removed from the users file or changed); returns how many */
+  disconnectUsers(usernames: readonly string[]): number;
+  /**
+   * Puts a reloaded ACL in force: new logins get it, every connected client is re-bound to it, and a
+   * client holding a subscription the new rules refuse is disconnected (it may reconnect and is answered
+   * by the new rules). Returns how many were disconnected.
+   */
+  applyPolicy(policy: AccessPolicy): number;
   close(): Promise<void>;
 }
 
@@ -65,6 +73,24 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
   const deliveries = new WeakMap<Client, OverlapDelivery>();
   const backend: ClusterBackend | undefined = config.persistence ? redisBackend(config.persistence.redis, { concurrency: config.concurrency }) : undefined;
   let redisUp = backend === undefined;
+  // the policy in force; replaced by applyPolicy (SIGHUP), read by every login
+  let policy = options.policy;
+  const livePolicy: AccessPolicy = {
+    get rules() {
+      return policy.rules;
+    },
+    bind: (identity, clientId) => policy.bind(identity, clientId),
+  };
+  /** The connected, signed-in clients with their sessions. */
+  const signedIn = () =>
+    Object.values((aedes as unknown as { clients: Record<string, Client> }).clients).flatMap((client) => {
+      const session = sessions.get(client);
+      return session?.identity ? [{ client, session, identity: session.identity }] : [];
+    });
+  const drop = (client: Client, why: string, user: string | undefined) => {
+    logger.warn({ clientId: client.id, user, why }, 'disconnecting client: its rights changed');
+    client.close();
+  };
   const aedes = new Aedes({
     ...(config.id ? { id: config.id } : {}),
     ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
@@ -75,7 +101,7 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     maxTopicLevels: config.maxTopicLevels,
     ...policyHooks({
       users: options.users,
-      policy: options.policy,
+      policy: livePolicy,
       throttle: new LoginThrottle(config.loginThrottle),
       metrics,
       logger,
@@ -136,6 +162,29 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       limitPacketSize(internals(client)._parser, () => (session.identity ? config.maxPacketSize : Math.min(config.maxConnectPacketSize, config.maxPacketSize)));
     },
     healthy: () => !aedes.closed && redisUp,
+    disconnectUsers(usernames) {
+      const gone = new Set(usernames);
+      const hit = signedIn().filter(({ identity }) => identity.username !== undefined && gone.has(identity.username));
+      for (const { client, identity } of hit) drop(client, 'user removed or changed in the users file', identity.username);
+      return hit.length;
+    },
+    applyPolicy(next) {
+      policy = next;
+      let dropped = 0;
+      for (const { client, session, identity } of signedIn()) {
+        session.access = next.bind(identity, client.id);
+        const refused = [...(session.subscriptions ?? [])].filter((filter) => !session.access?.canSubscribe(filter));
+        if (refused.length === 0) continue;
+        for (const filter of refused) session.subscriptions?.delete(filter);
+        dropped++;
+        // a persistent session must not get the refused filters back when it reconnects
+        void persistenceOf(aedes)
+          .removeSubscriptions(client, refused)
+          .catch((err: Error) => logger.error({ clientId: client.id, err: err.message }, 'cannot remove refused subscriptions'))
+          .finally(() => drop(client, `the ACL now refuses its subscriptions ${refused.join(' ')}`, identity.username));
+      }
+      return dropped;
+    },
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await backend?.close();

@@ -32,6 +32,8 @@ async function serve(args: string[]): Promise<void> {
   const server = await startBrokerServer(config, logger);
   const shutdown = new GracefulShutdown(logger);
   shutdown.add('broker', () => server.close());
+  // SIGHUP: re-read the users and ACL files; clients whose rights went away are disconnected
+  process.on('SIGHUP', () => server.reload());
 }
 
 const [command, ...rest] = process.argv.slice(2);

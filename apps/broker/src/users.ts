@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,11 +23,26 @@ const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex'))
 /** The role given to clients that connect without a user name (when `allowAnonymous`). */
 export const ANONYMOUS_ROLE = 'anonymous';
 
+export interface UserDirectoryEvents {
+  /** the file was re-read; `changed`: users removed, or whose password, role or device bindings changed */
+  reloaded: [changed: string[]];
+}
+
+/** Users present in `before` that are gone from `after` or whose entry differs (hash, role, devices). */
+function changedUsers(before: UsersFile, after: UsersFile): string[] {
+  return Object.keys(before).filter((name) => {
+    const now = Object.hasOwn(after, name) ? after[name] : undefined;
+    const was = before[name];
+    return now === undefined || was === undefined || now.passwordHash !== was.passwordHash || now.role !== was.role || String(now.devices ?? '') !== String(was.devices ?? '');
+  });
+}
+
 /**
  * The users file, kept in memory and re-read when it changes on disk (so `takt-broker passwd`
- * takes effect without a restart). A file that fails to parse keeps the last good copy.
+ * takes effect without a restart) or on `reload()` (SIGHUP). A file that fails to parse keeps the
+ * last good copy. Every reload emits `reloaded` with the users whose connections must go.
  */
-export class UserDirectory {
+export class UserDirectory extends EventEmitter<UserDirectoryEvents> {
   #users: UsersFile;
   #watcher: FSWatcher | undefined;
   #debounce: NodeJS.Timeout | undefined;
@@ -35,6 +51,7 @@ export class UserDirectory {
     readonly file: string,
     private readonly logger: Logger,
   ) {
+    super();
     this.#users = readUsersFile(file);
   }
 
@@ -44,12 +61,17 @@ export class UserDirectory {
 
   /** Re-reads the file; on error logs and keeps the previous users. */
   reload(): void {
+    let next: UsersFile;
     try {
-      this.#users = readUsersFile(this.file);
-      this.logger.info({ file: this.file, users: this.size }, 'users file reloaded');
+      next = readUsersFile(this.file);
     } catch (err) {
       this.logger.error({ err }, 'users file reload failed, keeping the previous users');
+      return;
     }
+    const changed = changedUsers(this.#users, next);
+    this.#users = next;
+    this.logger.info({ file: this.file, users: this.size, changed }, 'users file reloaded');
+    this.emit('reloaded', changed);
   }
 
   /**
