@@ -10,14 +10,17 @@ export interface ExportedClassifier {
   /** validation accuracy of each artifact, run by onnxruntime */
   fp32Accuracy: number;
   int8Accuracy: number;
+  /** class each artifact predicts for each validation sample */
+  fp32Predicted: Int32Array;
+  int8Predicted: Int32Array;
   quantization: NonNullable<ModelManifest['quantization']>;
 }
 
-/** ONNX accuracy of `model` bytes on a split. */
-export async function onnxAccuracy(model: Uint8Array, split: ClassifierSplit, sampleShape: number[], classes: number): Promise<number> {
+/** Classes `model` bytes predict for a split's samples, run by onnxruntime. */
+export async function onnxPredict(model: Uint8Array, split: ClassifierSplit, sampleShape: number[], classes: number): Promise<Int32Array> {
   const clf = await OnnxClassifier.create(model);
   try {
-    return accuracy(topClass(await clf.predict(split.x, sampleShape, classes), classes).index, split.labels);
+    return topClass(await clf.predict(split.x, sampleShape, classes), classes).index;
   } finally {
     await clf.close();
   }
@@ -25,7 +28,8 @@ export async function onnxAccuracy(model: Uint8Array, split: ClassifierSplit, sa
 
 /**
  * Exports fp32 ONNX, quantizes it to int8 (QDQ, calibrated on up to `calibrationSamples` training
- * inputs), and evaluates both artifacts on the validation split with onnxruntime.
+ * inputs), and evaluates both artifacts on the validation split with onnxruntime (pass the
+ * held-out test split here when there is one).
  */
 export async function exportClassifier(model: tfjs.LayersModel, train: ClassifierSplit, val: ClassifierSplit, sampleShape: number[], classes: number, calibrationSamples = 256): Promise<ExportedClassifier> {
   const fp32 = tfjsToOnnx(model);
@@ -35,11 +39,15 @@ export async function exportClassifier(model: tfjs.LayersModel, train: Classifie
   const calibration: Float32Array[] = [];
   for (let i = 0; i < n; i += batch) calibration.push(train.x.slice(i * per, Math.min(n, i + batch) * per));
   const int8 = await quantizeInt8(fp32, calibration, { inputShape: [batch, ...sampleShape], method: 'minmax' });
+  const fp32Predicted = await onnxPredict(fp32, val, sampleShape, classes);
+  const int8Predicted = await onnxPredict(int8, val, sampleShape, classes);
   return {
     fp32,
     int8,
-    fp32Accuracy: await onnxAccuracy(fp32, val, sampleShape, classes),
-    int8Accuracy: await onnxAccuracy(int8, val, sampleShape, classes),
+    fp32Accuracy: accuracy(fp32Predicted, val.labels),
+    int8Accuracy: accuracy(int8Predicted, val.labels),
+    fp32Predicted,
+    int8Predicted,
     quantization: { ...INT8_QUANTIZATION, calibration: 'minmax', samples: n },
   };
 }

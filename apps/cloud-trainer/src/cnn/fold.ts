@@ -21,7 +21,13 @@ export function channelStats(x: Float32Array, channels: number): InputNormalizat
 /** Applies the normalisation to channels-last samples, into a new array. */
 export function normalize(x: Float32Array, norm: InputNormalization): Float32Array {
   const c = norm.mean.length;
-  return x.map((v, i) => (v - (norm.mean[i % c] as number)) / (norm.std[i % c] as number));
+  const out = new Float32Array(x.length);
+  for (let k = 0; k < c; k++) {
+    const mean = norm.mean[k] as number;
+    const inv = 1 / (norm.std[k] as number);
+    for (let i = k; i < x.length; i += c) out[i] = ((x[i] as number) - mean) * inv;
+  }
+  return out;
 }
 
 /**

@@ -25,6 +25,13 @@ export interface TrainClassifierOptions {
   patience?: number;
   /** epochs without a better validation result before the learning rate halves (reduce on plateau); default patience / 2 */
   lrPatience?: number;
+  /**
+   * `plateau` (default): halve the rate after `lrPatience` epochs without a better validation result.
+   * `cosine`: linear warm-up over the first `warmupEpochs`, then cosine decay to 2 % of the rate at `epochs`.
+   */
+  schedule?: 'plateau' | 'cosine';
+  /** warm-up epochs of the `cosine` schedule; default 2 */
+  warmupEpochs?: number;
   seed?: number;
   /** a fresh random variant of the training batch for each epoch (on raw inputs) */
   augment?: (x: Float32Array, rng: SeededRandom) => Float32Array;
@@ -54,6 +61,17 @@ function shuffled(n: number, rng: SeededRandom): number[] {
   return idx;
 }
 
+// tfjs keeps Adam's rate in a protected field that applyGradients reads each step
+const rateOf = (optimizer: tfjs.Optimizer) => (optimizer as unknown as { learningRate: number }).learningRate;
+const setRate = (optimizer: tfjs.Optimizer, rate: number) => void ((optimizer as unknown as { learningRate: number }).learningRate = rate);
+
+/** Learning rate of epoch `epoch` (1-based): linear warm-up, then cosine decay to 2 % of `base` at `epochs`. */
+export function cosineRate(base: number, epoch: number, epochs: number, warmup: number): number {
+  if (epoch <= warmup) return (base * epoch) / (warmup + 1);
+  const t = Math.min(1, (epoch - warmup - 1) / Math.max(1, epochs - warmup - 1));
+  return base * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * t)));
+}
+
 async function evaluate(tf: Tf, model: tfjs.LayersModel, val: ClassifierSplit, shape: number[], classes: number): Promise<{ loss: number; acc: number }> {
   const [loss, acc] = tf.tidy(() => {
     const xs = tf.tensor(val.x, [val.labels.length, ...shape]);
@@ -77,7 +95,8 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
   const rng = new SeededRandom(options.seed ?? 1);
   const epochs = options.epochs ?? 40;
   const patience = options.patience ?? 6;
-  const optimizer = tf.train.adam(options.learningRate ?? 0.003);
+  const baseRate = options.learningRate ?? 0.003;
+  const optimizer = tf.train.adam(options.schedule === 'cosine' ? cosineRate(baseRate, 1, epochs, options.warmupEpochs ?? 2) : baseRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const lrPatience = options.lrPatience ?? Math.max(1, Math.floor(patience / 2));
   let lastLrDrop = 0;
@@ -104,13 +123,14 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
       tf.dispose(best.weights);
       best = { epoch, acc: v.acc, loss: v.loss, weights: model.getWeights().map((w) => w.clone()) };
     }
-    if (epoch - Math.max(best.epoch, lastLrDrop) >= lrPatience) {
-      // tfjs keeps Adam's rate in a protected field that applyGradients reads each step
-      const opt = optimizer as unknown as { learningRate: number };
-      opt.learningRate /= 2;
+    if (options.schedule === 'cosine') {
+      setRate(optimizer, cosineRate(baseRate, epoch + 1, epochs, options.warmupEpochs ?? 2));
+    } else if (epoch - Math.max(best.epoch, lastLrDrop) >= lrPatience) {
+      setRate(optimizer, rateOf(optimizer) / 2);
       lastLrDrop = epoch;
     }
-    phase.tick({ loss: Number(h.history['loss']?.[0]), acc: Number(h.history['acc']?.[0] ?? h.history['accuracy']?.[0]), val_loss: v.loss, val_acc: v.acc });
+    const msEpoch = epochMs.reduce((a, b) => a + b, 0) / epochMs.length;
+    phase.tick({ loss: Number(h.history['loss']?.[0]), acc: Number(h.history['acc']?.[0] ?? h.history['accuracy']?.[0]), val_loss: v.loss, val_acc: v.acc, s_epoch: msEpoch / 1000, eta_s: Math.round((msEpoch * (Math.min(epochs, best.epoch + patience) - epoch)) / 1000) });
   }
   phase.done({ best_epoch: best.epoch, val_acc: best.acc });
   model.setWeights(best.weights);

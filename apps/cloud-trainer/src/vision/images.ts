@@ -1,5 +1,6 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { resizeGrayArea } from '@takt/features';
 import { TrainerError } from '../errors.js';
 
 /** An 8-bit grayscale image, row-major. */
@@ -44,18 +45,10 @@ export function decodeImage(bytes: Uint8Array, file: string): GrayImage {
 }
 
 /**
- * Resizes to size×size by nearest neighbour at pixel centres and maps 0..255 to 0..1 — exactly
- * what the edge agent does to a camera frame before inference (`imageToInput`), so the model sees
- * the same pixels in training as in production.
+ * Resizes to size×size by area averaging and maps 0..255 to 0..1 (`resizeGrayArea` from
+ * `@takt/features`, the function the edge must run on a camera frame before inference, so the
+ * model sees the same pixels in training as in production).
  */
 export function resizeToUnit(img: GrayImage, size: number): Float32Array {
-  const out = new Float32Array(size * size);
-  for (let y = 0; y < size; y++) {
-    const sy = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / size));
-    for (let x = 0; x < size; x++) {
-      const sx = Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / size));
-      out[y * size + x] = (img.pixels[sy * img.width + sx] as number) / 255;
-    }
-  }
-  return out;
+  return resizeGrayArea(img, size, size);
 }

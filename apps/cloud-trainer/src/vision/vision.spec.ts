@@ -5,8 +5,9 @@ import { promisify } from 'node:util';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeManifest } from '@takt/contracts';
-import { sourceCommand, tempDir } from '@takt/testing';
+import { sharedDataDir, sourceCommand, tempDir } from '@takt/testing';
 import { runCli } from '../cli/run.js';
+import { holdoutPosition } from './holdout.js';
 
 const tmp = tempDir('trainer-vision-');
 afterAll(() => tmp.remove());
@@ -77,6 +78,50 @@ describe('vision fit / predict', () => {
   it('BAD INPUT - truncated PNG names the file', () => badFit('truncated', (d) => writeFileSync(join(d, '4.png'), readFileSync(join(d, '4.png')).subarray(0, 60)), 'UNREADABLE_IMAGE', /image 4\.png cannot be decoded/));
   it('BAD INPUT - label file naming a missing image', () => badFit('missing', (d) => writeFileSync(join(d, 'labels.csv'), `${readFileSync(join(d, 'labels.csv'), 'utf8')}gone.png,ok\n`), 'MISSING_IMAGE', /line 14 names gone\.png, which is not in/));
   it('BAD INPUT - too few images for a class', () => badFit('few', (d) => writeFileSync(join(d, 'labels.csv'), `${readFileSync(join(d, 'labels.csv'), 'utf8')}0.png,pit\n`), 'TOO_FEW_IMAGES', /class "pit" has 1 image\(s\); at least 5/));
+});
+
+/** Real photographs: the magnetic-tile set in shared/data (868 JPEGs, six classes; TAKT_DATA_DIR elsewhere); a 60-tile subset keeps CI fast. */
+const TILES = join(sharedDataDir() ?? '', 'magnetic-tile');
+
+describe.runIf(existsSync(join(TILES, 'labels.csv')))('vision fit on real magnetic-tile photographs (60-tile subset)', () => {
+  const labels = join(tmp.path, 'tiles-60.csv');
+  let rows: [string, string][] = [];
+  beforeAll(() => {
+    const all = readFileSync(join(TILES, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]);
+    rows = [...new Set(all.map((r) => r[1]))].sort().flatMap((c) => all.filter((r) => r[1] === c).slice(0, 10));
+    writeFileSync(labels, `file,label\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+  });
+
+  it('holds out the files whose sha256(basename) mod 10 < 3, reports fp32 and int8 side by side: accuracy, per-class precision/recall, macro-F1, confusion, good/defect', async () => {
+    const model = join(tmp.path, 'tiles-model');
+    const r = await cli('vision', 'fit', '--images', TILES, '--labels', labels, '--size', '32', '--epochs', '2', '--out', model);
+    expect(r.code, r.err).toBe(0);
+    const m = decodeManifest(readFileSync(join(model, 'manifest.json')));
+    const test = rows.filter(([f]) => holdoutPosition(f) < 0.3);
+    expect(m.metrics['test_samples']).toBe(test.length);
+    const classes = m.classes ?? [];
+    expect(classes).toEqual(['blowhole', 'break', 'crack', 'fray', 'free', 'uneven']);
+    for (const v of ['', '_int8']) {
+      for (const c of classes) {
+        // every confusion row sums to that class's held-out count
+        const row = classes.reduce((a, p) => a + (m.metrics[`test_confusion${v}.${c}.${p}`] as number), 0);
+        expect(row, c).toBe(test.filter((t) => t[1] === c).length);
+        for (const k of ['test_precision', 'test_recall']) expect(m.metrics[`${k}${v}.${c}`]).toBeGreaterThanOrEqual(0);
+      }
+      for (const k of ['test_accuracy', 'test_macro_f1', 'test_binary_accuracy', 'test_defect_recall', 'test_good_recall']) expect(m.metrics[`${k}${v}`]).toBeGreaterThanOrEqual(0);
+    }
+    expect(m.metrics['val_accuracy']).toBe(m.metrics['test_accuracy']);
+    expect(r.out).toContain('good/defect (good = free)');
+    expect(r.out).toMatch(/confusion int8 \(rows: truth, columns: predicted\)/);
+    expect(r.out).toMatch(/macro-F1 +fp32 [\d.]+ +int8 [\d.]+/);
+  }, 120_000);
+
+  it('BAD INPUT - --good-class that is not a label', async () => {
+    const r = await cli('vision', 'fit', '--images', TILES, '--labels', labels, '--size', '16', '--epochs', '1', '--good-class', 'ok', '--out', join(tmp.path, 'tiles-bad'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/BAD_ARGUMENT.*--good-class "ok" is not one of the labels/);
+    expect(existsSync(join(tmp.path, 'tiles-bad'))).toBe(false);
+  });
 });
 
 /**
