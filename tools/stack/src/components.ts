@@ -118,6 +118,8 @@ export interface EdgeSpec {
   registryUrl?: string;
   /** anomaly hysteresis used before a model says otherwise */
   window?: { lengthMs: number; hopMs: number };
+  /** fieldbus intake entries (`opcua`, `modbus`) for the served lines' machines */
+  intake?: Record<string, unknown>;
 }
 
 export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpec): Component {
@@ -128,6 +130,7 @@ export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpe
     source: { url: spec.brokerUrl, username: spec.name, password: spec.password, clientId: `${spec.name}-source` },
     upstream: { url: spec.brokerUrl, username: spec.name, password: spec.password, clientId: `${spec.name}-upstream` },
     devices: spec.devices,
+    ...spec.intake,
     ...(spec.window ? { window: spec.window } : {}),
     heartbeatIntervalMs: 2_000,
     stateIntervalMs: 10_000,
@@ -175,11 +178,14 @@ export interface SimulatorSpec {
   password: string;
   seed: number;
   durationS?: number;
+  /** extra arguments (`--serve …`) */
+  args?: string[];
 }
 
 export function simulatorComponent(paths: StackPaths, mode: LaunchMode, spec: SimulatorSpec): Component {
   const args = ['run', '--plant', spec.plantFile, '--broker', spec.brokerUrl, '--username', 'simulator', '--seed', String(spec.seed), '--truth', join(paths.data, 'truth.csv')];
   if (spec.durationS) args.push('--duration', String(spec.durationS));
+  args.push(...(spec.args ?? []));
   const process = launch('simulators/plant', args, {
     mode,
     name: 'simulator',

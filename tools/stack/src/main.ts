@@ -58,8 +58,15 @@ async function main(): Promise<void> {
     seed: Number(values.seed ?? 1),
     dashboard: true,
     trainer: true,
+    serve: true,
     demoPassword,
-    ports: { broker: await preferred('TAKT_BROKER_PORT', 1883), dashboard: await preferred('TAKT_DASHBOARD_PORT', 8080), trainer: await preferred('TAKT_TRAINER_PORT', 8090) },
+    ports: {
+      broker: await preferred('TAKT_BROKER_PORT', 1883),
+      dashboard: await preferred('TAKT_DASHBOARD_PORT', 8080),
+      trainer: await preferred('TAKT_TRAINER_PORT', 8090),
+      opcua: await preferred('TAKT_OPCUA_PORT', 4840),
+      modbus: await preferred('TAKT_MODBUS_PORT', 5020),
+    },
     trainerConfig: {
       training: { model: 'plant-anomaly', firstTrainAfterMs: 75_000, pollMs: 10_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 } },
       drift: { checkEveryMs: 60_000, psiThreshold: 0.25, retrain: false },
@@ -88,6 +95,8 @@ async function main(): Promise<void> {
   say(`broker     ${stack.brokers.map((b) => b.url).join(', ')}`);
   say(`trainer    ${stack.trainer?.url ?? '-'}`);
   say(`edge       ${stack.edges.length} agents serving ${stack.edges.reduce((n, e) => n + e.devices.length, 0)} machines`);
+  if (stack.serving?.opcua) say(`opc ua     ${stack.serving.opcua}   (UaExpert: anonymous, security None; nodes under Objects/<site>/<line>/<machine>)`);
+  if (stack.serving?.modbus) say(`modbus     ${stack.serving.modbus}   (mbpoll -m tcp -p <port> -a <unit> -0 -t 4:float -B -r 0 -c <sensors> 127.0.0.1; map in ${join(dir, 'serve-map.json')})`);
   say(`dashboard  ${stack.dashboard?.url}   sign in as "engineer" (or "admin") / "${demoPassword}"`);
   say(`plant running — a first model trains after ~75 s of data and rolls out; faults start ${values['fault-delay'] ?? 150} s in. Ctrl-C stops everything. Logs: ${join(dir, 'logs')}`);
 }

@@ -15,6 +15,7 @@ import {
 } from './components.js';
 import type { LaunchMode } from './launcher.js';
 import { devicesByLine } from './plant.js';
+import { lineIntake, readServeMap, serveArgs, type ServeMap } from './serve.js';
 import { ensureEdgeUsers, ensureSecrets, type StackSecrets } from './secrets.js';
 import { signerComponent, trainerComponent } from './trainer.js';
 
@@ -40,12 +41,17 @@ export interface StackOptions {
   redisPersistence?: boolean;
   /** base config file for every broker (its settings are overridden by the stack's) */
   brokerBase?: string;
+  /**
+   * serve the lines the plant file marks (`"serve": "opcua" | "modbus"`) over OPC UA and Modbus: the
+   * simulator starts before the edge agents, which read those lines over the fieldbus; default false
+   */
+  serve?: boolean;
   /** edge agents and their devices; default one per plant line */
   edges?: { name: string; devices: DeviceAddress[]; broker?: number }[];
   dashboard?: boolean;
   trainer?: boolean;
   /** fixed ports (npm start); 0/undefined picks free ones */
-  ports?: { broker?: number; dashboard?: number; trainer?: number; influx?: number };
+  ports?: { broker?: number; dashboard?: number; trainer?: number; influx?: number; opcua?: number; modbus?: number };
   /** dashboard password of the demo users; default random (see secrets.json) */
   demoPassword?: string;
   /** extra trainer settings merged into its config */
@@ -67,6 +73,8 @@ export class Stack {
   trainer?: Component & { url: string };
   dashboard?: Component & { url: string };
   simulator?: Component;
+  /** endpoints the simulator serves (with `serve`) */
+  serving?: ServeMap['endpoints'];
   readonly #started: { name: string; stop: () => Promise<void> }[] = [];
 
   constructor(options: StackOptions) {
@@ -140,18 +148,22 @@ export class Stack {
       await this.#up(c);
       this.dashboard = { ...c, url: `http://127.0.0.1:${port}` };
     }
+    const serve = o.serve ? { opcua: await portOr(o.ports?.opcua), modbus: await portOr(o.ports?.modbus), mapFile: join(this.paths.dir, 'serve-map.json') } : undefined;
+    const simulator = () => simulatorComponent(this.paths, this.mode, { plantFile: o.plantFile, brokerUrl: brokerUrl(), password: this.secrets.broker.simulator, seed: o.seed ?? 1, ...(serve ? { args: serveArgs(serve) } : {}) });
+    // a served plant comes first: the agents' intake config names its endpoints
+    if (serve && (o.simulator ?? true)) {
+      await this.#up((this.simulator = simulator()));
+      this.serving = readServeMap(serve.mapFile).endpoints;
+    }
+    const map = serve && this.serving ? readServeMap(serve.mapFile) : undefined;
     const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
     await ensureEdgeUsers(this.paths.dir, this.secrets, edges);
     for (const e of edges) {
-      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}) });
+      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}), intake: lineIntake(map, e.devices) });
       await this.#up(c);
       this.edges.push({ ...c, devices: e.devices });
     }
-    if (o.simulator ?? true) {
-      const c = simulatorComponent(this.paths, this.mode, { plantFile: o.plantFile, brokerUrl: brokerUrl(), password: this.secrets.broker.simulator, seed: o.seed ?? 1 });
-      await this.#up(c);
-      this.simulator = c;
-    }
+    if ((o.simulator ?? true) && !this.simulator) await this.#up((this.simulator = simulator()));
     return this;
   }
 

@@ -5,6 +5,7 @@ export const USAGE = `takt-sim — simulated plant for Takt
 
   takt-sim run     --plant FILE --broker URL [--username U --password P] [--seed N] [--duration S]
                    [--speed X] [--start MS] [--truth FILE] [--stats FILE] [--validate-all]
+                   [--serve opcua,modbus [--serve-host H] [--opcua-port N] [--modbus-port N] [--serve-map FILE]]
   takt-sim record  --plant FILE --seed N --duration S --out DIR [--start MS] [--validate-all]
   takt-sim images  --count N --size S --seed K --out DIR [--defect-rate R]
   takt-sim replay  --csv FILE --time-column COL --device ID --broker URL [--username U --password P]
@@ -41,6 +42,11 @@ const OPTIONS = {
   columns: { type: 'string' },
   timestamps: { type: 'string' },
   qos: { type: 'string' },
+  serve: { type: 'string' },
+  'serve-host': { type: 'string' },
+  'opcua-port': { type: 'string' },
+  'modbus-port': { type: 'string' },
+  'serve-map': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 

@@ -9,6 +9,7 @@ import { recordPlant } from '../output/record.js';
 import { loadPlant } from '../plant/load.js';
 import { readCsv } from '../replay/csv.js';
 import { replaySeries } from '../replay/replay.js';
+import { describeServing, parseServe, startServing, type ServeOptions } from '../serve/serving.js';
 import { PlantSimulation } from '../simulation.js';
 import { numberOption, required, seedOption, type CliValues } from './args.js';
 
@@ -37,7 +38,12 @@ export async function runCommand(values: CliValues): Promise<void> {
   const sim = new PlantSimulation(plant, { seed: seedOption(values), ...(start === undefined ? {} : { startMs: start }) });
   const durationS = numberOption(values, 'duration', 0.001);
   const speed = numberOption(values, 'speed', 0.001, 1e6) ?? 1;
-  const client = await connectBroker(broker(values));
+  const serving = values.serve === undefined ? undefined : await startServing(sim, serveOptions(values));
+  for (const line of serving ? describeServing(sim, serving) : []) console.log(line);
+  const client = await connectBroker(broker(values)).catch(async (err: unknown) => {
+    await serving?.close();
+    throw err;
+  });
   let fatal: SimError | undefined;
   const controller = new AbortController();
   stopSignal().addEventListener('abort', () => controller.abort());
@@ -46,11 +52,24 @@ export async function runCommand(values: CliValues): Promise<void> {
     controller.abort();
   });
   console.log(`takt-sim: publishing ${sim.machines.length} machines and ${sim.cameras.length} camera stations to ${values.broker} (seed ${sim.seed}, start ${sim.startMs})`);
-  const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}) });
+  const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}), ...(serving ? { serve: serving.take } : {}) });
   await client.endAsync();
+  await serving?.close();
   if (values.stats) writeFileSync(values.stats, JSON.stringify(stats, null, 2) + '\n');
   if (fatal) throw fatal;
   console.log(`takt-sim: done, ${stats.rawPublished} raw batches, p99 lag ${stats.lagP99Ms.toFixed(1)} ms`);
+}
+
+function serveOptions(values: CliValues): ServeOptions {
+  const port = (name: 'opcua-port' | 'modbus-port') => numberOption(values, name, 0, 65_535);
+  const [opcuaPort, modbusPort] = [port('opcua-port'), port('modbus-port')];
+  return {
+    protocols: parseServe(values.serve ?? ''),
+    ...(values['serve-host'] ? { host: values['serve-host'] } : {}),
+    ...(opcuaPort === undefined ? {} : { opcuaPort }),
+    ...(modbusPort === undefined ? {} : { modbusPort }),
+    ...(values['serve-map'] ? { mapFile: values['serve-map'] } : {}),
+  };
 }
 
 export function recordCommand(values: CliValues): void {

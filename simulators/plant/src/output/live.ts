@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { buildTopic, encode, type Channel, type DeviceAddress } from '@takt/contracts';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '@takt/runtime';
+import type { BatchView } from '../machine.js';
 import { PlantSimulation } from '../simulation.js';
 import { RawEncoder } from './raw-json.js';
 import { truthCsv } from './truth-file.js';
@@ -19,6 +20,8 @@ export interface LiveOptions {
   highWaterBytes?: number;
   signal?: AbortSignal;
   logger?: Logger;
+  /** takes each raw batch first: true when its machine is served over OPC UA or Modbus, and the batch is not published */
+  serve?: (view: BatchView) => boolean;
 }
 
 /** How well the run kept up: lag is how late a batch left versus its simulated completion time, ms. */
@@ -81,7 +84,7 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
       if (o.truthFile) truthCsv(o.truthFile, sim.faultsBefore(sim.now + sim.batchMs));
     },
     camera: (a: DeviceAddress, f: Parameters<typeof encode<'camera'>>[1]) => (send(topic(a, 'camera'), encode('camera', f), 0), stats.cameraPublished++),
-    raw: (v: Parameters<RawEncoder['encode']>[0]) => (send(topic(v.address, 'raw'), encoder.encode(v), 0), stats.rawPublished++),
+    raw: (v: Parameters<RawEncoder['encode']>[0]) => void (o.serve?.(v) || (send(topic(v.address, 'raw'), encoder.encode(v), 0), stats.rawPublished++)),
   };
   const wallStart = performance.now();
   const dueAt = (simMs: number) => wallStart + (simMs - sim.startMs) / speed;

@@ -93,10 +93,17 @@ const machineShape = {
   camera: cameraSchema.optional(),
   faults: z.array(faultSchema).default([]),
   randomFaults: randomFaultsSchema.optional(),
+  /** serve this machine over OPC UA or Modbus (with `takt-sim run --serve`) instead of publishing raw batches over MQTT; default: the line's */
+  serve: z.enum(['opcua', 'modbus']).optional(),
 };
 export const machineSchema = z.strictObject(machineShape);
 
-export const lineSchema = z.strictObject({ id: idSchema, machines: z.array(machineSchema).min(1) });
+export const lineSchema = z.strictObject({
+  id: idSchema,
+  /** serve the line's machines over OPC UA or Modbus (with `takt-sim run --serve`) */
+  serve: z.enum(['opcua', 'modbus']).optional(),
+  machines: z.array(machineSchema).min(1),
+});
 export const siteSchema = z.strictObject({ id: idSchema, ambient: ambientSchema.optional(), lines: z.array(lineSchema).min(1) });
 
 export const plantSchema = z.strictObject({
