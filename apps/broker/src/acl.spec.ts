@@ -67,7 +67,7 @@ describe('ACL', () => {
     expect(access.canSubscribe('+/+')).toBe(true);
     expect(access.canRead('test/nosubscribe')).toBe(false);
     expect(access.canRead('test/other')).toBe(true);
-    // a client whose every grant is covered without a deny needs no per-message check
+    // with only an allow-all rule every delivery reads
     const plain = new AccessPolicy(parseAcl('allow all readwrite #').rules).bind({ username: undefined, role: 'anonymous' }, 'c');
     expect(plain.canSubscribe('+/+')).toBe(true);
     expect(plain.canRead('anything/at-all')).toBe(true);

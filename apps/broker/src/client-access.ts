@@ -40,8 +40,6 @@ export class ClientAccess {
   readonly #publish = new DecisionCache();
   readonly #subscribe = new DecisionCache();
   readonly #read = new DecisionCache();
-  /** set once a subscription is granted that some topic under it may not be read through */
-  #filtering = false;
 
   constructor(
     readonly identity: Identity,
@@ -63,31 +61,21 @@ export class ClientAccess {
       for (const r of this.#rules) {
         if (!r.subscribe) continue;
         if (!r.allow && filterCovers(r.levels, levels)) return false;
-        if (r.allow && filtersOverlap(r.levels, levels)) {
-          if (!this.#coveredWithoutDeny(levels)) this.#filtering = true;
-          return true;
-        }
+        if (r.allow && filtersOverlap(r.levels, levels)) return true;
       }
       return false;
     });
   }
 
-  /** May a message on `topic` be delivered to this client (it matched one of its subscriptions)? */
+  /**
+   * May a message on `topic` be delivered to this client (it matched one of its subscriptions)?
+   * Checked on every delivery, also for subscriptions a persistent session brought back from
+   * before the rules changed: what a client reads is decided by today's rules, not its session's.
+   */
   canRead(topic: string): boolean {
-    if (!this.#filtering) return true;
     return this.#read.get(topic, () => {
       const levels = topic.split('/');
       return this.#rules.find((r) => r.subscribe && filterMatchesTopic(r.levels, levels))?.allow ?? false;
     });
-  }
-
-  /** True when an allow rule covers the whole filter and no deny rule before it overlaps it: nothing under it needs a per-message check. */
-  #coveredWithoutDeny(levels: string[]): boolean {
-    for (const r of this.#rules) {
-      if (!r.subscribe) continue;
-      if (!r.allow && filtersOverlap(r.levels, levels)) return false;
-      if (r.allow && filterCovers(r.levels, levels)) return true;
-    }
-    return false;
   }
 }
