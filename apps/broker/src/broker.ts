@@ -89,6 +89,7 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     });
   const drop = (client: Client, why: string, user: string | undefined) => {
     logger.warn({ clientId: client.id, user, why }, 'disconnecting client: its rights changed');
+    metrics.rejected('rights_revoked');
     client.close();
   };
   const aedes = new Aedes({

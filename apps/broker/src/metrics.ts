@@ -12,6 +12,7 @@ export type RejectionReason =
   | 'subscription_quota'
   | 'forward_denied'
   | 'connection_cap'
+  | 'rights_revoked'
   | 'publish_denied'
   | 'subscribe_denied'
   | 'invalid_payload'

@@ -45,6 +45,7 @@ describe('takt-broker: users and ACL reloads disconnect clients whose rights wen
     await gone;
     await expect(login(PRESS)).rejects.toThrow(/Bad username or password|Not authorized/i);
     expect(service.connected).toBe(true);
+    expect(await (await fetch(`${broker.metricsUrl}/metrics`)).text()).toMatch(/takt_broker_rejections_total\{reason="rights_revoked"\} [1-9]/);
     await service.endAsync();
   });
 
