@@ -69,6 +69,8 @@ const OS_PACKAGES = {
   // the independent Modbus peers of the intake tests (a pymodbus server for Debian's /usr/bin/python3, mbpoll)
   pymodbus: { pkg: 'python3-pymodbus', paths: ['/usr/lib/python3/dist-packages/pymodbus'] },
   mbpoll: { pkg: 'mbpoll', paths: ['/usr/bin/mbpoll'] },
+  // `promtool check config` of deploy/prometheus/prometheus.yml
+  promtool: { pkg: 'prometheus', paths: ['/usr/bin/promtool'] },
 };
 
 function onPath(bin) {
@@ -98,7 +100,7 @@ function build() {
 
 function test(extraArgs) {
   ensureNodeModules();
-  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze', 'pymodbus', 'mbpoll']);
+  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze', 'pymodbus', 'mbpoll', 'promtool']);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
   // Unit and integration tests first (two workers), then the end-to-end tests one file at a time:

@@ -9,6 +9,7 @@ import { DeviceModels } from './device/device-models.js';
 import { DevicePipeline } from './device/device-pipeline.js';
 import { StateReporter, type DeviceContext } from './device/device-state.js';
 import { fieldbusSources, IntakeSources } from './intake/fieldbus.js';
+import { Northbound } from './northbound/northbound.js';
 import { selectorFilters, MqttSource } from './intake/mqtt-source.js';
 import type { DeviceSelector, IntakeFault, IntakeStatus, Source } from './intake/source.js';
 import { loadOrt, type Ort } from './inference/ort.js';
@@ -31,6 +32,7 @@ export class EdgeAgent {
   readonly #timers: NodeJS.Timeout[] = [];
   #source!: Source;
   #link!: MqttLink;
+  #north!: Northbound;
   #emitter!: UpstreamEmitter;
   #reporter!: StateReporter;
   #rollouts!: RolloutController;
@@ -72,13 +74,14 @@ export class EdgeAgent {
     this.#rollouts = await this.#rolloutController(ort, store);
     this.outbox.on('error', (err) => this.#onOutboxFault(err));
     this.outbox.on('shed', (e) => this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed'));
+    this.#north = await Northbound.start(c, this.outbox, this.#log);
     new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
     this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
     this.#link.start();
     if ('devices' in this.#selector) for (const a of this.#selector.devices) await this.#device(a);
     this.#source = new IntakeSources([new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log }), ...fieldbusSources(c, this.#log)], this.#log);
     await this.#source.start({
-      raw: (a, batch) => this.#withDevice(a, (d) => d.pipeline.onRaw(batch)),
+      raw: (a, batch) => (this.#north.raw(batch), this.#withDevice(a, (d) => d.pipeline.onRaw(batch))),
       camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
       status: (a, status, fault) => this.#withDevice(a, (d) => this.#onIntake(d, status, fault)),
     });
@@ -166,6 +169,7 @@ export class EdgeAgent {
   #onIntake(ctx: DeviceContext, status: IntakeStatus, fault?: IntakeFault): Promise<void> | undefined {
     const before = ctx.intake;
     ctx.intake = status;
+    this.#north.intake(ctx.address.device, status);
     if (fault) ctx.lastError = { code: fault.code, message: fault.message, at: fault.at };
     if (before && before.gaps !== status.gaps) this.#log.warn({ device: ctx.address.device, endpoint: status.endpoint, gap: status.lastGap }, 'intake gap: no samples in between');
     return !before || before.connected !== status.connected || before.gaps !== status.gaps ? this.#publishState(ctx) : undefined;
@@ -240,6 +244,7 @@ export class EdgeAgent {
         this.outbox.on('drained', () => (clearTimeout(t), resolve()));
       });
     }
+    await this.#north.stop();
     await this.#link.stop();
     await this.outbox.close();
     for (const d of this.#devices.values()) await d.models.releaseAll();

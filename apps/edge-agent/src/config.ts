@@ -3,6 +3,7 @@ import { EXECUTION_PROVIDERS, idSchema, nameSchema } from '@takt/contracts';
 import { loadConfig } from '@takt/runtime';
 import { modbusSourceSchema } from './intake/modbus/modbus-config.js';
 import { opcuaSourceSchema } from './intake/opcua/opcua-config.js';
+import { sparkplugSchema } from './northbound/sparkplug/sparkplug-config.js';
 
 const addressSchema = z.strictObject({ site: idSchema, line: idSchema, device: idSchema });
 const brokerSchema = z.strictObject({
@@ -105,6 +106,10 @@ export const agentConfigSchema = z.strictObject({
   modbus: z.array(modbusSourceSchema).max(64).optional(),
   /** OPC UA intakes: endpoints, security, their devices' node ids (deploy/edge/README.md) */
   opcua: z.array(opcuaSourceSchema).max(64).optional(),
+  /** Sparkplug B northbound: publish the devices to a SCADA host's broker (deploy/edge/README.md); default off */
+  sparkplug: sparkplugSchema.optional(),
+  /** Prometheus `GET /metrics` on host:port (port 0 picks a free one); default off */
+  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535) }).optional(),
   rollout: z
     .strictObject({
       /** trusted Ed25519 public keys: key id → SPKI PEM */
