@@ -9,6 +9,7 @@ import { SessionStore } from './auth/session-store.js';
 import { UserDirectory } from './auth/user-directory.js';
 import type { DashboardConfig } from './config.js';
 import { DashboardError, errorHandler } from './http/errors.js';
+import { DashboardMetrics } from './http/metrics.js';
 import { buildWebAssets, securityHeaders, serveAssets } from './http/web-assets.js';
 import { SseHub } from './live/sse-hub.js';
 import type { SeriesStore } from './plant/device-history.js';
@@ -45,14 +46,20 @@ export interface StartDashboardOptions {
   store?: SeriesStore;
 }
 
+/** The dashboard's version, reported in `takt_dashboard_build_info`. */
+const DASHBOARD_VERSION = '0.1.0';
+
 /** The express app: security headers, page assets, session lookup, API routers, typed errors. */
 export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAssets>[0], trustedProxies: readonly string[] = []): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // req.ip believes X-Forwarded-For only from these (the rightmost address that is not one of them)
   app.set('trust proxy', trustedProxies.length ? [...trustedProxies] : false);
+  const metrics = new DashboardMetrics({ version: DASHBOARD_VERSION, liveClients: () => ctx.hub.clients, mqttConnected: () => ctx.feed.connected });
+  app.use(metrics.count);
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => void res.json({ ok: true, mqtt: ctx.feed.connected }));
+  app.get('/metrics', metrics.serve);
   app.use(serveAssets(assets));
   app.use('/api', requireJson, express.json({ limit: '32kb' }), sessionMiddleware(ctx.sessions));
   app.use('/api', authRoutes(ctx), plantRoutes(ctx), alertRoutes(ctx), modelRoutes(ctx));
