@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { toMarkdown, type BenchReport } from './report.js';
 
 const AREAS = ['broker', 'ingest', 'inference', 'edge', 'trainer', 'ml', 'sim', 'dashboard'] as const;
+/** areas run only when named (`npm run bench -- soak`): the soak takes half an hour */
+const ON_REQUEST = ['soak'] as const;
 
 interface AreaResult {
   area: string;
@@ -29,7 +31,7 @@ async function runArea(area: string): Promise<AreaResult> {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const areas = only.length ? AREAS.filter((a) => only.includes(a)) : AREAS;
+  const areas = only.length ? [...AREAS, ...ON_REQUEST].filter((a) => only.includes(a)) : AREAS;
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
