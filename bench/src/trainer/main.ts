@@ -3,10 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { sourceCommand, tempDir } from '@takt/testing';
+import { sharedDataDir, sourceCommand, tempDir } from '@takt/testing';
 import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
 
-const NAB = '/work/shared/data/nab/data/realKnownCause/machine_temperature_system_failure.csv';
+// the real recordings live in shared/data beside the checkout (TAKT_DATA_DIR elsewhere)
+const NAB = join(sharedDataDir() ?? '/nonexistent', 'nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
 const num = (name: string, fallback: number) => Number(process.env[`TAKT_BENCH_TRAINER_${name}`] ?? fallback);
 
 interface Manifest {
