@@ -84,6 +84,7 @@ export class EdgeAgent {
       raw: (a, batch) => (this.#north.raw(batch), this.#withDevice(a, (d) => d.pipeline.onRaw(batch))),
       camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
       status: (a, status, fault) => this.#withDevice(a, (d) => this.#onIntake(d, status, fault)),
+      latency: (_a, protocol, ms) => this.#north.latency(protocol, ms),
     });
     this.#every(c.heartbeatIntervalMs, (d) => void this.#reporter.heartbeat(d));
     this.#every(c.stateIntervalMs, (d) => this.#publishState(d));

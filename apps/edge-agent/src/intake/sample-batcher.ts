@@ -12,6 +12,8 @@ export interface SampleBatcherOptions {
   /** next `seq` of the device's raw batches (shared by every batcher of one device) */
   nextSeq: () => number;
   emit: (batch: RawSampleBatch) => void;
+  /** ms from each value change in the batch to the batch's handover (what the PLC changed → the window has it) */
+  onLatency?: (ms: number) => void;
 }
 
 /**
@@ -27,14 +29,16 @@ export class SampleBatcher {
   #count = 0;
   #series: Record<string, number[]> = {};
   #key = '';
+  /** when the values that changed in the pending batch changed (source timestamps, or the poll that saw them) */
+  #changes: number[] = [];
 
   constructor(options: SampleBatcherOptions) {
     this.#o = options;
     this.#rate = 1000 / options.periodMs;
   }
 
-  /** A reading taken at `t` (ms since epoch, the slot it was scheduled for). */
-  push(t: number, values: Record<string, number>): void {
+  /** A reading taken at `t` (ms since epoch, the slot it was scheduled for); `changedAt`: when its changed values changed. */
+  push(t: number, values: Record<string, number>, changedAt: readonly number[] = []): void {
     const names = Object.keys(values);
     if (names.length === 0) return this.miss();
     const key = names.join('\u0000');
@@ -46,6 +50,7 @@ export class SampleBatcher {
     }
     for (const n of names) this.#series[n]!.push(values[n]!);
     this.#count++;
+    for (const c of changedAt) this.#changes.push(c);
     this.#next = this.#t0 + this.#count * this.#o.periodMs;
     if (this.#count * this.#o.periodMs >= this.#o.batchMs) this.flush();
   }
@@ -66,6 +71,9 @@ export class SampleBatcher {
     }
     this.#count = 0;
     this.#series = {};
+    const changes = this.#changes;
+    this.#changes = [];
     o.emit({ schemaVersion: SCHEMA_VERSION, deviceId: o.address.device, ts: Date.now(), seq: o.nextSeq(), t0: this.#t0, ...(o.machineType ? { machineType: o.machineType } : {}), sensors });
+    if (o.onLatency) for (const c of changes) o.onLatency(Date.now() - c);
   }
 }

@@ -16,6 +16,8 @@ export interface SourceHandlers {
   camera(address: DeviceAddress, frame: CameraFrame): void;
   /** a fieldbus intake's status of a device changed (connected, gap closed, values refused) */
   status?(address: DeviceAddress, status: IntakeStatus, fault?: IntakeFault): void;
+  /** ms from a fieldbus value change to the handover of the batch that carries it (OPC UA: from its source timestamp; Modbus: from the poll that saw it) */
+  latency?(address: DeviceAddress, protocol: IntakeStatus['protocol'], ms: number): void;
 }
 
 /** Where raw samples and camera frames come from (MQTT on the plant network, a file replay, a fieldbus…). */

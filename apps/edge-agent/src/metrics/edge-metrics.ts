@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
 import type { RawSampleBatch } from '@takt/contracts';
 import type { IntakeStatus } from '../intake/source.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -20,6 +20,7 @@ export class EdgeMetrics {
   readonly #connected = new Gauge({ name: 'takt_edge_intake_connected', help: '1 while the fieldbus link of a device is up.', labelNames: ['device', 'protocol'], registers: [this.registry] });
   readonly #bad = new Counter({ name: 'takt_edge_intake_bad_values_total', help: 'Fieldbus values refused: bad or uncertain status, Modbus exception, not a finite number.', labelNames: ['device', 'protocol'], registers: [this.registry] });
   readonly #gaps = new Counter({ name: 'takt_edge_intake_gaps_total', help: 'Holes a lost link or failed reads left in a device\'s samples.', labelNames: ['device', 'protocol'], registers: [this.registry] });
+  readonly #latency = new Summary({ name: 'takt_edge_intake_latency_seconds', help: 'Fieldbus value change (OPC UA source timestamp; Modbus: the poll that saw it) to the handover of its batch to the windows.', labelNames: ['protocol'], percentiles: [0.5, 0.95, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers: [this.registry] });
   readonly #seen = new Map<string, IntakeStatus>();
   #server: Server | undefined;
 
@@ -36,6 +37,10 @@ export class EdgeMetrics {
     let n = 0;
     for (const s of Object.values(batch.sensors)) n += s.values.length;
     this.#samples.inc(n);
+  }
+
+  latency(protocol: IntakeStatus['protocol'], ms: number): void {
+    this.#latency.observe({ protocol }, ms / 1000);
   }
 
   intake(device: string, status: IntakeStatus): void {

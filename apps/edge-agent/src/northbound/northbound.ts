@@ -36,6 +36,10 @@ export class Northbound {
     this.metrics?.intake(device, status);
   }
 
+  latency(protocol: IntakeStatus['protocol'], ms: number): void {
+    this.metrics?.latency(protocol, ms);
+  }
+
   async stop(): Promise<void> {
     await this.#sparkplug?.stop();
     await this.metrics?.close();

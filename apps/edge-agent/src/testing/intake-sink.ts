@@ -5,11 +5,14 @@ import type { IntakeFault, IntakeStatus, SourceHandlers } from '../intake/source
 export class IntakeSink {
   batches: RawSampleBatch[] = [];
   statuses: { address: DeviceAddress; status: IntakeStatus; fault?: IntakeFault }[] = [];
+  /** ms from a value change to its batch's handover, per device */
+  latencies: { device: string; ms: number }[] = [];
   #waits: (() => void)[] = [];
   readonly handlers: SourceHandlers = {
     raw: (_a, b) => this.#add(() => this.batches.push(b)),
     camera: () => undefined,
     status: (address, status, fault) => this.#add(() => this.statuses.push({ address, status, fault })),
+    latency: (address, _protocol, ms) => this.latencies.push({ device: address.device, ms }),
   };
 
   #add(f: () => void): void {

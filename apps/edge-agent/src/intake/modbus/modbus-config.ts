@@ -60,6 +60,8 @@ export const modbusSourceSchema = z.strictObject({
   url: z.string().regex(/^(modbus|tcp):\/\/[^\s/:]+(:\d{1,5})?\/?$|^rtu:\/\/\/\S+$/, { message: 'expected modbus://host:port or rtu:///dev/…' }),
   /** ms to wait for a response; default 1000 */
   timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
+  /** requests outstanding at once on the connection; default 1 (most PLCs, and every serial line, answer one at a time; a TCP gateway may take more) */
+  maxInFlight: z.number().int().min(1).max(16).default(1),
   /** extra tries of a read that timed out before its slot counts as missed; default 1 */
   retries: z.number().int().min(0).max(10).default(1),
   /** ms to wait before the first reconnect; doubles per failed try; default 500 */

@@ -1,5 +1,5 @@
 import Modbus from 'modbus-serial';
-import { SerialQueue, type Logger } from '@takt/runtime';
+import type { Logger } from '@takt/runtime';
 import { TypedEventEmitter } from '../../typed-emitter.js';
 import type { ModbusTable } from './modbus-config.js';
 
@@ -11,6 +11,8 @@ export interface ModbusLinkOptions {
   /** ms before the first reconnect; doubles per failed try up to reconnectMaxMs */
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** requests outstanding at once (Modbus TCP transaction ids tell the answers apart) */
+  maxInFlight: number;
   logger: Logger;
 }
 
@@ -46,12 +48,12 @@ const READS = {
 } satisfies Record<ModbusTable, (c: ModbusRTU, a: number, n: number) => Promise<{ data: (number | boolean)[] }>>;
 
 /**
- * One Modbus connection: dials, redials with exponential backoff when it drops, and runs reads one at
- * a time (one outstanding request, as most PLCs and every serial line require).
+ * One Modbus connection: dials, redials with exponential backoff when it drops, and runs reads one at a
+ * time (one outstanding request, as most PLCs and every serial line require) or up to `maxInFlight`.
  */
 export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
   readonly #o: ModbusLinkOptions;
-  readonly #queue = new SerialQueue();
+  readonly #queue: RequestSlots;
   #client: ModbusRTU | undefined;
   #connected = false;
   #stopped = false;
@@ -62,6 +64,7 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
   constructor(options: ModbusLinkOptions) {
     super();
     this.#o = options;
+    this.#queue = new RequestSlots(options.maxInFlight);
   }
 
   get connected(): boolean {
@@ -153,6 +156,29 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
     this.#client = undefined;
     this.#connected = false;
     if (c) drop(c);
+  }
+}
+
+/** At most `size` tasks at once, the rest in order (size 1: a serial queue). */
+class RequestSlots {
+  readonly #size: number;
+  #busy = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#busy >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#busy++;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#busy--;
+    }
   }
 }
 

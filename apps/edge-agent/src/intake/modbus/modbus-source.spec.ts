@@ -32,6 +32,7 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
     const config = modbusSourceSchema.parse({
       url: server.url,
       timeoutMs: 500,
+      maxInFlight: 4, // pymodbus answers pipelined requests by transaction id
       reconnectMinMs: 50,
       reconnectMaxMs: 400,
       batchMs: 200,
@@ -84,6 +85,8 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
   it('a value change in the server reaches the next batch', async () => {
     await mbpoll(server.port, ['-r', '10', '-t', '4:float', '-B'], [42.25]);
     await sink.until('the new pressure', () => of('press-1', 'pressure').some((b) => b.sensors['pressure']!.values.includes(42.25)));
+    // the poll that saw the change → its batch's handover: at most one batch (200 ms) and some scheduling
+    expect(sink.latencies.some((l) => l.device === 'press-1' && l.ms >= 0 && l.ms < 2_000)).toBe(true);
   });
 
   it('BAD INPUT - an exception names the device, poll and registers; the other devices keep running', async () => {

@@ -27,7 +27,7 @@ export class ModbusSource implements Source {
   constructor(options: ModbusSourceOptions) {
     this.#o = options;
     const c = options.config;
-    this.#link = new ModbusLink({ url: c.url, timeoutMs: c.timeoutMs, reconnectMinMs: c.reconnectMinMs, reconnectMaxMs: c.reconnectMaxMs, logger: options.logger });
+    this.#link = new ModbusLink({ url: c.url, timeoutMs: c.timeoutMs, reconnectMinMs: c.reconnectMinMs, reconnectMaxMs: c.reconnectMaxMs, maxInFlight: c.maxInFlight, logger: options.logger });
   }
 
   get connected(): boolean {
@@ -43,7 +43,7 @@ export class ModbusSource implements Source {
       let seq = 0;
       const units = Object.fromEntries(device.polls.flatMap((p) => p.registers.filter((r) => r.unit).map((r) => [r.sensor, r.unit!])));
       device.polls.forEach((poll, i) => {
-        const batcher = new SampleBatcher({ address, periodMs: poll.intervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b) });
+        const batcher = new SampleBatcher({ address, periodMs: poll.intervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b), onLatency: (ms) => handlers.latency?.(address, 'modbus', ms) });
         const name = `${device.device}/${poll.name ?? `poll-${i}`}`;
         const onPoll = this.#o.onPoll && ((slot: number, values: Record<string, number>) => this.#o.onPoll?.(device.device, slot, values));
         this.#groups.push(new PollGroup({ link: this.#link, device, poll, name, retries: c.retries, batcher, status, logger, onPoll }));

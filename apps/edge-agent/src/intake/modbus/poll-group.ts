@@ -33,6 +33,8 @@ export class PollGroup {
   #running: Promise<void> = Promise.resolve();
   /** last error message per block, so a standing fault is logged once and not every poll */
   readonly #lastError = new Map<ReadBlock, string>();
+  /** the last value read per sensor, to tell a change (Modbus carries no timestamps: it changed at or before the poll) */
+  readonly #last = new Map<string, number>();
 
   constructor(options: PollGroupOptions) {
     this.#o = options;
@@ -86,7 +88,12 @@ export class PollGroup {
       o.status.missed();
       return;
     }
-    o.batcher.push(slot, values);
+    const changed: number[] = [];
+    for (const [sensor, v] of Object.entries(values)) {
+      if (this.#last.has(sensor) && this.#last.get(sensor) !== v) changed.push(slot);
+      this.#last.set(sensor, v);
+    }
+    o.batcher.push(slot, values, changed);
     o.status.good(slot);
   }
 

@@ -85,6 +85,11 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
     server.set(`ns=${ns};s=pump-u1.pressure`, 6);
     await sink.until('the pressure past the deadband', () => sink.values('pump-u1', 'pressure').includes(6));
     expect(seen.filter((s) => s.sensor === 'pressure').map((s) => s.dv.value.value)).toEqual([3.5, 6]);
+    // value change (source timestamp) → batch handover: a publishing interval, a sample slot and up to one batch (200 ms)
+    const lat = sink.latencies.filter((l) => l.device === 'pump-u1').map((l) => l.ms);
+    expect(lat.length).toBeGreaterThan(0);
+    expect(Math.min(...lat)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...lat)).toBeLessThan(5_000);
   });
 
   it('BAD INPUT - a bad status never reaches a batch: counted, named, and the sensor drops out until good', async () => {

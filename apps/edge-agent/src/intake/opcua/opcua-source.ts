@@ -10,7 +10,7 @@ import type { Logger } from '@takt/runtime';
 import { DeviceIntakeStatus } from '../intake-status.js';
 import { SampleBatcher } from '../sample-batcher.js';
 import type { Source, SourceHandlers } from '../source.js';
-import type { OpcuaNode, OpcuaSourceConfig } from './opcua-config.js';
+import type { OpcuaSourceConfig } from './opcua-config.js';
 import { SampledDevice } from './sampled-device.js';
 
 export interface OpcuaSourceOptions {
@@ -53,7 +53,7 @@ export class OpcuaSource implements Source {
       const status = new DeviceIntakeStatus(address, 'opcua', c.endpoint, handlers.status?.bind(handlers));
       let seq = 0;
       const units = Object.fromEntries(device.nodes.filter((n) => n.unit).map((n) => [n.sensor, n.unit!]));
-      const batcher = new SampleBatcher({ address, periodMs: device.samplingIntervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b) });
+      const batcher = new SampleBatcher({ address, periodMs: device.samplingIntervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b), onLatency: (ms) => handlers.latency?.(address, 'opcua', ms) });
       this.#devices.push(new SampledDevice(device, `${this.#o.where}.devices[${j}]`, status, batcher, () => this.#connected));
     });
     for (const d of this.#devices) d.start();
@@ -130,29 +130,44 @@ export class OpcuaSource implements Source {
     const sub = ClientSubscription.create(session, { requestedPublishingInterval: c.publishingIntervalMs, requestedLifetimeCount: 120, requestedMaxKeepAliveCount: 10, maxNotificationsPerPublish: 10_000, publishingEnabled: true, priority: 10 });
     const namespaces = await session.readNamespaceArray();
     for (const d of this.#devices) {
-      for (const [i, node] of d.device.nodes.entries()) await this.#monitor(sub, namespaces, d, i, node);
+      // one CreateMonitoredItems request per device and set of monitoring parameters, not one per node
+      const groups = new Map<string, number[]>();
+      d.device.nodes.forEach((n, i) => {
+        const key = JSON.stringify([n.samplingIntervalMs ?? d.device.samplingIntervalMs, n.deadband ?? null]);
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      for (const indexes of groups.values()) await this.#monitor(sub, namespaces, d, indexes);
     }
   }
 
-  async #monitor(sub: ClientSubscription, namespaces: string[], d: SampledDevice, i: number, node: OpcuaNode): Promise<void> {
-    const where = `${d.where}.nodes[${i}] (sensor "${node.sensor}", ${node.nodeId})`;
-    const nodeId = resolveNamespace(node.nodeId, namespaces);
-    if (!nodeId) return d.status.fault({ code: 'OPCUA_NODE_UNKNOWN', message: `${where}: namespace is not on the server`, at: Date.now() });
-    const filter = node.deadband
-      ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: node.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent, deadbandValue: node.deadband.value })
+  /** Monitors nodes `indexes` of a device (same sampling interval and deadband); a node that cannot be monitored is reported naming its entry. */
+  async #monitor(sub: ClientSubscription, namespaces: string[], d: SampledDevice, indexes: number[]): Promise<void> {
+    const where = (i: number) => `${d.where}.nodes[${i}] (sensor "${d.device.nodes[i]!.sensor}", ${d.device.nodes[i]!.nodeId})`;
+    const resolved = indexes.map((i) => ({ i, nodeId: resolveNamespace(d.device.nodes[i]!.nodeId, namespaces) }));
+    for (const r of resolved) if (!r.nodeId) d.status.fault({ code: 'OPCUA_NODE_UNKNOWN', message: `${where(r.i)}: namespace is not on the server`, at: Date.now() });
+    const known = resolved.filter((r): r is { i: number; nodeId: string } => r.nodeId !== undefined);
+    if (known.length === 0) return;
+    const first = d.device.nodes[known[0]!.i]!;
+    const filter = first.deadband
+      ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: first.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent, deadbandValue: first.deadband.value })
       : undefined;
-    const item = await sub.monitor(
-      { nodeId, attributeId: AttributeIds.Value },
-      { samplingInterval: node.samplingIntervalMs ?? d.device.samplingIntervalMs, discardOldest: true, queueSize: 100, ...(filter ? { filter } : {}) },
+    const group = await sub.monitorItems(
+      known.map((r) => ({ nodeId: r.nodeId, attributeId: AttributeIds.Value })),
+      { samplingInterval: first.samplingIntervalMs ?? d.device.samplingIntervalMs, discardOldest: true, queueSize: 100, ...(filter ? { filter } : {}) },
       TimestampsToReturn.Both,
     );
-    if (item.statusCode.isNotGood()) {
-      this.#o.logger.warn({ where, status: item.statusCode.toString() }, 'opc ua node not monitored');
-      return d.status.fault({ code: item.statusCode.name === 'BadNodeIdUnknown' ? 'OPCUA_NODE_UNKNOWN' : 'OPCUA_MONITOR_FAILED', message: `${where}: ${item.statusCode.toString()}`, at: Date.now() });
-    }
-    item.on('changed', (dv: DataValue) => {
+    group.monitoredItems.forEach((item, k) => {
+      const status = item.statusCode;
+      if (status.isGood()) return;
+      const i = known[k]!.i;
+      this.#o.logger.warn({ where: where(i), status: status.toString() }, 'opc ua node not monitored');
+      d.status.fault({ code: status.name === 'BadNodeIdUnknown' ? 'OPCUA_NODE_UNKNOWN' : 'OPCUA_MONITOR_FAILED', message: `${where(i)}: ${status.toString()}`, at: Date.now() });
+    });
+    group.on('changed', (_item, dv: DataValue, k: number) => {
+      const i = known[k]?.i;
+      if (i === undefined) return;
       d.onValue(i, dv);
-      this.#o.onValue?.(d.device.device, node.sensor, dv);
+      this.#o.onValue?.(d.device.device, d.device.nodes[i]!.sensor, dv);
     });
   }
 

@@ -19,6 +19,8 @@ export class SampledDevice {
   readonly #status: DeviceIntakeStatus;
   readonly #batcher: SampleBatcher;
   readonly #held = new Map<string, number>();
+  /** sensors whose held value changed since the last sample → when it changed (source timestamp) */
+  readonly #fresh = new Map<string, number>();
   readonly #connected: () => boolean;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -45,6 +47,7 @@ export class SampledDevice {
     const value = typeof raw === 'number' ? raw * node.scale + node.offset : typeof raw === 'boolean' ? Number(raw) * node.scale + node.offset : NaN;
     if (sev === 'good' && Number.isFinite(value)) {
       this.#held.set(node.sensor, value);
+      this.#fresh.set(node.sensor, (dv.sourceTimestamp ?? dv.serverTimestamp)?.getTime() ?? Date.now());
       this.#lastBad.delete(i);
       return;
     }
@@ -79,7 +82,8 @@ export class SampledDevice {
       this.#status.missed();
       return;
     }
-    this.#batcher.push(slot, Object.fromEntries(this.device.nodes.filter((n) => this.#held.has(n.sensor)).map((n) => [n.sensor, this.#held.get(n.sensor)!])));
+    this.#batcher.push(slot, Object.fromEntries(this.device.nodes.filter((n) => this.#held.has(n.sensor)).map((n) => [n.sensor, this.#held.get(n.sensor)!])), [...this.#fresh.values()]);
+    this.#fresh.clear();
     this.#status.good(slot);
   }
 
