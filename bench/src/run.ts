@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toMarkdown, type BenchReport } from './report.js';
 
-const AREAS = ['broker', 'ingest', 'inference', 'edge', 'trainer', 'ml', 'sim', 'dashboard'] as const;
+const AREAS = ['broker', 'ingest', 'inference', 'edge', 'intake', 'trainer', 'ml', 'sim', 'dashboard'] as const;
 /** areas run only when named (`npm run bench -- soak`): the soak takes half an hour */
 const ON_REQUEST = ['soak'] as const;
 
