@@ -33,6 +33,17 @@ function victimsOf(stack: Stack): Victim[] {
   ];
 }
 
+/** takt-sim ends its run when it loses the broker: start it again, as a plant's machines would go on. */
+function keepRunning(stack: Stack): NodeJS.Timeout {
+  return setInterval(() => {
+    const sim = stack.simulator?.process;
+    if (sim && !sim.running) {
+      log('[soak] simulator ended (broker lost): starting it again');
+      sim.start().catch((err: Error) => log(`[soak] simulator start failed: ${err.message}`));
+    }
+  }, 2_000);
+}
+
 async function soak(minutes: number): Promise<SoakResult> {
   const dir = tempDir('takt-soak-');
   const plantFile = writeSmallPlant(dir.path, { layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'], 'line-2': ['pump-2', 'motor-2'] } } });
@@ -43,10 +54,12 @@ async function soak(minutes: number): Promise<SoakResult> {
     const victims = victimsOf(stack);
     const schedule = chaosSchedule(victims.map((v) => v.name), minutes * 60);
     const memory = new MemorySampler(victims);
+    const simulator = keepRunning(stack);
     await runChaos(schedule, new Map(victims.map((v) => [v.name, v])), t0, log);
     const left = t0 + minutes * 60_000 - Date.now();
     if (left > 0) await new Promise((r) => setTimeout(r, left));
     const growth = memory.stop();
+    clearInterval(simulator);
     await stack.simulator?.process.stop();
     const devices = stack.edges.flatMap((e) => e.devices.map((d) => d.device));
     log('[soak] run over; waiting for the pipeline to drain');
