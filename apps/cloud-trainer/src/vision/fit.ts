@@ -19,12 +19,12 @@ import { evaluateVision, evaluationMetrics, goodClassOf, type VisionEvaluation }
 export const VISION_FIT_DEFAULTS = {
   /** px: thin cracks survive area-averaging to 128, and a 2-core CPU trains it in minutes */
   size: 128,
-  epochs: 40,
+  epochs: 80,
   /** held-out test share, chosen by file-name hash (`holdout.ts`) */
   holdout: 0.3,
   /** share of the training images (stratified, seeded) that decides early stopping */
   valSplit: 0.15,
-  patience: 10,
+  patience: 20,
   /** Adam, warm-up 2 epochs then cosine decay */
   learningRate: 0.003,
   /** small batches: twice the updates per epoch of 32, and batch norm still sees 16 images */
@@ -37,7 +37,7 @@ export interface VisionFitOptions {
   labels: string;
   /** model input is size×size grayscale; default 128 */
   size?: number;
-  /** most epochs; default 40 */
+  /** most epochs; default 80 (the cosine schedule spans them) */
   epochs?: number;
   /** held-out test share by file-name hash; default 0.3 */
   holdout?: number;
@@ -46,7 +46,7 @@ export interface VisionFitOptions {
   out: string;
   /** model name; default `vision` */
   name?: string;
-  /** early-stopping patience in epochs; default 10 */
+  /** early-stopping patience in epochs; default 20 */
   patience?: number;
   /** the label of good parts, for the good/defect figures; default: the one label like ok/good/free/normal */
   goodClass?: string;
