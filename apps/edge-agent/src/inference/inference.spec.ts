@@ -7,7 +7,7 @@ import { featureVector, scoreBatch } from './kmeans.js';
 import { LoadedModel } from './loaded-model.js';
 import { createSession, loadOrt } from './ort.js';
 import { probeProvider } from './provider-probe.js';
-import { decodeFrame, inspectFrames } from './vision.js';
+import { decodeFrame, imageToInput, inspectFrames } from './vision.js';
 
 const logger = createLogger('test');
 const kmManifest = sampleManifest({ input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: ['a', 'b'] } });
@@ -72,5 +72,14 @@ describe('inference', () => {
     for (const r of results) expect(r.confidence).toBeGreaterThan(0.2);
     await fault.release();
     await vision.release();
+  });
+
+  it('resizes a camera frame by area averaging, as the trainer did: a 1-pixel crack nearest-neighbour would step over still reaches the model', () => {
+    const pixels = new Uint8Array(128 * 128);
+    for (let y = 0; y < 128; y++) pixels[y * 128 + 49] = 255; // column 49: nearest neighbour to 32 px samples 2, 6, … 46, 50
+    const out = new Float32Array(32 * 32);
+    imageToInput({ width: 128, height: 128, pixels }, 32, 32, out);
+    expect(out[12]).toBeCloseTo(0.25, 6); // column 12 averages source columns 48..51
+    expect(Array.from(out.subarray(0, 32)).filter((v) => v > 0)).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { resizeGrayArea } from '@takt/features';
 import type { CameraFrame, ModelManifest } from '@takt/contracts';
 import { PNG } from 'pngjs';
 import { EdgeError } from '../errors.js';
@@ -40,15 +41,12 @@ export function visionInputSize(m: ModelManifest): { height: number; width: numb
   return { height, width };
 }
 
-/** Nearest-neighbour resize to H×W, scaled to 0..1, written at `out[offset…]`. */
+/**
+ * Resize to H×W, scaled to 0..1, written at `out[offset…]`: area averaging (`resizeGrayArea` of
+ * @takt/features), exactly what the trainer fed the model, so a thin crack reaches it as in training.
+ */
 export function imageToInput(img: GrayImage, height: number, width: number, out: Float32Array, offset = 0): void {
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / width));
-      out[offset + y * width + x] = (img.pixels[sy * img.width + sx] as number) / 255;
-    }
-  }
+  resizeGrayArea(img, height, width, out, offset);
 }
 
 /** Classifies a batch of frames in one run. */
