@@ -118,7 +118,7 @@ function report(r: Results): BenchReport {
     name: 'inference',
     rows: rowsOf(r),
     notes: [
-      `Model: the vision CNN of \`takt-trainer vision fit\` (conv 8/16/32 + global max-pool, tfjs "${manifest.training.backend}" backend with the trainer's fast CPU kernels) on ${s.count} \`takt-sim images\` frames ${s.size}×${s.size} (seed ${s.seed}, 5 classes, 20 % validation), ${manifest.metrics['epochs_run']} epochs run (best ${manifest.metrics['best_epoch']}, max ${s.epochs}, patience ${s.patience}); ${trained}.`,
+      `Model: the vision CNN of \`takt-trainer vision fit\` (conv-BN-ReLU stages sized by the input, global max-pool, BN folded at export; tfjs "${manifest.training.backend}" backend) on ${s.count} \`takt-sim images\` frames ${s.size}×${s.size} (seed ${s.seed}, 5 classes, 20 % validation), ${manifest.metrics['epochs_run']} epochs run (best ${manifest.metrics['best_epoch']}, max ${s.epochs}, patience ${s.patience}); ${trained}.`,
       `int8 = the trainer's model.int8.onnx (quantizeInt8: QDQ, per-channel int8 weights, uint8 activations, min-max calibration; convs with dot products < 32 stay fp32). Held-out: ${r.test} frames from sim seed ${HELD_OUT_SEED}, never seen in training.`,
       `onnxruntime-node CPU EP, graph optimisation 'all', ${r.threads} intra-op thread(s); variants interleaved run by run, median of each. The machine is shared with other work: numbers are provisional.`,
       `Kernels at batch 16 (onnxruntime profile, mean of ${PROFILE_RUNS} runs), ms per run — fp32: ${formatOps(r.profiles['fp32'] ?? {})}`,
