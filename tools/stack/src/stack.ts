@@ -110,7 +110,17 @@ export class Stack {
     return out.join('');
   }
 
+  /** Starts every component in order; if one fails, stops the ones already running before rethrowing (nothing is left behind). */
   async start(): Promise<this> {
+    try {
+      return await this.#start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async #start(): Promise<this> {
     const o = this.options;
     this.secrets = await ensureSecrets(this.paths.dir, o.demoPassword);
     this.influx = await startInfluxd({ dataDir: join(this.paths.data, 'influxdb'), port: o.ports?.influx || undefined, detached: true });

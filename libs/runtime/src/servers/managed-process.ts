@@ -89,6 +89,8 @@ export class ManagedProcess {
         return this.options.ready();
       },
       this.options.readyTimeoutMs ?? 30_000,
+      100,
+      () => died, // a process that exited during start fails at once, not after the whole timeout
     ).catch((err: Error) => {
       const reason = died ? `${name} exited during start` : err.message;
       throw new Error(`${reason}; last output:\n${this.#lastOutput.join('').slice(-2000)}`);

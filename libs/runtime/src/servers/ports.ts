@@ -13,10 +13,12 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Resolves once `probe` returns true, polling every `intervalMs`; rejects after `timeoutMs`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
+/** Resolves once `probe` returns true, polling every `intervalMs`; rejects after `timeoutMs`, or as soon as `giveUp` returns true. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 100, giveUp?: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // e.g. the process being waited for has exited: no point probing until the deadline
+    if (giveUp?.()) throw new Error(`${what} gave up waiting`);
     try {
       if (await probe()) return;
     } catch {
