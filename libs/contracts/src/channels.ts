@@ -4,6 +4,7 @@ import { cameraFrameSchema, faultTruthSchema, rawSampleBatchSchema } from './mes
 import {
   anomalyEventSchema,
   deviceStateSchema,
+  evidenceSchema,
   featuresSchema,
   heartbeatSchema,
   inspectionResultSchema,
@@ -19,6 +20,7 @@ export const channelSchemas = {
   features: featuresSchema,
   anomaly: anomalyEventSchema,
   inspection: inspectionResultSchema,
+  evidence: evidenceSchema,
   state: deviceStateSchema,
   heartbeat: heartbeatSchema,
   truth: faultTruthSchema,
@@ -38,6 +40,7 @@ export const MAX_PAYLOAD_BYTES: Readonly<Record<Channel, number>> = {
   features: 64 * KiB,
   anomaly: 8 * KiB,
   inspection: 96 * KiB,
+  evidence: 1536 * KiB, // one camera frame or a raw window, with its prediction
   state: 32 * KiB,
   heartbeat: 4 * KiB,
   truth: 4 * KiB,

@@ -35,6 +35,7 @@ const REQUIRED: Record<Channel, [string, unknown]> = {
   features: ['features', 3],
   anomaly: ['score', 'high'],
   inspection: ['confidence', '0.9'],
+  evidence: ['reason', 7],
   state: ['outboxDepth', '0'],
   heartbeat: ['uptimeS', true],
   truth: ['fault', 7],

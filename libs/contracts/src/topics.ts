@@ -12,6 +12,7 @@ export const CHANNELS = [
   'features',
   'anomaly',
   'inspection',
+  'evidence',
   'state',
   'heartbeat',
   'truth',

@@ -127,8 +127,9 @@ export type DesiredModel = z.infer<typeof desiredModelSchema>;
 export const labelSchema = z.strictObject({
   ...envelopeShape,
   labelId: idSchema,
-  target: z.enum(['anomaly', 'inspection', 'window']),
-  /** eventId or frameId the label is about */
+  /** `evidence`: a piece of edge evidence or an uploaded image, by its evidenceId */
+  target: z.enum(['anomaly', 'inspection', 'window', 'evidence']),
+  /** eventId, frameId or evidenceId the label is about */
   refId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
   from: timestampSchema.optional(),
   to: timestampSchema.optional(),

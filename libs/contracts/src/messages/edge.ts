@@ -11,6 +11,7 @@ import {
   timestampSchema,
 } from './common.js';
 import { idSchema } from '../ids.js';
+import { IMAGE_ENCODINGS, RAW_LIMITS, sensorSeriesSchema } from './plant.js';
 
 /** Most intervals one telemetry message carries besides its latest (`earlier.length`). */
 export const MAX_TELEMETRY_EARLIER = 599;
@@ -66,6 +67,8 @@ export const featuresSchema = z.strictObject({
   smoothedScore: finite.optional(),
   cluster: z.number().int().min(0).optional(),
   model: modelRefSchema.optional(),
+  /** the fault CNN's class for the newest raw window of the device, when one runs */
+  fault: z.strictObject({ label: nameSchema, confidence: z.number().min(0).max(1), model: modelRefSchema }).optional(),
 });
 export type Features = z.infer<typeof featuresSchema>;
 
@@ -158,3 +161,74 @@ export const heartbeatSchema = z.strictObject({
   windowsScored: z.number().int().min(0).optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** Why the edge sent a piece of evidence. */
+export const EVIDENCE_REASONS = [
+  /** a frame the vision model was unsure of (confidence under the configured threshold) */
+  'uncertain',
+  /** a random sample of the frames the model was sure of */
+  'sample',
+  /** the raw window around an anomaly event's onset (before and after) */
+  'anomaly',
+  /** a random sample of raw windows while no event was open */
+  'healthy',
+] as const;
+export type EvidenceReason = (typeof EVIDENCE_REASONS)[number];
+
+/** Most bytes of base64 frame data one evidence message carries (the camera channel's limit). */
+export const MAX_EVIDENCE_FRAME_BASE64 = 1_400_000;
+
+/** A camera frame kept as evidence, as the camera station sent it. */
+export const evidenceFrameSchema = z
+  .strictObject({
+    frameId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+    width: z.number().int().min(1).max(1024),
+    height: z.number().int().min(1).max(1024),
+    encoding: z.enum(IMAGE_ENCODINGS),
+    /** base64: `gray8` is width×height bytes row-major, `png` a grayscale PNG file */
+    data: z.string().max(MAX_EVIDENCE_FRAME_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'data must be base64' }),
+  })
+  .refine((f) => f.encoding !== 'gray8' || Math.floor((f.data.length * 3) / 4) - (f.data.match(/=*$/)?.[0].length ?? 0) === f.width * f.height, {
+    message: 'gray8 data must hold width×height bytes',
+    path: ['data'],
+  });
+export type EvidenceFrame = z.infer<typeof evidenceFrameSchema>;
+
+/** Raw samples kept as evidence: every series starts at `t0`, as in a `raw` batch. */
+export const evidenceWindowSchema = z.strictObject({
+  t0: timestampSchema,
+  sensors: z
+    .record(nameSchema, sensorSeriesSchema)
+    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, { message: `1 to ${RAW_LIMITS.maxSensors} sensors` }),
+  /** the anomaly event the window surrounds (reason `anomaly`) */
+  eventId: idSchema.optional(),
+  /** the event's onset, ms since epoch, inside the window */
+  onset: timestampSchema.optional(),
+});
+export type EvidenceWindow = z.infer<typeof evidenceWindowSchema>;
+
+/**
+ * Channel `evidence`: what the edge keeps for the trainer to learn CNNs from — a camera frame
+ * (`kind: 'frame'`) or a raw multichannel window (`kind: 'window'`), with the model's prediction
+ * on it. Evidence is sent within a per-device budget and is the first thing shed when the outbox
+ * runs short. `truth` comes only from simulators and is marked as such wherever it is used.
+ */
+export const evidenceSchema = z
+  .strictObject({
+    ...envelopeShape,
+    evidenceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+    kind: z.enum(['frame', 'window']),
+    reason: z.enum(EVIDENCE_REASONS),
+    frame: evidenceFrameSchema.optional(),
+    window: evidenceWindowSchema.optional(),
+    /** the model whose prediction is attached */
+    model: modelRefSchema.optional(),
+    prediction: z.strictObject({ label: nameSchema, confidence: z.number().min(0).max(1), scores: numberMap(64).optional() }).optional(),
+    /** ground truth, only from simulators */
+    truth: nameSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.kind === 'frame' && (!m.frame || m.window)) ctx.addIssue({ code: 'custom', path: ['frame'], message: 'evidence of kind frame carries `frame` and no `window`' });
+    if (m.kind === 'window' && (!m.window || m.frame)) ctx.addIssue({ code: 'custom', path: ['window'], message: 'evidence of kind window carries `window` and no `frame`' });
+  });
+export type Evidence = z.infer<typeof evidenceSchema>;
