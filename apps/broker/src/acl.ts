@@ -31,7 +31,7 @@ export interface AclRule {
 }
 
 /** Channels an edge box sends upstream for its devices (never `label`, `truth`, `raw`, `camera` or `model/desired`). */
-export const UPSTREAM_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat'] as const;
+export const UPSTREAM_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'evidence', 'state', 'heartbeat'] as const;
 /** Channels a machine or the plant simulator sends to the edge. */
 export const PLANT_CHANNELS = ['raw', 'camera'] as const;
 

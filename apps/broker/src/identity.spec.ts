@@ -67,6 +67,17 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
     box.end();
   });
 
+  it('BAD INPUT - an edge box sends evidence only for the devices it serves: evidence for another box’s device is refused and not routed', async () => {
+    const box = await mem.login(EDGE_A, { clientId: 'edge-a-4' });
+    const before = rejections('publish_denied');
+    await publish(box, topic('line-2', 'cam-9', 'evidence'), message('evidence', 'cam-9'));
+    expect(rejections('publish_denied') - before).toBe(1);
+    expect(await ingestor.silent(300)).toBe(true);
+    await publish(box, topic('line-1', 'cam-1', 'evidence'), message('evidence', 'cam-1', 3));
+    expect(((await ingestor.next()) as { topic?: string }).topic).toBe(topic('line-1', 'cam-1', 'evidence'));
+    box.end();
+  });
+
   it('BAD INPUT - `takt/v1/#` is granted to an edge box but delivers only its own devices’ raw data and desired model', async () => {
     const box = await mem.login(EDGE_A, { clientId: 'edge-a-2' });
     expect(await subscribe(box, 'takt/v1/#')).toEqual([1]);
