@@ -129,6 +129,12 @@ describe('message-specific rules', () => {
     expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: { temperature: 'hot' } }] })), 'WRONG_TYPE', ['earlier', 0, 'values', 'temperature']);
     expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: {}, seq: 3 }] })), 'UNKNOWN_FIELD', ['earlier', 0, 'seq']);
   });
+  it('state carries evidence counters by reason; an unknown reason or a negative count is refused', () => {
+    const evidence = { queued: { uncertain: 3, sample: 1 }, queuedBytes: 41_000, rateLimited: { uncertain: 12 }, shed: {} };
+    expect(decode('state', json({ ...sampleMessage('state'), evidence })).evidence).toEqual(evidence);
+    expect(() => decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, shed: { guess: 1 } } }))).toThrow(ContractError);
+    expect(() => decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, queued: { sample: -1 } } }))).toThrow(ContractError);
+  });
   it('BAD INPUT - a desired model pointing at a non-http URL', () => {
     expectCode(() => decode('model/desired', json({ ...sampleMessage('model/desired'), artifactUrl: 'file:///etc/passwd' })), 'INVALID_FIELD', ['artifactUrl']);
   });

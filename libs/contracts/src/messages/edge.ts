@@ -112,6 +112,22 @@ export const activeModelSchema = z.strictObject({
 });
 export type ActiveModel = z.infer<typeof activeModelSchema>;
 
+/** Why the edge sent a piece of evidence. */
+export const EVIDENCE_REASONS = [
+  /** a frame the vision model was unsure of (confidence under the configured threshold) */
+  'uncertain',
+  /** a random sample of the frames the model was sure of */
+  'sample',
+  /** the raw window around an anomaly event's onset (before and after) */
+  'anomaly',
+  /** a random sample of raw windows while no event was open */
+  'healthy',
+] as const;
+export type EvidenceReason = (typeof EVIDENCE_REASONS)[number];
+
+/** Counts of evidence pieces by reason. */
+const evidenceCountsSchema = z.partialRecord(z.enum(EVIDENCE_REASONS), z.number().int().min(0));
+
 export const ROLLOUT_STATUSES = ['downloading', 'verifying', 'applied', 'rejected', 'rolled-back'] as const;
 
 /** Channel `state` (retained): what the device runs and how it is doing. */
@@ -148,6 +164,16 @@ export const deviceStateSchema = z.strictObject({
       lastGap: z.strictObject({ from: timestampSchema, to: timestampSchema }).optional(),
     })
     .optional(),
+  /** evidence kept for training since the agent started, by reason: queued in the outbox, over the device's budget, shed by the outbox */
+  evidence: z
+    .strictObject({
+      queued: evidenceCountsSchema,
+      /** bytes of the evidence queued */
+      queuedBytes: z.number().int().min(0),
+      rateLimited: evidenceCountsSchema,
+      shed: evidenceCountsSchema,
+    })
+    .optional(),
 });
 export type DeviceState = z.infer<typeof deviceStateSchema>;
 
@@ -161,19 +187,6 @@ export const heartbeatSchema = z.strictObject({
   windowsScored: z.number().int().min(0).optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
-
-/** Why the edge sent a piece of evidence. */
-export const EVIDENCE_REASONS = [
-  /** a frame the vision model was unsure of (confidence under the configured threshold) */
-  'uncertain',
-  /** a random sample of the frames the model was sure of */
-  'sample',
-  /** the raw window around an anomaly event's onset (before and after) */
-  'anomaly',
-  /** a random sample of raw windows while no event was open */
-  'healthy',
-] as const;
-export type EvidenceReason = (typeof EVIDENCE_REASONS)[number];
 
 /** Most bytes of base64 frame data one evidence message carries (the camera channel's limit). */
 export const MAX_EVIDENCE_FRAME_BASE64 = 1_400_000;
