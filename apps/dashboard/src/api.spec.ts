@@ -25,6 +25,10 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/alerts/dev-0001/evt-1/label', role: 'engineer', body: { label: 'false-alarm' } },
   { method: 'GET', path: '/api/inspections', role: 'viewer' },
   { method: 'POST', path: '/api/inspections/dev-0001/f-1/label', role: 'engineer', body: { label: 'scratch' } },
+  { method: 'GET', path: '/api/labels', role: 'viewer' },
+  { method: 'GET', path: '/api/evidence', role: 'viewer' },
+  { method: 'GET', path: '/api/evidence/ev-1/blob', role: 'viewer' },
+  { method: 'POST', path: '/api/evidence/ev-1/label', role: 'engineer', body: { label: 'scratch', device: 'dev-0001', ts: 1 } },
   { method: 'GET', path: '/api/models', role: 'viewer' },
   { method: 'GET', path: '/api/jobs', role: 'viewer' },
   { method: 'POST', path: '/api/jobs', role: 'engineer', body: { kind: 'kmeans', model: 'pump-anomaly' } },
@@ -111,6 +115,8 @@ describe('dashboard API', () => {
     ['/api/inspections?limit=9999', 'limit'],
     ['/api/events?device=NOPE', 'device'],
     ['/api/models?x=1', 'x'],
+    ['/api/evidence?kind=audio', 'kind'],
+    ['/api/labels?x=1', 'x'],
   ])('BAD INPUT - GET %s answers 400 naming %s', async (path, words) => {
     const res = await call({ method: 'GET', path, role: 'viewer' }, who.viewer);
     expect(res.status).toBe(400);
@@ -119,10 +125,11 @@ describe('dashboard API', () => {
   });
 
   it.each([
-    ['/api/alerts/dev-0001/evt-1/label', { label: 'maybe' }, 'label'],
+    ['/api/alerts/dev-0001/evt-1/label', { label: 'has space' }, 'label'],
     ['/api/alerts/dev-0001/evt-1/comments', { text: '' }, 'text'],
     ['/api/inspections/dev-0001/f-1/label', { label: 'has space' }, 'label'],
     ['/api/jobs', { kind: 'cnn', model: 'pump-anomaly' }, 'kind'],
+    ['/api/evidence/ev-1/label', { label: 'has space' }, 'label'],
     ['/api/rollouts', { model: 'pump-anomaly', version: 3, canary: ['dev-0009'], devices: ['dev-0001'] }, 'canary'],
   ])('BAD INPUT - POST %s with a bad body answers 400', async (path, body, words) => {
     const res = await call({ method: 'POST', path, role: 'admin', body }, who.admin);

@@ -18,6 +18,7 @@ import { MqttFeed } from './plant/mqtt-feed.js';
 import { Plant } from './plant/plant.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { evidenceRoutes } from './routes/evidence-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { modelRoutes } from './routes/model-routes.js';
 import { plantRoutes } from './routes/plant-routes.js';
@@ -62,7 +63,7 @@ export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAsse
   app.get('/metrics', metrics.serve);
   app.use(serveAssets(assets));
   app.use('/api', requireJson, express.json({ limit: '32kb' }), sessionMiddleware(ctx.sessions));
-  app.use('/api', authRoutes(ctx), plantRoutes(ctx), alertRoutes(ctx), modelRoutes(ctx));
+  app.use('/api', authRoutes(ctx), plantRoutes(ctx), alertRoutes(ctx), evidenceRoutes(ctx), modelRoutes(ctx));
   app.use('/api', () => {
     throw new DashboardError('NOT_FOUND', 'no such API route');
   });

@@ -6,7 +6,7 @@ import type { Plant } from '../plant/plant.js';
 import type { DeviceView } from '../plant/device-registry.js';
 
 export interface SseSubscription {
-  /** send this device's telemetry and score points */
+  /** send this device's telemetry, score and fault points */
   device?: string;
   /** send inspection results (with thumbnails) */
   inspections: boolean;
@@ -69,12 +69,13 @@ export class SseHub extends EventEmitter<SseHubEvents> {
     const onAlert = (a: unknown) => this.#broadcast('alert', a, () => true);
     const onTelemetry = (deviceId: string, p: unknown) => this.#broadcast('telemetry', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
     const onScore = (deviceId: string, p: unknown) => this.#broadcast('score', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
+    const onFault = (deviceId: string, p: unknown) => this.#broadcast('fault', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
     const onInspection = (i: unknown) => this.#broadcast('inspection', i, (c) => c.inspections);
     const onEnded = (s: Session, why: SessionEnd) => this.#closeSession(s.id, why);
-    plant.on('device', onDevice).on('alert', onAlert).on('telemetry', onTelemetry).on('score', onScore).on('inspection', onInspection);
+    plant.on('device', onDevice).on('alert', onAlert).on('telemetry', onTelemetry).on('score', onScore).on('fault', onFault).on('inspection', onInspection);
     sessions.on('ended', onEnded);
     this.#unsubscribe = () => {
-      plant.off('device', onDevice).off('alert', onAlert).off('telemetry', onTelemetry).off('score', onScore).off('inspection', onInspection);
+      plant.off('device', onDevice).off('alert', onAlert).off('telemetry', onTelemetry).off('score', onScore).off('fault', onFault).off('inspection', onInspection);
       sessions.off('ended', onEnded);
     };
     this.#timers = [

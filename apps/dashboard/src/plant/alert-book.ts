@@ -24,8 +24,8 @@ export interface Alert {
   faultClass?: string;
   acknowledged?: { by: string; at: number };
   comments: AlertNote[];
-  /** the engineer's verdict, also published as a `label` message */
-  label?: { label: 'true-alarm' | 'false-alarm'; by: string; at: number; labelId: string };
+  /** the engineer's verdict (`true-alarm`, `false-alarm` or a fault class), also published as a `label` message */
+  label?: { label: string; by: string; at: number; labelId: string };
 }
 
 export interface AlertFilter {

@@ -3,6 +3,7 @@ import { sampleMessage } from '@takt/contracts/testing';
 import { decodePublish, buildTopic, encode, type Channel } from '@takt/contracts';
 import { Plant } from './plant.js';
 import { summariseRaw } from './live-series.js';
+import { FaultLog } from './fault-log.js';
 
 const addr = { site: 'site-1', line: 'line-2', device: 'press-01' };
 const BOUNDS = { maxPerDevice: 200, maxTotal: 5_000 };
@@ -71,5 +72,21 @@ describe('Plant', () => {
     const kept = plant.series.telemetry('d', 0, 100_000);
     expect(kept[0]?.ts).toBe(19_000);
     expect(kept.filter((p) => p.ts === 25_000)).toEqual([{ ts: 25_000, values: { t: -1 } }]);
+  });
+});
+
+describe('FaultLog', () => {
+  it('keeps verdicts oldest first even out of order, one per window end, bounded per device', () => {
+    const log = new FaultLog(3);
+    const p = (ts: number, label = 'normal') => ({ ts, label, confidence: 0.9, model: { name: 'fault', version: 1 } });
+    log.add('pump-1', p(20));
+    log.add('pump-1', p(10));
+    log.add('pump-1', p(30));
+    log.add('pump-1', p(20, 'imbalance')); // the same window again: replaced, not doubled
+    expect(log.history('pump-1').map((x) => `${x.ts}:${x.label}`)).toEqual(['10:normal', '20:imbalance', '30:normal']);
+    log.add('pump-1', p(40, 'cavitation'));
+    expect(log.history('pump-1').map((x) => x.ts)).toEqual([20, 30, 40]);
+    expect(log.latest('pump-1')?.label).toBe('cavitation');
+    expect(log.history('pump-2')).toEqual([]);
   });
 });

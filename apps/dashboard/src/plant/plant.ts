@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { DecodedPublish, MessageOf } from '@takt/contracts';
 import { AlertBook, type Alert, type AlertBookOptions } from './alert-book.js';
 import { DeviceRegistry, type DeviceView } from './device-registry.js';
+import { FaultLog, type FaultPoint } from './fault-log.js';
 import { InspectionLog, type InspectionView } from './inspection-log.js';
 import { LiveSeries, summariseRaw, type ScorePoint, type TelemetryPoint } from './live-series.js';
 
@@ -12,6 +13,8 @@ export interface PlantEvents {
   score: [deviceId: string, point: ScorePoint];
   alert: [alert: Alert];
   inspection: [view: InspectionView];
+  /** the fault CNN's verdict on a device's newest window (`features.fault`) */
+  fault: [deviceId: string, point: FaultPoint];
 }
 
 export interface PlantOptions {
@@ -29,6 +32,8 @@ export class Plant extends EventEmitter<PlantEvents> {
   readonly devices: DeviceRegistry;
   readonly series: LiveSeries;
   readonly inspections = new InspectionLog();
+  /** the fault CNN's recent verdicts per device */
+  readonly faults = new FaultLog();
   /** the anomaly threshold each device's events were last judged by */
   readonly thresholds = new Map<string, number>();
 
@@ -94,6 +99,11 @@ export class Plant extends EventEmitter<PlantEvents> {
 
   #features(site: string, line: string, m: MessageOf<'features'>): void {
     this.devices.touch(site, line, m.deviceId, m.ts);
+    if (m.fault) {
+      const fault: FaultPoint = { ts: m.windowEnd, label: m.fault.label, confidence: m.fault.confidence, model: m.fault.model };
+      this.faults.add(m.deviceId, fault);
+      this.emit('fault', m.deviceId, fault);
+    }
     if (m.score === undefined && m.smoothedScore === undefined) return;
     const point: ScorePoint = { ts: m.windowEnd };
     if (m.score !== undefined) point.score = m.score;

@@ -3,11 +3,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { allow, requireSession } from '../auth/guard.js';
 import { DashboardError, parseOr400 } from '../http/errors.js';
+import { BASE_FAULT_LABELS, checkLabel, labelVocabulary } from '../trainer/evidence.js';
 import type { RouteContext } from './context.js';
 import { alertParams, alertsQuery, frameParams, inspectionsQuery } from './params.js';
 
 const commentBody = z.strictObject({ text: z.string().trim().min(1).max(2_000) });
-const alarmLabelBody = z.strictObject({ label: z.enum(['true-alarm', 'false-alarm']), comment: z.string().max(2_000).optional() });
+/** `true-alarm`, `false-alarm`, or a fault class of the vocabulary (`normal` is a false alarm by another name) */
+const alarmLabelBody = z.strictObject({
+  label: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'label must be true-alarm, false-alarm or a fault class' }),
+  comment: z.string().max(2_000).optional(),
+});
+const ALARM_VERDICTS = ['true-alarm', 'false-alarm'];
 const relabelBody = z.strictObject({
   label: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'label must match [A-Za-z0-9_.:-]{1,64}' }),
   comment: z.string().max(2_000).optional(),
@@ -15,7 +21,7 @@ const relabelBody = z.strictObject({
 
 const newLabelId = () => `lbl-${randomBytes(8).toString('hex')}`;
 
-/** Alerts (list, acknowledge, comment, true/false alarm) and inspections (list, relabel). */
+/** Alerts (list, acknowledge, comment, true/false alarm or fault class) and inspections (list, relabel). */
 export function alertRoutes(ctx: RouteContext): Router {
   const r = Router();
   const alertOf = (params: unknown) => {
@@ -48,6 +54,8 @@ export function alertRoutes(ctx: RouteContext): Router {
   r.post('/alerts/:device/:eventId/label', allow('engineer'), async (req, res) => {
     const alert = alertOf(req.params);
     const body = parseOr400(alarmLabelBody, req.body ?? {}, 'label body');
+    // the base fault classes are in every trainer's vocabulary: only another class needs the trainer's word
+    if (!ALARM_VERDICTS.includes(body.label) && !BASE_FAULT_LABELS.includes(body.label)) checkLabel(body.label, (await labelVocabulary(ctx.trainer)).fault, 'fault');
     const by = requireSession(res).username;
     const labelId = newLabelId();
     const now = Date.now();

@@ -9,7 +9,7 @@ import { rolloutParams } from './params.js';
 
 const noQuery = z.strictObject({});
 const jobBody = z.strictObject({
-  kind: z.literal('kmeans'),
+  kind: z.enum(['kmeans', 'cnn-vision', 'cnn-fault']),
   model: idSchema,
   devices: z.array(idSchema).max(1_000).optional(),
   from: z.number().int().min(0).optional(),

@@ -5,6 +5,7 @@ import { idSchema } from '@takt/contracts';
 export const deviceParam = z.strictObject({ device: idSchema });
 export const alertParams = z.strictObject({ device: idSchema, eventId: idSchema });
 export const frameParams = z.strictObject({ device: idSchema, frameId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'frameId must match [A-Za-z0-9_.:-]{1,64}' }) });
+export const evidenceParams = z.strictObject({ evidenceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'evidenceId must match [A-Za-z0-9_.:-]{1,64}' }) });
 export const rolloutParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'rollout id must match [A-Za-z0-9_.:-]{1,64}' }) });
 
 const ms = z.coerce.number().int().min(0).max(9_999_999_999_999);
@@ -39,3 +40,16 @@ export const inspectionsQuery = z.strictObject({
   label: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
   limit: limitParam(500, 60),
 });
+
+/** `GET /api/evidence`: the trainer's filters, plus `event` (window evidence around one anomaly event). */
+export const evidenceQuery = z
+  .strictObject({
+    kind: z.enum(['frame', 'window']).optional(),
+    device: idSchema.optional(),
+    from: ms.optional(),
+    to: ms.optional(),
+    labelled: z.enum(['true', 'false']).optional(),
+    event: idSchema.optional(),
+    limit: limitParam(1_000, 200),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to', path: ['from'] });

@@ -17,7 +17,7 @@ export function plantRoutes(ctx: RouteContext): Router {
     const { device } = parseOr400(deviceParam, req.params, 'path parameter');
     const view = ctx.plant.devices.view(device);
     if (!view) throw new DashboardError('NOT_FOUND', `no device ${device} has reported yet`);
-    res.json({ ...view, openAnomalies: ctx.plant.alerts.openCount(device), threshold: ctx.plant.thresholds.get(device) ?? null });
+    res.json({ ...view, openAnomalies: ctx.plant.alerts.openCount(device), threshold: ctx.plant.thresholds.get(device) ?? null, faults: ctx.plant.faults.history(device) });
   });
 
   r.get('/devices/:device/history', allow('viewer'), async (req, res) => {
