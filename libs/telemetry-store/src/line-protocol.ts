@@ -10,6 +10,8 @@ export const MEASUREMENT_OF = {
   state: 'device_state',
   heartbeat: 'heartbeats',
   label: 'labels',
+  evidence: 'evidence',
+  truth: 'fault_truth',
 } as const satisfies Partial<Record<Channel, string>>;
 
 export type StoredChannel = keyof typeof MEASUREMENT_OF;
@@ -99,6 +101,16 @@ const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
     if (m.cpuPercent !== undefined) f += `,cpu_percent=${m.cpuPercent}`;
     if (m.windowsScored !== undefined) f += `,${intField('windows_scored', m.windowsScored)}`;
     return `heartbeats${t} ${f} ${m.ts}`;
+  },
+  truth: (m, t) => {
+    let f = `fault_id=${quoteString(m.faultId)},fault=${quoteString(m.fault)},seq=${m.seq}i`;
+    if (m.severity !== undefined) f += `,severity=${m.severity}`;
+    if (m.sensor !== undefined) f += `,sensor=${quoteString(m.sensor)}`;
+    if (m.note !== undefined) f += `,note=${quoteString(m.note)}`;
+    return `fault_truth${t},state=${m.state} ${f} ${m.ts}`;
+  },
+  evidence: () => {
+    throw new StoreError('INVALID_ARGUMENT', 'evidence is stored with its blob: store the blob, then write evidenceLine(evidenceInputOf(publish, blob))');
   },
   label: (m, t) => {
     let f = `label_id=${quoteString(m.labelId)},target=${quoteString(m.target)},label=${quoteString(m.label)},by=${quoteString(m.by)},seq=${m.seq}i`;

@@ -39,7 +39,7 @@ export interface AnomalyEventRow extends DeviceRow {
 
 export interface LabelRow extends DeviceRow {
   labelId: string;
-  target: 'anomaly' | 'inspection' | 'window';
+  target: 'anomaly' | 'inspection' | 'window' | 'evidence';
   refId?: string;
   label: string;
   by: string;
@@ -140,7 +140,7 @@ export function anomalyRow(r: Row): AnomalyEventRow {
 }
 
 export function labelRow(r: Row): LabelRow {
-  const target = r['target'] === 'inspection' || r['target'] === 'window' ? r['target'] : 'anomaly';
+  const target = r['target'] === 'inspection' || r['target'] === 'window' || r['target'] === 'evidence' ? r['target'] : 'anomaly';
   return defined({
     ...deviceRow(r),
     labelId: String(r['label_id']),

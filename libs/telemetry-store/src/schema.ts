@@ -11,15 +11,22 @@ export interface RetentionOptions {
   resampleEvery?: string;
   /** how far back each run recomputes, so late points (edge outbox flushes) are still rolled up; default `1h` */
   resampleFor?: string;
+  /**
+   * how long `evidence` metadata is kept, in RP `evidence` (as long as the evidence blobs); default `30d`.
+   * Created with the default when missing; an existing RP is changed only when this is given.
+   */
+  evidence?: string;
 }
 
 export const RAW_RP = 'raw';
 export const ROLLUP_RP = 'rollup_1y';
+/** The retention policy of the `evidence` measurement: as long as the blobs it points at, not the 7 days of raw telemetry. */
+export const EVIDENCE_RP = 'evidence';
 /** Raw measurements rolled up to 1-minute means, and the rollup measurement each lands in. */
 export const ROLLUPS = { telemetry: 'telemetry_1m', features: 'features_1m', heartbeats: 'heartbeats_1m' } as const;
 export type RolledUpMeasurement = keyof typeof ROLLUPS;
 
-export const DEFAULT_RETENTION: Required<RetentionOptions> = { raw: '7d', rollup: '52w', resampleEvery: '1m', resampleFor: '1h' };
+export const DEFAULT_RETENTION: Required<RetentionOptions> = { raw: '7d', rollup: '52w', resampleEvery: '1m', resampleFor: '1h', evidence: '30d' };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -42,9 +49,10 @@ function cqStatement(db: string, m: RolledUpMeasurement, r: Required<RetentionOp
   return `CREATE CONTINUOUS QUERY ${ident(ROLLUPS[m])} ON ${ident(db)} RESAMPLE EVERY ${r.resampleEvery} FOR ${r.resampleFor} BEGIN ${rollupSelect(db, m)} END`;
 }
 
-async function ensureRetentionPolicy(http: InfluxHttp, db: string, name: string, duration: string, isDefault: boolean): Promise<void> {
+async function ensureRetentionPolicy(http: InfluxHttp, db: string, name: string, duration: string, isDefault: boolean, alter = true): Promise<void> {
   const [series] = await http.query(`SHOW RETENTION POLICIES ON ${ident(db)}`);
   const exists = (series?.[0]?.values ?? []).some((row) => row[0] === name);
+  if (exists && !alter) return;
   const verb = exists ? 'ALTER' : 'CREATE';
   await http.query(`${verb} RETENTION POLICY ${ident(name)} ON ${ident(db)} DURATION ${duration} REPLICATION 1${isDefault ? ' DEFAULT' : ''}`);
 }
@@ -57,8 +65,8 @@ async function continuousQueries(http: InfluxHttp, db: string): Promise<Map<stri
 }
 
 /**
- * Creates (or brings up to date) the database, the retention policies `raw` (default) and
- * `rollup_1y`, and one continuous query per rolled-up measurement. Safe to run on every start.
+ * Creates (or brings up to date) the database, the retention policies `raw` (default),
+ * `rollup_1y` and `evidence`, and one continuous query per rolled-up measurement. Safe to run on every start.
  */
 export async function ensureSchema(http: InfluxHttp, db: string, retention: RetentionOptions = {}): Promise<void> {
   const r = { ...DEFAULT_RETENTION, ...retention };
@@ -67,6 +75,8 @@ export async function ensureSchema(http: InfluxHttp, db: string, retention: Rete
   await http.query(`CREATE DATABASE ${ident(db)}`);
   await ensureRetentionPolicy(http, db, RAW_RP, r.raw, true);
   await ensureRetentionPolicy(http, db, ROLLUP_RP, r.rollup, false);
+  // the ingestor knows no evidence retention; only the trainer (which sweeps the blobs) sets it
+  await ensureRetentionPolicy(http, db, EVIDENCE_RP, r.evidence, false, retention.evidence !== undefined);
   const existing = await continuousQueries(http, db);
   for (const m of Object.keys(ROLLUPS) as RolledUpMeasurement[]) {
     const wanted = cqStatement(db, m, r);

@@ -98,7 +98,7 @@ describe('schema', () => {
     const http = new InfluxHttp({ url: influx.url });
     try {
       const [rps] = await http.query('SHOW RETENTION POLICIES ON takt_series');
-      expect(rps?.[0]?.values.map((r) => [r[0], r[1], r[4]])).toEqual([['autogen', '0s', false], ['raw', '336h0m0s', true], ['rollup_1y', '8736h0m0s', false]]);
+      expect(rps?.[0]?.values.map((r) => [r[0], r[1], r[4]])).toEqual([['autogen', '0s', false], ['raw', '336h0m0s', true], ['rollup_1y', '8736h0m0s', false], ['evidence', '720h0m0s', false]]);
       const [cqs] = await http.query('SHOW CONTINUOUS QUERIES');
       const names = cqs?.find((s) => s.name === 'takt_series')?.values.map((r) => String(r[0])).sort();
       expect(names).toEqual(['features_1m', 'heartbeats_1m', 'telemetry_1m']);

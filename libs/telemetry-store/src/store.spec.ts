@@ -111,7 +111,7 @@ describe('bad input', () => {
   });
 
   it('BAD INPUT - a channel that is not stored is refused as INVALID_ARGUMENT', async () => {
-    await expect(store.write([pub('truth', sampleMessage('truth', 'press-01', 0))])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(store.write([pub('camera', sampleMessage('camera', 'press-01', 0))])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(store.querySeqs({ device: 'press-01', channel: 'raw', ...range })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 

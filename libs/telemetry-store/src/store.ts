@@ -7,8 +7,13 @@ import {
   anomalyRow, featureRow, inspectionRow, labelRow, modelEventRow, rowsOf, stateRow,
   type AnomalyEventRow, type DeviceStateRow, type FeatureRow, type InspectionRow, type LabelRow, type ModelEventRow, type SeriesPoint,
 } from './rows.js';
-import { DEFAULT_RETENTION, durationMs, ensureSchema, RAW_RP, rollupSelect, ROLLUPS, type RetentionOptions, type RolledUpMeasurement } from './schema.js';
+import { DEFAULT_RETENTION, durationMs, ensureSchema, EVIDENCE_RP, RAW_RP, rollupSelect, ROLLUPS, type RetentionOptions, type RolledUpMeasurement } from './schema.js';
+import { EVIDENCE_MEASUREMENT, evidenceLine, type EvidenceInput } from './evidence-lines.js';
+import { evidenceFrom, findEvidence, queryEvidence, queryTruth, queryUploadLabels, type EvidenceQuery, type TruthQuery } from './evidence-query.js';
+import type { EvidenceRecord, FaultTruthInterval } from './evidence-rows.js';
 import { splitTrainingWindows, type TrainingWindows, type TrainingWindowsQuery } from './training.js';
+
+const EVIDENCE_POINT = `${EVIDENCE_MEASUREMENT},`;
 
 export interface TelemetryStoreOptions {
   /** influxd base URL, e.g. `http://127.0.0.1:8086` */
@@ -93,11 +98,43 @@ export class TelemetryStore {
     for (let i = 0; i < lines.length; i += this.#batchSize) await this.writeLines(lines.slice(i, i + this.#batchSize));
   }
 
-  /** Writes ready line-protocol points (precision ms) into the raw RP in one request. */
+  /**
+   * Writes ready line-protocol points (precision ms) in one request: into the raw RP, and `evidence`
+   * points into the `evidence` RP (a second request when a batch holds both).
+   */
   async writeLines(lines: readonly string[] | string | Buffer): Promise<void> {
-    const body = typeof lines === 'string' || Buffer.isBuffer(lines) ? lines : lines.join('\n');
-    if (body.length === 0) return;
-    await this.#http.write(body, { db: this.database, rp: RAW_RP });
+    const all = typeof lines === 'string' || Buffer.isBuffer(lines) ? lines.toString().split('\n') : lines;
+    const evidence: string[] = [];
+    const raw: string[] = [];
+    for (const l of all) if (l.length > 0) (l.startsWith(EVIDENCE_POINT) ? evidence : raw).push(l);
+    if (raw.length > 0) await this.#http.write(raw.join('\n'), { db: this.database, rp: RAW_RP });
+    if (evidence.length > 0) await this.#http.write(evidence.join('\n'), { db: this.database, rp: EVIDENCE_RP });
+  }
+
+  /** Writes evidence points (their blobs already stored). */
+  async writeEvidence(inputs: readonly EvidenceInput[]): Promise<void> {
+    const lines = inputs.map(evidenceLine);
+    for (let i = 0; i < lines.length; i += this.#batchSize) await this.writeLines(lines.slice(i, i + this.#batchSize));
+  }
+
+  /** Evidence newest first with resolved labels (see `queryEvidence` in evidence-query.ts). */
+  async queryEvidence(q: EvidenceQuery): Promise<EvidenceRecord[]> {
+    return queryEvidence((text) => this.#one(text), this.database, () => this.#allLabels(), q);
+  }
+
+  /** The newest record of one piece of evidence, or undefined (unknown, or past the `evidence` retention). */
+  async findEvidence(evidenceId: string): Promise<EvidenceRecord | undefined> {
+    return findEvidence((text) => this.#one(text), this.database, () => this.#allLabels(), evidenceId);
+  }
+
+  /** Labels uploaded images carry, distinct and sorted. */
+  async queryUploadLabels(): Promise<string[]> {
+    return queryUploadLabels((text) => this.#one(text), this.database);
+  }
+
+  /** The simulator's faults (channel `truth`) overlapping `[from, to)`, start and end paired. */
+  async queryTruth(q: TruthQuery): Promise<FaultTruthInterval[]> {
+    return queryTruth((text) => this.#one(text), this.database, q);
   }
 
   async writeModelEvent(e: ModelEvent): Promise<void> {
@@ -165,7 +202,8 @@ export class TelemetryStore {
   async querySeqs(q: { device: string; channel: string; from: number; to: number }): Promise<number[]> {
     if (!isStoredChannel(q.channel)) throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(q.channel)} is not stored`);
     const measurement = MEASUREMENT_OF[q.channel];
-    const rows = rowsOf(await this.#one(`SELECT "seq" FROM ${rawFrom(this.database, measurement)} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`));
+    const from = measurement === EVIDENCE_MEASUREMENT ? evidenceFrom(this.database) : rawFrom(this.database, measurement);
+    const rows = rowsOf(await this.#one(`SELECT "seq" FROM ${from} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`));
     return rows.map((r) => Number(r['seq'])).sort((a, b) => a - b);
   }
 
@@ -187,6 +225,11 @@ export class TelemetryStore {
 
   async close(): Promise<void> {
     this.#http.close();
+  }
+
+  /** Every label (labels are written after what they judge, so the whole raw retention is read). */
+  #allLabels(): Promise<LabelRow[]> {
+    return this.queryLabels({ from: 0, to: Date.now() + 86_400_000 });
   }
 
   #useRollup(q: SeriesQuery): boolean {
