@@ -154,6 +154,19 @@ describe('dashboard evidence API (trainer stand-in)', () => {
     expect([...sent, ...wrongKind]).toEqual([]);
   });
 
+  it('BAD INPUT - relabelling an inspection outside the vision vocabulary is a 400, nothing published', async () => {
+    await new TestFleet(t.publisher).publish(cam, 'inspection', { ts: NOW, frameId: 'f-77', label: 'ok', confidence: 0.7, model: { name: 'vision', version: 1 } });
+    const deadline = Date.now() + 5_000;
+    while (!t.dashboard.plant.inspections.find('cam-1', 'f-77') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    let res: Awaited<ReturnType<typeof json>> | undefined;
+    const sent = await labelsWithin(400, async () => (res = await json('POST', '/api/inspections/cam-1/f-77/label', engineer, { label: 'dent' })));
+    expect(res?.status).toBe(400);
+    expect(res?.body.error?.message).toContain('label "dent" is not a known vision class');
+    expect(sent).toEqual([]);
+    expect(t.dashboard.plant.inspections.find('cam-1', 'f-77')?.relabel).toBeUndefined();
+    expect((await json('POST', '/api/inspections/cam-1/f-77/label', engineer, { label: 'pit' })).status).toBe(201);
+  });
+
   it('labels a window with a fault class', async () => {
     await json('GET', `/api/evidence?kind=window&from=${NOW - 60_000}&to=${NOW}`, viewer);
     const got = collectMessages(sub, topicFilter({ channel: 'label' }), 1);

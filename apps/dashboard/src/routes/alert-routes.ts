@@ -79,6 +79,8 @@ export function alertRoutes(ctx: RouteContext): Router {
     const body = parseOr400(relabelBody, req.body ?? {}, 'label body');
     const item = ctx.plant.inspections.find(device, frameId);
     if (!item) throw new DashboardError('NOT_FOUND', `no inspection ${frameId} on ${device}`);
+    // with a trainer, the label must be in its vision vocabulary; without one there is no vocabulary to hold it to
+    if (ctx.trainer) checkLabel(body.label, (await labelVocabulary(ctx.trainer)).vision, 'vision');
     const by = requireSession(res).username;
     const labelId = newLabelId();
     await ctx.feed.publishLabel(
