@@ -98,6 +98,44 @@ describe('takt-sim CLI', () => {
     expect((raw[0]?.message as RawSampleBatch).sensors['vibration']?.values).toHaveLength(100);
   });
 
+  it('run rides out a broker that is SIGKILLed and restarted: it reconnects and publishes on, and ends with status 0', async () => {
+    const own = await startTestBroker();
+    const clients: MqttClient[] = [];
+    const rawOf = async (): Promise<RawSampleBatch[]> => {
+      const c = await connectClient(own.url, { username: 'engineer', password: 'engineer-secret' });
+      clients.push(c);
+      const got: RawSampleBatch[] = [];
+      c.on('message', (topic, payload) => {
+        const d = decodePublish(topic, payload);
+        if (d.topic.channel === 'raw' && d.topic.device === 'motor-1') got.push(d.message as RawSampleBatch);
+      });
+      await c.subscribeAsync(topicFilter({ site: 'site-1', channel: 'raw' }), { qos: 0 });
+      return got;
+    };
+    const until = async (what: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !what() && Date.now() < end; ) await new Promise((res) => setTimeout(res, 50));
+    };
+    try {
+      const before = await rawOf();
+      const run = cli(['run', '--plant', plantFile, '--broker', own.url, '--username', 'service', '--password', 'service-secret', '--seed', '3', '--duration', '14']);
+      await until(() => before.length >= 5, 15_000); // connected and publishing
+      expect(before.length).toBeGreaterThanOrEqual(5);
+      await own.kill();
+      await new Promise((res) => setTimeout(res, 2_500)); // the simulator's reconnects are refused meanwhile
+      await own.start();
+      const after = await rawOf();
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/takt-sim: done/);
+      // batches after the restart arrive, their seqs going on from where the run was
+      expect(after.length).toBeGreaterThan(5);
+      expect(after[0]?.seq).toBeGreaterThan(before[before.length - 1]?.seq ?? Number.POSITIVE_INFINITY);
+    } finally {
+      for (const c of clients) await c.endAsync(true);
+      await own.close();
+    }
+  }, 60_000);
+
   it('BAD INPUT - a broker that refuses the credentials stops run with a clear error and exit status 3', async () => {
     const r = await cli(['run', '--plant', plantFile, '--broker', broker.url, '--username', 'service', '--password', 'wrong', '--duration', '5']);
     expect(r.code).toBe(3);

@@ -3,7 +3,7 @@ import { assertId, ContractError } from '@takt/contracts';
 import { createLogger } from '@takt/runtime';
 import { writeDataset } from '../camera/dataset.js';
 import { SimError } from '../errors.js';
-import { connectBroker } from '../output/mqtt.js';
+import { connectBroker, rideOutBrokerLoss } from '../output/mqtt.js';
 import { runLive } from '../output/live.js';
 import { recordPlant } from '../output/record.js';
 import { loadPlant } from '../plant/load.js';
@@ -40,17 +40,19 @@ export async function runCommand(values: CliValues): Promise<void> {
   const speed = numberOption(values, 'speed', 0.001, 1e6) ?? 1;
   const serving = values.serve === undefined ? undefined : await startServing(sim, serveOptions(values));
   for (const line of serving ? describeServing(sim, serving) : []) console.log(line);
-  const client = await connectBroker(broker(values)).catch(async (err: unknown) => {
+  const options = broker(values);
+  const client = await connectBroker(options).catch(async (err: unknown) => {
     await serving?.close();
     throw err;
   });
   let fatal: SimError | undefined;
   const controller = new AbortController();
   stopSignal().addEventListener('abort', () => controller.abort());
-  client.on('error', (err) => {
-    fatal = new SimError('BROKER_ERROR', `broker ${values.broker}: ${err.message}`);
+  // a broker restart is ridden out (the plant goes on; raw samples meanwhile are lost, as from a real gateway)
+  rideOutBrokerLoss(client, options, (err) => {
+    fatal = err;
     controller.abort();
-  });
+  }, logger);
   console.log(`takt-sim: publishing ${sim.machines.length} machines and ${sim.cameras.length} camera stations to ${values.broker} (seed ${sim.seed}, start ${sim.startMs})`);
   const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}), ...(serving ? { serve: serving.take } : {}) });
   await client.endAsync();
@@ -119,10 +121,19 @@ export async function replayCommand(values: CliValues): Promise<void> {
   if (timestamps !== 'scaled' && timestamps !== 'original') throw new SimError('BAD_ARGUMENT', `--timestamps must be scaled or original, got ${timestamps}`, 'timestamps');
   const qos = numberOption(values, 'qos', 0, 1) ?? 1;
   const target = address(values);
-  const client = await connectBroker(broker(values));
+  const options = broker(values);
+  const client = await connectBroker(options);
+  const controller = new AbortController();
+  stopSignal().addEventListener('abort', () => controller.abort());
+  let fatal: SimError | undefined;
+  rideOutBrokerLoss(client, options, (err) => {
+    fatal = err;
+    controller.abort();
+  }, logger);
   console.log(`takt-sim: replaying ${series.rows.length} rows of ${series.columns.join(', ')} as ${target.device}`);
-  const result = await replaySeries(series, client, { address: target, speed: numberOption(values, 'speed', 1e-6, 1e9) ?? 1, timestamps, qos: qos === 0 ? 0 : 1, signal: stopSignal() });
+  const result = await replaySeries(series, client, { address: target, speed: numberOption(values, 'speed', 1e-6, 1e9) ?? 1, timestamps, qos: qos === 0 ? 0 : 1, signal: controller.signal });
   await client.endAsync();
+  if (fatal) throw fatal;
   console.log(`takt-sim: replayed ${result.published} rows in ${(result.wallMs / 1000).toFixed(1)} s`);
 }
 

@@ -97,7 +97,8 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
     sim.step(sink);
     stream?.uncork?.();
     lags.push(performance.now() - dueAt(sim.now));
-    if (stream?.writableLength !== undefined && stream.writableLength > highWater) await new Promise<void>((r) => stream.once('drain', r));
+    // a socket lost meanwhile (broker restart) never drains: mqtt.js reconnects on a new one
+    if (stream?.writableLength !== undefined && stream.writableLength > highWater) await new Promise<void>((r) => (stream.once('drain', r), stream.once('close', r)));
     else if (lags.length % 50 === 0) await sleep(0); // let the socket and timers breathe when catching up
   }
   const warmup = Math.min(20, Math.floor(lags.length / 10)); // the first steps run before V8 has optimised the hot path

@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '@takt/runtime';
 import { SimError } from '../errors.js';
 
 export interface BrokerOptions {
@@ -60,5 +61,27 @@ export function connectBroker(o: BrokerOptions): Promise<MqttClient> {
         reject(new SimError('BROKER_UNREACHABLE', `broker ${o.url} closed the connection before CONNACK`));
       }
     });
+  });
+}
+
+/**
+ * Watches an accepted connection: a lost broker (killed, restarted, unreachable for a while) is
+ * logged and ridden out — mqtt.js reconnects every 2 s and the run goes on — while a refusal of
+ * who we are (the broker's users changed under us) is fatal and handed to `onFatal`.
+ */
+export function rideOutBrokerLoss(client: MqttClient, o: BrokerOptions, onFatal: (err: SimError) => void, logger?: Logger): void {
+  let lost = false;
+  client.on('error', (err) => {
+    const e = brokerError(err, o);
+    if (e.code === 'BROKER_AUTH') onFatal(e);
+    else logger?.warn({ err: err.message }, 'broker connection error; reconnecting');
+  });
+  client.on('offline', () => {
+    if (!lost) logger?.warn({ url: o.url }, 'broker lost; reconnecting every 2 s');
+    lost = true;
+  });
+  client.on('connect', () => {
+    if (lost) logger?.info({ url: o.url }, 'broker connected again');
+    lost = false;
   });
 }
