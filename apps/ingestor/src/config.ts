@@ -3,7 +3,7 @@ import { loadConfig } from '@takt/runtime';
 import { z } from 'zod';
 
 /** The channels an ingestor stores. */
-export const INGESTED_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat', 'label'] as const satisfies readonly Channel[];
+export const INGESTED_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat', 'label', 'evidence', 'truth'] as const satisfies readonly Channel[];
 /** Default filters: every stored channel of every device. Split the topic space across ingestors by site or device. */
 export const DEFAULT_FILTERS = INGESTED_CHANNELS.map((channel) => topicFilter({ channel }));
 
@@ -57,6 +57,18 @@ export const ingestorConfigSchema = z.strictObject({
     /** ms the retry delay never exceeds; default 5_000 */
     retryMaxMs: positiveInt.default(5_000),
   }).default({ memoryPoints: 100_000, spoolDir: './takt-ingest-spool', retryMinMs: 200, retryMaxMs: 5_000 }),
+  /**
+   * the evidence blob store (the trainer service's `evidence.dir` on the same host). Without it every
+   * `evidence` message is dead-lettered as EVIDENCE_NOT_CONFIGURED, with an error log.
+   */
+  evidence: z
+    .strictObject({
+      /** folder of the content-addressed blobs (`dir/sha256/ab/cdef…`) */
+      dir: z.string().min(1),
+      /** tries to write one blob (backoff `buffer.retryMinMs` doubling to `retryMaxMs`) before the message is dead-lettered as BLOB_WRITE_FAILED; default 5 */
+      attempts: positiveInt.max(100).default(5),
+    })
+    .optional(),
   /** JSON-lines file receiving every message that cannot be stored, with the reason; default `./takt-ingest-dead-letters.jsonl` */
   deadLetterFile: z.string().min(1).default('./takt-ingest-dead-letters.jsonl'),
   /** HTTP `/metrics` and `/healthz`; default 127.0.0.1:9465 (port 0 picks a free one) */

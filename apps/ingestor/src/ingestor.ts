@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ContractError, decodePublish } from '@takt/contracts';
+import { DiskBlobStore } from '@takt/evidence-store';
 import type { Logger } from '@takt/runtime';
 import { isStoreError, TelemetryStore, toPoints } from '@takt/telemetry-store';
 import { AckGate } from './ack-gate.js';
@@ -8,6 +9,7 @@ import { BatchWriter } from './batch-writer.js';
 import { Batcher } from './batcher.js';
 import type { IngestorConfig } from './config.js';
 import { DeadLetterFile } from './dead-letter.js';
+import { EvidenceRefusal, EvidenceSink } from './evidence-sink.js';
 import { IngestorMetrics, serveMetrics, type IngestorGauges } from './metrics.js';
 import { DiskSpool } from './spool.js';
 
@@ -29,6 +31,7 @@ export class Ingestor {
   readonly #batcher: Batcher;
   readonly #writer: BatchWriter;
   readonly #deadLetters: DeadLetterFile;
+  readonly #evidence: EvidenceSink;
   #server: Server | undefined;
   readonly #schemaReady: Promise<void>;
   readonly #subscribed: Promise<void>;
@@ -57,6 +60,16 @@ export class Ingestor {
       retryMaxMs: config.buffer.retryMaxMs,
     });
     this.#batcher = new Batcher({ maxPoints: config.batch.maxPoints, maxAgeMs: config.batch.maxAgeMs, onBatch: (b) => this.#writer.submit(b) });
+    this.#evidence = new EvidenceSink({
+      blobs: config.evidence ? new DiskBlobStore({ dir: config.evidence.dir }) : undefined,
+      onStored: (points, token) => this.#batcher.add(points, token),
+      onRefused: (err, topic, payload, token) => this.#deadLetter(err, topic, payload, token),
+      metrics: this.metrics,
+      logger,
+      attempts: config.evidence?.attempts ?? 1,
+      retryMinMs: config.buffer.retryMinMs,
+      retryMaxMs: config.buffer.retryMaxMs,
+    });
     this.#schemaReady = this.#ensureSchema();
     this.#subscribed = new Promise((resolve) => (this.#onSubscribed = resolve));
   }
@@ -110,6 +123,7 @@ export class Ingestor {
 
   /** Resolves when every received message is written and nothing is buffered or spooled. */
   async idle(): Promise<void> {
+    await this.#evidence.idle();
     this.#batcher.flush();
     await this.#writer.idle();
   }
@@ -118,6 +132,8 @@ export class Ingestor {
   async stop(timeoutMs = 5_000): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    // evidence whose blob is being written gets its point into the last batch (or is dead-lettered)
+    await this.#evidence.idle(timeoutMs);
     this.#batcher.flush();
     await this.#writer.close(timeoutMs);
     await this.#deadLetters.close();
@@ -167,7 +183,12 @@ export class Ingestor {
     const token = this.#gate.track(packet);
     let points: string[];
     try {
-      points = toPoints(decodePublish(topic, payload));
+      const decoded = decodePublish(topic, payload);
+      if (decoded.topic.channel === 'evidence') {
+        this.#evidence.accept(decoded, token, topic, payload);
+        return;
+      }
+      points = toPoints(decoded);
     } catch (err) {
       this.#deadLetter(err, topic, payload, token);
       return;
@@ -176,7 +197,7 @@ export class Ingestor {
   }
 
   #deadLetter(err: unknown, topic: string, payload: Buffer, token: number): void {
-    const reason = err instanceof ContractError || isStoreError(err) ? err.code : 'ERROR';
+    const reason = err instanceof ContractError || isStoreError(err) || err instanceof EvidenceRefusal ? err.code : 'ERROR';
     this.metrics.deadLettered(reason);
     this.#deadLetters
       .add({ topic, reason, message: (err as Error).message, payload })

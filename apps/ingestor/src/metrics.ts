@@ -21,6 +21,10 @@ export class IngestorMetrics {
   pointsSpooled = 0;
   /** connections dropped because no SUBACK came in time */
   subscribeTimeouts = 0;
+  /** evidence blobs written to the blob store */
+  evidenceBlobsStored = 0;
+  /** failed attempts to write an evidence blob (each retry counts) */
+  evidenceBlobFailures = 0;
   readonly writeFailures = new Map<string, number>();
   readonly deadLetters = new Map<string, number>();
   readonly #latency = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
@@ -60,6 +64,8 @@ export class IngestorMetrics {
     metric('takt_ingest_batches_written_total', 'counter', 'Batches written to InfluxDB.', [`takt_ingest_batches_written_total ${this.batchesWritten}`]);
     metric('takt_ingest_points_spooled_total', 'counter', 'Points spilled to the disk spool.', [`takt_ingest_points_spooled_total ${this.pointsSpooled}`]);
     metric('takt_ingest_subscribe_timeouts_total', 'counter', 'Broker connections dropped because no SUBACK came in time.', [`takt_ingest_subscribe_timeouts_total ${this.subscribeTimeouts}`]);
+    metric('takt_ingest_evidence_blobs_stored_total', 'counter', 'Evidence blobs written to the blob store.', [`takt_ingest_evidence_blobs_stored_total ${this.evidenceBlobsStored}`]);
+    metric('takt_ingest_evidence_blob_failures_total', 'counter', 'Failed attempts to write an evidence blob.', [`takt_ingest_evidence_blob_failures_total ${this.evidenceBlobFailures}`]);
     metric('takt_ingest_write_failures_total', 'counter', 'Failed InfluxDB writes by StoreError code.', labelled('takt_ingest_write_failures_total', 'code', this.writeFailures));
     metric('takt_ingest_dead_letters_total', 'counter', 'Messages sent to the dead-letter file, by reason.', labelled('takt_ingest_dead_letters_total', 'reason', this.deadLetters));
     // batchWritten counts a write in every bucket it fits, so the buckets are already cumulative
