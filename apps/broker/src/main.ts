@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createLogger, GracefulShutdown } from '@takt/runtime';
+import { createLogger, GracefulShutdown, runMain, subcommandUsage, UsageError } from '@takt/runtime';
 import { loadBrokerConfig } from './config.js';
 import { addUser, readPassword } from './passwd.js';
-import { startBrokerServer } from './server.js';
 
 const USAGE = `usage:
   takt-broker --config FILE              run the broker (keys overridable by TAKT_BROKER_* variables)
@@ -14,7 +13,7 @@ const USAGE = `usage:
 async function passwd(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: { password: { type: 'string' }, devices: { type: 'string' } }, allowPositionals: true });
   const [file, user, role] = positionals;
-  if (!file || !user || !role || positionals.length > 3) throw new Error(USAGE);
+  if (!file || !user || !role || positionals.length > 3) throw new UsageError('passwd takes FILE USER ROLE');
   const devices = values.devices?.split(',').map((d) => d.trim()).filter(Boolean);
   const password = values.password ?? (await readPassword(process.stdin));
   await addUser(file, user, role, password, devices);
@@ -22,13 +21,10 @@ async function passwd(args: string[]): Promise<void> {
 }
 
 async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   const logger = createLogger('broker');
   const config = loadBrokerConfig(values.config);
+  const { startBrokerServer } = await import('./server.js'); // after the config: bad input answers at once
   const server = await startBrokerServer(config, logger);
   const shutdown = new GracefulShutdown(logger);
   shutdown.add('broker', () => server.close());
@@ -36,8 +32,9 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGHUP', () => server.reload());
 }
 
-const [command, ...rest] = process.argv.slice(2);
-(command === 'passwd' ? passwd(rest) : serve(process.argv.slice(2))).catch((err: Error & { code?: string }) => {
-  process.stderr.write(`takt-broker: ${err.message}\n`);
-  process.exit(err.message === USAGE ? 2 : 1);
+await runMain({
+  name: 'takt-broker',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: (argv) => subcommandUsage(USAGE, 'takt-broker', argv),
+  run: (argv) => (argv[0] === 'passwd' ? passwd(argv.slice(1)) : serve(argv)),
 });

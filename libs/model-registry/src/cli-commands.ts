@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from '@takt/runtime';
 import { verifyArtifact } from './artifact.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { loadTrustedKeys, readPrivateKeyFile, writeSigningKey } from './keys.js';
@@ -25,15 +26,10 @@ export type CommandResult = string;
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`missing --${name}\n\n${USAGE}`);
+  if (typeof v !== 'string' || v === '') throw new UsageError(`missing --${name}`);
   return v;
 }
 
-/** Wrong command line. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'USAGE';
-}
 
 async function keygen(args: string[]): Promise<CommandResult> {
   const { values } = parseArgs({ args, options: { 'key-id': { type: 'string' }, out: { type: 'string' } } });
@@ -90,6 +86,6 @@ export async function runCommand(argv: string[]): Promise<CommandResult> {
     case '--help':
       return USAGE;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }

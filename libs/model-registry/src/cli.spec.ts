@@ -81,6 +81,6 @@ describe('takt-registry commands', () => {
     writeFileSync(at('cut.onnx'), artifact.subarray(0, 5));
     const refused = await run(['verify', '--manifest', at('proc.json'), '--artifact', at('cut.onnx'), '--trusted', trusted]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^TRUNCATED: /);
+    expect(refused.stderr).toMatch(/^takt-registry: error \[TRUNCATED\]: /);
   });
 });

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { runCommand } from './cli-commands.js';
+import { runMain, subcommandUsage } from '@takt/runtime';
+import { runCommand, USAGE } from './cli-commands.js';
 
-/** `takt-registry`: exit 0 on success, 1 with `CODE: message` on stderr when refused, 2 on usage errors. */
-try {
-  process.stdout.write(await runCommand(process.argv.slice(2)));
-} catch (err) {
-  const e = err as Error & { code?: string };
-  process.stderr.write(`${e.code ?? 'ERROR'}: ${e.message}\n`);
-  process.exitCode = e.code === 'USAGE' ? 2 : 1;
-}
+/** `takt-registry`: exit 0 on success, 1 with the refusal's code when refused, 2 on usage errors. */
+await runMain({
+  name: 'takt-registry',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: (argv) => subcommandUsage(USAGE, 'takt-registry', argv),
+  run: async (argv) => {
+    process.stdout.write(await runCommand(argv));
+  },
+});

@@ -71,7 +71,7 @@ describe('takt-registry signer (a separate process holding the key)', () => {
     const p = start(privateFile, join(dir, 'other.sock'));
     const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/INVALID_KEY: private key file .*open\.key is readable by others \(mode 644\); chmod 600 it/);
+    expect(stderr).toMatch(/\[INVALID_KEY\]: private key file .*open\.key is readable by others \(mode 644\); chmod 600 it/);
     expect(existsSync(join(dir, 'other.sock'))).toBe(false);
     const err = await new SocketSigner(join(dir, 'nobody.sock')).signRollbackGrant({ model: 'm', version: 1, devices: ['d'] }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/signer at .*nobody\.sock unreachable/);

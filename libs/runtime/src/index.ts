@@ -7,3 +7,4 @@ export * from './servers/influxd.js';
 export * from './servers/redis.js';
 export * from './passwords.js';
 export * from './serial-queue.js';
+export * from './run-main.js';

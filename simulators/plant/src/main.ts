@@ -1,33 +1,40 @@
 #!/usr/bin/env node
+import { runMain, subcommandUsage, UsageError } from '@takt/runtime';
 import { exitCodeOf, SimError } from './errors.js';
-import { parseCli, USAGE } from './cli/args.js';
-import { checkCommand, imagesCommand, recordCommand, replayCommand, runCommand } from './cli/commands.js';
+import { parseCli, USAGE, type CliValues } from './cli/args.js';
 
-const COMMANDS: Record<string, (values: ReturnType<typeof parseCli>['values']) => void | Promise<void>> = {
-  run: runCommand,
-  record: recordCommand,
-  images: imagesCommand,
-  replay: replayCommand,
-  check: checkCommand,
+type Command = (values: CliValues) => void | Promise<void>;
+
+/** Loaded once the command line parsed: `--help` and bad input answer without loading the OPC UA server. */
+const command =
+  (name: 'runCommand' | 'recordCommand' | 'imagesCommand' | 'replayCommand' | 'checkCommand'): Command =>
+  async (values) =>
+    (await import('./cli/commands.js'))[name](values);
+
+const COMMANDS: Record<string, Command> = {
+  run: command('runCommand'),
+  record: command('recordCommand'),
+  images: command('imagesCommand'),
+  replay: command('replayCommand'),
+  check: command('checkCommand'),
 };
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<void> {
   const cli = parseCli(argv);
-  const command = COMMANDS[cli.command];
-  if (cli.values.help || cli.command === 'help') {
-    console.log(USAGE);
-    return 0;
+  if (cli.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
   }
-  if (!command) throw new SimError('BAD_ARGUMENT', `unknown command ${JSON.stringify(cli.command)}\n\n${USAGE}`);
-  await command(cli.values);
-  return 0;
+  const run = COMMANDS[cli.command];
+  if (!run) throw new UsageError(`unknown command ${JSON.stringify(cli.command)}`);
+  await run(cli.values);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const code = err instanceof SimError ? ` [${err.code}]` : '';
-    console.error(`takt-sim: error${code}: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(exitCodeOf(err));
-  },
-);
+await runMain({
+  name: 'takt-sim',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: (argv) => subcommandUsage(USAGE, 'takt-sim', argv),
+  run: main,
+  // 2 bad input, 3 broker refused or unreachable
+  exitCode: (err) => (err instanceof SimError ? exitCodeOf(err) : undefined),
+});

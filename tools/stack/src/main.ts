@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runMain, UsageError } from '@takt/runtime';
 import { repoRoot } from './launcher.js';
 import { Stack } from './stack.js';
 
@@ -37,15 +38,13 @@ function delayedPlant(file: string, delayS: number, out: string): string {
   return out;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
+    args: argv,
     allowPositionals: true,
-    options: { dir: { type: 'string' }, plant: { type: 'string' }, 'fault-delay': { type: 'string' }, seed: { type: 'string' }, source: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { dir: { type: 'string' }, plant: { type: 'string' }, 'fault-delay': { type: 'string' }, seed: { type: 'string' }, source: { type: 'boolean' } },
   });
-  if (values.help || (positionals[0] ?? 'up') !== 'up') {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  if ((positionals[0] ?? 'up') !== 'up' || positionals.length > 1) throw new UsageError(`unknown command ${JSON.stringify(positionals.join(' '))}`);
   const root = repoRoot();
   const dir = resolve(values.dir ?? join(root, '.takt', 'plant'));
   mkdirSync(dir, { recursive: true });
@@ -101,4 +100,4 @@ async function main(): Promise<void> {
   say(`plant running — a first model trains after ~75 s of data and rolls out; faults start ${values['fault-delay'] ?? 150} s in. Ctrl-C stops everything. Logs: ${join(dir, 'logs')}`);
 }
 
-await main();
+await runMain({ name: 'takt-stack', packageJson: new URL('../package.json', import.meta.url), usage: USAGE, run: main });

@@ -1,5 +1,5 @@
+import { EXIT, exitCodeFor, failureLine, subcommandUsage, UsageError } from '@takt/runtime';
 import { TrainerError } from '../errors.js';
-import { anomalyFit, anomalyScore } from './anomaly.js';
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -12,10 +12,10 @@ const USAGE = `usage: takt-trainer <command>
   fault predict  --model DIR [--int8] --raw FILE.jsonl --out FILE.csv
   serve --config FILE`;
 
-/** Loaded lazily so `anomaly` never pays for loading TensorFlow.js. */
+/** Loaded lazily: `anomaly` never pays for loading TensorFlow.js, `--help` and bad input for neither. */
 const commands: Record<string, () => Promise<Command>> = {
-  'anomaly fit': async () => anomalyFit,
-  'anomaly score': async () => anomalyScore,
+  'anomaly fit': async () => (await import('./anomaly.js')).anomalyFit,
+  'anomaly score': async () => (await import('./anomaly.js')).anomalyScore,
   'vision fit': async () => (await import('./vision.js')).visionFit,
   'vision predict': async () => (await import('./vision.js')).visionPredict,
   'fault fit': async () => (await import('./fault.js')).faultFit,
@@ -23,24 +23,34 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../service/cli.js')).serveCommand,
 };
 
-/** Runs one command; returns the exit code: 0 ok, 2 bad input (a `TrainerError`, cause named), 1 anything else. */
-export async function runCli(argv: string[]): Promise<number> {
-  const key = argv[0] === 'serve' ? 'serve' : `${argv[0] ?? ''} ${argv[1] ?? ''}`;
+/** The command `argv` names: `serve`, or two words (`anomaly fit`). */
+const commandKey = (argv: string[]) => (argv[0] === 'serve' ? 'serve' : `${argv[0] ?? ''} ${argv[1] ?? ''}`);
+
+/** Runs one command; throws `UsageError` for an unknown one and whatever the command throws (a `TrainerError` is bad input). */
+export async function runTrainerCommand(argv: string[]): Promise<void> {
+  const key = commandKey(argv);
   const load = commands[key];
-  if (!load) {
-    console.error(argv.length === 0 || argv[0] === '--help' ? USAGE : `unknown command "${argv.slice(0, 2).join(' ')}"\n${USAGE}`);
-    return argv[0] === '--help' ? 0 : 2;
-  }
+  if (!load) throw new UsageError(argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`);
+  await (await load())(argv.slice(key === 'serve' ? 1 : 2));
+}
+
+const exitCode = (err: unknown) => (err instanceof TrainerError ? EXIT.usage : undefined);
+
+/** `takt-trainer` as `runMain` runs it: exit 2 for bad input (a `TrainerError`), per-command `--help`. */
+export const trainerProgram = {
+  name: 'takt-trainer',
+  usage: (argv: string[]) => subcommandUsage(USAGE, 'takt-trainer', argv),
+  run: runTrainerCommand,
+  exitCode,
+};
+
+/** Runs one command in this process (tests); returns the exit status `takt-trainer` would exit with, the failure line on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
   try {
-    await (await load())(argv.slice(key === 'serve' ? 1 : 2));
-    return 0;
+    await runTrainerCommand(argv);
+    return EXIT.ok;
   } catch (err) {
-    if (err instanceof TrainerError) {
-      console.error(`takt-trainer ${key}: ${err.code}: ${err.message}`);
-      return 2;
-    }
-    const code = (err as { code?: unknown }).code;
-    console.error(`takt-trainer ${key}: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).stack ?? String(err)}`);
-    return 1;
+    console.error(failureLine('takt-trainer', err));
+    return exitCodeFor(err, exitCode);
   }
 }
