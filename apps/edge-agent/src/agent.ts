@@ -16,7 +16,7 @@ import { loadOrt, type Ort } from './inference/ort.js';
 import { probeProvider } from './inference/provider-probe.js';
 import { DiskOutbox } from './outbox/disk-outbox.js';
 import { MemoryOutbox } from './outbox/memory-outbox.js';
-import type { Outbox } from './outbox/outbox.js';
+import type { Outbox, OutboxEntry } from './outbox/outbox.js';
 import { ModelStore } from './rollout/model-store.js';
 import { RolloutController, type RolloutReport } from './rollout/rollout-controller.js';
 import { UpstreamEmitter } from './upstream/emitter.js';
@@ -52,7 +52,7 @@ export class EdgeAgent {
    */
   static async start(config: AgentConfig, logger: Logger, parts: { outbox?: Outbox } = {}): Promise<EdgeAgent> {
     await mkdir(config.dataDir, { recursive: true });
-    const o = config.outbox;
+    const o = { ...config.outbox, evidenceMaxBytes: config.evidence.outboxMaxBytes };
     const outbox: Outbox = parts.outbox ?? (o.kind === 'memory' ? new MemoryOutbox(o) : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') }));
     const agent = new EdgeAgent(config, outbox, logger);
     await agent.#start();
@@ -73,7 +73,7 @@ export class EdgeAgent {
     this.#reporter = new StateReporter(this.#emitter, this.outbox, () => this.#provider);
     this.#rollouts = await this.#rolloutController(ort, store);
     this.outbox.on('error', (err) => this.#onOutboxFault(err));
-    this.outbox.on('shed', (e) => this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed'));
+    this.outbox.on('shed', (e) => this.#onShed(e));
     this.#north = await Northbound.start(c, this.outbox, this.#log);
     new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
     this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
@@ -159,6 +159,7 @@ export class EdgeAgent {
       logger: this.#log,
       onError: (err) => this.#recordError(ctx, err),
       onModelFailure: (model, err, rolledBack) => this.#onModelFailure(ctx, model.manifest, err, rolledBack),
+      evidence: { onCount: (reason, outcome) => this.#north.evidence(address.device, reason, outcome) },
     });
     this.#devices.set(address.device, ctx);
     await this.#rollouts.restore(address);
@@ -183,6 +184,13 @@ export class EdgeAgent {
     } catch (err) {
       this.#recordError(ctx, err as Error);
     }
+  }
+
+  /** The outbox dropped an entry: evidence (shed first, by design) is counted for its device; anything else is a warning. */
+  #onShed(e: OutboxEntry): void {
+    if (e.channel !== 'evidence') return void this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed');
+    this.#devices.get(e.deviceId)?.pipeline.evidence?.shed(e);
+    this.#log.debug({ device: e.deviceId, seq: e.seq }, 'evidence shed');
   }
 
   /** A failed outbox write concerns every device the box serves: each one's next state reports it. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EXECUTION_PROVIDERS, idSchema, nameSchema } from '@takt/contracts';
 import { loadConfig } from '@takt/runtime';
+import { evidenceConfigSchema } from './evidence/evidence-config.js';
 import { modbusSourceSchema } from './intake/modbus/modbus-config.js';
 import { opcuaSourceSchema } from './intake/opcua/opcua-config.js';
 import { sparkplugSchema } from './northbound/sparkplug/sparkplug-config.js';
@@ -102,6 +103,12 @@ export const agentConfigSchema = z.strictObject({
   anomaly: z
     .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
     .default({ alpha: 0.3, openAfterMs: 500, closeAfterMs: 3_000, threshold: 3 }),
+  /**
+   * evidence kept for training CNNs (frames the vision model is unsure of and a sample of the rest,
+   * raw windows around anomaly onsets and now and then a healthy one), within a per-device byte
+   * budget and its own cap in the outbox; defaults in evidence/evidence-config.ts (README "Evidence")
+   */
+  evidence: evidenceConfigSchema,
   /** Modbus TCP (or RTU) intakes: connections, their devices' register maps and poll groups (deploy/edge/README.md) */
   modbus: z.array(modbusSourceSchema).max(64).optional(),
   /** OPC UA intakes: endpoints, security, their devices' node ids (deploy/edge/README.md) */

@@ -3,6 +3,7 @@ import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
 import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
 import { EdgeError } from '../errors.js';
+import { EvidenceCollector, type EvidenceCollectorDeps } from '../evidence/evidence-collector.js';
 import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
 import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
 import type { LoadedModel } from '../inference/loaded-model.js';
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   /** a model failed at run time `maxFailedRuns` times in a row (the pipeline rolled it back when it could) */
   onModelFailure: (model: LoadedModel, err: Error, rolledBack: boolean) => void;
   onError: (err: Error) => void;
+  /** seeded randomness, the budget's clock and a counter hook for the evidence collector (tests, metrics) */
+  evidence?: Pick<EvidenceCollectorDeps, 'random' | 'now' | 'onCount'>;
 }
 
 /** ms a batch may start before the previous one before it counts as a clock stepped back */
@@ -40,6 +43,8 @@ export class DevicePipeline {
   #trackerModel: LoadedModel | undefined;
   #telemetry: TelemetryDownsampler | undefined;
   #lastFault: string | undefined;
+  /** the fault CNN's newest class, for the next features message */
+  #faultResult: { label: string; confidence: number; model: { name: string; version: number } } | undefined;
   #failures = new Map<LoadedModel, number>();
   /** raw batches of the device, processed strictly in order */
   readonly #batches = new SerialQueue();
@@ -51,9 +56,14 @@ export class DevicePipeline {
   rawDropped = 0;
   /** camera frames dropped (oldest first) because `backlog.frames` were already waiting */
   framesDropped = 0;
+  /** the device's evidence for training; undefined when `evidence.enabled` is false */
+  readonly evidence: EvidenceCollector | undefined;
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    if (deps.config.evidence.enabled) {
+      this.evidence = new EvidenceCollector({ address: deps.address, emitter: deps.emitter, config: deps.config.evidence, logger: deps.logger, onError: deps.onError, ...deps.evidence });
+    }
     if (deps.config.telemetryIntervalMs > 0) this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs, deps.config.telemetryBatch);
   }
 
@@ -87,13 +97,15 @@ export class DevicePipeline {
     if (this.#telemetry) this.#telemetry = new TelemetryDownsampler(this.#d.config.telemetryIntervalMs, this.#d.config.telemetryBatch);
   }
 
-  /** Waits until every queued batch is processed. */
-  idle(): Promise<void> {
-    return this.#batches.idle();
+  /** Waits until every queued batch is processed and its evidence handed to the outbox. */
+  async idle(): Promise<void> {
+    await this.#batches.idle();
+    await this.evidence?.idle();
   }
 
   async #processRaw(batch: RawSampleBatch): Promise<void> {
     this.#followClock(batch);
+    this.evidence?.raw(batch);
     for (const p of this.#telemetry?.push(batch) ?? []) await this.#emitTelemetry(p);
     const windows = this.#kmeansWindower().push(batch);
     if (windows.length > 0) await this.#handleWindows(windows);
@@ -135,14 +147,20 @@ export class DevicePipeline {
       if (s && model) {
         const { smoothed: sm, transition } = this.#trackerFor(model).update(s.score, w.end);
         smoothed = sm;
-        if (transition) await this.#emitEvent(model, transition, w.end);
+        if (transition) {
+          await this.#emitEvent(model, transition, w.end);
+          this.evidence?.anomaly(transition);
+        }
       }
+      const fault = this.#faultResult;
+      this.#faultResult = undefined;
       await this.#d.emitter.emit(this.#d.address, 'features', {
         ts: w.end,
         windowStart: w.start,
         windowEnd: w.end,
         features: features[i] as Record<string, number>,
         ...(s && model ? { score: s.score, smoothedScore: smoothed, cluster: s.cluster, model: { name: model.manifest.name, version: model.manifest.version } } : {}),
+        ...(fault ? { fault } : {}),
       });
     }
   }
@@ -202,7 +220,9 @@ export class DevicePipeline {
     if (inputs.length === 0) return;
     try {
       const results = await classifyWindows(model, inputs, spec);
-      this.#lastFault = results[results.length - 1]?.label;
+      const last = results[results.length - 1];
+      this.#lastFault = last?.label;
+      if (last) this.#faultResult = { label: last.label, confidence: last.confidence, model: { name: model.manifest.name, version: model.manifest.version } };
       this.#failures.delete(model);
     } catch (err) {
       this.#runFailed(model, err as Error);
@@ -220,7 +240,7 @@ export class DevicePipeline {
       return;
     }
     this.#d.models.recorded.frame = image;
-    if (!model) return;
+    if (!model) return this.evidence?.frame(frame); // a sample of plant frames to learn the first model from
     if (this.#frames.length >= this.#d.config.backlog.frames) {
       this.#frames.shift(); // the oldest waiting frame: the newest shows the line as it is now
       this.#overloaded('camera frames', ++this.framesDropped, this.#d.config.backlog.frames);
@@ -253,6 +273,7 @@ export class DevicePipeline {
               latencyMs: performance.now() - at,
               ...(frame.truth ? { truth: frame.truth } : {}),
             });
+            this.evidence?.frame(frame, { label: r.label, confidence: r.confidence, scores: r.scores, model: { name: model.manifest.name, version: model.manifest.version } });
           }
         } catch (err) {
           this.#runFailed(model, err as Error);

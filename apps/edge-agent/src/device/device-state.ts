@@ -47,6 +47,7 @@ export class StateReporter {
       ...(r ? { rollout: { rolloutId: r.rolloutId, name: r.name, version: r.version, status: r.status, at: r.at, ...(r.reason ? { reason: r.reason } : {}) } } : {}),
       agentVersion: AGENT_VERSION,
       ...(ctx.intake ? { intake: ctx.intake } : {}),
+      ...(ctx.pipeline.evidence ? { evidence: ctx.pipeline.evidence.counts() } : {}),
     });
   }
 

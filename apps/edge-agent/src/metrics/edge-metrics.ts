@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
-import type { RawSampleBatch } from '@takt/contracts';
+import type { EvidenceReason, RawSampleBatch } from '@takt/contracts';
+import type { EvidenceOutcome } from '../evidence/evidence-collector.js';
 import type { IntakeStatus } from '../intake/source.js';
 import type { Outbox } from '../outbox/outbox.js';
+
+const OUTCOME_LABELS: Record<EvidenceOutcome, string> = { queued: 'queued', rateLimited: 'rate_limited', shed: 'shed' };
 
 export interface EdgeMetricsOptions {
   version: string;
@@ -21,6 +24,7 @@ export class EdgeMetrics {
   readonly #bad = new Counter({ name: 'takt_edge_intake_bad_values_total', help: 'Fieldbus values refused: bad or uncertain status, Modbus exception, not a finite number.', labelNames: ['device', 'protocol'], registers: [this.registry] });
   readonly #gaps = new Counter({ name: 'takt_edge_intake_gaps_total', help: 'Holes a lost link or failed reads left in a device\'s samples.', labelNames: ['device', 'protocol'], registers: [this.registry] });
   readonly #latency = new Summary({ name: 'takt_edge_intake_latency_seconds', help: 'Fieldbus value change (OPC UA source timestamp; Modbus: the poll that saw it) to the handover of its batch to the windows.', labelNames: ['protocol'], percentiles: [0.5, 0.95, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers: [this.registry] });
+  readonly #evidence = new Counter({ name: 'takt_edge_evidence_total', help: 'Evidence pieces (frames, raw windows) per device and reason: queued in the outbox, over the device budget (rate_limited), dropped by the outbox (shed).', labelNames: ['device', 'reason', 'outcome'], registers: [this.registry] });
   readonly #seen = new Map<string, IntakeStatus>();
   #server: Server | undefined;
 
@@ -29,6 +33,7 @@ export class EdgeMetrics {
     new Gauge({ name: 'takt_edge_build_info', help: 'Build of the running agent (always 1).', labelNames: ['version'], registers: [this.registry] }).set({ version: o.version }, 1);
     new Gauge({ name: 'takt_edge_outbox_depth', help: 'Upstream messages waiting for their PUBACK.', registers: [this.registry], collect() { this.set(o.outbox.stats().depth); } });
     new Gauge({ name: 'takt_edge_outbox_bytes', help: 'Bytes of the messages waiting for their PUBACK.', registers: [this.registry], collect() { this.set(o.outbox.stats().bytes); } });
+    new Gauge({ name: 'takt_edge_outbox_evidence_bytes', help: 'Bytes of the evidence waiting for its PUBACK (within its own cap).', registers: [this.registry], collect() { this.set(o.outbox.stats().evidenceBytes); } });
     new Gauge({ name: 'takt_edge_outbox_shed', help: 'Entries the full-outbox policy dropped, ever.', registers: [this.registry], collect() { this.set(o.outbox.stats().shed); } });
   }
 
@@ -37,6 +42,10 @@ export class EdgeMetrics {
     let n = 0;
     for (const s of Object.values(batch.sensors)) n += s.values.length;
     this.#samples.inc(n);
+  }
+
+  evidence(device: string, reason: EvidenceReason, outcome: EvidenceOutcome): void {
+    this.#evidence.inc({ device, reason, outcome: OUTCOME_LABELS[outcome] });
   }
 
   latency(protocol: IntakeStatus['protocol'], ms: number): void {

@@ -1,7 +1,8 @@
-import type { RawSampleBatch } from '@takt/contracts';
+import type { EvidenceReason, RawSampleBatch } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
 import { AGENT_VERSION } from '../device/device-state.js';
+import type { EvidenceOutcome } from '../evidence/evidence-collector.js';
 import type { IntakeStatus } from '../intake/source.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -38,6 +39,10 @@ export class Northbound {
 
   latency(protocol: IntakeStatus['protocol'], ms: number): void {
     this.metrics?.latency(protocol, ms);
+  }
+
+  evidence(device: string, reason: EvidenceReason, outcome: EvidenceOutcome): void {
+    this.metrics?.evidence(device, reason, outcome);
   }
 
   async stop(): Promise<void> {

@@ -25,10 +25,12 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   #counter: SequenceCounter;
   #nextId: number;
   #bytes = 0;
+  #evidenceBytes = 0;
   #shed: number;
   readonly #shedByChannel: Partial<Record<Channel, number>> = {};
   readonly #maxBytes: number;
   readonly #hardMaxBytes: number;
+  readonly #evidenceMaxBytes: number;
   protected closed = false;
   /** batches the disk refused, ever (since this process started) */
   protected writeErrors = 0;
@@ -39,6 +41,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     super();
     this.#maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
     this.#hardMaxBytes = limits.hardMaxBytes ?? 4 * this.#maxBytes;
+    this.#evidenceMaxBytes = Math.min(limits.evidenceMaxBytes ?? this.#maxBytes / 8, this.#maxBytes / 2);
     this.#counter = new SequenceCounter(restore.counters);
     this.#nextId = restore.nextId;
     this.#shed = restore.shed;
@@ -127,7 +130,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   }
 
   stats(): OutboxStats {
-    return { depth: this.#entries.size, bytes: this.#bytes, shed: this.#shed, shedByChannel: { ...this.#shedByChannel }, volatile: this.#volatile.size, writeErrors: this.writeErrors };
+    return { depth: this.#entries.size, bytes: this.#bytes, evidenceBytes: this.#evidenceBytes, shed: this.#shed, shedByChannel: { ...this.#shedByChannel }, volatile: this.#volatile.size, writeErrors: this.writeErrors };
   }
 
   /** The seq counters, for persisting. */
@@ -144,6 +147,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   /** Applies the full-outbox policy; false when the new entry itself was shed. */
   #makeRoom(entry: OutboxEntry): boolean {
     const need = entryBytes(entry);
+    if (entry.channel === 'evidence' && !this.#makeEvidenceRoom(entry, need)) return false;
     if (this.#bytes + need <= this.#maxBytes) return true;
     const victims: number[] = [];
     let freed = 0;
@@ -172,6 +176,29 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     return true;
   }
 
+  /** Evidence has its own cap: the oldest evidence is shed for a new piece; one larger than the whole cap is shed itself. */
+  #makeEvidenceRoom(entry: OutboxEntry, need: number): boolean {
+    if (need > this.#evidenceMaxBytes) {
+      this.#countShed(entry);
+      this.persistRemoval([entry], 'shed');
+      return false;
+    }
+    const shed: OutboxEntry[] = [];
+    let freed = 0;
+    for (let i = this.#orderHead; i < this.#order.length && this.#evidenceBytes - freed + need > this.#evidenceMaxBytes; i++) {
+      const e = this.#entries.get(this.#order[i] as number);
+      if (!e || e.channel !== 'evidence') continue;
+      shed.push(e);
+      freed += entryBytes(e);
+    }
+    for (const e of shed) {
+      this.#remove(e.id);
+      this.#countShed(e);
+    }
+    if (shed.length > 0) this.persistRemoval(shed, 'shed');
+    return true;
+  }
+
   #countShed(e: OutboxEntry): void {
     this.#shed++;
     this.#shedByChannel[e.channel] = (this.#shedByChannel[e.channel] ?? 0) + 1;
@@ -182,6 +209,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     this.#entries.set(e.id, e);
     this.#order.push(e.id);
     this.#bytes += entryBytes(e);
+    if (e.channel === 'evidence') this.#evidenceBytes += entryBytes(e);
   }
 
   #remove(id: number): boolean {
@@ -190,6 +218,7 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     this.#entries.delete(id);
     this.#volatile.delete(id);
     this.#bytes -= entryBytes(e);
+    if (e.channel === 'evidence') this.#evidenceBytes -= entryBytes(e);
     while (this.#orderHead < this.#order.length && !this.#entries.has(this.#order[this.#orderHead] as number)) this.#orderHead++;
     if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#orderHead);

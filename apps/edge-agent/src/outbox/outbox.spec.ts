@@ -95,6 +95,34 @@ describe.each(implementations)('%s (shared outbox suite)', (_name, make) => {
     expect(outbox.stats()).toMatchObject({ shed: 3, shedByChannel: { telemetry: 2, features: 1 } });
   });
 
+  it('evidence is shed first when full, and within its own byte cap even when the outbox has room', async () => {
+    const one = Buffer.byteLength(draft('evidence').topic) + draft('evidence').payload(0).length;
+    outbox = await make({ maxBytes: one * 5 + 10, evidenceMaxBytes: one * 2 });
+    const shed: OutboxEntry[] = [];
+    outbox.on('shed', (e) => shed.push(e));
+    await outbox.append(draft('telemetry'));
+    await outbox.append(draft('evidence'));
+    await outbox.append(draft('evidence'));
+    expect(outbox.stats().evidenceBytes).toBe(one * 2);
+    await outbox.append(draft('evidence')); // over the evidence cap, with room in the outbox: the oldest evidence goes
+    expect(shed.map((e) => [e.channel, e.seq])).toEqual([['evidence', 0]]);
+    await outbox.append(draft('anomaly'));
+    await outbox.append(draft('inspection'));
+    await outbox.append(draft('anomaly')); // outbox full: evidence is shed before telemetry
+    expect(shed.map((e) => [e.channel, e.seq])).toEqual([['evidence', 0], ['evidence', 1]]);
+    expect(outbox.pending(0, 100).map((e) => e.channel)).toEqual(['telemetry', 'evidence', 'anomaly', 'inspection', 'anomaly']);
+    expect(outbox.stats()).toMatchObject({ evidenceBytes: one, shedByChannel: { evidence: 2 } });
+  });
+
+  it('an evidence entry larger than the whole evidence cap is shed itself and costs nothing else', async () => {
+    outbox = await make({ maxBytes: 100_000, evidenceMaxBytes: 500 });
+    const kept = await outbox.append(draft('evidence'));
+    const big = await outbox.append(draft('evidence', 'press-01', 1_000));
+    expect(outbox.pending(0, 10).map((e) => e.id)).toEqual([kept.id]);
+    expect(big.seq).toBe(1);
+    expect(outbox.stats()).toMatchObject({ depth: 1, shedByChannel: { evidence: 1 } });
+  });
+
   it('sheds a new telemetry entry itself when only anomaly events and inspections fill the outbox', async () => {
     const one = Buffer.byteLength(draft('anomaly').topic) + draft('anomaly').payload(0).length;
     outbox = await make({ maxBytes: one * 2 });

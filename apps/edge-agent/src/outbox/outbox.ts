@@ -27,6 +27,8 @@ export interface OutboxStats {
   depth: number;
   /** payload + topic bytes of those entries */
   bytes: number;
+  /** payload + topic bytes of the pending `evidence` entries (within `evidenceMaxBytes`) */
+  evidenceBytes: number;
   /** entries dropped by the full-outbox policy, ever (persisted) */
   shed: number;
   /** the same, per channel (since this process started) */
@@ -71,10 +73,11 @@ export interface Outbox {
 }
 
 /**
- * Full-outbox policy: which channels may be shed, oldest first, in this order. Anomaly events and
- * inspection results are never shed; a newer retained `state` supersedes an older one.
+ * Full-outbox policy: which channels may be shed, oldest first, in this order. Evidence (frames and
+ * raw windows kept for training) goes first: it must never cost telemetry, events or inspections.
+ * Anomaly events and inspection results are never shed; a newer retained `state` supersedes an older one.
  */
-export const SHED_ORDER: readonly Channel[] = ['telemetry', 'heartbeat', 'features', 'state'];
+export const SHED_ORDER: readonly Channel[] = ['evidence', 'telemetry', 'heartbeat', 'features', 'state'];
 
 export function isSheddable(channel: Channel): boolean {
   return SHED_ORDER.includes(channel);
@@ -85,6 +88,11 @@ export interface OutboxLimits {
   maxBytes?: number;
   /** pending bytes above which even anomaly/inspection appends are refused (OUTBOX_FULL); default 4 × maxBytes */
   hardMaxBytes?: number;
+  /**
+   * pending bytes of `evidence` entries above which the oldest evidence is shed, whatever room the
+   * outbox has left, so evidence can never fill it; default maxBytes / 8, at most maxBytes / 2
+   */
+  evidenceMaxBytes?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { buildTopic, MAX_PAYLOAD_BYTES, ContractError, SequenceCounter, validate
 import type { Outbox, OutboxEntry } from '../outbox/outbox.js';
 
 /** Upstream channels the agent writes. */
-export type UpstreamChannel = 'telemetry' | 'features' | 'anomaly' | 'inspection' | 'state' | 'heartbeat';
+export type UpstreamChannel = 'telemetry' | 'features' | 'anomaly' | 'inspection' | 'evidence' | 'state' | 'heartbeat';
 
 /** A message body without the envelope the emitter fills in (`ts` may be given). */
 export type MessageBody<C extends UpstreamChannel> = Omit<MessageInput<C>, 'schemaVersion' | 'deviceId' | 'seq' | 'ts'> & { ts?: number };
