@@ -10,6 +10,7 @@ const USAGE = `usage: takt-trainer <command>
   vision predict --model DIR [--int8] --images DIR --out FILE.csv
   fault fit      --raw FILE.jsonl --truth FILE.csv [--window-ms MS] [--length N] [--epochs N] [--val-split F] --out DIR
   fault predict  --model DIR [--int8] --raw FILE.jsonl --out FILE.csv
+  evidence upload --images DIR --labels FILE.csv [--set ID] [--by NAME] [--batch-mib N] --url URL --token TOKEN
   serve --config FILE`;
 
 /** Loaded lazily: `anomaly` never pays for loading TensorFlow.js, `--help` and bad input for neither. */
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'vision predict': async () => (await import('./vision.js')).visionPredict,
   'fault fit': async () => (await import('./fault.js')).faultFit,
   'fault predict': async () => (await import('./fault.js')).faultPredict,
+  'evidence upload': async () => (await import('./evidence.js')).evidenceUpload,
   serve: async () => (await import('../service/cli.js')).serveCommand,
 };
 

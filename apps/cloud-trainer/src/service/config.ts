@@ -1,6 +1,7 @@
 import { idSchema } from '@takt/contracts';
 import { ConfigError, loadConfig } from '@takt/runtime';
 import { z } from 'zod';
+import { evidenceConfigSchema } from './evidence-config.js';
 
 export const TRAINER_ENV_PREFIX = 'TAKT_TRAINER_';
 
@@ -104,6 +105,8 @@ export const trainerServiceConfigSchema = z
     training: trainingSchema,
     rollout: rolloutSchema,
     drift: driftSchema,
+    /** evidence store: blob folder, retention, upload limits, label vocabulary (evidence-config.ts) */
+    evidence: evidenceConfigSchema,
   });
 
 export type TrainerServiceConfig = z.output<typeof trainerServiceConfigSchema>;

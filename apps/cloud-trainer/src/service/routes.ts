@@ -9,6 +9,7 @@ import type { TrainingJobs } from './jobs.js';
 import { publicRollout } from './records.js';
 import type { RolloutManager } from './rollouts.js';
 import type { ApprovalQueue } from './approvals.js';
+import { mountEvidenceRoutes, type EvidenceApiDeps } from './evidence-routes.js';
 
 export interface ApiDeps {
   auth: BearerAuth;
@@ -21,6 +22,8 @@ export interface ApiDeps {
   approvals: ApprovalQueue;
   /** Prometheus text */
   metrics: () => string;
+  /** the evidence API (evidence-routes.ts) */
+  evidence: EvidenceApiDeps;
   /** liveness of the service's dependencies */
   health: () => Promise<{ influx: boolean; mqtt: boolean }>;
   logger: Logger;
@@ -93,6 +96,8 @@ export function createApi(deps: ApiDeps): Express {
     res.type('text/plain; version=0.0.4').send(deps.metrics());
   });
 
+  // before the small JSON parser: the upload route parses its own (larger) body after the token check
+  mountEvidenceRoutes(app, deps.evidence, { reader, operator });
   app.use('/api', express.json({ limit: '64kb' }));
 
   app.get('/api/models', reader, async (_req, res) => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DiskBlobStore } from '@takt/evidence-store';
 import { KeySigner, ModelRegistry, readPrivateKeyFile, SocketSigner, type Signer } from '@takt/model-registry';
 import { ConfigError, type Logger } from '@takt/runtime';
 import { TelemetryStore, type ModelEvent } from '@takt/telemetry-store';
@@ -8,6 +9,8 @@ import { BearerAuth } from './auth.js';
 import { publicUrlOf, type TrainerServiceConfig } from './config.js';
 import { DeviceDirectory } from './device-directory.js';
 import { DriftMonitor } from './drift.js';
+import { evidenceDirOf } from './evidence-config.js';
+import { EvidenceSweeper } from './evidence-retention.js';
 import { TrainingJobs } from './jobs.js';
 import { runKmeansJob } from './kmeans-job.js';
 import { renderMetrics } from './metrics.js';
@@ -56,7 +59,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  */
 export async function startTrainerService(config: TrainerServiceConfig, logger: Logger): Promise<TrainerService> {
   const registry = new ModelRegistry({ dir: config.registryDir, signer: await signerOf(config) });
-  const store = await TelemetryStore.connect({ url: config.influx.url, database: config.influx.database, username: config.influx.username, password: config.influx.password });
+  const store = await TelemetryStore.connect({
+    url: config.influx.url, database: config.influx.database, username: config.influx.username, password: config.influx.password,
+    retention: { evidence: `${config.evidence.retentionDays}d` },
+  });
+  const blobs = new DiskBlobStore({ dir: evidenceDirOf(config) });
+  const sweeper = new EvidenceSweeper({ blobs, retentionDays: config.evidence.retentionDays, logger });
   const stateFile = new ServiceStateFile(join(config.registryDir, STATE_FILE), logger);
   const saved = await stateFile.load();
   const event = async (e: ModelEvent) => {
@@ -94,6 +102,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const auth = new BearerAuth(config.tokens);
   const app = createApi({
     auth, registry, jobs, rollouts, approvals, logger,
+    evidence: { store, blobs, registry, config: config.evidence, logger },
     jobRange: { maxSpanMs: config.training.maxJobSpanMs, lookbackMs: config.training.lookbackMs },
     metrics: () => renderMetrics({ jobs: jobs.list(), rollouts: rollouts.list(), driftChecks: drift.checks, driftEvents: drift.drifts, mqttConnected: directory.connected }),
     health: async () => ({ influx: await store.ping(), mqtt: directory.connected }),
@@ -102,6 +111,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   after.jobFinished = (job) => sched.onJobFinished(job);
   sched.start();
   drift.start();
+  sweeper.start();
   save();
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, publicUrl, registry: config.registryDir }, 'trainer service listening');
@@ -112,6 +122,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
     close: async () => {
       await sched.stop();
       await drift.stop();
+      await sweeper.stop();
       rollouts.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

@@ -30,7 +30,8 @@ export interface LoadImagesOptions {
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
-function readLabels(labelsFile: string): { file: string; label: string; line: number }[] {
+/** Rows of a `file,label` CSV (as `takt-sim dataset` writes it), labels checked; files as written. */
+export function readLabels(labelsFile: string): { file: string; label: string; line: number }[] {
   const table = readCsv(labelsFile);
   const fi = table.header.indexOf('file');
   const li = table.header.indexOf('label');
