@@ -8,3 +8,4 @@ export * from './servers/redis.js';
 export * from './passwords.js';
 export * from './serial-queue.js';
 export * from './run-main.js';
+export * from './csv.js';

@@ -26,6 +26,7 @@ describe('runMain pieces', () => {
       } catch (err) {
         return err;
       }
+      return undefined;
     })();
     expect(exitCodeFor(new ConfigError('CONFIG_INVALID', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeFor(new UsageError('bad'))).toBe(EXIT.usage);

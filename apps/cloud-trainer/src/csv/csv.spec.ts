@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTime, readCsv, splitCsv } from './parse.js';
+import { parseTime, readCsv } from './parse.js';
 import { buildRowFeatures, rowFeatureNames } from './row-features.js';
 import { csvSeries } from './series.js';
 
@@ -14,11 +14,11 @@ function csv(name: string, text: string): string {
 }
 
 describe('CSV reading', () => {
-  it('splits quoted fields, doubled quotes, CRLF and a custom delimiter', () => {
-    expect(splitCsv('a;b\r\n"x;1";"say ""hi"""\r\n', ';').map((r) => r.cells)).toEqual([
-      ['a', 'b'],
-      ['x;1', 'say "hi"'],
-    ]);
+  it('reads quoted fields, doubled quotes, CRLF and a custom delimiter; BAD INPUT - a quote never closed names the line', () => {
+    const t = readCsv(csv('quoted.csv', 'a;b\r\n"x;1";"say ""hi"""\r\n'), ';');
+    expect(t.header).toEqual(['a', 'b']);
+    expect(t.rows).toEqual([['x;1', 'say "hi"']]);
+    expect(() => readCsv(csv('open.csv', 'a;b\n1;2\n3;"open\n'), ';')).toThrow(/open\.csv line 3: Quote Not Closed/);
   });
 
   it('reads times as UTC whatever the host zone, numbers as s or ms', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CsvSyntaxError, parseCsvRecords, type CsvRecord } from '@takt/runtime';
 import { TrainerError } from '../errors.js';
 
 export interface CsvTable {
@@ -9,43 +10,8 @@ export interface CsvTable {
   lines: number[];
 }
 
-/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into records. */
-export function splitCsv(text: string, delimiter: string): { cells: string[]; line: number }[] {
-  const records: { cells: string[]; line: number }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let startLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === delimiter) {
-      cells.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      cells.push(cell);
-      if (cells.length > 1 || cells[0] !== '') records.push({ cells, line: startLine });
-      cells = [];
-      cell = '';
-      line++;
-      startLine = line;
-    } else cell += ch;
-  }
-  cells.push(cell);
-  if (cells.length > 1 || cells[0] !== '') records.push({ cells, line: startLine });
-  return records;
-}
+/** A time cell in ms since the epoch (zone-less times as UTC): the reading `takt-sim replay` uses too. */
+export { parseCsvTime as parseTime } from '@takt/runtime';
 
 /** Reads a CSV file with a header row; throws `TrainerError('EMPTY_INPUT')` when it has no data rows. */
 export function readCsv(file: string, delimiter = ','): CsvTable {
@@ -56,7 +22,13 @@ export function readCsv(file: string, delimiter = ','): CsvTable {
   } catch (err) {
     throw new TrainerError('NOT_FOUND', `cannot read CSV ${file}: ${(err as Error).message}`);
   }
-  const records = splitCsv(text.replace(/^\uFEFF/, ''), delimiter);
+  let records: CsvRecord[];
+  try {
+    records = parseCsvRecords(text, delimiter);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new TrainerError('BAD_ARGUMENT', `CSV ${file} line ${err.line ?? '?'}: ${err.message}`);
+    throw err;
+  }
   const head = records.shift();
   if (!head) throw new TrainerError('EMPTY_INPUT', `CSV ${file} is empty: no header and no rows`);
   if (records.length === 0) throw new TrainerError('EMPTY_INPUT', `CSV ${file} has a header but no data rows`);
@@ -67,22 +39,4 @@ export function readCsv(file: string, delimiter = ','): CsvTable {
     }
   }
   return { file, header, rows: records.map((r) => r.cells), lines: records.map((r) => r.line) };
-}
-
-/**
- * A time cell in ms since the epoch: a number (seconds when below 1e11, else ms) or a date-time
- * text; one without a zone (`2013-12-02 21:15:00`) is read as UTC, so results never depend on the host's zone.
- */
-export function parseTime(cell: string): number | undefined {
-  const t = cell.trim();
-  if (t === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(t)) {
-    const v = Number(t);
-    return v < 1e11 ? Math.round(v * 1000) : Math.round(v);
-  }
-  let iso = t.replace(' ', 'T');
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) iso += 'Z';
-  else if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T00:00:00Z';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : ms;
 }

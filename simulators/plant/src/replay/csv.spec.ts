@@ -37,6 +37,17 @@ describe('CSV replay input', () => {
     ]);
   });
 
+  it('a quoted field may hold the delimiter, a doubled quote and a line break: the rows keep their columns and lines', () => {
+    const text = 'timestamp,value,note\n"2013-12-02 21:15:00",1.5,"pump 1, line 2"\n2013-12-02 21:20:00,"2","said ""stop"",\nthen went on"\n2013-12-02 21:25:00,3,x\n';
+    const s = parseCsv(text, { timeColumn: 'timestamp', columns: ['value'] });
+    expect(s.rows.map((r) => [r.line, r.time, r.values])).toEqual([
+      [2, Date.UTC(2013, 11, 2, 21, 15), [1.5]],
+      [3, Date.UTC(2013, 11, 2, 21, 20), [2]],
+      [5, Date.UTC(2013, 11, 2, 21, 25), [3]],
+    ]);
+    expect(refusal('timestamp,value\n1,2\n2,"3\n').message).toMatch(/^data\.csv line 3: Quote Not Closed/);
+  });
+
   it('BAD INPUT - a missing value, a bad time, time going backwards and a short row name their line', () => {
     expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,\n')).toMatchObject({ code: 'CSV_INVALID', field: 'line 3' });
     expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\nsoon,3\n').message).toBe('data.csv line 4: bad time "soon" in column timestamp');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { nameSchema } from '@takt/contracts';
+import { CsvSyntaxError, parseCsvRecords, parseCsvTime, type CsvRecord } from '@takt/runtime';
 import { SimError } from '../errors.js';
 
 export interface CsvOptions {
@@ -26,29 +27,11 @@ export interface CsvSeries {
   warnings: string[];
 }
 
-/**
- * A time cell as ms epoch: ISO dates, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC), or epoch numbers
- * (seconds below 1e11, else ms). `undefined` when it is none of these.
- */
-export function parseTime(cell: string): number | undefined {
-  const text = cell.trim();
-  if (text === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(text)) {
-    const n = Number(text);
-    return n < 1e11 ? Math.round(n * 1000) : Math.round(n);
-  }
-  const iso = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text;
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : undefined;
-}
+/** A time cell as ms epoch (zone-less times as UTC): the reading `takt-trainer anomaly` uses too. */
+export { parseCsvTime as parseTime } from '@takt/runtime';
 
-const unquote = (cell: string) => {
-  const t = cell.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replace(/""/g, '"') : t;
-};
-
-function header(first: string, o: CsvOptions, source: string): { names: string[]; timeIndex: number; keep: number[] } {
-  const names = first.split(o.delimiter ?? ',').map(unquote);
+function header(first: string[], o: CsvOptions, source: string): { names: string[]; timeIndex: number; keep: number[] } {
+  const names = first.map((c) => c.trim());
   const timeIndex = names.indexOf(o.timeColumn);
   const fail = (msg: string): never => {
     throw new SimError('CSV_INVALID', `${source} line 1: ${msg}`, 'line 1');
@@ -65,35 +48,47 @@ function header(first: string, o: CsvOptions, source: string): { names: string[]
   return { names, timeIndex, keep };
 }
 
+/** The records of a CSV text (the shared reader); malformed quoting is `SimError('CSV_INVALID')` naming the line. */
+function records(text: string, delimiter: string, source: string): CsvRecord[] {
+  try {
+    return parseCsvRecords(text, delimiter);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new SimError('CSV_INVALID', `${source} line ${err.line ?? '?'}: ${err.message}`, `line ${err.line ?? '?'}`);
+  }
+}
+
+/** One data record as a row: its time and the kept values; missing values, bad times and short rows throw naming the line. */
+function row(r: CsvRecord, names: string[], timeIndex: number, keep: number[], o: CsvOptions, source: string): CsvRow {
+  const fail = (msg: string): never => {
+    throw new SimError('CSV_INVALID', `${source} line ${r.line}: ${msg}`, `line ${r.line}`);
+  };
+  const cells = r.cells.map((c) => c.trim());
+  if (cells.length !== names.length) fail(`expected ${names.length} fields, got ${cells.length}`);
+  const time = parseCsvTime(cells[timeIndex] ?? '') ?? fail(`bad time ${JSON.stringify(cells[timeIndex])} in column ${o.timeColumn}`);
+  const values = keep.map((k) => {
+    const cell = cells[k] ?? '';
+    if (cell === '' || /^(nan|null|na)$/i.test(cell)) fail(`missing value in column ${names[k]}`);
+    const v = Number(cell);
+    if (!Number.isFinite(v)) fail(`column ${names[k]}: ${JSON.stringify(cell)} is not a number`);
+    return v;
+  });
+  return { line: r.line, time, values };
+}
+
 /** Parses a CSV text; missing values, bad times and short rows throw `SimError('CSV_INVALID')` naming the line. */
 export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries {
-  const lines = text.split(/\r?\n/);
-  const { names, timeIndex, keep } = header(lines[0] ?? '', o, source);
+  const [head, ...data] = records(text, o.delimiter ?? ',', source);
+  const { names, timeIndex, keep } = header(head?.cells ?? [''], o, source);
   const rows: CsvRow[] = [];
   const warnings: string[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const raw = lines[i] as string;
-    if (raw.trim() === '') continue;
-    const line = i + 1;
-    const fail = (msg: string): never => {
-      throw new SimError('CSV_INVALID', `${source} line ${line}: ${msg}`, `line ${line}`);
-    };
-    const cells = raw.split(o.delimiter ?? ',').map(unquote);
-    if (cells.length !== names.length) fail(`expected ${names.length} fields, got ${cells.length}`);
-    const time = parseTime(cells[timeIndex] as string);
-    if (time === undefined) fail(`bad time ${JSON.stringify(cells[timeIndex])} in column ${o.timeColumn}`);
+  for (const r of data) {
+    const next = row(r, names, timeIndex, keep, o, source);
     const prev = rows[rows.length - 1];
-    if (prev && (time as number) < prev.time) {
-      warnings.push(`${source} line ${line}: time ${cells[timeIndex]} goes back ${Math.round((prev.time - (time as number)) / 1000)} s from line ${prev.line}; replayed right after it, in file order`);
+    if (prev && next.time < prev.time) {
+      warnings.push(`${source} line ${next.line}: time ${r.cells[timeIndex]?.trim()} goes back ${Math.round((prev.time - next.time) / 1000)} s from line ${prev.line}; replayed right after it, in file order`);
     }
-    const values = keep.map((k) => {
-      const cell = cells[k] as string;
-      if (cell === '' || /^(nan|null|na)$/i.test(cell)) fail(`missing value in column ${names[k]}`);
-      const v = Number(cell);
-      if (!Number.isFinite(v)) fail(`column ${names[k]}: ${JSON.stringify(cell)} is not a number`);
-      return v;
-    });
-    rows.push({ line, time: time as number, values });
+    rows.push(next);
   }
   if (rows.length === 0) throw new SimError('CSV_INVALID', `${source}: no data rows`, 'line 2');
   return { columns: keep.map((k) => names[k] as string), rows, warnings };
