@@ -42,7 +42,7 @@ function start(site: string, clientId: string, deadLetterFile: string, evidence?
 
 const frame = (device: string, evidenceId: string, seq: number, f: Partial<NonNullable<MessageInput<'evidence'>['frame']>> = {}) =>
   encode('evidence', { ...sampleMessage('evidence', device, seq), ts: T0 + seq, evidenceId, truth: 'crack', frame: { frameId: `fr-${seq}`, width: 3, height: 2, encoding: 'gray8', data: Buffer.from([0, 50, 100, 150, 200, 250]).toString('base64'), ...f } });
-const publish = (site: string, device: string, channel: 'evidence' | 'telemetry' | 'truth', payload: string) => publisher.publishAsync(buildTopic({ site, line, device, channel }), payload, { qos: 1 });
+const publish = (site: string, device: string, channel: 'evidence' | 'telemetry' | 'truth', payload: Buffer) => publisher.publishAsync(buildTopic({ site, line, device, channel }), payload, { qos: 1 });
 const deadLetters = (file: string): { reason: string; topic: string; message: string }[] =>
   existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason: string; topic: string; message: string }) : [];
 
