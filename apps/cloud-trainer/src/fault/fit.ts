@@ -29,15 +29,51 @@ export interface FaultFitOptions extends FaultWindowSpec {
   onBackend?: (line: string) => void;
 }
 
-/** `fault fit`: windows raw samples, labels them from truth, trains the 1-D CNN, exports fp32 + int8. */
-export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: ModelManifest; backend: string }> {
+/** Labelled, resampled windows: what the fault CNN learns from (`[length, channels]` each, channels-last). */
+export interface FaultTrainingSet {
+  sensors: string[];
+  /** samples per channel */
+  length: number;
+  lengthMs: number;
+  hopMs: number;
+  /** N·length·channels */
+  x: Float32Array;
+  /** class name of each window */
+  names: string[];
+}
+
+export interface FaultTrainOptions {
+  epochs?: number;
+  valSplit?: number;
+  /** fewest windows a class may have; default 10 */
+  minPerClass?: number;
+  name?: string;
+  seed?: number;
+  /** where the windows came from, for the manifest */
+  source: string;
+  progress?: ProgressReporter;
+  onBackend?: (line: string) => void;
+}
+
+/** A trained, exported and evaluated fault CNN, not yet written anywhere. */
+export interface TrainedFault {
+  draft: ManifestDraft;
+  fp32: Uint8Array;
+  int8: Uint8Array;
+  classes: string[];
+  /** the validation windows both artifacts were scored on (a promotion gate scores the current model on them too) */
+  val: ClassifierSplit;
+  sampleShape: number[];
+  backend: string;
+}
+
+/** Trains the 1-D CNN on labelled windows (stratified validation split), exports fp32 + int8, evaluates both. */
+export async function trainFault(set: FaultTrainingSet, opts: FaultTrainOptions): Promise<TrainedFault> {
   const started = Date.now();
   const progress = opts.progress ?? silentProgress;
-  const truth = readTruth(opts.truth);
-  const raw = await rawWindows(opts.raw, opts, progress);
-  const { x, labels: names } = labelWindows(raw, truth);
+  const names = set.names;
   const classes = [...new Set(names)].sort();
-  if (classes.length < 2) throw new TrainerError('BAD_LABELS', `${opts.truth} leaves ${classes.length} class(es) (${classes.join(', ')}) in ${opts.raw}; a classifier needs at least 2`);
+  if (classes.length < 2) throw new TrainerError('BAD_LABELS', `${opts.source} leaves ${classes.length} class(es) (${classes.join(', ')}); a classifier needs at least 2`);
   for (const c of classes) {
     const n = names.filter((l) => l === c).length;
     if (n < (opts.minPerClass ?? 10)) throw new TrainerError('TOO_FEW_ROWS', `class "${c}" has ${n} window(s); at least ${opts.minPerClass ?? 10} are needed`);
@@ -47,14 +83,14 @@ export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: Model
   installFastCpuKernels(rt.tf);
   opts.onBackend?.(describeBackend(rt));
   const seed = opts.seed ?? 1;
-  const channels = raw.sensors.length;
-  const per = raw.length * channels;
+  const channels = set.sensors.length;
+  const per = set.length * channels;
   const split = stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
-  const pick = (idx: number[]): ClassifierSplit => ({ x: gather(x, per, idx), labels: Int32Array.from(idx, (i) => labels[i] as number) });
+  const pick = (idx: number[]): ClassifierSplit => ({ x: gather(set.x, per, idx), labels: Int32Array.from(idx, (i) => labels[i] as number) });
   const train = pick(split.train);
   const val = pick(split.val);
-  const sampleShape = [raw.length, channels];
-  const model = faultCnn(rt.tf, raw.length, channels, classes.length, seed);
+  const sampleShape = [set.length, channels];
+  const model = faultCnn(rt.tf, set.length, channels, classes.length, seed);
   try {
     const trained = await trainClassifier(rt.tf, model, train, val, { sampleShape, classes: classes.length, epochs: opts.epochs ?? 30, seed, normalization: channelStats(train.x, channels), progress });
     const exported = await exportClassifier(trained.model, train, val, sampleShape, classes.length);
@@ -64,10 +100,10 @@ export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: Model
       kind: 'cnn-fault',
       version: 1,
       createdAt: Date.now(),
-      input: { name: 'input', shape: [null, raw.length, channels], dtype: 'float32', window: { lengthMs: raw.lengthMs, hopMs: raw.hopMs, sensors: raw.sensors, sampleRate: (raw.length * 1000) / raw.lengthMs } },
+      input: { name: 'input', shape: [null, set.length, channels], dtype: 'float32', window: { lengthMs: set.lengthMs, hopMs: set.hopMs, sensors: set.sensors, sampleRate: (set.length * 1000) / set.lengthMs } },
       outputs: [{ name: 'output', shape: [null, classes.length] }],
       classes,
-      training: { samples: labels.length, source: `raw:${basename(opts.raw)}+${basename(opts.truth)}`, backend: rt.backend, durationMs: Date.now() - started },
+      training: { samples: labels.length, source: opts.source.slice(0, 256), backend: rt.backend, durationMs: Date.now() - started },
       metrics: {
         val_accuracy: exported.fp32Accuracy,
         val_accuracy_int8: exported.int8Accuracy,
@@ -80,8 +116,30 @@ export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: Model
       },
       quantization: exported.quantization,
     };
-    return { manifest: writeModelDir(opts.out, draft, exported.fp32, { int8: exported.int8 }), backend: rt.backend };
+    return { draft, fp32: exported.fp32, int8: exported.int8, classes, val, sampleShape, backend: rt.backend };
   } finally {
     model.dispose();
   }
+}
+
+/** `fault fit`: windows raw samples, labels them from truth, trains the 1-D CNN, exports fp32 + int8. */
+export async function fitFault(opts: FaultFitOptions): Promise<{ manifest: ModelManifest; backend: string }> {
+  const progress = opts.progress ?? silentProgress;
+  const truth = readTruth(opts.truth);
+  const raw = await rawWindows(opts.raw, opts, progress);
+  const { x, labels: names } = labelWindows(raw, truth);
+  const t = await trainFault(
+    { sensors: raw.sensors, length: raw.length, lengthMs: raw.lengthMs, hopMs: raw.hopMs, x, names },
+    {
+      source: `raw:${basename(opts.raw)}+${basename(opts.truth)}`,
+      progress,
+      ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+      ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}),
+      ...(opts.minPerClass !== undefined ? { minPerClass: opts.minPerClass } : {}),
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.onBackend ? { onBackend: opts.onBackend } : {}),
+    },
+  );
+  return { manifest: writeModelDir(opts.out, t.draft, t.fp32, { int8: t.int8 }), backend: t.backend };
 }

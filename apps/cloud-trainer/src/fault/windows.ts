@@ -25,7 +25,7 @@ export interface RawWindows {
 }
 
 
-function windowInput(w: FeatureWindow, sensors: string[], length: number): Float32Array | undefined {
+export function windowInput(w: FeatureWindow, sensors: string[], length: number): Float32Array | undefined {
   const data = new Float32Array(length * sensors.length);
   for (let c = 0; c < sensors.length; c++) {
     const s = w.sensors[sensors[c] as string];

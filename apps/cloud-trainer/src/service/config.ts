@@ -1,4 +1,4 @@
-import { idSchema } from '@takt/contracts';
+import { idSchema, nameSchema } from '@takt/contracts';
 import { ConfigError, loadConfig } from '@takt/runtime';
 import { z } from 'zod';
 import { evidenceConfigSchema } from './evidence-config.js';
@@ -13,6 +13,73 @@ const tokenSchema = z.strictObject({
   /** `reader`: GET routes (edge agents, dashboard reads); `operator`: also POST jobs and rollouts */
   role: z.enum(['reader', 'operator']),
 });
+
+const DAY_MS = 86_400_000;
+
+/** What the service's CNN jobs share: when they run automatically and how the candidate is judged. */
+const cnnJobShape = {
+  /** fewest labelled samples (of at least two classes) before the first model is trained automatically; 0 = only on request */
+  minLabelled: z.number().int().min(0),
+  /** fewest samples any class needs */
+  minPerClass: z.number().int().min(2),
+  /** new engineer or upload labels since the last job that start a retraining; 0 = never */
+  retrainAfterLabels: z.number().int().min(0),
+  /** ms of evidence a job reads, back from now */
+  lookbackMs: positiveMs,
+  /** most samples a job reads (newest first) */
+  maxSamples: z.number().int().min(10).max(100_000),
+  /** how much lower (absolute accuracy) a candidate may score than the current model on the same held-out samples and still pass */
+  gateSlack: z.number().min(0).max(0.5),
+  /** most training epochs */
+  epochs: z.number().int().min(1).max(10_000),
+};
+
+/**
+ * The vision CNN job (`cnn-vision`): labelled camera frames from the evidence store. Defaults are the
+ * `vision fit` CLI's (measured on real magnetic-tile photographs); a demo may shrink `size` and `epochs`.
+ */
+const visionJobSchema = z
+  .strictObject({
+    model: idSchema.default('plant-vision'),
+    ...cnnJobShape,
+    minLabelled: cnnJobShape.minLabelled.default(60),
+    minPerClass: cnnJobShape.minPerClass.default(5),
+    retrainAfterLabels: cnnJobShape.retrainAfterLabels.default(20),
+    lookbackMs: cnnJobShape.lookbackMs.default(30 * DAY_MS),
+    maxSamples: cnnJobShape.maxSamples.default(5_000),
+    gateSlack: cnnJobShape.gateSlack.default(0.02),
+    epochs: cnnJobShape.epochs.default(80),
+    /** model input is size×size grayscale; default 128 */
+    size: z.number().int().min(16).max(512).default(128),
+    /** early-stopping patience, epochs; default 20 */
+    patience: z.number().int().min(1).default(20),
+    /** held-out test share (by evidence id hash, stable as the set grows); default 0.3 */
+    holdout: z.number().gt(0).lt(0.9).default(0.3),
+  })
+  .prefault({});
+
+/** The fault CNN job (`cnn-fault`): labelled raw windows from the evidence store. */
+const faultJobSchema = z
+  .strictObject({
+    model: idSchema.default('plant-fault'),
+    ...cnnJobShape,
+    minLabelled: cnnJobShape.minLabelled.default(60),
+    minPerClass: cnnJobShape.minPerClass.default(10),
+    retrainAfterLabels: cnnJobShape.retrainAfterLabels.default(10),
+    lookbackMs: cnnJobShape.lookbackMs.default(30 * DAY_MS),
+    maxSamples: cnnJobShape.maxSamples.default(2_000),
+    gateSlack: cnnJobShape.gateSlack.default(0.02),
+    epochs: cnnJobShape.epochs.default(30),
+    /** ms of raw samples one classified window spans; default 2000 */
+    windowMs: z.number().int().min(10).max(3_600_000).default(2_000),
+    /** samples per sensor after resampling; default 128 */
+    length: z.number().int().min(16).max(65_536).default(128),
+    /** sensors, in channel order; default: the sensor set most labelled windows share */
+    sensors: z.array(nameSchema).min(1).max(64).optional(),
+    /** share of labelled windows held out for validation and the gate; default 0.2 */
+    valSplit: z.number().gt(0).lt(0.9).default(0.2),
+  })
+  .prefault({});
 
 const trainingSchema = z
   .strictObject({
@@ -51,8 +118,14 @@ const trainingSchema = z
         approval: z.enum(['auto', 'approve']).default('auto'),
       })
       .optional(),
+    /** the vision CNN job */
+    vision: visionJobSchema,
+    /** the fault CNN job */
+    fault: faultJobSchema,
+    /** ms between checks whether a CNN has enough (new) labels to train; default 30_000 */
+    labelPollMs: positiveMs.default(30_000),
   })
-  .default({ model: 'plant-anomaly', scheduleMs: 0, firstTrainAfterMs: 0, pollMs: 30_000, lookbackMs: 3_600_000, maxJobSpanMs: 30 * 86_400_000, minWindows: 200, targetFalseAlarmRate: 0.001, evaluationFraction: 0.2, gateSlack: 0.002, seed: 1 });
+  .prefault({});
 
 const rolloutSchema = z
   .strictObject({

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@takt/runtime';
-import type { GateReport, JobRecord, JobRequest, JobTrigger } from './records.js';
+import type { ClassifierGateReport, GateReport, JobKind, JobRecord, JobRequest, JobTrigger } from './records.js';
 
 /** What a finished job run reports. */
 export interface JobOutcome {
   message: string;
   metrics?: Record<string, number>;
   version?: number;
-  gate?: GateReport;
+  gate?: GateReport | ClassifierGateReport;
   /** devices whose windows the model was trained on: the ones it can serve */
   trainedOn?: string[];
+  /** CNN jobs: label counts by source */
+  labelSources?: Record<string, number>;
 }
 
 /** Reports a running job's progress: `fraction` 0..1 and what it is doing. */
@@ -51,8 +53,8 @@ export class TrainingJobs {
   }
 
   /** Queues a job; returns its record (status `queued`). */
-  submit(input: { model: string; trigger: JobTrigger; request: JobRequest }): JobRecord {
-    const job: JobRecord = { id: newId('job'), kind: 'kmeans', model: input.model, status: 'queued', progress: 0, message: 'queued', trigger: input.trigger, request: input.request, startedAt: Date.now() };
+  submit(input: { kind?: JobKind; model: string; trigger: JobTrigger; request: JobRequest }): JobRecord {
+    const job: JobRecord = { id: newId('job'), kind: input.kind ?? 'kmeans', model: input.model, status: 'queued', progress: 0, message: 'queued', trigger: input.trigger, request: input.request, startedAt: Date.now() };
     this.#jobs.push(job);
     this.#trim();
     this.#opts.onChange();
@@ -67,6 +69,15 @@ export class TrainingJobs {
 
   get(id: string): JobRecord | undefined {
     return this.#jobs.find((j) => j.id === id);
+  }
+
+  /** The newest finished job of `model`, if any. */
+  lastFinished(model: string): JobRecord | undefined {
+    for (let i = this.#jobs.length - 1; i >= 0; i--) {
+      const j = this.#jobs[i] as JobRecord;
+      if (j.model === model && (j.status === 'succeeded' || j.status === 'failed')) return j;
+    }
+    return undefined;
   }
 
   /** True while a job for `model` is queued or running. */

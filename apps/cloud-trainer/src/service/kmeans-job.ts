@@ -19,7 +19,7 @@ export interface KmeansJobDeps {
 }
 
 /** Maps `fitAnomalyModel`'s phases onto the job's progress between `lo` and `hi`. */
-function progressBetween(progress: JobProgress, lo: number, hi: number): ProgressReporter {
+export function progressBetween(progress: JobProgress, lo: number, hi: number): ProgressReporter {
   return {
     phase: (label, total) => {
       let done = 0;

@@ -1,8 +1,12 @@
 import type { DesiredModel } from '@takt/contracts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-/** What started a job: an API request, the schedule, the first-model rule, or a drift alarm. */
-export type JobTrigger = 'api' | 'schedule' | 'first' | 'drift';
+/** What started a job: an API request, the schedule, the first-model rule, a drift alarm, or new labels. */
+export type JobTrigger = 'api' | 'schedule' | 'first' | 'drift' | 'labels';
+
+/** The model kind a job trains: K-means anomaly, the 2-D vision CNN, the 1-D fault CNN. */
+export const JOB_KINDS = ['kmeans', 'cnn-vision', 'cnn-fault'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 /** One model's quality on the gate's evaluation data. */
 export interface ModelEvaluation {
@@ -13,6 +17,27 @@ export interface ModelEvaluation {
   falseAlarmEvents: number;
   /** share of windows labelled as faults whose smoothed score is above the threshold (labelled data only) */
   detectionRate?: number;
+}
+
+/** A classifier's quality on held-out labelled evidence. */
+export interface ClassifierEvaluation {
+  version: number;
+  /** share of held-out samples classified right (fp32, run by onnxruntime) */
+  accuracy: number;
+  /** the same for the int8 variant, when there is one */
+  accuracyInt8?: number;
+}
+
+/** The promotion gate of a CNN: candidate vs the current model on the same held-out labelled samples. */
+export interface ClassifierGateReport {
+  basis: 'held-out';
+  /** held-out samples both models were scored on */
+  testSamples: number;
+  candidate: ClassifierEvaluation;
+  /** absent when there is no current model (or it cannot read these samples) */
+  current?: ClassifierEvaluation;
+  passed: boolean;
+  reason: string;
 }
 
 /** The promotion gate's verdict: candidate vs the current model on the same windows. */
@@ -36,7 +61,7 @@ export interface JobRequest {
 
 export interface JobRecord {
   id: string;
-  kind: 'kmeans';
+  kind: JobKind;
   model: string;
   status: JobStatus;
   /** 0..1 */
@@ -52,9 +77,11 @@ export interface JobRecord {
   metrics?: Record<string, number>;
   /** the registered version, when the candidate passed the gate */
   version?: number;
-  gate?: GateReport;
-  /** devices whose windows the model was trained on: the ones it can serve */
+  gate?: GateReport | ClassifierGateReport;
+  /** devices whose windows or frames the model was trained on: the ones it can serve */
   trainedOn?: string[];
+  /** where the labels came from (CNN jobs): counts by source (`engineer`, `upload`, `simulator`, `healthy-sample`) */
+  labelSources?: Record<string, number>;
   error?: { code: string; message: string };
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '@takt/runtime';
 import { ApiError, errorHandler, parseOr400 } from './api-error.js';
 import type { BearerAuth } from './auth.js';
 import type { TrainingJobs } from './jobs.js';
-import { publicRollout } from './records.js';
+import { JOB_KINDS, publicRollout, type JobKind } from './records.js';
 import type { RolloutManager } from './rollouts.js';
 import type { ApprovalQueue } from './approvals.js';
 import { mountEvidenceRoutes, type EvidenceApiDeps } from './evidence-routes.js';
@@ -17,6 +17,8 @@ export interface ApiDeps {
   jobRange: { maxSpanMs: number; lookbackMs: number };
   registry: ModelRegistry;
   jobs: TrainingJobs;
+  /** the model a job of each kind trains when the request names none (`training.model`, `training.vision.model`, `training.fault.model`) */
+  defaultModels: Record<JobKind, string>;
   rollouts: RolloutManager;
   /** automatic rollouts waiting for an admin */
   approvals: ApprovalQueue;
@@ -37,8 +39,10 @@ const deviceList = (max: number) => z.array(idSchema).max(max);
 
 export const jobRequestSchema = z
   .strictObject({
-    kind: z.literal('kmeans'),
-    model: idSchema,
+    /** what to train; default `kmeans` */
+    kind: z.enum(JOB_KINDS).default('kmeans'),
+    /** default: the configured model of that kind */
+    model: idSchema.optional(),
     devices: deviceList(1000).min(1).optional(),
     /** ms since epoch; default `to − training.lookbackMs` */
     from: timestampSchema.optional(),
@@ -135,8 +139,8 @@ export function createApi(deps: ApiDeps): Express {
   app.post('/api/jobs', operator, (req, res) => {
     const b = parseOr400(jobRequestSchema, body(req), 'body');
     checkJobRange(b, deps.jobRange);
-    const job = deps.jobs.submit({ model: b.model, trigger: 'api', request: { ...(b.devices ? { devices: b.devices } : {}), ...(b.from !== undefined ? { from: b.from } : {}), ...(b.to !== undefined ? { to: b.to } : {}) } });
-    res.status(202).json({ id: job.id });
+    const job = deps.jobs.submit({ kind: b.kind, model: b.model ?? deps.defaultModels[b.kind], trigger: 'api', request: { ...(b.devices ? { devices: b.devices } : {}), ...(b.from !== undefined ? { from: b.from } : {}), ...(b.to !== undefined ? { to: b.to } : {}) } });
+    res.status(202).json({ id: job.id, kind: job.kind, model: job.model });
   });
 
   app.get('/api/rollouts', reader, (_req, res) => {

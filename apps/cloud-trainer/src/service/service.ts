@@ -13,6 +13,7 @@ import { evidenceDirOf } from './evidence-config.js';
 import { EvidenceSweeper } from './evidence-retention.js';
 import { TrainingJobs } from './jobs.js';
 import { runKmeansJob } from './kmeans-job.js';
+import { runFaultJob, runVisionJob, type CnnJobDeps } from './cnn-jobs.js';
 import { renderMetrics } from './metrics.js';
 import type { JobRecord } from './records.js';
 import { createApi } from './routes.js';
@@ -80,8 +81,10 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const history = { jobs: () => saved.jobs, rollouts: () => saved.rollouts };
   const save = () => void stateFile.save(() => ({ jobs: history.jobs(), rollouts: history.rollouts() }));
   const after: { jobFinished?: (job: JobRecord) => Promise<void> } = {};
+  const cnn: CnnJobDeps = { store, blobs, registry, training: config.training, useSimulatorTruth: config.evidence.useSimulatorTruth, logger };
   const jobs = new TrainingJobs({
-    run: (job, progress) => runKmeansJob({ store, registry, training: config.training, logger }, job, progress),
+    run: (job, progress) =>
+      job.kind === 'cnn-vision' ? runVisionJob(cnn, job, progress) : job.kind === 'cnn-fault' ? runFaultJob(cnn, job, progress) : runKmeansJob({ store, registry, training: config.training, logger }, job, progress),
     onChange: save,
     onFinished: (job) => void after.jobFinished?.(job).catch((err: Error) => logger.error({ err: err.message, job: job.id }, 'auto rollout failed')),
     history: saved.jobs,
@@ -94,7 +97,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const rollouts = new RolloutManager({ directory, registry, event, publicUrl, config: config.rollout, history: saved.rollouts, onChange: save, logger });
   history.rollouts = () => rollouts.list().reverse();
   const approvals = new ApprovalQueue();
-  const sched = new TrainingScheduler({ jobs, registry, store, directory, rollouts, approvals, training: config.training, logger });
+  const sched = new TrainingScheduler({ jobs, registry, store, directory, rollouts, approvals, training: config.training, evidence: { store, useSimulatorTruth: config.evidence.useSimulatorTruth }, logger });
   const drift = new DriftMonitor({
     store, registry, model: config.training.model, config: config.drift, event, logger,
     retrain: () => void (jobs.pending(config.training.model) || jobs.submit({ model: config.training.model, trigger: 'drift', request: {} })),
@@ -102,6 +105,7 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const auth = new BearerAuth(config.tokens);
   const app = createApi({
     auth, registry, jobs, rollouts, approvals, logger,
+    defaultModels: { kmeans: config.training.model, 'cnn-vision': config.training.vision.model, 'cnn-fault': config.training.fault.model },
     evidence: { store, blobs, registry, config: config.evidence, logger },
     jobRange: { maxSpanMs: config.training.maxJobSpanMs, lookbackMs: config.training.lookbackMs },
     metrics: () => renderMetrics({ jobs: jobs.list(), rollouts: rollouts.list(), driftChecks: drift.checks, driftEvents: drift.drifts, mqttConnected: directory.connected }),
