@@ -36,9 +36,13 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
     const sub = await login(b);
     const pub = await login(a, device.username, device.password);
     try {
-      const got = collectMessages(sub, topic('heartbeat'), 1);
-      await new Promise((r) => setTimeout(r, 300)); // the subscription reaches redis
-      await pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 41)), { qos: 1 });
+      let arrived = false;
+      const got = collectMessages(sub, topic('heartbeat'), 1).finally(() => (arrived = true));
+      // the subscription reaches the other broker over redis: publish until one is routed across
+      await waitFor('a publish routed across brokers', async () => {
+        await pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 41)), { qos: 1 });
+        return arrived;
+      }, 10_000, 100);
       const [msg] = await got;
       expect(JSON.parse(msg?.payload.toString() ?? '{}').seq).toBe(41);
     } finally {

@@ -38,7 +38,7 @@ describe('guardSubscriptionStore', () => {
     guardSubscriptionStore(p, () => true, { slowMs: 50, onSlow: (...args) => slow.push(args) });
     void p.addSubscriptions(client('stuck'), subs('t/1', 't/2'));
     await p.addSubscriptions(client('fine'), subs('t/3'));
-    await new Promise((r) => setTimeout(r, 120));
+    await expect.poll(() => slow.length, { timeout: 2_000, interval: 10 }).toBeGreaterThan(0);
     expect(slow).toEqual([['stuck', ['t/1', 't/2'], 50]]);
   });
 

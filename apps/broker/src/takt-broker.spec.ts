@@ -8,7 +8,7 @@ import { generate } from 'mqtt-packet';
 import { createWebSocketStream, WebSocket } from 'ws';
 import { buildTopic, encode } from '@takt/contracts';
 import { sampleMessage } from '@takt/contracts/testing';
-import { freePort } from '@takt/runtime';
+import { freePort, waitFor } from '@takt/runtime';
 import { boundClientId, collectMessages, connectClient, sourceCommand, startTestBroker, tempDir, type TestBroker } from '@takt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageLines, runClient, startSubscriber } from './cli-clients.test.js';
@@ -72,8 +72,8 @@ describe('takt-broker process', () => {
     const service = await connectClient(broker.url, { username: 'service', password: 'service-secret' });
     const press = await connectClient(broker.url, { username: device.username, password: device.password });
     try {
+      await service.subscribeAsync(topic('heartbeat'), { qos: 1 }); // SUBACK: the route exists
       const got = collectMessages(service, topic('heartbeat'), 1);
-      await new Promise((r) => setTimeout(r, 100));
       await press.publishAsync(topic('heartbeat'), heartbeat(7), { qos: 1 });
       const [msg] = await got;
       expect(JSON.parse(msg?.payload.toString() ?? '{}')).toMatchObject({ deviceId: 'press-01', seq: 7 });
@@ -183,9 +183,10 @@ describe('takt-broker process', () => {
     const live = join(broker.configFile, '..', 'users.json');
     const liveCmd = sourceCommand('apps/broker', ['passwd', live, 'press-10', 'device', '--password', 'ten-secret', '--devices', 'plant-a/line-1/press-10']);
     expect((await runClient(liveCmd.command, liveCmd.args)).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    const c = await connectClient(broker.url, { username: 'press-10', password: 'ten-secret' });
-    c.end(true);
+    // the broker re-reads the users file when it changes: log in once it has
+    let c: MqttClient | undefined;
+    await waitFor('press-10 accepted', async () => (c = await connectClient(broker.url, { username: 'press-10', password: 'ten-secret', reconnectPeriod: 0 }).catch(() => undefined)) !== undefined, 10_000);
+    c?.end(true);
   });
 
   it('keeps its port across a restart', async () => {

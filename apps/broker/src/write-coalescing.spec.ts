@@ -41,8 +41,7 @@ describe('write coalescing', () => {
       };
     }
     for (let i = 0; i < 3; i++) setImmediate(() => writeLikeMqttPacket(p.server, `packet-${i};`));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(Buffer.concat(p.chunks).toString()).toBe('packet-0;packet-1;packet-2;');
+    await expect.poll(() => Buffer.concat(p.chunks).toString(), { timeout: 2_000, interval: 5 }).toBe('packet-0;packet-1;packet-2;');
     expect(syscalls).toBe(1);
   });
 
