@@ -178,7 +178,6 @@ describe('auth', () => {
 describe('BAD INPUT - request validation', () => {
   it.each([
     ['job kind', '/api/jobs', { kind: 'cnn', model: MODEL }, 'body.kind'],
-    ['job without model', '/api/jobs', { kind: 'kmeans' }, 'body.model'],
     ['job model not an id', '/api/jobs', { kind: 'kmeans', model: 'Press Anomaly' }, 'body.model'],
     ['job to before from', '/api/jobs', { kind: 'kmeans', model: MODEL, from: T0 + 1000, to: T0 }, 'body.to'],
     ['job unknown field', '/api/jobs', { kind: 'kmeans', model: MODEL, epochs: 3 }, 'body.epochs'],
@@ -471,5 +470,20 @@ describe('service', () => {
     }
     expect(proc.recentOutput()).toContain('"msg":"shutting down"');
     expect(existsSync(join(dir.path, 'registry-process', 'trainer-state.json'))).toBe(true);
+  });
+});
+
+// last: it adds a failed job, which the history and metrics tests above would count
+describe('jobs of every kind', () => {
+  it('a job without a model trains the configured model of its kind; a CNN job with nothing labelled fails naming why', async () => {
+    const res = await api('/api/jobs', { body: { kind: 'cnn-vision' } });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ kind: 'cnn-vision', model: 'plant-vision' });
+    let job: { status: string; error?: { code: string; message: string } } | undefined;
+    for (let i = 0; i < 100 && job?.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await api(`/api/jobs/${res.body.id}`)).body;
+    }
+    expect(job?.error).toMatchObject({ code: 'TOO_FEW_IMAGES', message: expect.stringContaining('0 labelled frame(s)') });
   });
 });
