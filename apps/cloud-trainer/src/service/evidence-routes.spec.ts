@@ -187,6 +187,16 @@ describe('evidence API', () => {
     expect((await api(closed, '/api/labels', { token: READER })).body).toEqual({ vision: ['crack', 'good'], fault: [...FAULT_KINDS, 'belt-slip', 'normal'].sort() });
   });
 
+  it('a large upload is listed whole at once: its points never lie in the future of the listing', async () => {
+    const images = Array.from({ length: 300 }, (_, i) => ({ file: `many-${i}.png`, label: 'good', png: encodeGrayPng(2, 2, Uint8Array.from([i & 255, 1, 2, 3])).toString('base64') }));
+    const res = await api(open, '/api/evidence/upload', { body: { set: 'many', images } });
+    expect(res.body.stored).toBe(300);
+    expect(new Set(res.body.evidenceIds).size).toBe(300);
+    const listed = (await api(open, '/api/evidence?device=many&limit=1000', { token: READER })).body.items;
+    expect(listed).toHaveLength(300);
+    expect(Math.max(...listed.map((i: { ts: number }) => i.ts))).toBeLessThanOrEqual(Date.now());
+  });
+
   it('lists edge evidence with filters and the newest label; a relabel (label target evidence) wins over the upload label', async () => {
     const blobs = new DiskBlobStore({ dir: blobDir });
     const now = Date.now();

@@ -18,6 +18,7 @@ export interface EvidenceApiDeps {
 }
 
 const DAY_MS = 86_400_000;
+const CLOCK_SKEW_MS = 60_000;
 const msParam = z.string().regex(/^\d{1,15}$/, { message: 'must be ms since epoch' }).transform(Number);
 const oneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter(Boolean));
 
@@ -32,8 +33,9 @@ const evidenceQuerySchema = z
     limit: z.string().regex(/^\d{1,4}$/, { message: 'must be an integer 1..1000' }).transform(Number).pipe(z.number().int().min(1, { message: 'must be an integer 1..1000' }).max(1000, { message: 'must be an integer 1..1000' })).optional(),
   })
   .transform((q) => {
-    const to = q.to ?? Date.now();
-    return { ...q, to, from: q.from ?? to - DAY_MS };
+    // a minute ahead by default: an edge clock running a little fast still shows its newest evidence
+    const to = q.to ?? Date.now() + CLOCK_SKEW_MS;
+    return { ...q, to, from: q.from ?? to - DAY_MS - CLOCK_SKEW_MS };
   })
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
 

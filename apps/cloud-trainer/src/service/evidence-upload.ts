@@ -73,10 +73,15 @@ function checkImages(b: UploadRequest, config: EvidenceConfig, vision: ReadonlyS
 }
 
 let lastTs = 0;
-/** Distinct ms timestamps: an evidence point is identified by its series and time, so two uploads never share one. */
-function nextTs(): number {
-  lastTs = Math.max(Date.now(), lastTs + 1);
-  return lastTs;
+/**
+ * `n` distinct ms timestamps ending at now (later only when earlier uploads already used them): an evidence
+ * point is identified by its series and time, so two images never share one, and a batch does not reach
+ * into the future, where a listing up to now would miss it.
+ */
+function uploadTimes(n: number): number[] {
+  const first = Math.max(Date.now() - n + 1, lastTs + 1);
+  lastTs = first + n - 1;
+  return Array.from({ length: n }, (_, i) => first + i);
 }
 
 /** The id of an uploaded image: stable for the same set, file and bytes (an upload repeated lists once). */
@@ -94,11 +99,12 @@ export async function storeUpload(b: UploadRequest, deps: { config: EvidenceConf
   const set = b.set ?? DEFAULT_UPLOAD_SET;
   const by = b.by ?? 'upload';
   const points: EvidenceInput[] = [];
-  for (const img of images) {
+  const times = uploadTimes(images.length);
+  for (const [i, img] of images.entries()) {
     const blob = await deps.blobs.put(img.bytes);
     const evidenceId = uploadEvidenceId(set, img.file, blob.sha256);
     points.push({
-      evidenceId, deviceId: set, ts: nextTs(), kind: 'frame', reason: 'upload', ...blob,
+      evidenceId, deviceId: set, ts: times[i] as number, kind: 'frame', reason: 'upload', ...blob,
       frame: { frameId: evidenceId, width: img.width, height: img.height }, upload: { label: img.label, by, file: img.file },
     });
   }
