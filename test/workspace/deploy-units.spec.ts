@@ -25,6 +25,9 @@ describe('deploy/ manifests', () => {
     expect(existsSync(join(root, main.replace('/dist/main.js', '/src/main.ts'))), `${main} is built from an existing src/main.ts`).toBe(true);
     const pkg = JSON.parse(readFileSync(join(root, main.split('/dist/')[0]!, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
     expect(Object.values(pkg.bin ?? {})).toContain('./dist/main.js');
+    const docs = [...readFileSync(unit, 'utf8').matchAll(/^Documentation=file:\/\/\/opt\/takt\/(\S+)/gm)].map((m) => m[1]!);
+    expect(docs.length, 'Documentation= names a file of the checkout').toBeGreaterThan(0);
+    for (const doc of docs) expect(existsSync(join(root, doc)), `Documentation=${doc} exists`).toBe(true);
   });
 
   it('the edge example config is valid for takt-edge', () => {
