@@ -21,10 +21,13 @@ export class EvidenceBudget {
     this.#at = now();
   }
 
-  /** Takes `bytes` from the bucket when they may pass now; false (nothing taken) when not. */
-  take(bytes: number): boolean {
+  /**
+   * Takes `bytes` from the bucket when they may pass now; false (nothing taken) when not. `keep`:
+   * bytes this piece may not take (a sample leaves them for pieces that matter more).
+   */
+  take(bytes: number, keep = 0): boolean {
     this.#refill();
-    if (this.#tokens < Math.min(bytes, this.#burst)) return false;
+    if (this.#tokens - keep < Math.min(bytes, this.#burst - keep)) return false;
     this.#tokens -= bytes;
     return true;
   }

@@ -179,7 +179,8 @@ export class EvidenceCollector {
 
   /** Budget, then the outbox on a later turn of the event loop; never awaited by the caller. */
   #send(reason: EvidenceReason, bytes: number, build: () => MessageBody<'evidence'>): void {
-    if (!this.#budget.take(bytes)) return this.#count('rateLimited', reason);
+    const keep = reason === 'sample' || reason === 'healthy' ? this.#c.budget.burstBytes / 2 : 0; // samples leave half the bucket to unsure frames and anomaly windows
+    if (!this.#budget.take(bytes, keep)) return this.#count('rateLimited', reason);
     if (this.#inFlight.size >= MAX_EVIDENCE_IN_FLIGHT) return this.#count('shed', reason);
     const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#d.emitter.emit(this.#d.address, 'evidence', build()))

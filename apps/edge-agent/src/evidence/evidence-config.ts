@@ -3,13 +3,15 @@ import { z } from 'zod';
 /**
  * The one place the evidence defaults live (`evidence` in the agent config; README "Evidence").
  *
- * The budget: 2 KiB/s per device on average (≈ 7 MiB an hour), bursts of 256 KiB. A demo vibration
- * machine sends ≈ 8–9 KiB/s of telemetry and features upstream and a 10 s raw window of its 5 kHz
- * vibration is ≈ 350 KiB, so at the defaults evidence is at most a quarter of what the device sends
- * anyway, and in practice (one healthy window every ~10 min plus one per anomaly) ≈ 0.6 KiB/s. A
- * piece larger than the burst passes when the bucket is full and leaves it in debt, so the long-run
- * rate holds (one such window, then ~3 min of nothing). See `tools/…/evidence-bandwidth` in the
- * report of issue 14 for the measured figures.
+ * Sized on the demo plant (measured with src/testing/evidence-bandwidth.ts over a `takt-sim record`
+ * of simulators/plant/plants/demo.json): a 5 kHz vibration machine sends ≈ 3.8 KB/s of telemetry and
+ * features upstream, and one 10 s raw window of it is ≈ 420 KB. One healthy window every 15 min is
+ * ≈ 0.47 KB/s (≈ 12 % of that); each anomaly event adds one window. The budget, 1 KiB/s per device
+ * on average, caps evidence at ≈ 27 % of the machine's upstream even in a storm of events, and at
+ * ≈ 7 % of a camera station's frame stream (2 fps × ≈ 7 KB PNG frames) however unsure its model.
+ * The bucket holds 1.5 MiB, the largest evidence message, so any one piece can pass from a full
+ * bucket; samples (`sample`, `healthy`) never take its last half, which stays for unsure frames
+ * and anomaly windows.
  */
 export const EVIDENCE_DEFAULTS = {
   enabled: true,
@@ -25,15 +27,15 @@ export const EVIDENCE_DEFAULTS = {
     /** ms collected after it */
     afterMs: 5_000,
     /** ms between healthy windows (raw, beforeMs + afterMs long) while no event is open; 0 turns them off */
-    healthyEveryMs: 600_000,
+    healthyEveryMs: 900_000,
     /** each healthy interval is healthyEveryMs × (1 ± jitter), so boxes started together do not send in step */
     healthyJitter: 0.2,
   },
   budget: {
     /** average bytes per second of evidence per device (token bucket refill) */
-    bytesPerSecond: 2_048,
-    /** bytes the bucket holds: the burst a device may send at once */
-    burstBytes: 262_144,
+    bytesPerSecond: 1_024,
+    /** bytes the bucket holds: the burst a device may send at once (default: one largest evidence message) */
+    burstBytes: 1_572_864,
   },
   /** bytes of evidence the outbox may hold in all (its own cap, at most half of outbox.maxBytes); the oldest is shed past it */
   outboxMaxBytes: 8 * 1024 * 1024,

@@ -124,7 +124,8 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
     expect(expected.get('mach-1/telemetry')).toBeGreaterThanOrEqual(8);
 
     await relay.open(); // the upstream link comes back
-    await waitFor('everything delivered', async () => [...expected].every(([key, n]) => (seqs.get(key)?.report().received ?? 0) >= n), 30_000);
+    const delivered = () => [...expected].every(([key, n]) => (seqs.get(key)?.report().received ?? 0) >= n) && seqs.get('cam-1/evidence')?.report().max === FRAMES - 1;
+    await waitFor('everything delivered', async () => delivered(), 30_000);
     for (const [key, n] of expected) {
       const r = seqs.get(key)!.report();
       expect(r, key).toMatchObject({ gaps: [], min: 0, max: n - 1 });

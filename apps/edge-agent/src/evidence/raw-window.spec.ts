@@ -82,6 +82,10 @@ describe('EvidenceBudget', () => {
     expect(b.take(5_000)).toBe(true);
     now -= 10_000; // a clock stepped back adds nothing
     expect(b.tokens).toBe(0);
+    now += 20_000; // full: 5,000
+    expect(b.take(2_000, 2_500)).toBe(true); // a sample leaves 2,500 in the bucket
+    expect(b.take(1_000, 2_500)).toBe(false); // 3,000 left: it would take from the 2,500 kept back
+    expect(b.take(1_000)).toBe(true); // what matters more may
     expect(() => new EvidenceBudget({ bytesPerSecond: -1, burstBytes: 1 })).toThrow(RangeError);
   });
 });

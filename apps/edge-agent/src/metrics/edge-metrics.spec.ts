@@ -28,4 +28,17 @@ describe('edge agent metrics (prom-client)', () => {
     expect(text).toContain('takt_edge_intake_latency_seconds{quantile="0.5",protocol="opcua"} 0.12');
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   });
+
+  it('counts evidence per device, reason and outcome, and the bytes of evidence in the outbox', async () => {
+    const port = await metrics.listen('127.0.0.1', 0);
+    metrics.evidence('cam-1', 'uncertain', 'queued');
+    metrics.evidence('cam-1', 'uncertain', 'shed');
+    metrics.evidence('cam-1', 'uncertain', 'shed');
+    metrics.evidence('pump-1', 'anomaly', 'rateLimited');
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toContain('takt_edge_evidence_total{device="cam-1",reason="uncertain",outcome="queued"} 1');
+    expect(text).toContain('takt_edge_evidence_total{device="cam-1",reason="uncertain",outcome="shed"} 2');
+    expect(text).toContain('takt_edge_evidence_total{device="pump-1",reason="anomaly",outcome="rate_limited"} 1');
+    expect(text).toContain('takt_edge_outbox_evidence_bytes 0');
+  });
 });

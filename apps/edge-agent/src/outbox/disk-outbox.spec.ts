@@ -39,6 +39,21 @@ describe('DiskOutbox', () => {
     await b.close();
   });
 
+  it('keeps pending evidence across a reopen, within its cap: the restored bytes count against it', async () => {
+    const path = dir();
+    const one = Buffer.byteLength(draft('evidence').topic) + draft('evidence').payload(0).length;
+    const a = await DiskOutbox.open({ dir: path, evidenceMaxBytes: one * 2 });
+    await a.append(draft('evidence'));
+    await a.append(draft('evidence'));
+    await a.close();
+    const b = await DiskOutbox.open({ dir: path, evidenceMaxBytes: one * 2 });
+    expect(b.stats()).toMatchObject({ depth: 2, evidenceBytes: one * 2 });
+    await b.append(draft('evidence')); // the oldest (from before the restart) makes room
+    expect(b.pending(0, 10).map((e) => e.seq)).toEqual([1, 2]);
+    expect(b.stats().shedByChannel).toEqual({ evidence: 1 });
+    await b.close();
+  });
+
   it('drops a torn last record (power loss mid-append) and appends after it', async () => {
     const path = dir();
     const a = await DiskOutbox.open({ dir: path });
