@@ -54,3 +54,22 @@ export function sharedDataDir(): string | undefined {
   const dir = process.env['TAKT_DATA_DIR'] ?? join(workspaceRoot(), '..', 'shared', 'data');
   return existsSync(dir) ? dir : undefined;
 }
+
+/** A path in the shared data sets, for a test that needs it. */
+export interface SharedData {
+  path: string;
+  absent: boolean;
+  /** appended to the test's name: says in the report why it was skipped; empty when the data is there */
+  skipNote: string;
+}
+
+/**
+ * `sharedDataDir()/…parts`. When it is absent, says so on stderr at once and gives a name suffix, so a
+ * test skipped for want of data is skipped loudly (`it.skipIf(d.absent)(\`name${d.skipNote}\`, …)`).
+ */
+export function sharedData(...parts: string[]): SharedData {
+  const path = join(sharedDataDir() ?? process.env['TAKT_DATA_DIR'] ?? join(workspaceRoot(), '..', 'shared', 'data'), ...parts);
+  if (existsSync(path)) return { path, absent: false, skipNote: '' };
+  process.stderr.write(`[takt] ${parts.join('/')} is absent (looked for ${path}; TAKT_DATA_DIR sets the folder): the tests that need it are skipped\n`);
+  return { path, absent: true, skipNote: ` (SKIPPED: shared data ${parts.join('/')} absent)` };
+}

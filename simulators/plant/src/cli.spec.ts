@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, decodePublish, topicFilter, type RawSampleBatch } from '@takt/contracts';
-import { connectClient, sharedDataDir, sourceCommand, startTestBroker, tempDir, type TestBroker } from '@takt/testing';
+import { connectClient, sharedData, sourceCommand, startTestBroker, tempDir, type TestBroker } from '@takt/testing';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const START = 1_767_225_600_000;
 // the real recordings live in shared/data beside the checkout (TAKT_DATA_DIR elsewhere)
-const NAB = join(sharedDataDir() ?? '/nonexistent', 'nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+const nab = sharedData('nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+const NAB = nab.path;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const cmd = sourceCommand('simulators/plant', args);
@@ -142,7 +143,7 @@ describe('takt-sim CLI', () => {
     expect(r.stderr).toMatch(/\[BROKER_AUTH\].*refused the credentials of user "service"/);
   });
 
-  it.skipIf(!existsSync(NAB))('replay publishes a recorded CSV with values and order preserved', async () => {
+  it.skipIf(nab.absent)(`replay publishes a recorded CSV with values and order preserved${nab.skipNote}`, async () => {
     const csv = join(dir.path, 'nab-head.csv');
     writeFileSync(csv, readFileSync(NAB, 'utf8').split('\n').slice(0, 301).join('\n'));
     const w = watch(topicFilter({ device: 'nab-1', channel: 'raw' }));

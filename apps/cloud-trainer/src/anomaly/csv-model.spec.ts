@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedDataDir, tempDir } from '@takt/testing';
+import { sharedData, tempDir } from '@takt/testing';
 import { runCli } from '../cli/run.js';
 import { parseTime } from '../csv/parse.js';
 
 // the real data sets live in shared/data beside the checkout (TAKT_DATA_DIR elsewhere)
-const NAB = join(sharedDataDir() ?? '/nonexistent', 'nab');
+const nab = sharedData('nab');
+const NAB = nab.path;
 const NAB_FILE = `${NAB}/data/realKnownCause/machine_temperature_system_failure.csv`;
 const tmp = tempDir('trainer-anomaly-');
 afterAll(() => tmp.remove());
@@ -32,7 +33,7 @@ function file(name: string, text: string): string {
 }
 
 describe('anomaly fit / score on NAB machine_temperature_system_failure', () => {
-  it.skipIf(!existsSync(NAB_FILE))('trained on the first 15 %, raises alarms in the labelled failure windows and few outside', async () => {
+  it.skipIf(nab.absent)(`trained on the first 15 %, raises alarms in the labelled failure windows and few outside${nab.skipNote}`, async () => {
     const lines = readFileSync(NAB_FILE, 'utf8').trimEnd().split('\n');
     const train = file('nab-train.csv', `${lines.slice(0, 1 + Math.floor((lines.length - 1) * 0.15)).join('\n')}\n`);
     const model = join(tmp.path, 'nab-model');

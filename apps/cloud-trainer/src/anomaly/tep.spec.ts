@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedDataDir, tempDir } from '@takt/testing';
+import { sharedData, tempDir } from '@takt/testing';
 import { runCli } from '../cli/run.js';
 
 // The Tennessee Eastman process (shared/data/tep): the standard process-monitoring benchmark.
 // CI runs one fault file; bench/src/ml runs all 21 and prints every figure.
-const TEP = join(sharedDataDir() ?? '/nonexistent', 'tep');
+const tep = sharedData('tep');
+const TEP = tep.path;
 const tmp = tempDir('trainer-tep-');
 afterAll(() => tmp.remove());
 
@@ -31,7 +32,7 @@ async function flags(model: string, file: string): Promise<number[]> {
 const share = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 describe('anomaly fit / score on the Tennessee Eastman process, with the defaults', () => {
-  it.skipIf(!existsSync(TEP))('fitted on train_normal: ≤ 5 % false alarms on test_normal and before the onset, fault 11 detected', async () => {
+  it.skipIf(tep.absent)(`fitted on train_normal: ≤ 5 % false alarms on test_normal and before the onset, fault 11 detected${tep.skipNote}`, async () => {
     const model = join(tmp.path, 'tep-model');
     await cli('anomaly', 'fit', '--csv', join(TEP, 'train_normal.csv'), ...common, '--out', model);
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as { detector: string; metrics: Record<string, number> };

@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedDataDir } from '@takt/testing';
+import { sharedData } from '@takt/testing';
 import { SimError } from '../errors.js';
 import { parseCsv, parseTime, readCsv } from './csv.js';
 import { replayBatches } from './replay.js';
 
 // the real recordings live in shared/data beside the checkout (TAKT_DATA_DIR elsewhere)
-const NAB = join(sharedDataDir() ?? '/nonexistent', 'nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+const nab = sharedData('nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+const NAB = nab.path;
 
 function refusal(text: string, opts = { timeColumn: 'timestamp' }): SimError {
   try {
@@ -56,7 +55,7 @@ describe('CSV replay input', () => {
     expect(refusal('time,value\n1,2\n').message).toContain('line 1: no time column "timestamp"');
   });
 
-  it.skipIf(!existsSync(NAB))('turns the NAB machine-temperature recording into batches with every value, in order, timing scaled', () => {
+  it.skipIf(nab.absent)(`turns the NAB machine-temperature recording into batches with every value, in order, timing scaled${nab.skipNote}`, () => {
     const series = readCsv(NAB, { timeColumn: 'timestamp' });
     expect(series.rows).toHaveLength(22695);
     expect(series.warnings).toEqual([expect.stringContaining('line 10151: time 2014-01-07 02:00:00 goes back 3300 s from line 10150')]);
