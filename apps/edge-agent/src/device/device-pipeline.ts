@@ -187,6 +187,7 @@ export class DevicePipeline {
     if (this.#tracker && this.#trackerModel === model) return this.#tracker;
     const c = this.#d.config.anomaly;
     const sm = model.manifest.smoothing;
+    if (this.#tracker?.openEvent) this.evidence?.eventsReset(); // its open event ends with it
     this.#tracker = new AnomalyTracker({ alpha: sm?.alpha ?? c.alpha, openAfterMs: sm?.openAfterMs ?? c.openAfterMs, closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs, threshold: model.manifest.threshold ?? c.threshold, clockJumpMs: CLOCK_JUMP_MS });
     this.#trackerModel = model;
     return this.#tracker;

@@ -131,6 +131,11 @@ export class EvidenceCollector {
     if (reason) this.#count('shed', reason);
   }
 
+  /** The device's anomaly tracker was replaced (a new model): an event it had open will never close. */
+  eventsReset(): void {
+    this.#eventOpen = false;
+  }
+
   /** Counters for the device's state. */
   counts(): Counts {
     return { queued: { ...this.#counts.queued }, queuedBytes: this.#counts.queuedBytes, rateLimited: { ...this.#counts.rateLimited }, shed: { ...this.#counts.shed } };
@@ -161,8 +166,14 @@ export class EvidenceCollector {
     for (const c of due) this.#emitWindow(c);
   }
 
+  /** Takes the window's batches now; joins and sends them on a later turn of the event loop, off the batch being processed. */
   #emitWindow(c: Collection): void {
-    const w = assembleWindow(this.#history.between(c.from, c.to), c.onset, MAX_PAYLOAD_BYTES.evidence - WINDOW_MARGIN_BYTES);
+    const batches = this.#history.between(c.from, c.to);
+    this.#later(() => this.#sendWindow(c, batches));
+  }
+
+  #sendWindow(c: Collection, batches: RawSampleBatch[]): void {
+    const w = assembleWindow(batches, c.onset, MAX_PAYLOAD_BYTES.evidence - WINDOW_MARGIN_BYTES);
     if (!w) return;
     if (w.cutAtGap || w.shortened) {
       this.#d.logger.info({ device: this.#d.address.device, reason: c.reason, eventId: c.eventId, t0: w.t0, durationMs: w.end - w.t0, cutAtGap: w.cutAtGap, shortened: w.shortened }, 'evidence window cut short');
@@ -182,15 +193,18 @@ export class EvidenceCollector {
     const keep = reason === 'sample' || reason === 'healthy' ? this.#c.budget.burstBytes / 2 : 0; // samples leave half the bucket to unsure frames and anomaly windows
     if (!this.#budget.take(bytes, keep)) return this.#count('rateLimited', reason);
     if (this.#inFlight.size >= MAX_EVIDENCE_IN_FLIGHT) return this.#count('shed', reason);
+    this.#later(async () => {
+      const entry = await this.#d.emitter.emit(this.#d.address, 'evidence', build());
+      this.#count('queued', reason);
+      this.#counts.queuedBytes += entry.payload.byteLength;
+    });
+  }
+
+  /** Runs `work` on a later turn of the event loop, tracked for idle(); a failure goes to onError. */
+  #later(work: () => Promise<void> | void): void {
     const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#d.emitter.emit(this.#d.address, 'evidence', build()))
-      .then(
-        (entry) => {
-          this.#count('queued', reason);
-          this.#counts.queuedBytes += entry.payload.byteLength;
-        },
-        (err: Error) => this.#d.onError(err),
-      )
+      .then(work)
+      .catch((err: Error) => this.#d.onError(err))
       .finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
   }
