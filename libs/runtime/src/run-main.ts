@@ -37,12 +37,14 @@ const codeOf = (err: unknown): string | undefined => {
   return typeof code === 'string' ? code : undefined;
 };
 
+/** A wrong command line: a `UsageError`, or an option `parseArgs` refused. */
+const isCommandLineError = (err: unknown) => err instanceof UsageError || PARSE_ARGS_CODES.has(codeOf(err) ?? '');
+
 /** 2 for usage and configuration errors, 1 for anything else, unless the program says otherwise. */
 export function exitCodeFor(err: unknown, own?: (err: unknown) => number | undefined): number {
   const mine = own?.(err);
   if (mine !== undefined) return mine;
-  if (err instanceof ConfigError || err instanceof UsageError) return EXIT.usage;
-  return PARSE_ARGS_CODES.has(codeOf(err) ?? '') ? EXIT.usage : EXIT.failure;
+  return err instanceof ConfigError || isCommandLineError(err) ? EXIT.usage : EXIT.failure;
 }
 
 /** The one line a failed program writes on stderr: `takt-x: error [CODE]: message`. */
@@ -122,7 +124,7 @@ export async function runMain(options: MainOptions, argv: string[] = process.arg
     const status = exitCodeFor(err, options.exitCode);
     const level = process.env['TAKT_LOG_LEVEL'];
     const stack = (level === 'debug' || level === 'trace') && err instanceof Error && err.stack ? `\n${err.stack}` : '';
-    const hint = status === EXIT.usage && !(err instanceof ConfigError) ? ` (${options.name} --help shows usage)` : '';
+    const hint = isCommandLineError(err) ? ` (${options.name} --help shows usage)` : '';
     process.stderr.write(`${failureLine(options.name, err)}${hint}${stack}\n`);
     process.exit(status);
   }
