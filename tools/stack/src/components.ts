@@ -78,6 +78,8 @@ export interface IngestorSpec {
   filters?: string[];
   /** a config file (e.g. from deploy/) whose settings the generated ones override */
   base?: string;
+  /** the evidence blob folder (shared with the trainer on one machine) */
+  evidenceDir?: string;
 }
 
 export function ingestorComponent(paths: StackPaths, mode: LaunchMode, spec: IngestorSpec): Component {
@@ -91,6 +93,7 @@ export function ingestorComponent(paths: StackPaths, mode: LaunchMode, spec: Ing
     buffer: { spoolDir: join(dir, 'spool') },
     deadLetterFile: join(dir, 'dead-letters.jsonl'),
     metrics: { host: '127.0.0.1', port: spec.metricsPort },
+    ...(spec.evidenceDir ? { evidence: { dir: spec.evidenceDir } } : {}),
   });
   const process = launch('apps/ingestor', ['--config', configFile], {
     mode,
@@ -120,6 +123,8 @@ export interface EdgeSpec {
   window?: { lengthMs: number; hopMs: number };
   /** fieldbus intake entries (`opcua`, `modbus`) for the served lines' machines */
   intake?: Record<string, unknown>;
+  /** settings merged over the generated config (e.g. `evidence`) */
+  extra?: Record<string, unknown>;
 }
 
 export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpec): Component {
@@ -135,6 +140,7 @@ export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpe
     heartbeatIntervalMs: 2_000,
     stateIntervalMs: 10_000,
     rollout: { trustedKeysDir: spec.trustedKeysDir, token: spec.registryToken, ...(spec.registryUrl ? { registryUrl: spec.registryUrl } : {}) },
+    ...spec.extra,
   });
   const process = launch('apps/edge-agent', ['--config', configFile], {
     mode,

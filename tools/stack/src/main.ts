@@ -67,9 +67,21 @@ async function main(argv: string[]): Promise<void> {
       modbus: await preferred('TAKT_MODBUS_PORT', 5020),
     },
     trainerConfig: {
-      training: { model: 'plant-anomaly', firstTrainAfterMs: 75_000, pollMs: 10_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 } },
+      training: {
+        model: 'plant-anomaly', firstTrainAfterMs: 75_000, pollMs: 10_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 },
+        // the demo's CNNs: small inputs and few epochs, so they train in about a minute on two cores beside the plant
+        vision: { size: 48, epochs: 25, patience: 8, minLabelled: 60, retrainAfterLabels: 10 },
+        fault: { minLabelled: 8, epochs: 20, retrainAfterLabels: 5 },
+        labelPollMs: 10_000,
+      },
       drift: { checkEveryMs: 60_000, psiThreshold: 0.25, retrain: false },
+      // the simulator's truth labels evidence no engineer has labelled (marked "simulator" wherever it is used)
+      evidence: { useSimulatorTruth: true },
     },
+    // the vision model's first labels: a simulator image set uploaded as a user would (takt-trainer evidence upload)
+    seedImages: { count: 240, size: 96 },
+    // a healthy raw window a minute (not ten) and a larger budget, so the fault CNN has data within the demo's first minutes
+    edgeConfig: { evidence: { windows: { healthyEveryMs: 60_000 }, budget: { bytesPerSecond: 16_384, burstBytes: 1_048_576 } } },
     onProgress: say,
   });
   let stopping = false;
@@ -98,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
   if (stack.serving?.modbus) say(`modbus     ${stack.serving.modbus}   (mbpoll -m tcp -p <port> -a <unit> -0 -t 4:float -B -r 0 -c <sensors> 127.0.0.1; map in ${join(dir, 'serve-map.json')})`);
   say(`dashboard  ${stack.dashboard?.url}   sign in as "engineer" (or "admin") / "${demoPassword}"`);
   say(`plant running — a first model trains after ~75 s of data and rolls out; faults start ${values['fault-delay'] ?? 150} s in. Ctrl-C stops everything. Logs: ${join(dir, 'logs')}`);
+  say('camera station cam-1: a vision model trains from the uploaded image set and rolls out in the first minutes (Inspections page); the fault CNN follows once enough fault windows are labelled (Models page)');
 }
 
 await runMain({ name: 'takt-stack', packageJson: new URL('../package.json', import.meta.url), usage: USAGE, run: main });

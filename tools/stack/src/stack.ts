@@ -18,6 +18,7 @@ import { devicesByLine } from './plant.js';
 import { lineIntake, readServeMap, serveArgs, type ServeMap } from './serve.js';
 import { ensureEdgeUsers, ensureSecrets, type StackSecrets } from './secrets.js';
 import { signerComponent, trainerComponent } from './trainer.js';
+import { seedImages } from './seed.js';
 
 export interface StackOptions {
   /** folder for configs, logs, data and secrets */
@@ -56,6 +57,13 @@ export interface StackOptions {
   demoPassword?: string;
   /** extra trainer settings merged into its config */
   trainerConfig?: Record<string, unknown>;
+  /** extra settings merged into every edge agent's config (e.g. `evidence`) */
+  edgeConfig?: Record<string, unknown>;
+  /**
+   * seed the vision model: once the trainer is up, write a labelled simulator image set (`takt-sim images`) and
+   * upload it with `takt-trainer evidence upload`, as a user would; once per stack folder
+   */
+  seedImages?: { count: number; size: number; seed?: number };
   /** called as each component comes up */
   onProgress?: (what: string) => void;
 }
@@ -138,8 +146,10 @@ export class Stack {
       this.brokers.push({ ...b, url: `mqtt://127.0.0.1:${port}`, port, metricsPort });
     }
     const brokerUrl = (i = 0) => this.brokers[i % this.brokers.length]!.url;
+    // evidence blobs: one folder the ingestors write and the trainer reads (an S3-compatible store past one machine)
+    const evidenceDir = join(this.paths.data, 'evidence');
     for (const [i, spec] of (o.ingestors ?? [{}]).entries()) {
-      const c = ingestorComponent(this.paths, this.mode, { name: `ingestor-${i + 1}`, brokerUrl: brokerUrl(i), password: this.secrets.broker.ingestor, influxUrl: this.influx.url, metricsPort: await portOr(undefined), filters: spec.filters, base: spec.base });
+      const c = ingestorComponent(this.paths, this.mode, { name: `ingestor-${i + 1}`, brokerUrl: brokerUrl(i), password: this.secrets.broker.ingestor, influxUrl: this.influx.url, metricsPort: await portOr(undefined), filters: spec.filters, base: spec.base, evidenceDir });
       await this.#up(c);
       this.ingestors.push(c);
     }
@@ -147,9 +157,15 @@ export class Stack {
       const signer = signerComponent(this.paths, this.mode, this.secrets);
       await this.#up(signer);
       const port = await portOr(o.ports?.trainer);
-      const c = trainerComponent(this.paths, this.mode, { signerSocket: signer.socket, port, brokerUrl: brokerUrl(), password: this.secrets.broker.trainer, influxUrl: this.influx.url, secrets: this.secrets, extra: o.trainerConfig });
+      const extra = o.trainerConfig ?? {};
+      const evidence = { dir: evidenceDir, ...(extra['evidence'] as Record<string, unknown> | undefined) };
+      const c = trainerComponent(this.paths, this.mode, { signerSocket: signer.socket, port, brokerUrl: brokerUrl(), password: this.secrets.broker.trainer, influxUrl: this.influx.url, secrets: this.secrets, extra: { ...extra, evidence } });
       await this.#up(c);
       this.trainer = { ...c, url: `http://127.0.0.1:${port}` };
+      if (o.seedImages) {
+        this.options.onProgress?.('seeding the vision model: uploading a labelled simulator image set');
+        await seedImages(this.paths, this.mode, { ...o.seedImages, trainerUrl: this.trainer.url, token: this.secrets.tokens.operator });
+      }
     }
     if (o.dashboard) {
       const port = await portOr(o.ports?.dashboard);
@@ -169,7 +185,7 @@ export class Stack {
     const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
     await ensureEdgeUsers(this.paths.dir, this.secrets, edges);
     for (const e of edges) {
-      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}), intake: lineIntake(map, e.devices) });
+      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}), intake: lineIntake(map, e.devices), ...(o.edgeConfig ? { extra: o.edgeConfig } : {}) });
       await this.#up(c);
       this.edges.push({ ...c, devices: e.devices });
     }

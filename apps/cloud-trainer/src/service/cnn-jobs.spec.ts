@@ -8,7 +8,10 @@ import { evidenceInputOf, evidenceLine, TelemetryStore } from '@takt/telemetry-s
 import { startInfluxd, tempDir, type InfluxdServer } from '@takt/testing';
 import { runFaultJob, runVisionJob, type CnnJobDeps } from './cnn-jobs.js';
 import { trainerServiceConfigSchema } from './config.js';
+import { ApprovalQueue } from './approvals.js';
+import { TrainingJobs } from './jobs.js';
 import type { ClassifierGateReport, JobRecord } from './records.js';
+import { TrainingScheduler } from './scheduler.js';
 
 const T = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
 const addr = { site: 'plant-a', line: 'line-1' };
@@ -68,7 +71,7 @@ beforeAll(async () => {
     influx: { url: influx.url },
     mqtt: { url: 'mqtt://127.0.0.1:1', username: 'u', password: 'p' },
     training: {
-      vision: { size: 16, epochs: 12, patience: 12, minPerClass: 3, holdout: 0.3 },
+      vision: { size: 16, epochs: 12, patience: 12, minPerClass: 3, holdout: 0.3, retrainAfterLabels: 3 },
       fault: { windowMs: 1_000, length: 32, epochs: 12, minPerClass: 5, valSplit: 0.25 },
     },
   });
@@ -148,3 +151,36 @@ describe('cnn-fault job', () => {
   }, 180_000);
 });
 
+describe('the scheduler trains CNNs from labels', () => {
+  it('submits the first vision job once enough labelled frames exist, nothing more without new labels, and a retraining after retrainAfterLabels engineer labels', async () => {
+    const jobs = new TrainingJobs({ run: (j, p) => (j.kind === 'cnn-vision' ? runVisionJob(deps, j, p) : runFaultJob(deps, j, p)), onChange: () => undefined, logger });
+    const sched = new TrainingScheduler({
+      jobs,
+      registry: deps.registry,
+      store,
+      // without training.autoRollout the scheduler never rolls out: no device directory or rollout manager is reached
+      directory: undefined as never,
+      rollouts: undefined as never,
+      approvals: new ApprovalQueue(),
+      training: deps.training,
+      evidence: { store, useSimulatorTruth: true },
+      logger,
+    });
+    const now = T + 3_600_000;
+    // 72 frames labelled by simulator truth ≥ minLabelled 60; six fault windows < 60
+    expect(await sched.pollLabels(now)).toEqual(['cnn-vision']);
+    expect(await sched.pollLabels(now)).toEqual([]); // queued or running: not twice
+    await jobs.idle();
+    const first = jobs.list().find((j) => j.model === 'plant-vision');
+    expect(first).toMatchObject({ kind: 'cnn-vision', trigger: 'first', status: 'succeeded', version: 1 });
+    expect(await sched.pollLabels(now)).toEqual([]); // truth labels the new frames, but only engineer labels retrain
+    const labels = [0, 1, 2].map((i) =>
+      decodePublish(buildTopic({ ...addr, device: 'cam-1', channel: 'label' }), encode('label', { ...sampleMessage('label', 'cam-1', 50 + i), ts: Date.now() + i, labelId: `relabel-${i}`, target: 'evidence', refId: `ev-${i}`, label: 'scratch', by: 'eve' })),
+    );
+    await store.write(labels);
+    expect(await sched.pollLabels(Date.now() + 1_000)).toEqual(['cnn-vision']);
+    await jobs.idle();
+    expect(jobs.list()[0]).toMatchObject({ kind: 'cnn-vision', trigger: 'labels', status: 'succeeded' });
+    await sched.stop();
+  }, 180_000);
+});
