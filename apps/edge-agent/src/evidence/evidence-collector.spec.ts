@@ -188,6 +188,27 @@ describe('evidence from raw windows (real onnxruntime)', () => {
   });
 });
 
+describe('evidence collector events', () => {
+  it('no healthy window while an event is open; a replaced anomaly model ends the event and they resume', async () => {
+    const outbox = new MemoryOutbox({ maxBytes: 256 << 20 });
+    const config = agentConfigSchema.parse({ dataDir: '/x', source: { url: 'mqtt://127.0.0.1:1' }, evidence: { windows: { beforeMs: 500, afterMs: 500, healthyEveryMs: 1_000 }, budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 } } });
+    const c = new EvidenceCollector({ address, emitter: new UpstreamEmitter(outbox), config: config.evidence, logger: createLogger('t'), random: seeded(5), onError: (e) => { throw e; } });
+    for (let k = 0; k < 200; k++) {
+      if (k === 50) c.anomaly({ state: 'open', eventId: 'evt-x', openedAt: T0 + 5_000 });
+      if (k === 120) c.eventsReset(); // the tracker that held it open is gone
+      c.raw(batch(T0 + k * 100, 1, k));
+      await new Promise((r) => setImmediate(r));
+    }
+    await c.idle();
+    const evidence = outbox.pending(0, 1e6).map((e) => decode('evidence', e.payload));
+    const healthy = evidence.filter((e) => e.reason === 'healthy').map((e) => e.ts - T0);
+    expect(evidence.filter((e) => e.reason === 'anomaly').map((e) => e.window?.eventId)).toEqual(['evt-x']);
+    expect(healthy.filter((t) => t < 5_000).length).toBeGreaterThanOrEqual(2);
+    expect(healthy.filter((t) => t >= 5_000 && t <= 12_000)).toEqual([]);
+    expect(healthy.filter((t) => t > 12_000).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe('the evidence budget and fault predictions', () => {
   it('holds the per-device rate: an unsure frame flood passes at most burst + rate × time, the rest is counted as rate-limited', async () => {
     const outbox = new MemoryOutbox({ maxBytes: 256 << 20 });
