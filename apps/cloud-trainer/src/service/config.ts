@@ -32,6 +32,8 @@ const cnnJobShape = {
   gateSlack: z.number().min(0).max(0.5),
   /** most training epochs */
   epochs: z.number().int().min(1).max(10_000),
+  /** ms between scheduled retrainings (once a first model exists); 0 = off (default) */
+  scheduleMs: z.number().int().min(0),
 };
 
 /**
@@ -49,6 +51,7 @@ const visionJobSchema = z
     maxSamples: cnnJobShape.maxSamples.default(5_000),
     gateSlack: cnnJobShape.gateSlack.default(0.02),
     epochs: cnnJobShape.epochs.default(80),
+    scheduleMs: cnnJobShape.scheduleMs.default(0),
     /** model input is size×size grayscale; default 128 */
     size: z.number().int().min(16).max(512).default(128),
     /** early-stopping patience, epochs; default 20 */
@@ -70,6 +73,7 @@ const faultJobSchema = z
     maxSamples: cnnJobShape.maxSamples.default(2_000),
     gateSlack: cnnJobShape.gateSlack.default(0.02),
     epochs: cnnJobShape.epochs.default(30),
+    scheduleMs: cnnJobShape.scheduleMs.default(0),
     /** ms of raw samples one classified window spans; default 2000 */
     windowMs: z.number().int().min(10).max(3_600_000).default(2_000),
     /** samples per sensor after resampling; default 128 */

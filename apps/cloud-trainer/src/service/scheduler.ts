@@ -44,6 +44,10 @@ export class TrainingScheduler {
   start(): void {
     const t = this.#o.training;
     if (t.scheduleMs > 0) this.#timers.push(setInterval(() => this.#submit('schedule'), t.scheduleMs));
+    for (const kind of CNN_KINDS) {
+      const cnn = kind === 'cnn-vision' ? t.vision : t.fault;
+      if (cnn.scheduleMs > 0) this.#timers.push(setInterval(() => void this.#scheduleCnn(kind, cnn.model), cnn.scheduleMs));
+    }
     if (t.firstTrainAfterMs > 0) {
       const poll = () => (this.#polling = this.pollFirstModel().catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'first-model check failed')));
       this.#timers.push(setInterval(poll, t.pollMs));
@@ -163,6 +167,17 @@ export class TrainingScheduler {
     if (devices.length === 0) return;
     job.trainedOn = devices;
     await this.#rollOut(job, devices);
+  }
+
+  /** A scheduled CNN retraining: only once a first model exists (the label rules train the first one). */
+  async #scheduleCnn(kind: JobKind, model: string): Promise<void> {
+    try {
+      if (this.#o.jobs.pending(model) || !(await this.#o.registry.latest(model))) return;
+      const job = this.#o.jobs.submit({ kind, model, trigger: 'schedule', request: {} });
+      this.#o.logger.info({ job: job.id, kind, trigger: 'schedule' }, 'training job scheduled');
+    } catch (err) {
+      this.#o.logger.warn({ kind, err: (err as Error).message }, 'scheduled CNN training not submitted');
+    }
   }
 
   #submit(trigger: 'schedule' | 'first'): void {
