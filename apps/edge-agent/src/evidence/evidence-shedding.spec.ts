@@ -86,7 +86,7 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
       stateIntervalMs: 300,
       heartbeatIntervalMs: 60_000,
       backlog: { frames: FRAMES },
-      outbox: { kind: 'memory', maxBytes: 8 << 20 },
+      outbox: { kind: 'disk', maxBytes: 8 << 20 }, // the durable outbox a box runs
       rollout: { trustedKeys },
       evidence: { outboxMaxBytes: EVIDENCE_CAP, frames: { uncertainBelow: 0.99 }, budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 } },
     });
