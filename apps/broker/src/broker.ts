@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '@takt/runtime';
@@ -43,6 +44,9 @@ export interface TaktBroker {
 }
 
 type PublishFn = (packet: object, client: Client | null, done?: (err?: Error) => void) => void;
+type AuthorizePublishFn = (client: Client | null, packet: { qos: number }, done: (err?: Error | null) => void) => void;
+/** marks a QoS 1 publish already stored and routed before its PUBACK */
+const ROUTED = Symbol('takt.routed');
 
 /** Maps the errors aedes reports for a connection to a rejection reason (undefined: ordinary close). */
 function reasonOf(err: Error): RejectionReason | undefined {
@@ -63,6 +67,28 @@ function watchErrors(aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void
   };
   aedes.on('clientError', onError);
   aedes.on('connectionError', onError);
+}
+
+/** `<id>-<base36 start time><random>`: unique per process life; no `:` (aedes-persistence-redis splits keys on it). */
+export function lifeId(id: string): string {
+  return `${id.replaceAll(':', '-')}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Turns off aedes 1.2's per-client duplicate filter, which drops a QoS 1/2 message whose routing
+ * number (brokerCounter) is not above the highest this client was sent from that broker. Numbers
+ * are handed out when a publish arrives, but messages are routed after asynchronous persistence
+ * steps (a retained message waits on its store, every QoS 1 message on the offline enqueue), so a
+ * later message often overtakes an earlier one — and the earlier one was then dropped for every
+ * subscriber after the publisher had its PUBACK: the soak lost `state` (retained) and `features`
+ * seqs this way. The same message reaching a client twice through overlapping subscriptions is
+ * filtered exactly (by broker id and number) in OverlapDelivery instead.
+ */
+function allowReordering(client: Client): void {
+  (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(Object.create(null) as Record<string, number>, {
+    get: () => undefined, // never "already seen": aedes then delivers and records the number, which is ignored
+    set: () => true,
+  });
 }
 
 /** Creates the aedes broker with Takt's authentication, ACL, validation, limits and metrics. */
@@ -93,7 +119,10 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     client.close();
   };
   const aedes = new Aedes({
-    ...(config.id ? { id: config.id } : {}),
+    // one id per process life: aedes numbers the messages it routes from 1 again on every start, and
+    // Redis persistence keys queued messages by broker id and that number, so a restarted broker under
+    // a fixed id overwrote messages still queued from its last life (and took its dead life's wills for its own)
+    ...(config.id ? { id: lifeId(config.id) } : {}),
     ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
     concurrency: config.concurrency,
     queueLimit: config.queueLimit,
@@ -114,12 +143,27 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       session: (client) => sessions.get(client),
     }),
   });
-  // a publish the policy dropped is acknowledged to its sender but never stored or routed
+  // a publish the policy dropped is acknowledged to its sender but never stored or routed; one
+  // routed before its PUBACK (below) is not routed again
   const publish = (aedes.publish as unknown as PublishFn).bind(aedes);
   (aedes as unknown as { publish: PublishFn }).publish = (packet, client, done) => {
-    if ((packet as { [DROPPED]?: boolean })[DROPPED]) return done?.();
+    if ((packet as { [DROPPED]?: boolean })[DROPPED] || (packet as { [ROUTED]?: boolean })[ROUTED]) return done?.();
     publish(packet, client, done);
   };
+  // aedes 1.2 sends a QoS 1 PUBACK first and stores and routes the message after it: a broker killed
+  // in between had acknowledged a message it never kept, and the sender's outbox had let it go. So
+  // the message is stored (retained, queued for CleanSession=0 sessions) and routed first, as the
+  // last step of authorization, and the PUBACK follows; a failure there closes the connection
+  // without a PUBACK, and the sender publishes again.
+  const authorizePublish = (aedes.authorizePublish as unknown as AuthorizePublishFn).bind(aedes);
+  (aedes as unknown as { authorizePublish: AuthorizePublishFn }).authorizePublish = (client, packet, done) =>
+    authorizePublish(client, packet, (err) => {
+      if (err || !client || packet.qos !== 1 || (packet as { [DROPPED]?: boolean })[DROPPED]) return done(err ?? null);
+      publish(packet, client, (failed) => {
+        (packet as { [ROUTED]?: boolean })[ROUTED] = true;
+        done(failed ?? null);
+      });
+    });
   watchErrors(aedes, metrics, logger);
   aedes.on('subscribe', (subs, client) => deliveries.get(client)?.subscribed(subs.map((s) => s.topic)));
   aedes.on('clientReady', (client) => logger.debug({ clientId: client.id, user: sessions.get(client)?.identity?.username }, 'client connected'));
@@ -156,6 +200,7 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       metrics.connectionsTotal++;
       stream.once('close', () => metrics.connections--);
       const client = aedes.handle(stream);
+      allowReordering(client);
       const session: Session = { address, invalid: new InvalidPayloadGuard(config.validation), denials: 0 };
       sessions.set(client, session);
       deliveries.set(client, new OverlapDelivery(internals(client), metrics));

@@ -2,20 +2,24 @@ import type { BrokerMetrics } from './metrics.js';
 import type { ClientInternals, DeliverablePacket, DeliverFn, SubscriptionEntry } from './aedes-internals.js';
 import { filterMatchesTopic } from './topic-match.js';
 
+/** messages remembered per client for the duplicate filter (overlapping subscriptions deliver back to back, so a few suffice) */
+const RECENT = 1_024;
+
 /**
  * [MQTT-3.3.5-1]: when several of a client's subscriptions match a message, the broker delivers it
  * once, at the highest QoS granted among them (never above the publish QoS). aedes 1.2 delivers at
  * the QoS of whichever subscription mqemitter calls first, and its exact-topic downgrade looks at
  * one subscription only; this wraps the client's two delivery functions (which every subscription
- * the client makes calls) to fix both, and counts what goes out.
+ * the client makes calls) to fix both, sends a message once however many of the client's
+ * subscriptions match it (by its broker id and routing number), and counts what goes out.
  */
 export class OverlapDelivery {
   /** what aedes granted, for exact subscriptions whose stored QoS we raised */
   readonly #granted = new WeakMap<SubscriptionEntry, number>();
   readonly #deliver0: DeliverFn;
   readonly #deliverQoS: DeliverFn;
-  #lastBroker: string | undefined;
-  #lastCounter = -1;
+  /** routing keys (broker id, number) of the latest messages sent, oldest first: an exact duplicate filter */
+  readonly #recent = new Set<string>();
 
   constructor(
     private readonly client: ClientInternals,
@@ -77,13 +81,15 @@ export class OverlapDelivery {
 
   #route(packet: DeliverablePacket, cb: () => void): void {
     // mqemitter calls every matching subscription of this client back to back for one message
+    // (aedes' own filter, which also dropped messages routed out of order, is off: broker.ts allowReordering)
     if (packet.brokerId) {
-      if (packet.brokerId === this.#lastBroker && packet.brokerCounter === this.#lastCounter) {
+      const key = `${packet.brokerId}\u0000${packet.brokerCounter ?? ''}`;
+      if (this.#recent.has(key)) {
         setImmediate(cb);
         return;
       }
-      this.#lastBroker = packet.brokerId;
-      this.#lastCounter = packet.brokerCounter ?? -1;
+      this.#recent.add(key);
+      if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.values().next().value as string);
     }
     const granted = this.#maxGranted(packet.topic);
     if (granted < 0) {

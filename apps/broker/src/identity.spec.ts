@@ -22,7 +22,7 @@ async function subscribe(c: RawClient, ...filters: string[]): Promise<number[]> 
 async function publish(c: RawClient, t: string, payload: Buffer, retain = false): Promise<void> {
   const messageId = mid++;
   c.send({ cmd: 'publish', topic: t, payload, qos: 1, messageId, retain, dup: false });
-  expect(await c.next()).toMatchObject({ cmd: 'puback', messageId });
+  expect(await c.nextAck('puback', messageId)).toMatchObject({ cmd: 'puback', messageId });
 }
 
 describe('identity and least privilege (in-memory broker, default roles)', () => {

@@ -73,6 +73,24 @@ export class RawClient {
     });
   }
 
+  /**
+   * The next acknowledgement (`cmd`, e.g. puback) for `messageId`. Packets before it stay queued for
+   * `next()`: the broker routes a QoS 1 message before it PUBACKs it, so a client subscribed to its
+   * own topic sees its message first.
+   */
+  async nextAck(cmd: string, messageId: number, timeoutMs = 3000): Promise<Packet> {
+    const skipped: Packet[] = [];
+    try {
+      for (;;) {
+        const p = await this.next(timeoutMs);
+        if (p.cmd === cmd && (p as { messageId?: number }).messageId === messageId) return p;
+        skipped.push(p);
+      }
+    } finally {
+      this.#queue.unshift(...skipped);
+    }
+  }
+
   /** Resolves true if nothing arrives within `ms`. */
   async silent(ms = 200): Promise<boolean> {
     return this.next(ms).then(

@@ -19,7 +19,7 @@ async function subscribe(c: RawClient, ...filters: string[]): Promise<number[]> 
 async function publish(c: RawClient, t: string, payload: Buffer | string): Promise<void> {
   const messageId = mid++;
   c.send({ cmd: 'publish', topic: t, payload, qos: 1, messageId, retain: false, dup: false });
-  expect(await c.next()).toMatchObject({ cmd: 'puback', messageId }); // acknowledged even when dropped (MQTT 3.1.1)
+  expect(await c.nextAck('puback', messageId)).toMatchObject({ cmd: 'puback', messageId }); // acknowledged even when dropped (MQTT 3.1.1)
 }
 const seqOf = (p: Packet) => JSON.parse((p as { payload: Buffer }).payload.toString()).seq as number;
 

@@ -19,7 +19,7 @@ async function subscribe(c: RawClient, subscriptions: { topic: string; qos: 0 | 
 async function publish(c: RawClient, t: string, payload: Buffer | string, qos: 0 | 1 = 1, retain = false): Promise<void> {
   const messageId = mid++;
   c.send({ cmd: 'publish', topic: t, payload, qos, retain, dup: false, ...(qos ? { messageId } : {}) });
-  if (qos) expect(await c.next()).toMatchObject({ cmd: 'puback', messageId });
+  if (qos) expect(await c.nextAck('puback', messageId)).toMatchObject({ cmd: 'puback', messageId });
 }
 
 describe('protocol strictness (in-memory)', () => {
