@@ -55,6 +55,8 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
     if (req.method === 'GET' && p === '/api/labels') return json(res, 200, t.vocabulary);
     if (req.method === 'GET' && p === '/api/models') return json(res, 200, { models: t.models });
     if (req.method === 'GET' && p === '/api/jobs') return json(res, 200, { jobs: t.jobs });
+    if (req.method === 'GET' && p === '/api/rollouts') return json(res, 200, { rollouts: [] });
+    if (req.method === 'GET' && p === '/api/approvals') return json(res, 200, { approvals: [] });
     if (req.method === 'POST' && p === '/api/jobs') {
       const id = `job-${t.jobs.length + 1}`;
       t.jobs.unshift({ id, ...(JSON.parse(text) as object), status: 'queued', progress: 0, message: 'queued', startedAt: Date.now() });

@@ -28,7 +28,7 @@ class LiveStream {
     this.#source = src;
     src.onopen = () => this.#onState(true);
     src.onerror = () => this.#onState(src.readyState === EventSource.OPEN);
-    for (const name of ['devices', 'alert', 'telemetry', 'score', 'inspection']) {
+    for (const name of ['devices', 'alert', 'telemetry', 'score', 'fault', 'inspection']) {
       src.addEventListener(name, (ev) => {
         const data = JSON.parse((ev as MessageEvent<string>).data) as unknown;
         for (const h of this.#handlers.get(name) ?? []) h(data);
@@ -37,7 +37,7 @@ class LiveStream {
   }
 
   /** Registers a handler; returns what removes it. */
-  on<T>(event: 'devices' | 'alert' | 'telemetry' | 'score' | 'inspection', fn: (data: T) => void): () => void {
+  on<T>(event: 'devices' | 'alert' | 'telemetry' | 'score' | 'fault' | 'inspection', fn: (data: T) => void): () => void {
     let set = this.#handlers.get(event);
     if (!set) this.#handlers.set(event, (set = new Set()));
     set.add(fn as Handler);

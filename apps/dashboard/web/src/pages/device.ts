@@ -1,8 +1,9 @@
 import { api, type Me } from '../api.js';
 import { PALETTE, timeChart, type TimeChart } from '../charts.js';
-import { $, ago, esc, num } from '../dom.js';
+import { classColour, isHealthy } from '../classes.js';
+import { $, ago, esc, num, time } from '../dom.js';
 import { live } from '../live.js';
-import type { Alert, DeviceHistory, DeviceView } from '../types.js';
+import type { Alert, DeviceDetail, DeviceHistory, DeviceView, FaultPoint } from '../types.js';
 
 const RANGES = ['5m', '15m', '1h', '6h', '24h', '7d'] as const;
 type Range = (typeof RANGES)[number];
@@ -36,7 +37,21 @@ function facts(d: DeviceView): string {
     (d.lastError ? f('Last error', `<span class="error">${esc(d.lastError.code)}: ${esc(d.lastError.message)}</span>`) : '');
 }
 
-/** One device: facts, telemetry small multiples, anomaly score with threshold and shaded events. */
+/** The fault CNN's newest verdict and a strip of the recent ones (oldest left), with the class changes listed. */
+function faultPanel(points: FaultPoint[]): string {
+  const last = points.at(-1);
+  if (!last) return '<span class="muted">No fault CNN predictions from this device.</span>';
+  const cells = points.slice(-60).map((p) => `<i style="background:${classColour(p.label)}" title="${esc(p.label)} ${Math.round(p.confidence * 100)}% · ${time(p.ts)}"></i>`).join('');
+  const changes: FaultPoint[] = [];
+  for (const p of points) if (changes.at(-1)?.label !== p.label) changes.push(p);
+  const rows = changes.slice(-5).reverse().map((p) => `<tr><td><span class="dot" style="background:${classColour(p.label)}"></span> ${esc(p.label)}</td><td>${Math.round(p.confidence * 100)}%</td><td>${time(p.ts)}</td></tr>`).join('');
+  return `<div class="fault-now"><span class="fault-label ${isHealthy(last.label) ? 'ok' : 'defect'}" style="border-color:${classColour(last.label)}">${esc(last.label)}</span>
+    <span><b>${Math.round(last.confidence * 100)}%</b> confidence</span><span class="muted">${esc(last.model.name)} v${last.model.version} · ${ago(last.ts)}</span></div>
+    <div class="fault-strip" title="last ${Math.min(60, points.length)} windows, oldest left">${cells}</div>
+    <table class="grid compact"><thead><tr><th>Class since</th><th>Confidence</th><th>At</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** One device: facts, fault CNN verdicts, telemetry small multiples, anomaly score with threshold and shaded events. */
 export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () => void {
   let range: Range = '5m';
   let history: DeviceHistory | undefined;
@@ -48,6 +63,7 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
   root.innerHTML = `<div class="panel"><div class="device-head"><h1>${esc(deviceId)}</h1><span id="status"></span><span class="muted" id="where"></span><div class="toolbar" style="margin:0 0 0 auto">
     <div class="ranges">${RANGES.map((r) => `<button data-r="${r}" class="${r === range ? 'on' : ''}">${r}</button>`).join('')}</div><span class="muted" id="src"></span></div></div>
     <div class="facts" id="facts"></div></div>
+    <div class="panel" id="fault-panel" hidden><div class="chart-title"><b>Fault class (fault CNN)</b><span id="fault-note"></span></div><div id="faults"></div></div>
     <div class="panel"><div class="chart-title"><b>Anomaly score</b><span id="score-note"></span></div><div class="chart" id="score-chart"></div></div>
     <div class="panel"><div class="chart-title"><b>Telemetry</b><span id="tel-note"></span></div><div id="tel-charts"></div></div>`;
 
@@ -112,8 +128,22 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
     $('#where', root).textContent = `site ${d.site} · line ${d.line}`;
     $('#facts', root).innerHTML = facts(d);
   };
+  let faults: FaultPoint[] = [];
+  const showFaults = () => {
+    $('#faults', root).innerHTML = faultPanel(faults);
+    $('#fault-note', root).textContent = faults.length ? `${faults.length} recent windows` : '';
+    root.dataset['faults'] = String(faults.length);
+    $('#fault-panel', root).hidden = !faults.length; // only devices a fault CNN runs on
+  };
   const loadDevice = () =>
-    api.get<DeviceView>(`/api/devices/${encodeURIComponent(deviceId)}`).then(showDevice, () => ($('#facts', root).innerHTML = '<span class="muted">This device has not reported yet.</span>'));
+    api.get<DeviceDetail>(`/api/devices/${encodeURIComponent(deviceId)}`).then(
+      (d) => {
+        showDevice(d);
+        faults = d.faults;
+        showFaults();
+      },
+      () => ($('#facts', root).innerHTML = '<span class="muted">This device has not reported yet.</span>'),
+    );
 
   for (const b of root.querySelectorAll<HTMLButtonElement>('.ranges button')) {
     b.addEventListener('click', () => {
@@ -136,6 +166,11 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
     if (p.deviceId !== deviceId || !w) return;
     push(scores, p.ts, { score: p.score, smoothed: p.smoothed }, w);
     queueDraw();
+  });
+  live.on<FaultPoint & { deviceId: string }>('fault', ({ deviceId: id, ...p }) => {
+    if (id !== deviceId) return;
+    faults = [...faults.filter((f) => f.ts !== p.ts), p].sort((a, b) => a.ts - b.ts).slice(-120);
+    showFaults();
   });
   live.on<Alert>('alert', (a) => {
     if (a.deviceId !== deviceId || !history) return;
