@@ -8,14 +8,18 @@ export interface SeqCheck {
   max: number;
   /** seqs missing between min and max */
   missing: number[];
+  /** seqs stored on more than one point (at different times: one seq sent with two messages) */
+  duplicates: number[];
 }
 
 /** Reads every stored seq of a device's channel and reports what is missing between the first and last. */
 export async function checkSeqs(store: TelemetryStore, device: string, channel: string, from: number): Promise<SeqCheck> {
-  const seqs = [...new Set(await store.querySeqs({ device, channel, from, to: Date.now() + 60_000 }))].sort((a, b) => a - b);
+  const all = await store.querySeqs({ device, channel, from, to: Date.now() + 60_000 });
+  const seqs = [...new Set(all)].sort((a, b) => a - b);
   const missing: number[] = [];
   for (let i = 1; i < seqs.length; i++) for (let s = seqs[i - 1]! + 1; s < seqs[i]!; s++) missing.push(s);
-  return { device, channel, count: seqs.length, min: seqs[0] ?? -1, max: seqs[seqs.length - 1] ?? -1, missing };
+  const duplicates = [...new Set(all.filter((s, i) => i > 0 && all[i - 1] === s))];
+  return { device, channel, count: seqs.length, min: seqs[0] ?? -1, max: seqs[seqs.length - 1] ?? -1, missing, duplicates };
 }
 
 /** How `untilStable` compares and accepts values. */
