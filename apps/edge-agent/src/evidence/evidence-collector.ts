@@ -7,7 +7,10 @@ import { EvidenceBudget } from './evidence-budget.js';
 import type { EvidenceConfig } from './evidence-config.js';
 import { assembleWindow, batchEnd, RawHistory } from './raw-window.js';
 
-/** What happened to a piece of evidence: handed to the outbox, over the device's budget, dropped by the outbox. */
+/**
+ * What happened to a piece of evidence: handed to the outbox, over the device's budget, or dropped
+ * by the outbox (its cap, a full outbox — or, before it, MAX_EVIDENCE_IN_FLIGHT pieces already waiting for it).
+ */
 export type EvidenceOutcome = 'queued' | 'rateLimited' | 'shed';
 
 /** The vision model's verdict on a frame. */
