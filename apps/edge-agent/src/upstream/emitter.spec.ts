@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryOutbox } from '../outbox/memory-outbox.js';
 import { UpstreamEmitter, type BeaconLink } from './emitter.js';
 
@@ -37,5 +37,24 @@ describe('UpstreamEmitter beacons (heartbeats)', () => {
     const emitter = new UpstreamEmitter(new MemoryOutbox(), link);
     expect(() => emitter.beacon(address, 'heartbeat', { uptimeS: -1, outboxDepth: 0 })).toThrow();
     expect(link.published).toEqual([]);
+  });
+});
+
+describe('UpstreamEmitter clock timestamps', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('stamps messages without a ts of their own at least 1 ms apart per device and channel, so InfluxDB keeps each one (same series and time overwrite)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_796_000_000_000); // the clock stands still: every message in the same millisecond
+    const outbox = new MemoryOutbox();
+    const emitter = new UpstreamEmitter(outbox);
+    const state = { status: 'online' as const, models: [], outboxDepth: 0, shed: 0 };
+    const other = { ...address, device: 'press-02' };
+    const sent = [await emitter.emit(address, 'state', state), await emitter.emit(address, 'state', state), await emitter.emit(address, 'state', state), await emitter.emit(other, 'state', state)];
+    const ts = sent.map((e) => (JSON.parse(Buffer.from(e.payload).toString()) as { ts: number }).ts);
+    expect(ts).toEqual([1_796_000_000_000, 1_796_000_000_001, 1_796_000_000_002, 1_796_000_000_000]); // another device's series is its own
+    // a message that brings its own (data) time keeps it
+    const given = await emitter.emit(address, 'state', { ...state, ts: 1_767_225_600_000 });
+    expect((JSON.parse(Buffer.from(given.payload).toString()) as { ts: number }).ts).toBe(1_767_225_600_000);
   });
 });

@@ -26,6 +26,8 @@ export class UpstreamEmitter {
   readonly #beaconSeqs = new SequenceCounter();
   /** beacons not sent because the link was down, since start */
   beaconsSkipped = 0;
+  /** the last clock `ts` given per device and channel (messages that bring no `ts` of their own) */
+  readonly #lastTs = new Map<string, number>();
 
   constructor(outbox: Outbox, beacons?: BeaconLink) {
     this.#outbox = outbox;
@@ -34,7 +36,7 @@ export class UpstreamEmitter {
 
   /** @throws ContractError when the message breaks the contract (nothing is queued, no seq spent). */
   async emit<C extends UpstreamChannel>(address: DeviceAddress, channel: C, body: MessageBody<C>): Promise<OutboxEntry> {
-    const checked = checkedMessage(address, channel, body);
+    const checked = checkedMessage(address, channel, body.ts === undefined ? { ...body, ts: this.#clockTs(address.device, channel) } : body);
     return this.#outbox.append({
       topic: buildTopic({ ...address, channel }),
       deviceId: address.device,
@@ -42,6 +44,19 @@ export class UpstreamEmitter {
       retain: channel === 'state',
       payload: (seq) => Buffer.from(JSON.stringify({ ...checked, seq })),
     });
+  }
+
+  /**
+   * Now (ms), but at least 1 ms after the last clock `ts` of the same device and channel: InfluxDB
+   * keeps one point per series and time, so two messages stamped in the same millisecond (a state
+   * on a rollout step right after the periodic one) would leave one seq looking lost. Data-time
+   * messages (telemetry, features, events) bring their own `ts` and are left as they are.
+   */
+  #clockTs(device: string, channel: string): number {
+    const key = `${device}/${channel}`;
+    const ts = Math.max(Date.now(), (this.#lastTs.get(key) ?? 0) + 1);
+    this.#lastTs.set(key, ts);
+    return ts;
   }
 
   /**
