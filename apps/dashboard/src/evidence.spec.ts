@@ -213,6 +213,9 @@ describe('dashboard evidence API (trainer stand-in)', () => {
     }
     const jobs = await json('GET', '/api/jobs', viewer);
     expect((jobs.body['jobs'] as { kind: string }[]).map((j) => j.kind)).toEqual(['cnn-fault', 'cnn-vision', 'kmeans']);
+    // without a model: the trainer's configured model of that kind
+    expect((await json('POST', '/api/jobs', engineer, { kind: 'cnn-vision' })).status).toBe(202);
+    expect(trainer.seen.at(-1)?.body).toEqual({ kind: 'cnn-vision' });
   });
 
   it("shows the fault CNN's verdicts on the device (features.fault)", async () => {

@@ -9,9 +9,11 @@ import { rolloutParams } from './params.js';
 
 const noQuery = z.strictObject({});
 const jobBody = z.strictObject({
-  kind: z.enum(['kmeans', 'cnn-vision', 'cnn-fault']),
-  model: idSchema,
-  devices: z.array(idSchema).max(1_000).optional(),
+  /** what to train; default kmeans (as the trainer) */
+  kind: z.enum(['kmeans', 'cnn-vision', 'cnn-fault']).default('kmeans'),
+  /** default: the trainer's configured model of that kind */
+  model: idSchema.optional(),
+  devices: z.array(idSchema).min(1).max(1_000).optional(),
   from: z.number().int().min(0).optional(),
   to: z.number().int().min(0).optional(),
 });

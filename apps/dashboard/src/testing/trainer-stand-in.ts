@@ -59,8 +59,10 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
     if (req.method === 'GET' && p === '/api/approvals') return json(res, 200, { approvals: [] });
     if (req.method === 'POST' && p === '/api/jobs') {
       const id = `job-${t.jobs.length + 1}`;
-      t.jobs.unshift({ id, ...(JSON.parse(text) as object), status: 'queued', progress: 0, message: 'queued', startedAt: Date.now() });
-      return json(res, 202, { id });
+      const b = JSON.parse(text) as { kind?: string; model?: string };
+      const job = { id, kind: b.kind ?? 'kmeans', model: b.model ?? `configured-${b.kind ?? 'kmeans'}`, status: 'queued', progress: 0, message: 'queued', startedAt: Date.now() };
+      t.jobs.unshift(job);
+      return json(res, 202, { id, kind: job.kind, model: job.model });
     }
     if (req.method === 'GET' && p === '/api/evidence') {
       const q = url.searchParams;

@@ -3,9 +3,9 @@ import { esc, num, time, toast } from '../dom.js';
 import type { Job, Manifest } from '../types.js';
 
 const KINDS = [
-  { kind: 'kmeans', title: 'K-means anomaly', model: 'plant-anomaly' },
-  { kind: 'cnn-vision', title: 'Vision CNN', model: 'vision' },
-  { kind: 'cnn-fault', title: 'Fault CNN', model: 'fault' },
+  { kind: 'kmeans', title: 'K-means anomaly' },
+  { kind: 'cnn-vision', title: 'Vision CNN' },
+  { kind: 'cnn-fault', title: 'Fault CNN' },
 ] as const;
 const KIND_TITLE: Record<string, string> = { kmeans: 'K-means', 'kmeans-anomaly': 'K-means anomaly', 'cnn-vision': 'vision CNN', 'cnn-fault': 'fault CNN' };
 
@@ -98,7 +98,7 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   root.innerHTML = `<h1>Models</h1><div id="approvals"></div><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
     <div class="toolbar"><h2 style="margin:6px 0">Training jobs</h2><div class="grow"></div>
     ${canTrain ? `<form class="form-row" id="train"><label>Kind<select name="kind">${KINDS.map((k) => `<option value="${k.kind}">${k.title}</option>`).join('')}</select></label>
-      <label>Model name<input name="model" value="${KINDS[0].model}" required pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Start training</button></form>` : ''}</div>
+      <label>Model name<input name="model" placeholder="the trainer's model of that kind" pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Start training</button></form>` : ''}</div>
     <div class="panel" style="padding:0" id="jobs"></div>`;
   const loadModels = () =>
     api.get<{ models: Manifest[] }>('/api/models').then(
@@ -139,16 +139,11 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   });
   const form = root.querySelector<HTMLFormElement>('#train');
   const field = <T extends HTMLElement>(name: string) => form?.elements.namedItem(name) as T;
-  form?.querySelector('select')?.addEventListener('change', () => {
-    const kind = KINDS.find((k) => k.kind === field<HTMLSelectElement>('kind').value);
-    const input = field<HTMLInputElement>('model');
-    if (kind && KINDS.some((k) => k.model === input.value)) input.value = kind.model; // a name the user typed stays
-  });
   form?.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const kind = field<HTMLSelectElement>('kind').value;
-    const model = field<HTMLInputElement>('model').value;
-    api.post<{ id: string }>('/api/jobs', { kind, model }).then(
+    const model = field<HTMLInputElement>('model').value.trim();
+    api.post<{ id: string }>('/api/jobs', { kind, ...(model ? { model } : {}) }).then(
       (r) => {
         toast(`${KIND_TITLE[kind] ?? kind} training job ${r.id} queued`);
         void loadJobs();
