@@ -1,33 +1,15 @@
+import type { Columns, DeviceHistory } from '../api-types.js';
 import { DashboardError } from '../http/errors.js';
 import type { Alert } from './alert-book.js';
 import type { Plant } from './plant.js';
 import type { ScorePoint, TelemetryPoint } from './live-series.js';
 
+export type { Columns, DeviceHistory } from '../api-types.js';
+
 /** The part of `@takt/telemetry-store`'s `TelemetryStore` the charts read. */
 export interface SeriesStore {
   querySeries(q: { device: string; measurement: 'telemetry' | 'features'; fields?: string[]; from: number; to: number; every?: string }): Promise<{ ts: number; values: Record<string, number | null> }[]>;
   queryAnomalyEvents(q: { from: number; to: number; device?: string }): Promise<{ deviceId: string; eventId: string; state: string; ts: number; openedAt?: number; closedAt?: number }[]>;
-}
-
-/** Columns for uPlot: one x array (ms) and one y array per series, null for gaps. */
-export interface Columns {
-  ts: number[];
-  series: Record<string, (number | null)[]>;
-}
-
-export interface DeviceHistory {
-  deviceId: string;
-  from: number;
-  to: number;
-  /** `live` (dashboard memory) or `influx`; with the bucket when downsampled */
-  source: 'live' | 'influx';
-  every?: string;
-  telemetry: Columns;
-  /** `score` and `smoothed` */
-  scores: Columns;
-  threshold?: number;
-  /** anomaly periods to shade; `to` undefined while open */
-  anomalies: { from: number; to?: number; eventId: string }[];
 }
 
 /** Bucket for a range: raw up to 1 h, 1-minute means up to 2 days, hourly means beyond. */

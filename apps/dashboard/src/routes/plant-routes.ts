@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { DeviceDetail } from '../api-types.js';
 import { allow, requireSession } from '../auth/guard.js';
 import { DashboardError, parseOr400 } from '../http/errors.js';
 import { deviceHistory } from '../plant/device-history.js';
@@ -17,7 +18,8 @@ export function plantRoutes(ctx: RouteContext): Router {
     const { device } = parseOr400(deviceParam, req.params, 'path parameter');
     const view = ctx.plant.devices.view(device);
     if (!view) throw new DashboardError('NOT_FOUND', `no device ${device} has reported yet`);
-    res.json({ ...view, openAnomalies: ctx.plant.alerts.openCount(device), threshold: ctx.plant.thresholds.get(device) ?? null, faults: ctx.plant.faults.history(device) });
+    const detail: DeviceDetail = { ...view, openAnomalies: ctx.plant.alerts.openCount(device), threshold: ctx.plant.thresholds.get(device) ?? null, faults: ctx.plant.faults.history(device) };
+    res.json(detail);
   });
 
   r.get('/devices/:device/history', allow('viewer'), async (req, res) => {

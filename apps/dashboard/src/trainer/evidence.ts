@@ -1,32 +1,9 @@
 import { FAULT_KINDS } from '@takt/contracts';
 import { DashboardError } from '../http/errors.js';
+import type { EvidenceRecord, LabelVocabulary } from '../api-types.js';
 import type { TrainerClient } from './trainer-client.js';
 
-/** A piece of evidence as the trainer's `GET /api/evidence` lists it (`EvidenceRecord` of @takt/telemetry-store). */
-export interface EvidenceRecord {
-  evidenceId: string;
-  deviceId: string;
-  site?: string;
-  line?: string;
-  ts: number;
-  kind: 'frame' | 'window';
-  reason: 'uncertain' | 'sample' | 'anomaly' | 'healthy' | 'upload';
-  sha256: string;
-  bytes: number;
-  frame?: { frameId: string; width: number; height: number };
-  window?: { t0: number; durationMs: number; sensors: string[]; eventId?: string; onset?: number };
-  model?: { name: string; version: number };
-  prediction?: { label: string; confidence: number };
-  /** simulator ground truth, never an engineer's label */
-  truth?: string;
-  label?: { label: string; by: string; at: number; source: 'engineer' | 'upload' };
-}
-
-/** The label vocabulary: vision classes for frames, fault classes (with `normal`) for windows and alerts. */
-export interface LabelVocabulary {
-  vision: string[];
-  fault: string[];
-}
+export type { EvidenceRecord, LabelVocabulary } from '../api-types.js';
 
 /** Fault classes every trainer accepts: the simulator's fault kinds and `normal`. */
 export const BASE_FAULT_LABELS: readonly string[] = [...FAULT_KINDS, 'normal'];
