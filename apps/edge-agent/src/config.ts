@@ -97,8 +97,15 @@ export const agentConfigSchema = z.strictObject({
       visionMaxBatch: z.number().int().min(1).max(256).default(8),
       /** consecutive failed runs after which a new model is rolled back; default 3 */
       maxFailedRuns: z.number().int().min(1).default(3),
+      /**
+       * a small PNG of the frame on each inspection, for engineers: `defects` (default) on frames classified as
+       * anything but a good part or under `evidence.frames.uncertainBelow`, `all`, or `none`
+       */
+      thumbnails: z.enum(['defects', 'all', 'none']).default('defects'),
+      /** the thumbnail's longer side, px; default 64 (about 3 KB of base64) */
+      thumbnailPx: z.number().int().min(8).max(128).default(64),
     })
-    .default({ providers: ['cpu'], intraOpThreads: 1, smokeBudgetMs: 500, visionMaxBatch: 8, maxFailedRuns: 3 }),
+    .prefault({}),
   /** hysteresis used when a manifest carries no `smoothing`/`threshold` */
   anomaly: z
     .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })

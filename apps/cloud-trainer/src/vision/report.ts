@@ -1,8 +1,9 @@
+import { GOOD_CLASS_NAMES } from '@takt/contracts';
 import { TrainerError } from '../errors.js';
 import { classificationReport, toGoodDefect, type ClassificationReport } from '../cnn/metrics.js';
 
-/** Labels read as "nothing wrong" when `--good-class` is not given (case-insensitive, whole label). */
-export const GOOD_CLASS_NAMES = /^(ok|good|free|normal|pass|passed|clean|none|no[_-]?defects?|non[_-]?defective|defect[_-]?free)$/i;
+/** Labels read as "nothing wrong" when `--good-class` is not given (case-insensitive, whole label): the contracts' list. */
+export { GOOD_CLASS_NAMES } from '@takt/contracts';
 
 /** The good class: the one named, else the only label that reads as good, else none. */
 export function goodClassOf(classes: string[], named?: string): number | undefined {

@@ -1,4 +1,4 @@
-import { ContractError, type CameraFrame, type DeviceAddress, type RawSampleBatch, type WindowSpec } from '@takt/contracts';
+import { ContractError, GOOD_CLASS_NAMES, type CameraFrame, type DeviceAddress, type RawSampleBatch, type WindowSpec } from '@takt/contracts';
 import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
 import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
@@ -7,7 +7,7 @@ import { EvidenceCollector, type EvidenceCollectorDeps } from '../evidence/evide
 import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
 import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
 import type { LoadedModel } from '../inference/loaded-model.js';
-import { decodeFrame, inspectFrames, type GrayImage } from '../inference/vision.js';
+import { decodeFrame, inspectFrames, thumbnailPng, type GrayImage } from '../inference/vision.js';
 import type { UpstreamEmitter } from '../upstream/emitter.js';
 import { AnomalyTracker, type AnomalyTransition } from './anomaly-tracker.js';
 import type { DeviceModels } from './device-models.js';
@@ -261,9 +261,10 @@ export class DevicePipeline {
           const { results } = await inspectFrames(model, batch.map((b) => b.image));
           this.#failures.delete(model);
           for (let i = 0; i < batch.length; i++) {
-            const { frame, at } = batch[i] as (typeof batch)[number];
+            const { frame, image, at } = batch[i] as (typeof batch)[number];
             const r = results[i];
             if (!r) continue;
+            const thumbnail = this.#thumbnail(image, r.label, r.confidence);
             await this.#d.emitter.emit(this.#d.address, 'inspection', {
               ts: frame.ts,
               frameId: frame.frameId,
@@ -272,6 +273,7 @@ export class DevicePipeline {
               scores: r.scores,
               model: { name: model.manifest.name, version: model.manifest.version },
               latencyMs: performance.now() - at,
+              ...(thumbnail ? { thumbnail } : {}),
               ...(frame.truth ? { truth: frame.truth } : {}),
             });
             this.evidence?.frame(frame, { label: r.label, confidence: r.confidence, scores: r.scores, model: { name: model.manifest.name, version: model.manifest.version } });
@@ -282,6 +284,19 @@ export class DevicePipeline {
       }
     } finally {
       this.#visionBusy = false;
+    }
+  }
+
+  /** The inspection's preview (`inference.thumbnails`): every frame, or only those not plainly a good part. */
+  #thumbnail(image: GrayImage, label: string, confidence: number): string | undefined {
+    const { thumbnails, thumbnailPx } = this.#d.config.inference;
+    if (thumbnails === 'none') return undefined;
+    if (thumbnails === 'defects' && GOOD_CLASS_NAMES.test(label) && confidence >= this.#d.config.evidence.frames.uncertainBelow) return undefined;
+    try {
+      return thumbnailPng(image, thumbnailPx);
+    } catch (err) {
+      this.#d.logger.warn({ device: this.#d.address.device, err: (err as Error).message }, 'thumbnail not made');
+      return undefined;
     }
   }
 

@@ -51,12 +51,12 @@ const visionManifest = sampleManifest({ name: 'cam-vision', kind: 'cnn-vision', 
 const kmeansManifest = sampleManifest({ name: 'dev-anomaly', input: { name: 'features', shape: [null, 1], dtype: 'float32', featureNames: ['vibration.rms'] }, threshold: 3, smoothing: { alpha: 1, openAfterMs: 500, closeAfterMs: 2_000 } });
 
 /** A device pipeline on a memory outbox with the given models and `evidence` config; decodes what it queued. */
-function rig(opts: { models?: LoadedModel[]; evidence?: Record<string, unknown>; random?: () => number; window?: Record<string, unknown> } = {}) {
+function rig(opts: { models?: LoadedModel[]; evidence?: Record<string, unknown>; random?: () => number; window?: Record<string, unknown>; inference?: Record<string, unknown> } = {}) {
   const outbox = new MemoryOutbox({ maxBytes: 256 << 20 });
   const models = new DeviceModels();
   for (const m of opts.models ?? []) models.swap(m);
   const errors: Error[] = [];
-  const config = agentConfigSchema.parse({ dataDir: '/nonexistent-unused', source: { url: 'mqtt://127.0.0.1:1' }, evidence: { budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 }, ...opts.evidence }, ...(opts.window ? { window: opts.window } : {}) });
+  const config = agentConfigSchema.parse({ dataDir: '/nonexistent-unused', source: { url: 'mqtt://127.0.0.1:1' }, evidence: { budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 }, ...opts.evidence }, ...(opts.window ? { window: opts.window } : {}), ...(opts.inference ? { inference: opts.inference } : {}) });
   const pipeline = new DevicePipeline({ address, models, emitter: new UpstreamEmitter(outbox), config, logger: createLogger('evidence-test'), onError: (e) => errors.push(e), onModelFailure: () => undefined, evidence: { random: opts.random } });
   const messages = <C extends 'evidence' | 'inspection' | 'anomaly' | 'features'>(channel: C) =>
     outbox.pending(0, 1e6).filter((e) => e.channel === channel).map((e) => decode(channel, e.payload));
@@ -244,5 +244,30 @@ describe('the evidence budget and fault predictions', () => {
       expect(f.fault!.model).toEqual({ name: 'dev-fault', version: 4 });
     }
     expect(r.messages('evidence')).toEqual([]); // evidence.enabled false
+  });
+});
+
+describe('inspection thumbnails', () => {
+  it('by default a frame not plainly a good part carries a small grayscale PNG; `all` gives every frame one, `none` none', async () => {
+    const vision = await load(visionCnnModel({ height: 32, width: 32, classes: 5 }), visionManifest);
+    const defects = rig({ models: [vision] });
+    await defects.frames(20);
+    const inspections = defects.messages('inspection');
+    expect(inspections).toHaveLength(20);
+    for (const i of inspections) {
+      const plainlyGood = i.label === 'ok' && i.confidence >= 0.7;
+      expect(i.thumbnail !== undefined, `${i.frameId}: ${i.label} ${i.confidence.toFixed(2)}`).toBe(!plainlyGood);
+      if (!i.thumbnail) continue;
+      const png = Buffer.from(i.thumbnail, 'base64');
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(png.readUInt32BE(16)).toBeLessThanOrEqual(32); // width: the 32 px frame is not scaled up
+      expect(png[25]).toBe(0); // colour type 0: grayscale
+    }
+    const all = rig({ models: [vision], inference: { thumbnails: 'all', thumbnailPx: 16 } });
+    await all.frames(4);
+    expect(all.messages('inspection').map((i) => Buffer.from(i.thumbnail ?? '', 'base64').readUInt32BE(16))).toEqual([16, 16, 16, 16]);
+    const none = rig({ models: [vision], inference: { thumbnails: 'none' } });
+    await none.frames(4);
+    expect(none.messages('inspection').every((i) => i.thumbnail === undefined)).toBe(true);
   });
 });

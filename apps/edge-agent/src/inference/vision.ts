@@ -58,3 +58,17 @@ export async function inspectFrames(model: LoadedModel, images: GrayImage[]): Pr
   const probs = out.values[model.manifest.outputs[0]?.name ?? ''] ?? new Float64Array(0);
   return { results: classify(model.manifest, probs, images.length), latencyMs: out.latencyMs };
 }
+
+/**
+ * A small preview of a frame for engineers: area-averaged to `px` on its longer side, as an 8-bit grayscale PNG
+ * in base64 (a 64 px thumbnail is about 3 KB).
+ */
+export function thumbnailPng(img: GrayImage, px: number): string {
+  const scale = Math.min(1, px / Math.max(img.width, img.height));
+  const width = Math.max(1, Math.round(img.width * scale));
+  const height = Math.max(1, Math.round(img.height * scale));
+  const unit = resizeGrayArea({ width: img.width, height: img.height, pixels: img.pixels }, height, width);
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
+  png.data = Buffer.from(Uint8Array.from(unit, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }).toString('base64');
+}

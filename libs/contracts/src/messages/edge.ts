@@ -88,6 +88,12 @@ export const anomalyEventSchema = z.strictObject({
 });
 export type AnomalyEvent = z.infer<typeof anomalyEventSchema>;
 
+/**
+ * Class names that mean "a good part" (case-insensitive, whole name), for models that name no good class:
+ * what reads as nothing-wrong for thumbnails, good/defect figures and dashboards.
+ */
+export const GOOD_CLASS_NAMES = /^(ok|good|free|normal|pass|passed|clean|none|no[_-]?defects?|non[_-]?defective|defect[_-]?free)$/i;
+
 /** Channel `inspection`: the vision model's verdict on one camera frame. */
 export const inspectionResultSchema = z.strictObject({
   ...envelopeShape,
