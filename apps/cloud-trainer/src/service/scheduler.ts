@@ -5,7 +5,15 @@ import type { TrainerServiceConfig } from './config.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { TrainingJobs } from './jobs.js';
 import type { JobKind, JobRecord } from './records.js';
-import { frameLabel, windowLabelOf, type CnnJobDeps } from './cnn-jobs.js';
+import { frameLabel, HEALTHY_FAULT_CLASS, windowLabelOf, type CnnJobDeps, type EvidenceRecord } from './cnn-jobs.js';
+
+/** The class a raw window counts as for the first-model rule: its fixed label, else (when allowed) its simulator truth. */
+function windowClass(r: EvidenceRecord, useTruth: boolean): string | undefined {
+  const how = windowLabelOf(r, useTruth);
+  if (how?.fixed) return how.fixed.label;
+  if (!how?.fromTruth || r.truth === undefined) return undefined;
+  return r.truth === 'normal' ? HEALTHY_FAULT_CLASS : r.truth;
+}
 import type { ApprovalQueue } from './approvals.js';
 import type { RolloutManager } from './rollouts.js';
 import { byDevice } from './training-data.js';
@@ -88,11 +96,11 @@ export class TrainingScheduler {
       let trigger: 'first' | 'labels' | undefined;
       if (!latest) {
         const labels = records.flatMap((r) => {
-          const l = kind === 'cnn-vision' ? frameLabel(r, ev.useSimulatorTruth)?.label : windowLabelOf(r, ev.useSimulatorTruth) ? 'any' : undefined;
+          const l = kind === 'cnn-vision' ? frameLabel(r, ev.useSimulatorTruth)?.label : windowClass(r, ev.useSimulatorTruth);
           return l ? [l] : [];
         });
-        const classes = new Set(labels);
-        if (cfg.minLabelled > 0 && labels.length >= cfg.minLabelled && (kind === 'cnn-fault' || classes.size >= 2)) trigger = 'first';
+        // a classifier needs two classes: windows of healthy machines alone (all `ok`) teach nothing yet
+        if (cfg.minLabelled > 0 && labels.length >= cfg.minLabelled && new Set(labels).size >= 2) trigger = 'first';
       } else if (cfg.retrainAfterLabels > 0 && fresh >= cfg.retrainAfterLabels) {
         trigger = 'labels';
       }
