@@ -124,6 +124,14 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.textContent('#src')).toContain('live window');
   });
 
+  it("draws the active anomaly model's threshold before any event has told one", async () => {
+    const quiet = addresses[1]!;
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) await fleet.sample(quiet, now - (5 - i) * 1_000, 1);
+    await page.goto(`${t.url}/#/device/${quiet.device}`);
+    await expect.poll(() => page.textContent('#score-note')).toContain('threshold 3.1 (pump-anomaly v3)');
+  });
+
   it('charts a simulated machine live from `takt-sim run` (raw batches → mean / RMS)', async () => {
     const sim = spawnTakt('simulators/plant', ['run', '--plant', `${workspaceRoot()}/simulators/plant/plants/demo.json`, '--broker', t.brokerUrl, '--username', 'service', '--password', 'service-secret', '--seed', '7', '--duration', '60'], {
       name: 'takt-sim',
@@ -265,6 +273,7 @@ function seedTrainer(trainer: TrainerStandIn, liveDevice: string, now: number): 
   trainer.models.push(
     manifest('plant-anomaly', 'kmeans-anomaly', 1, { eval_false_alarm_rate: 0.008, calibration_false_alarms: 2, calibration_hours: 4, k: 6 }, 2.4),
     manifest('plant-anomaly', 'kmeans-anomaly', 2, { eval_false_alarm_rate: 0.012, calibration_false_alarms: 1, calibration_hours: 4, k: 8 }, 2.5),
+    manifest('pump-anomaly', 'kmeans-anomaly', 3, { eval_false_alarm_rate: 0.01 }, 3.1),
     manifest('vision', 'cnn-vision', 1, { val_accuracy: 0.87, val_accuracy_int8: 0.86, best_epoch: 30 }),
     manifest('vision', 'cnn-vision', 2, { val_accuracy: 0.91, val_accuracy_int8: 0.902, test_macro_f1: 0.85, best_epoch: 44 }),
   );

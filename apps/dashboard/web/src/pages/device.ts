@@ -3,7 +3,7 @@ import { PALETTE, timeChart, type TimeChart } from '../charts.js';
 import { classColour, isHealthy } from '../classes.js';
 import { $, ago, esc, num, time } from '../dom.js';
 import { live } from '../live.js';
-import type { Alert, DeviceDetail, DeviceHistory, DeviceView, FaultPoint } from '../types.js';
+import type { Alert, DeviceDetail, DeviceHistory, DeviceView, FaultPoint, Manifest } from '../types.js';
 
 const RANGES = ['5m', '15m', '1h', '6h', '24h', '7d'] as const;
 type Range = (typeof RANGES)[number];
@@ -67,7 +67,9 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
     <div class="panel"><div class="chart-title"><b>Anomaly score</b><span id="score-note"></span></div><div class="chart" id="score-chart"></div></div>
     <div class="panel"><div class="chart-title"><b>Telemetry</b><span id="tel-note"></span></div><div id="tel-charts"></div></div>`;
 
-  const threshold = () => history?.threshold;
+  /** the active anomaly model's threshold from the registry, until an event tells the one the edge judged by */
+  let modelThreshold: { value: number; model: string } | undefined;
+  const threshold = () => history?.threshold ?? modelThreshold?.value;
   const shade = () => history?.anomalies ?? [];
   const draw = () => {
     if (!scoreChart) {
@@ -78,7 +80,7 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
       charts.push(scoreChart);
     }
     scoreChart.setData(scores.ts, [scores.cols.get('score') ?? [], scores.cols.get('smoothed') ?? []]);
-    $('#score-note', root).textContent = scores.ts.length ? `${scores.ts.length} windows` + (threshold() !== undefined ? ` · threshold ${num(threshold())}` : '') : 'no scored windows in this range';
+    $('#score-note', root).textContent = scores.ts.length ? `${scores.ts.length} windows` + (threshold() !== undefined ? ` · threshold ${num(threshold())}${history?.threshold === undefined && modelThreshold ? ` (${modelThreshold.model})` : ''}` : '') : 'no scored windows in this range';
     const holder = $('#tel-charts', root);
     let i = 0;
     for (const [name, col] of tel.cols) {
@@ -135,10 +137,27 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
     root.dataset['faults'] = String(faults.length);
     $('#fault-panel', root).hidden = !faults.length; // only devices a fault CNN runs on
   };
+  let modelsAsked = false;
+  const findModelThreshold = (d: DeviceView) => {
+    const active = d.models.find((m) => m.kind === 'kmeans-anomaly');
+    if (!active || modelsAsked) return;
+    modelsAsked = true;
+    api.get<{ models: Manifest[] }>('/api/models').then(
+      (r) => {
+        const m = r.models.find((x) => x.name === active.name && x.version === active.version);
+        if (m?.threshold === undefined) return;
+        modelThreshold = { value: m.threshold, model: `${m.name} v${m.version}` };
+        scoreChart?.redraw();
+        queueDraw();
+      },
+      () => undefined, // no trainer: the line appears with the first event
+    );
+  };
   const loadDevice = () =>
     api.get<DeviceDetail>(`/api/devices/${encodeURIComponent(deviceId)}`).then(
       (d) => {
         showDevice(d);
+        findModelThreshold(d);
         faults = d.faults;
         showFaults();
       },

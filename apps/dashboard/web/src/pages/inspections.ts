@@ -70,6 +70,7 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): void 
     ${tab === 'evidence' ? `<div class="chips" id="filters">${(['all', 'unlabelled', 'uncertain'] as EvidenceFilter[]).map((f) => `<span class="chip${f === filter ? ' on' : ''}" data-f="${f}">${f}</span>`).join('')}</div>` : ''}
     <div class="grow"></div><span class="muted" id="summary"></span></div><div class="frames" id="frames"></div>`;
   root.dataset['tab'] = tab;
+  delete root.dataset['loaded']; // set again once this view has its data (the element outlives the view)
   const grid = root.querySelector('#frames') as HTMLElement;
   const summary = root.querySelector('#summary') as HTMLElement;
 
