@@ -7,6 +7,7 @@ import { channelStats } from '../cnn/fold.js';
 import { faultCnn } from '../cnn/models.js';
 import { gather, stratifiedSplit } from '../cnn/split.js';
 import { trainClassifier, type ClassifierSplit } from '../cnn/train-classifier.js';
+import { holdoutPosition } from '../vision/holdout.js';
 import { writeModelDir, type ManifestDraft } from '../model-dir.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { readTruth } from '../raw/recording.js';
@@ -40,6 +41,27 @@ export interface FaultTrainingSet {
   x: Float32Array;
   /** class name of each window */
   names: string[];
+  /**
+   * the recording each window was cut from (e.g. an evidence id): overlapping windows of one recording are
+   * near copies, so when given, validation takes whole recordings (by a hash of the id) and never a neighbour
+   * of a training window
+   */
+  groups?: string[];
+}
+
+/** Validation by whole groups: a group is held out when its hash position is under `share`; every class keeps training windows. */
+export function groupSplit(labels: Int32Array, groups: string[], classes: number, share: number): { train: number[]; val: number[] } {
+  const held = new Set(groups.filter((g) => holdoutPosition(g) < share));
+  if (held.size === 0 && groups.length > 0) held.add([...new Set(groups)].sort((a, b) => holdoutPosition(a) - holdoutPosition(b))[0] as string);
+  for (let c = 0; c < classes; c++) {
+    const mine = groups.filter((_, i) => labels[i] === c);
+    // a class whose every recording was held out would have nothing to learn from: its recordings train
+    if (mine.length > 0 && mine.every((g) => held.has(g))) for (const g of mine) held.delete(g);
+  }
+  const train: number[] = [];
+  const val: number[] = [];
+  groups.forEach((g, i) => (held.has(g) ? val : train).push(i));
+  return { train, val };
 }
 
 export interface FaultTrainOptions {
@@ -85,7 +107,8 @@ export async function trainFault(set: FaultTrainingSet, opts: FaultTrainOptions)
   const seed = opts.seed ?? 1;
   const channels = set.sensors.length;
   const per = set.length * channels;
-  const split = stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
+  const split = set.groups ? groupSplit(labels, set.groups, classes.length, opts.valSplit ?? 0.2) : stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
+  if (split.val.length === 0) throw new TrainerError('TOO_FEW_ROWS', `no window is left for validation: ${new Set(set.groups).size} recording(s) of ${classes.join(', ')}; more labelled recordings are needed`);
   const pick = (idx: number[]): ClassifierSplit => ({ x: gather(set.x, per, idx), labels: Int32Array.from(idx, (i) => labels[i] as number) });
   const train = pick(split.train);
   const val = pick(split.val);

@@ -39,3 +39,17 @@ describe('CNN promotion gate', () => {
     expect(bad.reason).toMatch(/^worse than current v2/);
   });
 });
+
+describe('fault CNN validation split by recording', () => {
+  it('holds out whole recordings (never a neighbour of a training window) and leaves every class something to learn from', async () => {
+    const { groupSplit } = await import('../fault/fit.js');
+    const groups = Array.from({ length: 200 }, (_, i) => `ev-${Math.floor(i / 10)}`); // 20 recordings of 10 overlapping windows
+    const labels = Int32Array.from(groups, (_, i) => (Math.floor(i / 10) === 3 ? 1 : 0)); // class 1: one recording only
+    const { train, val } = groupSplit(labels, groups, 2, 0.25);
+    expect(train.length + val.length).toBe(200);
+    const heldGroups = new Set(val.map((i) => groups[i]));
+    for (const i of train) expect(heldGroups.has(groups[i] as string)).toBe(false);
+    expect(val.length).toBeGreaterThan(0);
+    expect(train.some((i) => labels[i] === 1)).toBe(true);
+  });
+});

@@ -316,6 +316,7 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   const hopMs = Math.max(10, Math.round(cfg.windowMs / 2));
   const xs: Float32Array[] = [];
   const names: string[] = [];
+  const groups: string[] = [];
   const sources: Record<string, number> = {};
   const devices = new Set<string>();
   progress(0.05, `cutting ${inGroup.length} raw windows of ${sensors.join(',')} into ${cfg.windowMs} ms windows`);
@@ -334,6 +335,7 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
       if (!x) continue;
       xs.push(x);
       names.push(label);
+      groups.push(r.evidenceId);
       const source = how.fixed ? how.fixed.source : 'simulator';
       sources[source] = (sources[source] ?? 0) + 1;
       devices.add(r.deviceId);
@@ -354,7 +356,7 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   const version = (current?.version ?? 0) + 1;
   progress(0.1, `training v${version} on ${idx.length} windows (${fmtCounts(Object.fromEntries(enough))})`);
   const t = await trainFault(
-    { sensors, length: cfg.length, lengthMs: cfg.windowMs, hopMs, x, names: idx.map((i) => names[i] as string) },
+    { sensors, length: cfg.length, lengthMs: cfg.windowMs, hopMs, x, names: idx.map((i) => names[i] as string), groups: idx.map((i) => groups[i] as string) },
     { source: `evidence:windows ${fmtCounts(sources)}`, name: job.model, epochs: cfg.epochs, valSplit: cfg.valSplit, minPerClass: cfg.minPerClass, seed: deps.training.seed, progress: progressBetween(progress, 0.1, 0.85) },
   );
   progress(0.87, 'evaluating candidate against the current model');
