@@ -98,7 +98,7 @@ async function soak(o: SoakOptions): Promise<SoakResult> {
     const victims = victimsOf(stack);
     const names = victims.map((v) => v.name);
     const schedule = chaosSchedule(o.victims?.filter((n) => names.includes(n)) ?? names, o.minutes * 60, seededRandom(o.seed), o.gapS);
-    const memory = new MemorySampler([...victims, { name: 'takt-sim', pid: () => stack.simulator?.process.pid }], 10_000, probeDir);
+    const memory = new MemorySampler([...victims, { name: 'takt-sim', pid: () => stack.simulator?.process.pid }, { name: 'redis (broker sessions)', pid: () => stack.redis?.process.pid }], 10_000, probeDir);
     const exits = { n: 0 };
     const simulator = watchSimulator(stack, exits);
     await runChaos(schedule, new Map(victims.map((v) => [v.name, v])), t0, log);

@@ -1,8 +1,8 @@
 // Loaded into every Node process of the soak (NODE_OPTIONS=--import <this file>, with TAKT_PROBE_DIR
 // set): every 10 s it appends one JSON line to <TAKT_PROBE_DIR>/<pid>.jsonl with the event-loop delay
 // (p99 and max over those 10 s, and p99 since start, from perf_hooks.monitorEventLoopDelay at 10 ms
-// resolution), RSS and heap used; every 60 s also the heap used right after a full GC, so a leak is
-// told apart from garbage not yet collected. Plain JavaScript, so it loads before any TypeScript hook.
+// resolution, less those 10 ms: an idle loop reads about 0), RSS and heap used; every 60 s also the
+// heap used right after a full GC, so a leak is told apart from garbage not yet collected. Plain JavaScript, so it loads before any TypeScript hook.
 import { mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,7 +19,8 @@ if (dir) {
   const recent = monitorEventLoopDelay({ resolution: 10 });
   total.enable();
   recent.enable();
-  const ms = (ns) => Math.round(ns / 1e4) / 100;
+  // the histogram records the time between ticks of its 10 ms timer: the delay is what exceeds 10 ms
+  const ms = (ns) => Math.max(0, Math.round((ns - 10e6) / 1e4) / 100);
   let ticks = 0;
   const timer = setInterval(() => {
     ticks++;
