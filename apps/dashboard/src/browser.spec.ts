@@ -130,6 +130,10 @@ describe('dashboard in chromium', () => {
     for (let i = 0; i < 5; i++) await fleet.sample(quiet, now - (5 - i) * 1_000, 1);
     await page.goto(`${t.url}/#/device/${quiet.device}`);
     await expect.poll(() => page.textContent('#score-note')).toContain('threshold 3.1 (pump-anomaly v3)');
+    // the camera station's evidence counters, from its state
+    await fleet.publish(CAM, 'state', { ts: Date.now(), status: 'online', models: [], outboxDepth: 4, shed: 0, evidence: { queued: { uncertain: 3, sample: 1 }, queuedBytes: 41_000, rateLimited: { uncertain: 12 }, shed: { sample: 2 } } }, true);
+    await page.goto(`${t.url}/#/device/${CAM.device}`);
+    await expect.poll(() => page.textContent('#facts')).toContain('4 queued (41 kB) · 12 over budget · 2 shed');
   });
 
   it('charts a simulated machine live from `takt-sim run` (raw batches → mean / RMS)', async () => {

@@ -231,4 +231,12 @@ describe('dashboard evidence API (trainer stand-in)', () => {
     expect(faults.map((f) => f.label)).toEqual(['normal', 'normal', 'imbalance']);
     expect(faults.at(-1)).toMatchObject({ ts: NOW + 2_000, confidence: 0.9, model: { name: 'fault', version: 1 } });
   });
+
+  it("shows the edge's evidence counters from its state (queued, over budget, shed by reason)", async () => {
+    const evidence = { queued: { uncertain: 3, sample: 1 }, queuedBytes: 41_000, rateLimited: { uncertain: 12 }, shed: { sample: 2 } };
+    await new TestFleet(t.publisher).publish(cam, 'state', { ts: Date.now(), status: 'online', models: [], outboxDepth: 4, shed: 0, evidence }, true);
+    const deadline = Date.now() + 5_000;
+    while (!t.dashboard.plant.devices.view('cam-1')?.evidence && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await json('GET', '/api/devices/cam-1', viewer)).body['evidence']).toEqual(evidence);
+  });
 });

@@ -20,6 +20,8 @@ export interface DeviceView {
   lastError?: DeviceState['lastError'];
   rollout?: DeviceState['rollout'];
   agentVersion?: string;
+  /** evidence the agent kept for training since it started, by reason (queued, over budget, shed) */
+  evidence?: DeviceState['evidence'];
 }
 
 interface Entry {
@@ -114,6 +116,7 @@ export class DeviceRegistry {
     if (s?.lastError) view.lastError = s.lastError;
     if (s?.rollout) view.rollout = s.rollout;
     if (s?.agentVersion) view.agentVersion = s.agentVersion;
+    if (s?.evidence) view.evidence = s.evidence;
     return view;
   }
 }

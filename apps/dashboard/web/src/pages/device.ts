@@ -28,11 +28,24 @@ function push(s: Series, ts: number, values: Record<string, number | undefined>,
   }
 }
 
+const total = (counts: Partial<Record<string, number>>) => Object.values(counts).reduce<number>((a, b) => a + (b ?? 0), 0);
+
+/** "12 queued (41 kB) · 3 over budget · 1 shed", each with its reasons on hover */
+function evidence(e: NonNullable<DeviceView['evidence']>): string {
+  const part = (n: number, what: string, counts: Partial<Record<string, number>>) =>
+    `<span title="${esc(Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', '))}">${n} ${what}</span>`;
+  const parts = [part(total(e.queued), `queued (${Math.round(e.queuedBytes / 1000)} kB)`, e.queued)];
+  if (total(e.rateLimited)) parts.push(part(total(e.rateLimited), 'over budget', e.rateLimited));
+  if (total(e.shed)) parts.push(`<span class="error">${part(total(e.shed), 'shed', e.shed)}</span>`);
+  return parts.join(' · ');
+}
+
 function facts(d: DeviceView): string {
   const m = d.models.map((x) => `${esc(x.name)} v${x.version} <span class="muted">(${esc(x.kind)}, ${esc(x.provider)})</span>`).join('<br>') || 'none';
   const f = (k: string, v: string) => `<div class="fact"><div class="k">${k}</div><div class="v">${v}</div></div>`;
   return f('Active models', m) + f('Provider', esc(d.provider ?? '—')) + f('Last seen', ago(d.lastSeen)) + f('Outbox', String(d.outboxDepth)) +
     f('Open anomalies', String(d.openAnomalies)) + (d.uptimeS !== undefined ? f('Uptime', `${Math.round(d.uptimeS / 60)} min`) : '') +
+    (d.evidence ? f('Evidence kept', evidence(d.evidence)) : '') +
     (d.rollout ? f('Rollout', `${esc(d.rollout.name)} v${d.rollout.version}: ${esc(d.rollout.status)}`) : '') +
     (d.lastError ? f('Last error', `<span class="error">${esc(d.lastError.code)}: ${esc(d.lastError.message)}</span>`) : '');
 }
