@@ -237,6 +237,9 @@ describe('dashboard in chromium', () => {
     const row = page.locator(`#jobs tr[data-job="${String(job['id'])}"]`);
     await expect.poll(() => row.locator('.job-message').textContent(), { timeout: 8_000 }).toBe('60% epoch 18/30');
     expect(await row.locator('.progress i').getAttribute('style')).toContain('width:60%');
+    const reason = 'worse than current v1: held-out accuracy 71.0 % vs 80.0 % on the same 40 samples';
+    Object.assign(job, { status: 'succeeded', progress: 1, message: 'candidate v2 refused', gate: { passed: false, reason } });
+    await expect.poll(() => row.locator('.gate').textContent(), { timeout: 8_000 }).toBe(`gate refused: ${reason}`);
     await devicesEvents(3); // live device updates keep coming: the overview's handlers must not render into this page
     await page.screenshot({ path: `${SHOTS}models.png`, fullPage: true });
     await page.click('nav a[data-path="rollouts"]');

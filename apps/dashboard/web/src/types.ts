@@ -9,7 +9,12 @@ export type {
 } from '../../src/api-types.js';
 
 /** A training job as the trainer service lists it (`GET /api/jobs`). */
-export interface Job { id: string; kind: string; model: string; status: 'queued' | 'running' | 'succeeded' | 'failed'; progress: number; message: string; startedAt: number; finishedAt?: number; metrics?: Record<string, number>; version?: number }
+export interface Job {
+  id: string; kind: string; model: string; status: 'queued' | 'running' | 'succeeded' | 'failed'; progress: number; message: string; startedAt: number; finishedAt?: number;
+  metrics?: Record<string, number>; version?: number;
+  /** the promotion gate: candidate against the current model on the same held-out data */
+  gate?: { passed: boolean; reason: string };
+}
 /** A rollout as the trainer service lists it (`GET /api/rollouts`). */
 export interface Rollout {
   id: string; model: string; version: number; stage: 'canary' | 'promoted' | 'rolled-back' | 'failed'; canary: string[];

@@ -70,7 +70,7 @@ function modelRow(m: Manifest, all: Manifest[]): string {
 function jobRow(j: Job): string {
   const pct = Math.round(j.progress * 100);
   return `<tr data-job="${esc(j.id)}" data-kind="${esc(j.kind)}"><td>${esc(j.id)}</td><td><span class="kind">${esc(KIND_TITLE[j.kind] ?? j.kind)}</span></td><td>${esc(j.model)}${j.version ? ` → v${j.version}` : ''}</td>
-    <td><b>${esc(j.status)}</b><div class="progress ${j.status}"><i style="width:${pct}%"></i></div><div class="muted job-message">${pct}% ${esc(j.message)}</div></td>
+    <td><b>${esc(j.status)}</b><div class="progress ${j.status}"><i style="width:${pct}%"></i></div><div class="muted job-message">${pct}% ${esc(j.message)}</div>${j.gate ? `<div class="gate ${j.gate.passed ? 'better' : 'worse'}">gate ${j.gate.passed ? 'passed' : 'refused'}: ${esc(j.gate.reason)}</div>` : ''}</td>
     <td>${time(j.startedAt)}</td><td>${j.finishedAt ? time(j.finishedAt) : '—'}</td><td>${allMetrics(j.metrics)}</td></tr>`;
 }
 
