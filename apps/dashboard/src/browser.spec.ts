@@ -208,6 +208,11 @@ describe('dashboard in chromium', () => {
     await page.click('#filters .chip[data-f="all"]');
     expect(await card.textContent()).toContain(`label crack (by ${TEST_USERS.admin.username})`);
     await page.screenshot({ path: `${SHOTS}evidence.png`, fullPage: true });
+    // evidence that arrives later shows on a refresh
+    const first = trainer.evidence[0]!;
+    trainer.evidence.push({ record: { ...first.record, evidenceId: 'ev-cam-0', ts: Date.now(), frame: { frameId: 'late', width: 64, height: 64 }, label: undefined } as EvidenceRecord, blob: first.blob });
+    await page.click('#refresh');
+    await page.waitForSelector('.frame[data-evidence="ev-cam-0"] img');
   });
 
   it('shows the figures that decide per model, starts a job of each kind and follows every job live, with no handler of the overview left behind', async () => {

@@ -55,7 +55,7 @@ function evidenceCard(e: EvidenceRecord, vision: string[], canAct: boolean): str
  * Camera frames: the vision model's recent verdicts (relabel for retraining), and the Evidence view —
  * the frames the edge kept (unsure, sampled) and uploaded images, labelled from the vocabulary.
  */
-export function renderInspections(root: HTMLElement, me: Me, arg: string): void {
+export function renderInspections(root: HTMLElement, me: Me, arg: string): () => void {
   const canAct = me.role !== 'viewer';
   const tab: Tab = arg === 'evidence' ? 'evidence' : 'frames';
   let items: InspectionView[] = [];
@@ -68,7 +68,7 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): void 
   root.innerHTML = `<div class="toolbar"><h1 style="margin:0">Inspections</h1>
     <div class="chips tabs"><a class="chip${tab === 'frames' ? ' on' : ''}" href="#/inspections" data-tab="frames">Classified frames</a><a class="chip${tab === 'evidence' ? ' on' : ''}" href="#/inspections/evidence" data-tab="evidence">Evidence</a></div>
     ${tab === 'evidence' ? `<div class="chips" id="filters">${(['all', 'unlabelled', 'uncertain'] as EvidenceFilter[]).map((f) => `<span class="chip${f === filter ? ' on' : ''}" data-f="${f}">${f}</span>`).join('')}</div>` : ''}
-    <div class="grow"></div><span class="muted" id="summary"></span></div><div class="frames" id="frames"></div>`;
+    <div class="grow"></div><span class="muted" id="summary"></span>${tab === 'evidence' ? '<button id="refresh" title="also every 15 s while no label is being chosen">Refresh</button>' : ''}</div><div class="frames" id="frames"></div>`;
   root.dataset['tab'] = tab;
   delete root.dataset['loaded']; // set again once this view has its data (the element outlives the view)
   const grid = root.querySelector('#frames') as HTMLElement;
@@ -150,4 +150,12 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): void 
     render();
     root.dataset['loaded'] = '1';
   });
+  if (tab === 'frames') return () => undefined;
+  // new evidence keeps arriving: reload it, but never under a label the user is choosing
+  const refresh = () => loadEvidence().then(renderEvidence);
+  root.querySelector('#refresh')?.addEventListener('click', () => void refresh());
+  const timer = window.setInterval(() => {
+    if (!grid.contains(document.activeElement)) void refresh();
+  }, 15_000);
+  return () => window.clearInterval(timer);
 }
