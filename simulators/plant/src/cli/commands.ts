@@ -54,7 +54,7 @@ export async function runCommand(values: CliValues): Promise<void> {
     controller.abort();
   }, logger);
   console.log(`takt-sim: publishing ${sim.machines.length} machines and ${sim.cameras.length} camera stations to ${values.broker} (seed ${sim.seed}, start ${sim.startMs})`);
-  const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}), ...(serving ? { serve: serving.take } : {}) });
+  const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, wallClock: start === undefined, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}), ...(serving ? { serve: serving.take } : {}) });
   await client.endAsync();
   await serving?.close();
   if (values.stats) writeFileSync(values.stats, JSON.stringify(stats, null, 2) + '\n');
