@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { decodePublish, topicFilter, type AnomalyEvent, type DeviceState, type FaultTruth } from '@takt/contracts';
+import { decodePublish, isPublishOn, topicFilter, type AnomalyEvent, type DeviceState, type FaultTruth } from '@takt/contracts';
 import { Stack } from '@takt/stack';
 import { TelemetryStore } from '@takt/telemetry-store';
 import { connectClient, tempDir } from '@takt/testing';
@@ -67,11 +67,11 @@ describe('e2e: the closed loop, on MQTT, OPC UA and Modbus lines', () => {
     watcher = await connectClient(stack.brokers[0]!.url, { username: 'dashboard', password: stack.secrets.broker.dashboard });
     watcher.on('message', (topic, payload) => {
       try {
-        const { topic: t, message } = decodePublish(topic, payload);
-        if (t.channel === 'state') states.set(t.device, message as DeviceState);
-        if (t.channel === 'anomaly' && (message as AnomalyEvent).state === 'open') opens.push({ event: message as AnomalyEvent, receivedAt: Date.now() });
-        if (t.channel === 'anomaly' && (message as AnomalyEvent).state === 'close') closes.set((message as AnomalyEvent).eventId, { receivedAt: Date.now(), ts: (message as AnomalyEvent).ts });
-        if (t.channel === 'truth' && (message as FaultTruth).state === 'start') truths.push(message as FaultTruth);
+        const d = decodePublish(topic, payload);
+        if (isPublishOn(d, 'state')) states.set(d.topic.device, d.message);
+        if (isPublishOn(d, 'anomaly') && d.message.state === 'open') opens.push({ event: d.message, receivedAt: Date.now() });
+        if (isPublishOn(d, 'anomaly') && d.message.state === 'close') closes.set(d.message.eventId, { receivedAt: Date.now(), ts: d.message.ts });
+        if (isPublishOn(d, 'truth') && d.message.state === 'start') truths.push(d.message);
       } catch {
         // not ours to judge here: the broker validates
       }

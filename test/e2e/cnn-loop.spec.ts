@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { decodePublish, topicFilter, type DeviceState } from '@takt/contracts';
+import { decodePublish, isPublishOn, topicFilter, type DeviceState } from '@takt/contracts';
 import { Stack } from '@takt/stack';
 import { connectClient, tempDir } from '@takt/testing';
 import { DashboardSession, eventually } from '../src/index.js';
@@ -80,8 +80,8 @@ describe('e2e: CNNs in the loop', () => {
     watcher = await connectClient(stack.brokers[0]!.url, { username: 'dashboard', password: stack.secrets.broker.dashboard });
     watcher.on('message', (topic, payload) => {
       try {
-        const { topic: t, message } = decodePublish(topic, payload);
-        if (t.channel === 'state') states.set(t.device, message as DeviceState);
+        const d = decodePublish(topic, payload);
+        if (isPublishOn(d, 'state')) states.set(d.topic.device, d.message);
       } catch {
         // the broker validates; not ours to judge here
       }

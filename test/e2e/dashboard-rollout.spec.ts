@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodePublish, topicFilter, type DeviceState } from '@takt/contracts';
+import { decodePublish, isPublishOn, topicFilter, type DeviceState } from '@takt/contracts';
 import { Stack } from '@takt/stack';
 import { TelemetryStore } from '@takt/telemetry-store';
 import { connectClient, tempDir } from '@takt/testing';
@@ -76,8 +76,8 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
     watcher = await connectClient(brokerUrl, { username: 'dashboard', password: stack.secrets.broker.dashboard });
     watcher.on('message', (topic, payload) => {
       try {
-        const { topic: t, message } = decodePublish(topic, payload);
-        if (t.channel === 'state') states.set(t.device, message as DeviceState);
+        const d = decodePublish(topic, payload);
+        if (isPublishOn(d, 'state')) states.set(d.topic.device, d.message);
       } catch {
         // the broker validates; nothing to judge here
       }
@@ -179,8 +179,8 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
     try {
       const retained = new Map<string, DeviceState>();
       fresh.on('message', (topic, payload) => {
-        const { topic: t, message } = decodePublish(topic, payload);
-        if (t.channel === 'state') retained.set(t.device, message as DeviceState);
+        const d = decodePublish(topic, payload);
+        if (isPublishOn(d, 'state')) retained.set(d.topic.device, d.message);
       });
       await fresh.subscribeAsync(topicFilter({ channel: 'state' }), { qos: 1 });
       const versions = await eventually('retained state of both devices', async () =>

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopic, decodePublish, SeqTracker, topicFilter, type DeviceState, type RawSampleBatch } from '@takt/contracts';
+import { buildTopic, decodePublish, isPublishOn, SeqTracker, topicFilter, type DeviceState, type RawSampleBatch } from '@takt/contracts';
 import type { ManagedProcess } from '@takt/runtime';
 import { connectClient, spawnTakt, startMosquitto, startRedis, startTestBroker, tempDir, type MosquittoServer, type RedisServer, type TestBroker } from '@takt/testing';
 
@@ -32,7 +32,7 @@ function collect(client: MqttClient) {
     if (!['telemetry', 'features', 'heartbeat', 'state', 'anomaly'].includes(ch)) return;
     if (!seqs.has(ch)) seqs.set(ch, new SeqTracker());
     seqs.get(ch)?.add(d.message.seq);
-    if (ch === 'state') states.push(d.message as DeviceState);
+    if (isPublishOn(d, 'state')) states.push(d.message);
   });
   client.subscribe(topicFilter({ ...addr, channel: '#' }), { qos: 1 });
   return { seqs, states, report: (ch: string) => seqs.get(ch)?.report() };

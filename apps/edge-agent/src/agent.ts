@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodePublish, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
+import { decodePublish, isPublishOn, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
 import { loadTrustedKeys } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import { upstreamSchema, type AgentConfig } from './config.js';
@@ -230,10 +230,10 @@ export class EdgeAgent {
       this.#log.warn({ topic, err: (err as Error).message }, 'model/desired refused');
       return;
     }
-    if (decoded.topic.channel !== 'model/desired') return;
+    if (!isPublishOn(decoded, 'model/desired')) return;
     const { site, line, device } = decoded.topic;
     await this.#device({ site, line, device });
-    await this.#rollouts.handle({ site, line, device }, decoded.message as Parameters<RolloutController['handle']>[1]);
+    await this.#rollouts.handle({ site, line, device }, decoded.message);
   }
 
   /** Waits until every device pipeline has processed what it was given (tests, benchmarks). */

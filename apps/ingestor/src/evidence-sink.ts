@@ -1,4 +1,4 @@
-import type { DecodedPublish, MessageOf } from '@takt/contracts';
+import type { DecodedPublish } from '@takt/contracts';
 import { frameBlob, isEvidenceStoreError, windowBlob, type BlobStore } from '@takt/evidence-store';
 import type { Logger } from '@takt/runtime';
 import { evidenceInputOf, evidenceLine } from '@takt/telemetry-store';
@@ -52,7 +52,7 @@ export class EvidenceSink {
   }
 
   /** Stores a decoded `evidence` publish in the background; `topic` and `payload` are kept for the dead-letter file. */
-  accept(p: DecodedPublish, token: number, topic: string, payload: Buffer): void {
+  accept(p: DecodedPublish<'evidence'>, token: number, topic: string, payload: Buffer): void {
     const job = this.#store(p, token).catch((err: unknown) => {
       const refusal = err instanceof EvidenceRefusal ? err : new EvidenceRefusal('BLOB_WRITE_FAILED', (err as Error).message, { cause: err });
       this.#o.onRefused(refusal, topic, payload, token);
@@ -69,8 +69,8 @@ export class EvidenceSink {
     }
   }
 
-  async #store(p: DecodedPublish, token: number): Promise<void> {
-    const m = p.message as MessageOf<'evidence'>;
+  async #store(p: DecodedPublish<'evidence'>, token: number): Promise<void> {
+    const m = p.message;
     const blobs = this.#o.blobs;
     if (!blobs) {
       if (this.#unconfiguredLogged++ % 100 === 0) {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
-import { ContractError, decodePublish } from '@takt/contracts';
+import { ContractError, decodePublish, isPublishOn } from '@takt/contracts';
 import { DiskBlobStore } from '@takt/evidence-store';
 import type { Logger } from '@takt/runtime';
 import { isStoreError, TelemetryStore, toPoints } from '@takt/telemetry-store';
@@ -184,7 +184,7 @@ export class Ingestor {
     let points: string[];
     try {
       const decoded = decodePublish(topic, payload);
-      if (decoded.topic.channel === 'evidence') {
+      if (isPublishOn(decoded, 'evidence')) {
         this.#evidence.accept(decoded, token, topic, payload);
         return;
       }

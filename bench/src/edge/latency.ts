@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { connect } from 'mqtt';
-import { buildTopic, decodePublish, topicFilter, type RawSampleBatch } from '@takt/contracts';
+import { buildTopic, decodePublish, isPublishOn, topicFilter, type RawSampleBatch } from '@takt/contracts';
 import { sampleManifest } from '@takt/contracts/testing';
 import { computeFeatures, Windower } from '@takt/features';
 import { generateSigningKey, signManifest } from '@takt/model-registry';
@@ -75,7 +75,7 @@ export async function latencyRows(cycles = 6): Promise<BenchRow[]> {
     const opens: number[] = [];
     watcher.on('message', (topic, payload) => {
       const d = decodePublish(topic, payload);
-      if (d.topic.channel === 'anomaly' && (d.message as { state: string }).state === 'open') opens.push(Date.now());
+      if (isPublishOn(d, 'anomaly') && d.message.state === 'open') opens.push(Date.now());
     });
     await watcher.subscribeAsync(topicFilter({ ...addr, channel: '#' }), { qos: 1 });
     let t0 = Math.ceil(Date.now() / 100) * 100;

@@ -6,6 +6,7 @@ import {
   decodeManifest,
   decodePublish,
   encode,
+  isPublishOn,
   MAX_PAYLOAD_BYTES,
   MAX_TELEMETRY_EARLIER,
   SeqTracker,
@@ -156,6 +157,14 @@ describe('decodePublish', () => {
   });
   it('BAD INPUT - a wildcard topic → INVALID_ID', () => {
     expectCode(() => decodePublish('takt/v1/s/l/+/telemetry', json(sampleMessage('telemetry'))), 'INVALID_ID');
+  });
+  it('isPublishOn tells the channel and narrows the message to it (no cast)', () => {
+    const d = decodePublish('takt/v1/s/l/press-01/state', json(sampleMessage('state')));
+    expect(isPublishOn(d, 'telemetry')).toBe(false);
+    if (!isPublishOn(d, 'state')) throw new Error('expected a state publish');
+    const status: string = d.message.status; // type-checks only because the union is discriminated
+    expect(status).toBe(sampleMessage('state').status);
+    expect(d.topic.channel).toBe('state');
   });
 });
 

@@ -89,9 +89,16 @@ export function encode<C extends Channel>(channel: C, message: MessageInput<C>):
   return bytes;
 }
 
-export interface DecodedPublish<C extends Channel = Channel> {
-  topic: TopicParts & { channel: C };
-  message: MessageOf<C>;
+/**
+ * A decoded publish, discriminated by channel: `DecodedPublish` is the union over every channel of
+ * `{ topic: TopicParts & { channel: C }; message: MessageOf<C> }`. TypeScript does not narrow `p` by the
+ * nested `p.topic.channel`, so narrow with `isPublishOn(p, 'state')` (then `p.message` is a `DeviceState`).
+ */
+export type DecodedPublish<C extends Channel = Channel> = { [K in C]: { topic: TopicParts & { channel: K }; message: MessageOf<K> } }[C];
+
+/** Whether a decoded publish is on `channel`; narrows `p` to `DecodedPublish<C>` (topic and message alike). */
+export function isPublishOn<C extends Channel>(p: DecodedPublish, channel: C): p is Extract<DecodedPublish, { topic: { channel: C } }> {
+  return p.topic.channel === channel;
 }
 
 /**

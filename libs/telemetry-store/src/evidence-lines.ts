@@ -1,4 +1,4 @@
-import type { DecodedPublish, EvidenceReason, MessageOf } from '@takt/contracts';
+import { isPublishOn, type DecodedPublish, type EvidenceReason } from '@takt/contracts';
 import { StoreError } from './errors.js';
 import { escapeTag, quoteString } from './line-protocol.js';
 
@@ -42,8 +42,8 @@ export function windowDurationMs(sensors: Record<string, { rate: number; values:
 
 /** The evidence input of an `evidence` publish whose blob is stored at `blob`. */
 export function evidenceInputOf(p: DecodedPublish, blob: { sha256: string; bytes: number }): EvidenceInput {
-  if (p.topic.channel !== 'evidence') throw new StoreError('INVALID_ARGUMENT', `evidenceInputOf needs an evidence publish, got channel ${p.topic.channel}`);
-  const m = p.message as MessageOf<'evidence'>;
+  if (!isPublishOn(p, 'evidence')) throw new StoreError('INVALID_ARGUMENT', `evidenceInputOf needs an evidence publish, got channel ${p.topic.channel}`);
+  const m = p.message;
   const w = m.window;
   return {
     evidenceId: m.evidenceId, deviceId: p.topic.device, site: p.topic.site, line: p.topic.line, ts: m.ts, seq: m.seq, kind: m.kind, reason: m.reason, ...blob,

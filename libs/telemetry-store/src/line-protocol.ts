@@ -1,4 +1,4 @@
-import type { Channel, DecodedPublish, MessageOf } from '@takt/contracts';
+import { isPublishOn, type Channel, type DecodedPublish, type MessageOf } from '@takt/contracts';
 import { StoreError } from './errors.js';
 
 /** The measurement each stored channel lands in. Channels not listed here are not stored. */
@@ -129,8 +129,8 @@ const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
  * duplicates. Throws like `toLine`.
  */
 export function toPoints(p: DecodedPublish): string[] {
-  if (p.topic.channel !== 'telemetry' || !(p.message as MessageOf<'telemetry'>).earlier) return [encodeOne(p)];
-  const m = p.message as MessageOf<'telemetry'>;
+  if (!isPublishOn(p, 'telemetry') || !p.message.earlier) return [encodeOne(p)];
+  const m = p.message;
   const t = tags(p.topic);
   const tail = telemetryTail(m);
   const out = (m.earlier ?? []).map((row) => telemetryPoint(row.values, row.ts, tail, t));

@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopic, decodePublish, SeqTracker, type DeviceState, type RawSampleBatch } from '@takt/contracts';
+import { buildTopic, decodePublish, isPublishOn, SeqTracker, type DeviceState, type RawSampleBatch } from '@takt/contracts';
 import { sampleManifest } from '@takt/contracts/testing';
 import { createLogger, freePort, waitFor } from '@takt/runtime';
 import { connectClient, startMosquitto, tempDir, type MosquittoServer } from '@takt/testing';
@@ -75,7 +75,7 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
       const key = `${d.topic.device}/${d.topic.channel}`;
       if (!seqs.has(key)) seqs.set(key, new SeqTracker());
       seqs.get(key)!.add(d.message.seq);
-      if (d.topic.channel === 'state') states.push(d.message as DeviceState);
+      if (isPublishOn(d, 'state')) states.push(d.message);
     });
     await cloud.subscribeAsync('takt/v1/plant-a/line-1/+/#', { qos: 1 });
     const config = agentConfigSchema.parse({
