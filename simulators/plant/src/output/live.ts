@@ -95,18 +95,22 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
   };
   const wallStart = performance.now() - (o.wallClock ? Math.max(0, Date.now() - sim.startMs) : 0);
   const dueAt = (simMs: number) => wallStart + (simMs - sim.startMs) / speed;
-  const loopStart = performance.now();
-  let catchUp = 0; // steps already due when the loop began (wallClock): late by design, left out of the lag figures
+  // wallClock: the steps before the loop first has to wait are the catch-up, late by design; left out of the lag figures
+  let catchUp = 0;
+  let caughtUp = !o.wallClock;
   while (sim.now < endMs && !o.signal?.aborted) {
     const wait = dueAt(sim.now + sim.batchMs) - performance.now();
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) {
+      caughtUp = true;
+      await sleep(wait);
+    }
     if (o.signal?.aborted) break;
     const stream = (client as unknown as { stream?: SocketLike }).stream; // mqtt.js keeps its socket here
     stream?.cork?.(); // one write for the whole step instead of one per machine
     sim.step(sink);
     stream?.uncork?.();
     lags.push(performance.now() - dueAt(sim.now));
-    if (dueAt(sim.now) < loopStart) catchUp++;
+    if (!caughtUp) catchUp++;
     // a socket lost meanwhile (broker restart) never drains: mqtt.js reconnects on a new one
     if (stream?.writableLength !== undefined && stream.writableLength > highWater) await new Promise<void>((r) => (stream.once('drain', r), stream.once('close', r)));
     else if (lags.length % 50 === 0) await sleep(0); // let the socket and timers breathe when catching up
