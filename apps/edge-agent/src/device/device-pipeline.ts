@@ -4,10 +4,10 @@ import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
 import { EdgeError } from '../errors.js';
 import { EvidenceCollector, type EvidenceCollectorDeps } from '../evidence/evidence-collector.js';
-import { classifyWindows, faultInput, faultInputSpec } from '../inference/fault-cnn.js';
-import { featureVector, modelFeatureNames, scoreBatch, type Score } from '../inference/kmeans.js';
+import type { Score } from '../inference/kmeans.js';
 import type { LoadedModel } from '../inference/loaded-model.js';
-import { decodeFrame, inspectFrames, thumbnailPng, type GrayImage } from '../inference/vision.js';
+import { MODEL_KIND_RUNNERS } from '../inference/model-kinds.js';
+import { decodeFrame, thumbnailPng, type GrayImage } from '../inference/vision.js';
 import type { UpstreamEmitter } from '../upstream/emitter.js';
 import { AnomalyTracker, type AnomalyTransition } from './anomaly-tracker.js';
 import type { DeviceModels } from './device-models.js';
@@ -125,7 +125,8 @@ export class DevicePipeline {
   }
 
   #kmeansWindower(): Windower {
-    const spec: Partial<WindowSpec> = this.#d.models.current('kmeans-anomaly')?.manifest.input.window ?? this.#d.config.window;
+    const model = this.#d.models.current('kmeans-anomaly');
+    const spec: Partial<WindowSpec> = (model && MODEL_KIND_RUNNERS['kmeans-anomaly'].window(model.manifest)) ?? this.#d.config.window;
     const key = `${spec.lengthMs}/${spec.hopMs}/${spec.sensors?.join(',') ?? ''}`;
     if (!this.#windower || key !== this.#windowKey) {
       this.#windower = new Windower({ lengthMs: spec.lengthMs ?? 1_000, hopMs: spec.hopMs ?? 500, sensors: spec.sensors });
@@ -166,21 +167,18 @@ export class DevicePipeline {
   }
 
   async #score(model: LoadedModel, features: Record<string, number>[]): Promise<(Score | undefined)[] | undefined> {
-    const names = modelFeatureNames(model.manifest);
-    const vectors = features.map((f) => featureVector(f, names));
-    const complete = vectors.filter((v) => v.missing.length === 0).map((v) => v.vector);
-    if (complete.length === 0) return undefined;
-    let scores: Score[];
+    let scores: (Score | undefined)[];
     try {
-      scores = await scoreBatch(model, complete);
+      scores = await MODEL_KIND_RUNNERS['kmeans-anomaly'].run(model, features);
     } catch (err) {
       this.#runFailed(model, err as Error);
       return undefined;
     }
+    const scored = scores.filter((s) => s !== undefined).length;
+    if (scored === 0) return undefined; // no window had every feature the model takes: nothing ran
     this.#failures.delete(model);
-    this.windowsScored += scores.length;
-    let j = 0;
-    return vectors.map((v) => (v.missing.length === 0 ? scores[j++] : undefined));
+    this.windowsScored += scored;
+    return scores;
   }
 
   #trackerFor(model: LoadedModel): AnomalyTracker {
@@ -209,18 +207,19 @@ export class DevicePipeline {
   }
 
   async #classifyFaults(model: LoadedModel, batch: RawSampleBatch): Promise<void> {
-    const w = model.manifest.input.window;
+    const runner = MODEL_KIND_RUNNERS['cnn-fault'];
+    const w = runner.window(model.manifest);
     if (!w) return;
     const key = `${model.manifest.name}/${model.manifest.version}`;
     if (!this.#faultWindower || key !== this.#faultKey) {
       this.#faultWindower = new Windower({ lengthMs: w.lengthMs, hopMs: w.hopMs, sensors: w.sensors });
       this.#faultKey = key;
     }
-    const spec = faultInputSpec(model.manifest);
-    const inputs = this.#faultWindower.push(batch).flatMap((win) => faultInput(win, spec) ?? []);
-    if (inputs.length === 0) return;
+    const windows = this.#faultWindower.push(batch);
+    if (windows.length === 0) return;
     try {
-      const results = await classifyWindows(model, inputs, spec);
+      const results = (await runner.run(model, windows)).filter((r) => r !== undefined);
+      if (results.length === 0) return; // no window had every sensor the model takes: nothing ran
       const last = results[results.length - 1];
       this.#lastFault = last?.label;
       if (last) this.#faultResult = { label: last.label, confidence: last.confidence, model: { name: model.manifest.name, version: model.manifest.version } };
@@ -258,7 +257,7 @@ export class DevicePipeline {
         const batch = this.#frames.splice(0, this.#d.config.inference.visionMaxBatch);
         if (!model) return;
         try {
-          const { results } = await inspectFrames(model, batch.map((b) => b.image));
+          const results = await MODEL_KIND_RUNNERS['cnn-vision'].run(model, batch.map((b) => b.image));
           this.#failures.delete(model);
           for (let i = 0; i < batch.length; i++) {
             const { frame, image, at } = batch[i] as (typeof batch)[number];

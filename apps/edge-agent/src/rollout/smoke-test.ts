@@ -1,29 +1,15 @@
 import type { ModelManifest } from '@takt/contracts';
-import { EdgeError } from '../errors.js';
-import { faultInput, faultInputSpec } from '../inference/fault-cnn.js';
-import { featureVector, modelFeatureNames } from '../inference/kmeans.js';
-import type { LoadedModel } from '../inference/loaded-model.js';
-import { imageToInput, visionInputSize } from '../inference/vision.js';
 import type { RecordedInputs } from '../device/device-models.js';
+import { EdgeError } from '../errors.js';
+import type { LoadedModel } from '../inference/loaded-model.js';
+import { kindRunner } from '../inference/model-kinds.js';
 
-/** One input of batch 1 for a model: the device's recorded window when there is one, else a neutral one. */
+/**
+ * One input of batch 1 for a model (its kind's `smokeInput`): the device's recorded window when there
+ * is one, else a neutral one. A kind this agent does not know throws `EdgeError('UNSUPPORTED_MODEL')`.
+ */
 export function smokeInput(m: ModelManifest, recorded: RecordedInputs): { data: Float32Array; dims: number[] } {
-  if (m.kind === 'kmeans-anomaly') {
-    const names = modelFeatureNames(m);
-    if (!recorded.features) return { data: new Float32Array(names.length), dims: [1, names.length] };
-    const { vector, missing } = featureVector(recorded.features, names);
-    if (missing.length > 0) throw new EdgeError('SMOKE_TEST_FAILED', `model ${m.name} v${m.version} wants features this device does not produce: ${missing.slice(0, 5).join(', ')}`);
-    return { data: vector, dims: [1, names.length] };
-  }
-  if (m.kind === 'cnn-fault') {
-    const spec = faultInputSpec(m);
-    const data = (recorded.window && faultInput(recorded.window, spec)) ?? new Float32Array(spec.length * spec.sensors.length);
-    return { data, dims: [1, spec.length, spec.sensors.length] };
-  }
-  const { height, width } = visionInputSize(m);
-  const data = new Float32Array(height * width).fill(0.5);
-  if (recorded.frame) imageToInput(recorded.frame, height, width, data);
-  return { data, dims: [1, height, width, 1] };
+  return kindRunner(m).smokeInput(m, recorded);
 }
 
 /**
