@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SerialQueue } from '@takt/runtime';
 
 const SEGMENT = /^(\d{12})-(\d+)\.seg$/;
 
@@ -34,7 +35,8 @@ export class DiskSpool {
   readonly #segments: SpoolSegment[] = [];
   #nextId = 1;
   #points = 0;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** appends, one at a time in call order; a failed one does not stop the next */
+  readonly #appends = new SerialQueue();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -78,9 +80,7 @@ export class DiskSpool {
 
   /** Appends one batch durably; resolves once it is on disk. Appends run one at a time, in call order. */
   append(lines: readonly string[]): Promise<SpoolSegment> {
-    const run = this.#chain.then(() => this.#write(lines));
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return this.#appends.run(() => this.#write(lines));
   }
 
   async read(segment: SpoolSegment): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ID_PATTERN, type ArtifactRef, type ModelManifest, type RollbackGrant } from '@takt/contracts';
+import { SerialQueue } from '@takt/runtime';
 import { artifactRef, checkDigest, hashFile, sha256Hex } from './artifact.js';
 import { RegistryError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
@@ -33,7 +34,8 @@ export interface RegisterInput {
 export class ModelRegistry {
   readonly #dir: string;
   readonly #signer: Signer | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** registrations, one at a time; a refused one does not stop the next */
+  readonly #registrations = new SerialQueue();
 
   constructor(opts: ModelRegistryOptions) {
     this.#dir = opts.dir;
@@ -42,9 +44,7 @@ export class ModelRegistry {
 
   /** Stores artifacts and a (signed) manifest as the next version of its name; refuses a version ≤ the latest. */
   register(input: RegisterInput): Promise<ModelManifest> {
-    const run = this.#queue.then(() => this.#register(input));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#registrations.run(() => this.#register(input));
   }
 
   async #register(input: RegisterInput): Promise<ModelManifest> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@takt/runtime';
+import { SerialQueue, type Logger } from '@takt/runtime';
 import type { ClassifierGateReport, GateReport, JobKind, JobRecord, JobRequest, JobTrigger } from './records.js';
 
 /** What a finished job run reports. */
@@ -40,7 +40,8 @@ export const newId = (prefix: string): string => `${prefix}-${Date.now().toStrin
 export class TrainingJobs {
   readonly #opts: TrainingJobsOptions;
   readonly #jobs: JobRecord[];
-  #chain: Promise<void> = Promise.resolve();
+  /** jobs run one at a time; one whose bookkeeping throws does not stop the next */
+  readonly #queue = new SerialQueue();
   #closed = false;
 
   constructor(opts: TrainingJobsOptions) {
@@ -58,7 +59,7 @@ export class TrainingJobs {
     this.#jobs.push(job);
     this.#trim();
     this.#opts.onChange();
-    this.#chain = this.#chain.then(() => this.#run(job));
+    void this.#queue.run(() => this.#run(job)).catch((err: unknown) => this.#opts.logger.error({ job: job.id, err }, 'training job bookkeeping failed'));
     return job;
   }
 
@@ -87,13 +88,13 @@ export class TrainingJobs {
 
   /** Resolves when every job submitted so far has finished. */
   idle(): Promise<void> {
-    return this.#chain;
+    return this.#queue.idle();
   }
 
   /** Stops starting queued jobs (they stay queued and fail as interrupted on the next start); waits for the running one. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#chain;
+    await this.#queue.idle();
   }
 
   async #run(job: JobRecord): Promise<void> {

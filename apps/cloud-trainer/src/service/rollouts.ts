@@ -1,6 +1,6 @@
 import type { DeviceAddress, DeviceState, ModelManifest } from '@takt/contracts';
 import type { ModelRegistry } from '@takt/model-registry';
-import type { Logger } from '@takt/runtime';
+import { SerialQueue, type Logger } from '@takt/runtime';
 import type { ModelEvent } from '@takt/telemetry-store';
 import { TrainerError } from '../errors.js';
 import type { TrainerServiceConfig } from './config.js';
@@ -43,7 +43,8 @@ export class RolloutManager {
   readonly #rollouts: RolloutRecord[];
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #anomalies = new Map<string, Map<string, number>>();
-  #queue: Promise<unknown> = Promise.resolve();
+  /** rollout steps, one at a time; a failed one does not stop the next */
+  readonly #queue = new SerialQueue();
 
   constructor(o: RolloutManagerOptions) {
     this.#o = o;
@@ -83,7 +84,7 @@ export class RolloutManager {
 
   /** Resolves when queued rollout steps have run. */
   async idle(): Promise<void> {
-    await this.#queue.catch(() => undefined);
+    await this.#queue.idle();
   }
 
   close(): void {
@@ -92,9 +93,7 @@ export class RolloutManager {
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(fn);
   }
 
   #need(id: string): RolloutRecord {

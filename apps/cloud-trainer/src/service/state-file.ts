@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from '@takt/runtime';
+import { SerialQueue, type Logger } from '@takt/runtime';
 import type { ServiceState } from './records.js';
 
 /**
@@ -10,7 +10,7 @@ import type { ServiceState } from './records.js';
 export class ServiceStateFile {
   readonly #file: string;
   readonly #logger: Logger;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #saves = new SerialQueue();
 
   constructor(file: string, logger: Logger) {
     this.#file = file;
@@ -43,18 +43,20 @@ export class ServiceStateFile {
 
   /** Queues a save of `snapshot()` taken when the save runs (so the newest state wins). */
   save(snapshot: () => ServiceState): Promise<void> {
-    const run = this.#chain.then(async () => {
-      const tmp = `${this.#file}.tmp`;
-      await mkdir(dirname(this.#file), { recursive: true });
-      await writeFile(tmp, `${JSON.stringify(snapshot())}\n`);
-      await rename(tmp, this.#file);
+    return this.#saves.run(async () => {
+      try {
+        const tmp = `${this.#file}.tmp`;
+        await mkdir(dirname(this.#file), { recursive: true });
+        await writeFile(tmp, `${JSON.stringify(snapshot())}\n`);
+        await rename(tmp, this.#file);
+      } catch (err) {
+        this.#logger.error({ err: (err as Error).message, file: this.#file }, 'cannot save service state');
+      }
     });
-    this.#chain = run.catch((err: Error) => this.#logger.error({ err: err.message, file: this.#file }, 'cannot save service state'));
-    return this.#chain;
   }
 
   /** Resolves once every queued save has finished. */
   flush(): Promise<void> {
-    return this.#chain;
+    return this.#saves.idle();
   }
 }
