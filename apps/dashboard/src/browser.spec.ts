@@ -161,11 +161,11 @@ describe('dashboard in chromium', () => {
     await row.locator('button[data-act="ack"]').click();
     await expect.poll(() => row.textContent()).toContain(`acknowledged by ${TEST_USERS.admin.username}`);
     await row.locator('button[data-act="false-alarm"]').click();
-    await expect.poll(() => row.textContent()).toContain('false-alarm');
+    await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain('false-alarm');
     expect(t.dashboard.plant.alerts.get(`${addresses[57]!.device}/evt-b`)?.label?.label).toBe('false-alarm');
     await row.locator('select[data-fault]').selectOption('bearing-wear');
     await row.locator('button[data-act="fault"]').click();
-    await expect.poll(() => row.textContent()).toContain('fault: bearing-wear');
+    await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain('fault: bearing-wear');
     expect(t.dashboard.plant.alerts.get(`${addresses[57]!.device}/evt-b`)?.label?.label).toBe('bearing-wear');
     await page.click('.chip[data-t="all"]');
     const closed = page.locator('tr[data-event="evt-live-1"]');
@@ -204,7 +204,7 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.getAttribute('main', 'data-count')).toBe('3');
     await card.locator('select').selectOption('crack');
     await card.locator('button[data-act="label"]').click();
-    await expect.poll(() => page.getAttribute('main', 'data-count')).toBe('2'); // labelled: it leaves the unlabelled view
+    await expect.poll(() => page.getAttribute('main', 'data-count'), { timeout: 5_000 }).toBe('2'); // labelled: it leaves the unlabelled view
     await page.click('#filters .chip[data-f="all"]');
     expect(await card.textContent()).toContain(`label crack (by ${TEST_USERS.admin.username})`);
     await page.screenshot({ path: `${SHOTS}evidence.png`, fullPage: true });

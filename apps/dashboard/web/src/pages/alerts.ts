@@ -79,8 +79,15 @@ export function renderAlerts(root: HTMLElement, me: Me): void {
   const load = () =>
     api.get<{ alerts: Alert[] }>(`/api/alerts${tab === 'all' ? '' : `?state=${tab}`}`).then(async (r) => {
       const windows = await windowsByEvent(r.alerts);
+      // live alerts redraw the table: a fault class being chosen survives it
+      const chosen = new Map([...body.querySelectorAll<HTMLElement>('tr[data-id]')].map((tr) => [tr.dataset['id'] ?? '', tr.querySelector<HTMLSelectElement>('select[data-fault]')?.value ?? '']));
       body.innerHTML = r.alerts.map((a) => row(a, canAct, faults, windows.get(`${a.deviceId}/${a.eventId}`) ?? [])).join('') || `<tr><td colspan="6"><div class="empty">No ${tab === 'all' ? '' : tab} anomaly events.</div></td></tr>`;
       restoreWindows();
+      for (const tr of body.querySelectorAll<HTMLElement>('tr[data-id]')) {
+        const select = tr.querySelector<HTMLSelectElement>('select[data-fault]');
+        const value = chosen.get(tr.dataset['id'] ?? '');
+        if (select && value) select.value = value;
+      }
       root.dataset['count'] = String(r.alerts.length);
     });
   for (const chip of root.querySelectorAll<HTMLElement>('.chip')) {
