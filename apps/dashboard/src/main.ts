@@ -18,4 +18,9 @@ async function main(argv: string[]): Promise<void> {
   console.log(`takt-dashboard listening on ${dashboard.url}`);
 }
 
-await runMain({ name: 'takt-dashboard', packageJson: new URL('../package.json', import.meta.url), usage: USAGE, run: main });
+await runMain({
+  name: 'takt-dashboard',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: USAGE,
+  run: main,
+});

@@ -18,4 +18,9 @@ async function main(argv: string[]): Promise<void> {
   logger.info('subscribed; ingesting');
 }
 
-await runMain({ name: 'takt-ingest', packageJson: new URL('../package.json', import.meta.url), usage: USAGE, run: main });
+await runMain({
+  name: 'takt-ingest',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: USAGE,
+  run: main,
+});

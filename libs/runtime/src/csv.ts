@@ -1,4 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
+import { CodedError } from '@takt/contracts';
 
 /** One record of a CSV text: its cells and the 1-based line it starts on. */
 export interface CsvRecord {
@@ -7,14 +8,14 @@ export interface CsvRecord {
 }
 
 /** CSV text whose quoting cannot be read (a quote never closed, say); `line` is where the reader stopped. */
-export class CsvSyntaxError extends Error {
+export class CsvSyntaxError extends CodedError {
   override readonly name = 'CsvSyntaxError';
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly line: number | undefined,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -43,8 +44,9 @@ export function parseCsvRecords(text: string, delimiter = ','): CsvRecord[] {
       },
     });
   } catch (err) {
-    if (err instanceof CsvError) throw new CsvSyntaxError(err.code, err.message, typeof err['lines'] === 'number' ? err['lines'] : undefined);
-    throw err;
+    if (!(err instanceof CsvError)) throw err;
+    const line = err['lines'];
+    throw new CsvSyntaxError(err.code, err.message, typeof line === 'number' ? line : undefined);
   }
   return records;
 }

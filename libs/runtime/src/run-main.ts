@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { CodedError } from '@takt/contracts';
 import { ConfigError } from './config.js';
 
 /** A wrong command line: unknown command, missing or malformed option. Exits 2. */
-export class UsageError extends Error {
+export class UsageError extends CodedError<'USAGE'> {
   override readonly name = 'UsageError';
-  readonly code = 'USAGE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('USAGE', message, options);
+  }
 }
 
 /** Exit statuses every Takt program uses. */
@@ -30,7 +33,11 @@ export interface MainOptions {
 }
 
 /** `parseArgs` from node:util throws these for a command line it refuses. */
-const PARSE_ARGS_CODES = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+const PARSE_ARGS_CODES = new Set([
+  'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+  'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+  'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+]);
 
 const codeOf = (err: unknown): string | undefined => {
   const code = (err as { code?: unknown } | null)?.code;

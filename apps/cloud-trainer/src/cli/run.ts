@@ -28,11 +28,16 @@ const commands: Record<string, () => Promise<Command>> = {
 /** The command `argv` names: `serve`, or two words (`anomaly fit`). */
 const commandKey = (argv: string[]) => (argv[0] === 'serve' ? 'serve' : `${argv[0] ?? ''} ${argv[1] ?? ''}`);
 
-/** Runs one command; throws `UsageError` for an unknown one and whatever the command throws (a `TrainerError` is bad input). */
+/**
+ * Runs one command; throws `UsageError` for an unknown one and whatever the command throws (a
+ * `TrainerError` is bad input).
+ */
 export async function runTrainerCommand(argv: string[]): Promise<void> {
   const key = commandKey(argv);
   const load = commands[key];
-  if (!load) throw new UsageError(argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`);
+  if (!load) {
+    throw new UsageError(argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`);
+  }
   await (await load())(argv.slice(key === 'serve' ? 1 : 2));
 }
 
@@ -46,7 +51,10 @@ export const trainerProgram = {
   exitCode,
 };
 
-/** Runs one command in this process (tests); returns the exit status `takt-trainer` would exit with, the failure line on stderr. */
+/**
+ * Runs one command in this process (tests); returns the exit status `takt-trainer` would exit with,
+ * the failure line on stderr.
+ */
 export async function runCli(argv: string[]): Promise<number> {
   try {
     await runTrainerCommand(argv);

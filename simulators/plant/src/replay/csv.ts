@@ -58,14 +58,15 @@ function records(text: string, delimiter: string, source: string): CsvRecord[] {
   }
 }
 
-/** One data record as a row: its time and the kept values; missing values, bad times and short rows throw naming the line. */
+/** One data record as a row: its time and the kept values; missing values, bad times, short rows throw naming the line. */
 function row(r: CsvRecord, names: string[], timeIndex: number, keep: number[], o: CsvOptions, source: string): CsvRow {
   const fail = (msg: string): never => {
     throw new SimError('CSV_INVALID', `${source} line ${r.line}: ${msg}`, `line ${r.line}`);
   };
   const cells = r.cells.map((c) => c.trim());
   if (cells.length !== names.length) fail(`expected ${names.length} fields, got ${cells.length}`);
-  const time = parseCsvTime(cells[timeIndex] ?? '') ?? fail(`bad time ${JSON.stringify(cells[timeIndex])} in column ${o.timeColumn}`);
+  const cell = cells[timeIndex] ?? '';
+  const time = parseCsvTime(cell) ?? fail(`bad time ${JSON.stringify(cell)} in column ${o.timeColumn}`);
   const values = keep.map((k) => {
     const cell = cells[k] ?? '';
     if (cell === '' || /^(nan|null|na)$/i.test(cell)) fail(`missing value in column ${names[k]}`);
@@ -86,7 +87,9 @@ export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries
     const next = row(r, names, timeIndex, keep, o, source);
     const prev = rows[rows.length - 1];
     if (prev && next.time < prev.time) {
-      warnings.push(`${source} line ${next.line}: time ${r.cells[timeIndex]?.trim()} goes back ${Math.round((prev.time - next.time) / 1000)} s from line ${prev.line}; replayed right after it, in file order`);
+      const back = Math.round((prev.time - next.time) / 1000);
+      const time = r.cells[timeIndex]?.trim();
+      warnings.push(`${source} line ${next.line}: time ${time} goes back ${back} s from line ${prev.line}; replayed right after it, in file order`);
     }
     rows.push(next);
   }
