@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { topicFilter, type Channel } from '@takt/contracts';
+import { CodedError, topicFilter, type Channel } from '@takt/contracts';
 import { ClientAccess, type BoundRule } from './client-access.js';
 import { isValidFilter } from './topic-match.js';
 import type { Identity } from './users.js';
@@ -8,14 +8,14 @@ export type AclAction = 'publish' | 'subscribe';
 export type AclErrorCode = 'ACL_NOT_FOUND' | 'ACL_PARSE';
 
 /** An ACL file that cannot be used; `line` is 1-based. */
-export class AclError extends Error {
+export class AclError extends CodedError<AclErrorCode> {
   override readonly name = 'AclError';
   constructor(
-    readonly code: AclErrorCode,
+    code: AclErrorCode,
     message: string,
     readonly line?: number,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

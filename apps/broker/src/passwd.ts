@@ -1,13 +1,14 @@
+import { CodedError } from '@takt/contracts';
 import { DEVICE_BINDING, setUser } from '@takt/runtime';
 import { ROLES } from './users.js';
 
-export class PasswdError extends Error {
+export class PasswdError extends CodedError<'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME' | 'BAD_DEVICES'> {
   override readonly name = 'PasswdError';
   constructor(
-    readonly code: 'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME' | 'BAD_DEVICES',
+    code: 'EMPTY_PASSWORD' | 'BAD_ROLE' | 'BAD_USERNAME' | 'BAD_DEVICES',
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way a training run or a trainer request can be refused. */
 export type TrainerErrorCode =
   | 'EMPTY_INPUT'
@@ -18,12 +20,10 @@ export type TrainerErrorCode =
   | 'CONFLICT';
 
 /** A training input or request the trainer cannot use; `code` is stable, the message names the cause. */
-export class TrainerError extends Error {
+export class TrainerError extends CodedError<TrainerErrorCode> {
   override readonly name = 'TrainerError';
-  readonly code: TrainerErrorCode;
 
   constructor(code: TrainerErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }

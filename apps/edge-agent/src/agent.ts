@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodePublish, isPublishOn, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
+import { decodePublish, errorCode, isPublishOn, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
 import { loadTrustedKeys } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import { upstreamSchema, type AgentConfig } from './config.js';
@@ -196,11 +196,11 @@ export class EdgeAgent {
   /** A failed outbox write concerns every device the box serves: each one's next state reports it. */
   #onOutboxFault(err: Error): void {
     this.#log.error({ err: err.message, ...this.outbox.stats() }, 'outbox write failed');
-    for (const ctx of this.#devices.values()) ctx.lastError = { code: (err as { code?: string }).code ?? 'OUTBOX_WRITE_FAILED', message: err.message, at: Date.now() };
+    for (const ctx of this.#devices.values()) ctx.lastError = { code: errorCode(err, 'OUTBOX_WRITE_FAILED'), message: err.message, at: Date.now() };
   }
 
   #recordError(ctx: DeviceContext, err: Error): void {
-    ctx.lastError = { code: (err as { code?: string }).code ?? 'ERROR', message: err.message, at: Date.now() };
+    ctx.lastError = { code: errorCode(err, 'ERROR'), message: err.message, at: Date.now() };
     this.#log.warn({ device: ctx.address.device, err: err.message }, 'device pipeline error');
   }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way the edge agent refuses something. */
 export type EdgeErrorCode =
   | 'OUTBOX_FULL'
@@ -18,12 +20,10 @@ export type EdgeErrorCode =
   | 'ORT_IMPORT_FAILED';
 
 /** An edge-agent failure with a stable `code`; `cause` keeps the underlying error. */
-export class EdgeError extends Error {
+export class EdgeError extends CodedError<EdgeErrorCode> {
   override readonly name = 'EdgeError';
-  readonly code: EdgeErrorCode;
 
   constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

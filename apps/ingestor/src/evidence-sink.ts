@@ -1,18 +1,18 @@
-import type { DecodedPublish } from '@takt/contracts';
+import { CodedError, type DecodedPublish } from '@takt/contracts';
 import { frameBlob, isEvidenceStoreError, windowBlob, type BlobStore } from '@takt/evidence-store';
 import type { Logger } from '@takt/runtime';
 import { evidenceInputOf, evidenceLine } from '@takt/telemetry-store';
 import type { IngestorMetrics } from './metrics.js';
 
 /** Why an evidence message was not stored; `code` is the dead-letter reason. */
-export class EvidenceRefusal extends Error {
+export class EvidenceRefusal extends CodedError<'EVIDENCE_NOT_CONFIGURED' | 'BAD_IMAGE' | 'BLOB_WRITE_FAILED'> {
   override readonly name = 'EvidenceRefusal';
   constructor(
-    readonly code: 'EVIDENCE_NOT_CONFIGURED' | 'BAD_IMAGE' | 'BLOB_WRITE_FAILED',
+    code: 'EVIDENCE_NOT_CONFIGURED' | 'BAD_IMAGE' | 'BLOB_WRITE_FAILED',
     message: string,
     options: { cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CodedError } from '@takt/contracts';
 import { SerialQueue } from '@takt/runtime';
 
 const SEGMENT = /^(\d{12})-(\d+)\.seg$/;
@@ -11,9 +12,11 @@ export interface SpoolSegment {
 }
 
 /** Thrown when a segment file cannot be read back (torn by hand, disk error). */
-export class SpoolError extends Error {
+export class SpoolError extends CodedError<'SPOOL_CORRUPT'> {
   override readonly name = 'SpoolError';
-  readonly code = 'SPOOL_CORRUPT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SPOOL_CORRUPT', message, options);
+  }
 }
 
 async function fsyncPath(path: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way the evidence store refuses or fails. */
 export type EvidenceStoreErrorCode =
   /** a blob address that is not 64 lower-case hex digits (addresses come from URLs: never trusted) */
@@ -7,13 +9,11 @@ export type EvidenceStoreErrorCode =
   /** bytes that should be a PNG image and are not, or whose size disagrees with the message */
   | 'BAD_IMAGE';
 
-export class EvidenceStoreError extends Error {
+export class EvidenceStoreError extends CodedError<EvidenceStoreErrorCode> {
   override readonly name = 'EvidenceStoreError';
-  readonly code: EvidenceStoreErrorCode;
 
   constructor(code: EvidenceStoreErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
   }
 }
 

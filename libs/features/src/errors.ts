@@ -1,13 +1,13 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way a window or an option is refused. */
 export type FeatureErrorCode = 'INVALID_OPTION' | 'EMPTY_SENSOR' | 'INVALID_RATE' | 'NON_FINITE';
 
 /** A window or option the feature code cannot work with. `code` is stable; the message names the culprit. */
-export class FeatureError extends Error {
+export class FeatureError extends CodedError<FeatureErrorCode> {
   override readonly name = 'FeatureError';
-  readonly code: FeatureErrorCode;
 
   constructor(code: FeatureErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way a model, manifest or artifact can be refused. */
 export type RegistryErrorCode =
   | 'HASH_MISMATCH'
@@ -14,12 +16,10 @@ export type RegistryErrorCode =
   | 'ABORTED';
 
 /** A model, manifest, key or artifact the registry refuses. */
-export class RegistryError extends Error {
+export class RegistryError extends CodedError<RegistryErrorCode> {
   override readonly name = 'RegistryError';
-  readonly code: RegistryErrorCode;
 
   constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

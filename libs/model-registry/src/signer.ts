@@ -1,6 +1,6 @@
 import { chmod, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { ModelManifest, RollbackGrant } from '@takt/contracts';
+import { errorCode, type ModelManifest, type RollbackGrant } from '@takt/contracts';
 import { createLogger, type Logger } from '@takt/runtime';
 import { RegistryError } from './errors.js';
 import { signRollbackGrant } from './rollback-grant.js';
@@ -120,7 +120,7 @@ export async function serveSigner(opts: { socketPath: string; key: { keyId: stri
       return { ok: false, code: 'INVALID_MANIFEST', message: `unknown op ${JSON.stringify((req as { op?: unknown }).op)}` };
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'signing refused');
-      return { ok: false, code: (err as { code?: string }).code ?? 'INVALID_MANIFEST', message: (err as Error).message };
+      return { ok: false, code: errorCode(err, 'INVALID_MANIFEST'), message: (err as Error).message };
     }
   };
   const server: Server = createServer((socket) => {

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way an export or a quantization can be refused. */
 export type OnnxErrorCode =
   | 'UNSUPPORTED_LAYER'
@@ -7,12 +9,10 @@ export type OnnxErrorCode =
   | 'CALIBRATION_FAILED';
 
 /** A model or parameter set that cannot be turned into (or quantized as) ONNX. */
-export class OnnxExportError extends Error {
+export class OnnxExportError extends CodedError<OnnxErrorCode> {
   override readonly name = 'OnnxExportError';
-  readonly code: OnnxErrorCode;
 
   constructor(code: OnnxErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { CodedError } from '@takt/contracts';
 
 export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_PARSE' | 'CONFIG_INVALID';
 
 /** A configuration file or environment override that cannot be used; `key` names the bad key. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
   constructor(
-    readonly code: ConfigErrorCode,
+    code: ConfigErrorCode,
     message: string,
     readonly key?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

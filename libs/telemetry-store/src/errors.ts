@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way the store can fail. */
 export type StoreErrorCode =
   /** influxd is down, refused the connection, timed out, or answered 5xx; retry later */
@@ -16,14 +18,12 @@ export type StoreErrorCode =
   | 'INVALID_ARGUMENT';
 
 /** A telemetry-store failure; `code` is stable, `status` is the HTTP status when influxd answered. */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
   readonly status: number | undefined;
 
   constructor(code: StoreErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.status = options.status;
   }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '@takt/contracts';
+
 /** Stable codes for every way the simulator refuses input or stops. */
 export type SimErrorCode =
   | 'PLANT_NOT_FOUND'
@@ -11,15 +13,15 @@ export type SimErrorCode =
   | 'BROKER_ERROR';
 
 /** Input the simulator cannot use, or a broker it cannot talk to. `field` names the bad field or line. */
-export class SimError extends Error {
+export class SimError extends CodedError<SimErrorCode> {
   override readonly name = 'SimError';
   constructor(
-    readonly code: SimErrorCode,
+    code: SimErrorCode,
     message: string,
     /** dotted path of the bad field (plant file), or `line N` (CSV) */
     readonly field?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
+import { CodedError } from '@takt/contracts';
 import { RegistryError } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import { TrainerError } from '../errors.js';
@@ -17,16 +18,16 @@ const STATUS: Record<ApiErrorCode, number> = {
 };
 
 /** An error the API answers with `{error: {code, message}}` and the code's HTTP status. */
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   override readonly name = 'ApiError';
   readonly status: number;
 
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(code, message);
     this.status = STATUS[code];
   }
 }

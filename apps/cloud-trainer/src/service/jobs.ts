@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { errorCode } from '@takt/contracts';
 import { SerialQueue, type Logger } from '@takt/runtime';
 import type { ClassifierGateReport, GateReport, JobKind, JobRecord, JobRequest, JobTrigger } from './records.js';
 
@@ -116,8 +117,7 @@ export class TrainingJobs {
       Object.assign(job, { status: 'succeeded', progress: 1, ...out });
       log.info({ version: out.version, message: out.message }, 'training job succeeded');
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      const error = { code: typeof code === 'string' ? code : 'ERROR', message: (err as Error).message };
+      const error = { code: errorCode(err, 'ERROR'), message: (err as Error).message };
       Object.assign(job, { status: 'failed', message: error.message, error });
       log.warn({ err: error }, 'training job failed');
     }

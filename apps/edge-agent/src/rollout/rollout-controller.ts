@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { DesiredModel, DeviceAddress, ModelKind, ModelManifest, ROLLOUT_STATUSES } from '@takt/contracts';
+import { errorCode, type DesiredModel, type DeviceAddress, type ModelKind, type ModelManifest, type ROLLOUT_STATUSES } from '@takt/contracts';
 import { downloadArtifact, hashFile, verifyArtifact, verifyManifest, verifyRollbackGrant } from '@takt/model-registry';
 import { KeyedSerialQueue, type Logger } from '@takt/runtime';
 import { EdgeError } from '../errors.js';
@@ -121,7 +121,7 @@ export class RolloutController {
     if (cur && cur.manifest.name === m.name && cur.manifest.version === m.version && cur.manifest.artifact.sha256 === m.artifact.sha256) return;
     if (this.#decided.has(key)) return;
     const report = (status: RolloutStatus, err?: unknown) =>
-      this.#deps.report(address, { rolloutId: desired.rolloutId, name: m.name, version: m.version, status, at: Date.now(), ...(err ? { reason: (err as Error).message.slice(0, 1000), code: (err as { code?: string }).code ?? 'ERROR' } : {}) });
+      this.#deps.report(address, { rolloutId: desired.rolloutId, name: m.name, version: m.version, status, at: Date.now(), ...(err ? { reason: (err as Error).message.slice(0, 1000), code: errorCode(err, 'ERROR') } : {}) });
     let bytes: Uint8Array;
     try {
       report('downloading');
@@ -132,7 +132,7 @@ export class RolloutController {
       bytes = await this.#readVerified(m);
     } catch (err) {
       // a stalled or failing registry is tried again when the desired model comes back; a bad model is not
-      if (!TRANSIENT.has((err as { code?: string }).code ?? '')) this.#decided.add(key);
+      if (!TRANSIENT.has(errorCode(err, ''))) this.#decided.add(key);
       this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'rollout refused');
       report('rejected', err);
       return;

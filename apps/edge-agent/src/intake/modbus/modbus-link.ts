@@ -1,4 +1,5 @@
 import Modbus from 'modbus-serial';
+import { CodedError } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import { TypedEventEmitter } from '../../typed-emitter.js';
 import type { ModbusTable } from './modbus-config.js';
@@ -22,13 +23,12 @@ export interface ModbusLinkEvents {
 }
 
 /** A read that the server answered with a Modbus exception (the link is fine). */
-export class ModbusExceptionError extends Error {
+export class ModbusExceptionError extends CodedError<'MODBUS_EXCEPTION'> {
   override readonly name = 'ModbusExceptionError';
-  readonly code = 'MODBUS_EXCEPTION';
   /** exception code, e.g. 2 = illegal data address */
   readonly exception: number;
   constructor(exception: number, message: string) {
-    super(message);
+    super('MODBUS_EXCEPTION', message);
     this.exception = exception;
   }
 }

@@ -1,3 +1,4 @@
+import { errorCode } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import type { DeviceIntakeStatus } from '../intake-status.js';
 import type { SampleBatcher } from '../sample-batcher.js';
@@ -108,14 +109,14 @@ export class PollGroup {
       try {
         return await o.link.read(o.device.unitId, block.table, block.address, block.length);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'MODBUS_TIMEOUT' || attempt >= o.retries || !o.link.connected) throw err;
+        if (errorCode(err, '') !== 'MODBUS_TIMEOUT' || attempt >= o.retries || !o.link.connected) throw err;
       }
     }
   }
 
   #onBlockError(block: ReadBlock, err: Error): void {
     const o = this.#o;
-    const code = (err as { code?: string }).code ?? 'MODBUS_IO';
+    const code = errorCode(err, 'MODBUS_IO');
     const message = `${this.#describe(block)}: ${err.message}`;
     if (err instanceof ModbusExceptionError) o.status.refused(block.values.length, { code, message, at: Date.now() });
     if (this.#lastError.get(block) !== message) o.logger.warn({ poll: o.name, code, err: message }, 'modbus read failed');
