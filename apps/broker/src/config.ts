@@ -17,7 +17,7 @@ export const brokerConfigSchema = z.strictObject({
   /** optional MQTT over TLS listener; cert/key are PEM file paths */
   tls: z.strictObject({ port, host: z.string().optional(), cert: z.string().min(1), key: z.string().min(1), ca: z.string().optional() }).optional(),
   /** HTTP endpoint for `/metrics` (Prometheus text) and `/healthz`; default 127.0.0.1:9464 */
-  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) }).default({ host: '127.0.0.1', port: 9464 }),
+  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) }).prefault({}),
   /** users file (see `takt-broker passwd`); required unless `allowAnonymous` */
   usersFile: z.string().min(1).optional(),
   /** ACL file of ordered allow/deny rules (README); without it the role defaults apply */
@@ -38,7 +38,7 @@ export const brokerConfigSchema = z.strictObject({
       /** subscriptions (distinct filters) one connection may hold; default 100 */
       subscriptions: z.number().int().min(1).default(100),
     })
-    .default({ retainedTopics: 1000, subscriptions: 100 }),
+    .prefault({}),
   /**
    * largest packet in bytes a connection may send before it is authenticated (its CONNECT, will
    * included): an unauthenticated peer cannot make the broker buffer a full-size packet; default 16 KiB
@@ -61,7 +61,7 @@ export const brokerConfigSchema = z.strictObject({
       /** ms window of `maxInvalid`; default 60_000 */
       windowMs: z.number().int().min(1).default(60_000),
     })
-    .default({ enabled: true, maxInvalid: 20, windowMs: 60_000 }),
+    .prefault({}),
   /** slow-down of repeated failed logins from one remote address */
   loginThrottle: z
     .strictObject({
@@ -72,7 +72,7 @@ export const brokerConfigSchema = z.strictObject({
       /** ms after the last failure an address is forgiven; default 300_000 */
       forgetAfterMs: z.number().int().min(1).default(300_000),
     })
-    .default({ stepMs: 500, maxDelayMs: 10_000, forgetAfterMs: 300_000 }),
+    .prefault({}),
   /** aedes: messages routed concurrently; default 1000 */
   concurrency: z.number().int().min(1).default(1000),
   /** aedes: packets a client may queue before CONNACK; default 42 */

@@ -5,6 +5,8 @@ import { evidenceConfigSchema } from './evidence/evidence-config.js';
 import { modbusSourceSchema } from './intake/modbus/modbus-config.js';
 import { opcuaSourceSchema } from './intake/opcua/opcua-config.js';
 import { sparkplugSchema } from './northbound/sparkplug/sparkplug-config.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_SEGMENT_BYTES, DEFAULT_SYNC_DELAY_MS } from './outbox/outbox.js';
+import { DEFAULT_MAX_INFLIGHT } from './upstream/publisher.js';
 
 const addressSchema = z.strictObject({ site: idSchema, line: idSchema, device: idSchema });
 const brokerSchema = z.strictObject({
@@ -20,7 +22,7 @@ const brokerSchema = z.strictObject({
 export const upstreamSchema = brokerSchema
   .extend({
     /** unacknowledged QoS 1 publishes at once; default 64 */
-    maxInflight: z.number().int().min(1).max(65_535).default(64),
+    maxInflight: z.number().int().min(1).max(65_535).default(DEFAULT_MAX_INFLIGHT),
     /**
      * ms, the ceiling of the first reconnect delay; default 1000. Reconnects back off exponentially
      * with full jitter: attempt n waits a random time in [0, min(reconnectMaxMs, reconnectMs × 2ⁿ)),
@@ -49,7 +51,7 @@ export const agentConfigSchema = z.strictObject({
   /** window used before any model gives one (features are published for the cloud to train on) */
   window: z
     .strictObject({ lengthMs: z.number().int().min(10).default(1_000), hopMs: z.number().int().min(10).default(500), sensors: z.array(nameSchema).min(1).optional() })
-    .default({ lengthMs: 1_000, hopMs: 500 }),
+    .prefault({}),
   /** ms per downsampled telemetry point; default 1000 (0 turns telemetry off) */
   telemetryIntervalMs: z.number().int().min(0).default(1_000),
   /**
@@ -64,7 +66,7 @@ export const agentConfigSchema = z.strictObject({
    * counted and reported in the device's state as INTAKE_OVERLOADED — a source faster than the box
    * can follow costs bounded memory instead of all of it
    */
-  backlog: z.strictObject({ rawBatches: z.number().int().min(1).default(1_000), frames: z.number().int().min(1).default(64) }).default({ rawBatches: 1_000, frames: 64 }),
+  backlog: z.strictObject({ rawBatches: z.number().int().min(1).default(1_000), frames: z.number().int().min(1).default(64) }).prefault({}),
   /** ms between heartbeats per device; default 5000 */
   heartbeatIntervalMs: z.number().int().min(100).default(5_000),
   /** ms between periodic retained state messages per device; default 30000 */
@@ -74,15 +76,15 @@ export const agentConfigSchema = z.strictObject({
       /** disk (durable, default) or memory */
       kind: z.enum(['disk', 'memory']).default('disk'),
       /** bytes of pending entries before telemetry/heartbeat/features/state are shed; default 64 MiB */
-      maxBytes: z.number().int().min(1_024).default(64 * 1024 * 1024),
+      maxBytes: z.number().int().min(1_024).default(DEFAULT_MAX_BYTES),
       /** bytes past which even anomaly events are refused; default 4 × maxBytes */
       hardMaxBytes: z.number().int().min(1_024).optional(),
       /** segment file size, bytes; default 4 MiB */
-      segmentBytes: z.number().int().min(1_024).default(4 * 1024 * 1024),
+      segmentBytes: z.number().int().min(1_024).default(DEFAULT_SEGMENT_BYTES),
       /** ms an append waits to share an fsync; default 2 */
-      syncDelayMs: z.number().min(0).default(2),
+      syncDelayMs: z.number().min(0).default(DEFAULT_SYNC_DELAY_MS),
     })
-    .default({ kind: 'disk', maxBytes: 64 * 1024 * 1024, segmentBytes: 4 * 1024 * 1024, syncDelayMs: 2 }),
+    .prefault({}),
   inference: z
     .strictObject({
       /** execution providers in order of preference; default ["cpu"] */
@@ -109,7 +111,7 @@ export const agentConfigSchema = z.strictObject({
   /** hysteresis used when a manifest carries no `smoothing`/`threshold` */
   anomaly: z
     .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
-    .default({ alpha: 0.3, openAfterMs: 500, closeAfterMs: 3_000, threshold: 3 }),
+    .prefault({}),
   /**
    * evidence kept for training CNNs (frames the vision model is unsure of and a sample of the rest,
    * raw windows around anomaly onsets and now and then a healthy one), within a per-device byte
@@ -144,7 +146,7 @@ export const agentConfigSchema = z.strictObject({
       /** ms a model download may take in all, retries included, before it is given up and tried again when the desired model comes back; default 600000 */
       downloadTimeoutMs: z.number().int().min(100).default(600_000),
     })
-    .default({ trustedKeys: {}, downloadRetries: 5, downloadTimeoutMs: 600_000, maxArtifactBytes: 268_435_456 }),
+    .prefault({}),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 

@@ -38,7 +38,7 @@ export const ingestorConfigSchema = z.strictObject({
     password: z.string().optional(),
     /** ms one write may take before it counts as failed; default 10_000 */
     timeoutMs: positiveInt.default(10_000),
-  }).default({ url: 'http://127.0.0.1:8086', database: 'takt', timeoutMs: 10_000 }),
+  }).prefault({}),
   batch: z.strictObject({
     /** points per write; a batch is written when it holds this many; default 5_000 */
     maxPoints: positiveInt.default(5_000),
@@ -46,7 +46,7 @@ export const ingestorConfigSchema = z.strictObject({
     maxAgeMs: positiveInt.default(250),
     /** writes in flight to influxd at once; default 4 */
     concurrency: positiveInt.max(64).default(4),
-  }).default({ maxPoints: 5_000, maxAgeMs: 250, concurrency: 4 }),
+  }).prefault({}),
   buffer: z.strictObject({
     /** points held in memory (unacknowledged) while influxd is slow or down; past it batches spill to the disk spool; default 100_000 */
     memoryPoints: positiveInt.default(100_000),
@@ -56,7 +56,7 @@ export const ingestorConfigSchema = z.strictObject({
     retryMinMs: positiveInt.default(200),
     /** ms the retry delay never exceeds; default 5_000 */
     retryMaxMs: positiveInt.default(5_000),
-  }).default({ memoryPoints: 100_000, spoolDir: './takt-ingest-spool', retryMinMs: 200, retryMaxMs: 5_000 }),
+  }).prefault({}),
   /**
    * the evidence blob store (the trainer service's `evidence.dir` on the same host). Without it every
    * `evidence` message is dead-lettered as EVIDENCE_NOT_CONFIGURED, with an error log.
@@ -72,7 +72,7 @@ export const ingestorConfigSchema = z.strictObject({
   /** JSON-lines file receiving every message that cannot be stored, with the reason; default `./takt-ingest-dead-letters.jsonl` */
   deadLetterFile: z.string().min(1).default('./takt-ingest-dead-letters.jsonl'),
   /** HTTP `/metrics` and `/healthz`; default 127.0.0.1:9465 (port 0 picks a free one) */
-  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(9465) }).default({ host: '127.0.0.1', port: 9465 }),
+  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(9465) }).prefault({}),
 });
 
 export type IngestorConfig = z.output<typeof ingestorConfigSchema>;

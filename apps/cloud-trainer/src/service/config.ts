@@ -140,7 +140,7 @@ const rolloutSchema = z
     /** ms without a heartbeat after which a canary counts as unhealthy (0 = heartbeats not required); default 0 */
     heartbeatTimeoutMs: z.number().int().min(0).default(0),
   })
-  .default({ watchMs: 60_000, maxAnomalyEvents: 5, heartbeatTimeoutMs: 0 });
+  .prefault({});
 
 const driftSchema = z
   .strictObject({
@@ -155,7 +155,7 @@ const driftSchema = z
     /** enqueue a retraining job when a device drifted; default false */
     retrain: z.boolean().default(false),
   })
-  .default({ checkEveryMs: 0, windowMs: 600_000, minSamples: 50, psiThreshold: 0.25, retrain: false });
+  .prefault({});
 
 export const trainerServiceConfigSchema = z
   .strictObject({

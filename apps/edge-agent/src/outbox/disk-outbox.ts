@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EdgeError } from '../errors.js';
 import { recover, segName, syncDir, type DiskRestore, type Meta, type Segment } from './disk-recovery.js';
 import { OutboxCore } from './outbox-core.js';
-import type { OutboxEntry, OutboxLimits } from './outbox.js';
+import { DEFAULT_SEGMENT_BYTES, DEFAULT_SYNC_DELAY_MS, type OutboxEntry, type OutboxLimits } from './outbox.js';
 import { nodeSegmentFs, SegmentAppender, type SegmentFs } from './segment-appender.js';
 import { encodeEntry, encodeRemoval, REC_ACK, REC_SHED } from './segment-log.js';
 
@@ -58,8 +58,8 @@ export class DiskOutbox extends OutboxCore {
   private constructor(opts: DiskOutboxOptions, restore: DiskRestore, file: SegmentAppender) {
     super(opts, restore);
     this.#dir = opts.dir;
-    this.#segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
-    this.#syncDelayMs = opts.syncDelayMs ?? 2;
+    this.#segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.#syncDelayMs = opts.syncDelayMs ?? DEFAULT_SYNC_DELAY_MS;
     this.#fsync = opts.fsync ?? true;
     this.#fs = opts.fs ?? nodeSegmentFs;
     this.#segments = restore.segments;

@@ -95,4 +95,7 @@ export interface OutboxLimits {
   evidenceMaxBytes?: number;
 }
 
+/** Defaults of the outbox (the edge config's `outbox` defaults are these). */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SYNC_DELAY_MS = 2;

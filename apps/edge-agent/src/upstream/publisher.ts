@@ -3,6 +3,9 @@ import type { Outbox, OutboxEntry } from '../outbox/outbox.js';
 import { Backoff } from './backoff.js';
 import type { UpstreamLink } from './link.js';
 
+/** Unacknowledged QoS 1 publishes at once when not configured (the edge config's `upstream.maxInflight` default). */
+export const DEFAULT_MAX_INFLIGHT = 64;
+
 export interface PublisherOptions {
   /** QoS 1 publishes awaiting PUBACK at once; default 64 */
   maxInflight?: number;
@@ -40,7 +43,7 @@ export class UpstreamPublisher {
   constructor(outbox: Outbox, link: UpstreamLink, opts: PublisherOptions) {
     this.#outbox = outbox;
     this.#link = link;
-    this.#maxInflight = opts.maxInflight ?? 64;
+    this.#maxInflight = opts.maxInflight ?? DEFAULT_MAX_INFLIGHT;
     this.#logger = opts.logger;
     this.#backoff = new Backoff({ baseMs: opts.retryMs ?? 500, maxMs: opts.retryMaxMs ?? 30_000 });
     link.on('connect', () => {

@@ -111,7 +111,7 @@ export const plantSchema = z.strictObject({
   description: z.string().max(4096).optional(),
   /** ms between published batches; default 100 */
   batchMs: z.number().int().min(10).max(10_000).default(100),
-  ambient: ambientSchema.default({ meanC: 22, dailyAmplitudeC: 4, peakHour: 15 }),
+  ambient: ambientSchema.prefault({}),
   /** random faults for every machine without its own `randomFaults` */
   randomFaults: randomFaultsSchema.optional(),
   sites: z.array(siteSchema).min(1),
