@@ -7,6 +7,8 @@ export interface SmallPlantOptions {
   /** faults by machine id: kind and start second */
   faults?: Record<string, { kind: string; start: number; duration: number; severity?: number; rampS?: number }>;
   batchMs?: number;
+  /** s, every machine's production-cycle period (the simulator's default is 120) */
+  loadCycleS?: number;
 }
 
 const SENSORS = {
@@ -27,7 +29,7 @@ export function writeSmallPlant(dir: string, options: SmallPlantOptions): string
         machines: machines.map((id) => {
           const type = i++ % 2 === 0 ? 'pump' : 'motor';
           const fault = options.faults?.[id];
-          return { id, type, sensors: SENSORS[type], ...(fault ? { faults: [{ id: `${id}-fault`, ...fault }] } : {}) };
+          return { id, type, sensors: SENSORS[type], ...(options.loadCycleS ? { loadCycleS: options.loadCycleS } : {}), ...(fault ? { faults: [{ id: `${id}-fault`, ...fault }] } : {}) };
         }),
       })),
     })),
