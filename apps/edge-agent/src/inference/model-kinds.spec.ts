@@ -43,6 +43,7 @@ describe('model kinds', () => {
     const odd = { ...vm, kind: 'gnn-graph' } as unknown as ModelManifest;
     expect(() => kindRunner(odd)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/gnn-graph/) }));
     expect(() => smokeInput(odd, {})).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
+    expect(() => kindRunner({ ...vm, kind: 'toString' } as unknown as ModelManifest)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
   });
 
   it('runs a batch with one result per input, undefined where an input lacks what the model takes', async () => {

@@ -91,8 +91,7 @@ const vision: KindRunners['cnn-vision'] = {
 export const MODEL_KIND_RUNNERS: KindRunners = { 'kmeans-anomaly': kmeans, 'cnn-fault': fault, 'cnn-vision': vision };
 
 /** The runner of a manifest's kind; throws `EdgeError('UNSUPPORTED_MODEL')` for a kind this agent does not know. */
-export function kindRunner(m: ModelManifest): KindRunner<unknown, unknown> {
-  const runner = (MODEL_KIND_RUNNERS as Partial<Record<string, KindRunner<never, unknown>>>)[m.kind];
-  if (!runner) throw new EdgeError('UNSUPPORTED_MODEL', `model ${m.name} v${m.version} is of kind ${JSON.stringify(m.kind)}, which this agent does not run`);
-  return runner as KindRunner<unknown, unknown>;
+export function kindRunner(m: ModelManifest): KindRunner<never, unknown> {
+  if (!Object.hasOwn(MODEL_KIND_RUNNERS, m.kind)) throw new EdgeError('UNSUPPORTED_MODEL', `model ${m.name} v${m.version} is of kind ${JSON.stringify(m.kind)}, which this agent does not run`);
+  return MODEL_KIND_RUNNERS[m.kind];
 }
