@@ -10,7 +10,7 @@ const range = { from: T - 3_600_000, to: T + 3_600_000 };
 const H = (c: string) => c.repeat(64);
 
 function pub<C extends Channel>(channel: C, message: MessageInput<C>): DecodedPublish {
-  return decodePublish(buildTopic({ ...addr, device: (message as { deviceId: string }).deviceId, channel }), encode(channel, message));
+  return decodePublish(buildTopic({ ...addr, device: message.deviceId, channel }), encode(channel, message));
 }
 const frameEvidence = (device: string, id: string, ts: number, frameId: string, extra: Partial<MessageInput<'evidence'>> = {}) =>
   pub('evidence', { ...sampleMessage('evidence', device, ts - T), ts, evidenceId: id, frame: { ...(sampleMessage('evidence').frame as NonNullable<MessageInput<'evidence'>['frame']>), frameId }, ...extra } as MessageInput<'evidence'>);

@@ -10,7 +10,7 @@ import { InfluxHttp, TelemetryStore } from './index.js';
 // 1 h resample window, so only the test's own rollup() writes their rollup.
 const T = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000 + 10 * 60_000;
 function pub<C extends Channel>(channel: C, message: MessageInput<C>): DecodedPublish {
-  const device = (message as { deviceId: string }).deviceId;
+  const device = message.deviceId;
   return decodePublish(buildTopic({ site: 's1', line: 'l1', device, channel }), encode(channel, message));
 }
 const telemetry = (device: string, seq: number, ts: number, v: number) => pub('telemetry', { ...sampleMessage('telemetry', device, seq), ts, values: { v, w: 2 * v } });

@@ -17,7 +17,7 @@ function sampleMessage<C extends Channel>(channel: C, device: string, seq: numbe
 }
 /** A publish as the ingestor sees it: through `decodePublish`. */
 function pub<C extends Channel>(channel: C, message: MessageInput<C>): DecodedPublish {
-  const device = (message as { deviceId: string }).deviceId;
+  const device = message.deviceId;
   return decodePublish(buildTopic({ ...addr, device, channel }), encode(channel, message));
 }
 const telemetry = (device: string, seq: number, ts: number, values: Record<string, number>) =>
