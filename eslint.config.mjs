@@ -11,7 +11,14 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/vitest.config.*.timestamp*', '.takt/**', 'apps/dashboard/public/vendor/**'],
+    ignores: [
+      '**/dist',
+      '**/out-tsc',
+      '**/node_modules',
+      '**/vitest.config.*.timestamp*',
+      '.takt/**',
+      'apps/dashboard/public/vendor/**',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
@@ -22,9 +29,21 @@ export default [
           enforceBuildableLibDependency: true,
           allow: ['^.*/vitest\\.shared(\\.js)?$'],
           depConstraints: [
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: noTensorflow },
-            { sourceTag: 'scope:edge', onlyDependOnLibsWithTags: ['scope:edge', 'scope:shared'], bannedExternalImports: noTensorflow },
-            { sourceTag: 'scope:plant', onlyDependOnLibsWithTags: ['scope:plant', 'scope:shared'], bannedExternalImports: noTensorflow },
+            {
+              sourceTag: 'scope:shared',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: noTensorflow,
+            },
+            {
+              sourceTag: 'scope:edge',
+              onlyDependOnLibsWithTags: ['scope:edge', 'scope:shared'],
+              bannedExternalImports: noTensorflow,
+            },
+            {
+              sourceTag: 'scope:plant',
+              onlyDependOnLibsWithTags: ['scope:plant', 'scope:shared'],
+              bannedExternalImports: noTensorflow,
+            },
             { sourceTag: 'scope:cloud', onlyDependOnLibsWithTags: ['scope:cloud', 'scope:shared'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },

@@ -10,7 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: process.env.NX_SKIP_NX_CACHE ?? 'false' };
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  NX_SKIP_NX_CACHE: process.env.NX_SKIP_NX_CACHE ?? 'false',
+};
 
 function say(msg) {
   process.stdout.write(`[takt] ${msg}\n`);
@@ -33,7 +39,8 @@ function must(cmd, args, opts) {
 /** Hash of every manifest that decides what node_modules must hold. */
 function manifestHash() {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', '.npmrc']) if (existsSync(join(root, f))) h.update(readFileSync(join(root, f)));
+  for (const f of ['package.json', 'package-lock.json', '.npmrc'])
+    if (existsSync(join(root, f))) h.update(readFileSync(join(root, f)));
   for (const group of ['apps', 'libs', 'simulators']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
@@ -42,7 +49,8 @@ function manifestHash() {
       if (existsSync(pkg)) h.update(readFileSync(pkg));
     }
   }
-  for (const p of ['test/package.json', 'bench/package.json']) if (existsSync(join(root, p))) h.update(readFileSync(join(root, p)));
+  for (const p of ['test/package.json', 'bench/package.json'])
+    if (existsSync(join(root, p))) h.update(readFileSync(join(root, p)));
   return h.digest('hex');
 }
 
@@ -53,7 +61,11 @@ function ensureNodeModules() {
   // `npm install` (not `npm ci`): it installs exactly the locked versions, and unlike `npm ci` it
   // tolerates a lockfile whose optional per-platform packages (rollup, esbuild) could not all be
   // resolved from the registry mirror the lock was made on.
-  say(existsSync(join(root, 'node_modules')) ? 'dependencies changed: npm install' : 'installing npm dependencies: npm install');
+  say(
+    existsSync(join(root, 'node_modules'))
+      ? 'dependencies changed: npm install'
+      : 'installing npm dependencies: npm install',
+  );
   must('npm', ['install', '--no-audit', '--no-fund']);
   writeFileSync(stamp, manifestHash());
 }
@@ -86,7 +98,9 @@ function ensureOsPackages(bins) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = !isRoot && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!hasApt || (!isRoot && !sudo)) {
-    say(`missing ${missing.join(', ')}. Install with:\n\n    sudo sh -c '${install}'\n\n(on other systems install InfluxDB 1.x, mosquitto, redis and chromium from your package manager)`);
+    say(
+      `missing ${missing.join(', ')}. Install with:\n\n    sudo sh -c '${install}'\n\n(on other systems install InfluxDB 1.x, mosquitto, redis and chromium from your package manager)`,
+    );
     process.exit(2);
   }
   say(`installing OS packages: ${pkgs.join(' ')}`);
@@ -100,18 +114,42 @@ function build() {
 
 function test(extraArgs) {
   ensureNodeModules();
-  ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'chromium', 'haproxy', 'systemd-analyze', 'pymodbus', 'mbpoll', 'promtool']);
+  ensureOsPackages([
+    'influxd',
+    'mosquitto',
+    'mosquitto_pub',
+    'redis-server',
+    'chromium',
+    'haproxy',
+    'systemd-analyze',
+    'pymodbus',
+    'mbpoll',
+    'promtool',
+  ]);
   build();
   mkdirSync(join(root, '.takt'), { recursive: true });
   // Unit and integration tests first (two workers), then the end-to-end tests one file at a time:
   // each starts a whole plant, and two at once on two cores would only measure contention.
-  const runs = extraArgs.length > 0 ? [['all', extraArgs]] : [['unit', ['--project', '!e2e']], ['e2e', ['--project', 'e2e', '--maxWorkers=1']]];
+  const runs =
+    extraArgs.length > 0
+      ? [['all', extraArgs]]
+      : [
+          ['unit', ['--project', '!e2e']],
+          ['e2e', ['--project', 'e2e', '--maxWorkers=1']],
+        ];
   let code = 0;
   const totals = { passed: 0, failed: 0, skipped: 0, failedFiles: 0 };
   for (const [name, args] of runs) {
     const results = join(root, '.takt', `test-results-${name}.json`);
     rmSync(results, { force: true });
-    const c = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args]);
+    const c = run(process.execPath, [
+      join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${results}`,
+      ...args,
+    ]);
     if (c !== 0) code = c;
     if (existsSync(results)) {
       const r = JSON.parse(readFileSync(results, 'utf8'));
@@ -122,8 +160,11 @@ function test(extraArgs) {
     } else if (c !== 0) totals.failed += 1;
   }
   // a file whose setup fails skips its tests without failing one: count it, so the line never reads green
-  const files = totals.failedFiles > 0 ? `; ${totals.failedFiles} test file${totals.failedFiles === 1 ? '' : 's'} failed` : '';
-  process.stdout.write(`\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${files}\n`);
+  const files =
+    totals.failedFiles > 0 ? `; ${totals.failedFiles} test file${totals.failedFiles === 1 ? '' : 's'} failed` : '';
+  process.stdout.write(
+    `\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${files}\n`,
+  );
   process.exit(code);
 }
 
@@ -139,7 +180,15 @@ function bench(extraArgs) {
   ensureNodeModules();
   ensureOsPackages(['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server']);
   build();
-  process.exit(run(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', join(root, 'bench', 'src', 'run.ts'), ...extraArgs]));
+  process.exit(
+    run(process.execPath, [
+      '--conditions=@takt/source',
+      '--import',
+      'tsx',
+      join(root, 'bench', 'src', 'run.ts'),
+      ...extraArgs,
+    ]),
+  );
 }
 
 const [command, ...rest] = process.argv.slice(2);

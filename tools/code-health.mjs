@@ -49,7 +49,13 @@ const FUNCTION_KINDS = new Set([
 ]);
 
 function measure(file, text) {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const out = { casts: 0, castsUnknown: 0, castsIndexed: 0, nonNull: 0, longFunctions: [] };
   const line = (pos) => sf.getLineAndCharacterOfPosition(pos).line + 1;
   const visit = (node) => {
@@ -57,7 +63,8 @@ function measure(file, text) {
       const isConst = ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(sf) === 'const';
       if (!isConst) {
         out.casts++;
-        if (ts.isAsExpression(node.expression) && node.expression.type.kind === ts.SyntaxKind.UnknownKeyword) out.castsUnknown++;
+        if (ts.isAsExpression(node.expression) && node.expression.type.kind === ts.SyntaxKind.UnknownKeyword)
+          out.castsUnknown++;
         if (ts.isElementAccessExpression(ts.skipPartiallyEmittedExpressions(node.expression))) out.castsIndexed++;
       }
     }
@@ -65,7 +72,9 @@ function measure(file, text) {
     if (FUNCTION_KINDS.has(node.kind) && node.body) {
       const span = line(node.getEnd()) - line(node.getStart(sf)) + 1;
       if (span > MAX_FUNCTION_LINES) {
-        const name = node.name?.getText(sf) ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '<anonymous>');
+        const name =
+          node.name?.getText(sf) ??
+          (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : '<anonymous>');
         out.longFunctions.push(`${name}:${line(node.getStart(sf))} (${span} lines)`);
       }
     }
@@ -75,7 +84,16 @@ function measure(file, text) {
   return out;
 }
 
-const blank = () => ({ files: 0, lines: 0, casts: 0, castsUnknown: 0, castsIndexed: 0, nonNull: 0, longFunctions: 0, longLines: 0 });
+const blank = () => ({
+  files: 0,
+  lines: 0,
+  casts: 0,
+  castsUnknown: 0,
+  castsIndexed: 0,
+  nonNull: 0,
+  longFunctions: 0,
+  longLines: 0,
+});
 const totals = { src: blank(), all: blank() };
 const longFunctions = [];
 for (const top of TOP) {
@@ -99,4 +117,6 @@ for (const top of TOP) {
   }
 }
 const list = process.argv.includes('--list');
-process.stdout.write(`${JSON.stringify({ root, maxFunctionLines: MAX_FUNCTION_LINES, maxLine: MAX_LINE, ...totals, ...(list ? { longFunctionsSrc: longFunctions } : {}) }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ root, maxFunctionLines: MAX_FUNCTION_LINES, maxLine: MAX_LINE, ...totals, ...(list ? { longFunctionsSrc: longFunctions } : {}) }, null, 2)}\n`,
+);

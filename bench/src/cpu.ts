@@ -29,12 +29,16 @@ export class CpuMeter {
   }
 
   #read(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.#pids).map(([name, pid]) => [name, name === 'self' ? ownCpuSeconds() : cpuSeconds(pid)]));
+    return Object.fromEntries(
+      Object.entries(this.#pids).map(([name, pid]) => [name, name === 'self' ? ownCpuSeconds() : cpuSeconds(pid)]),
+    );
   }
 
   /** CPU seconds each process used since construction. */
   delta(): Record<string, number> {
     const now = this.#read();
-    return Object.fromEntries(Object.keys(this.#pids).map((name) => [name, (now[name] as number) - (this.#start[name] as number)]));
+    return Object.fromEntries(
+      Object.keys(this.#pids).map((name) => [name, (now[name] as number) - (this.#start[name] as number)]),
+    );
   }
 }

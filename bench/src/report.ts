@@ -29,7 +29,11 @@ export function ratioOf(ours: number, peer: number | undefined): number | undefi
 }
 
 const fmt = (v: number | undefined) =>
-  v === undefined ? '' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString();
+  v === undefined
+    ? ''
+    : Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString('en-US')
+      : Number(v.toPrecision(3)).toString();
 
 /** A markdown table of one report. */
 export function toMarkdown(report: BenchReport): string {

@@ -22,7 +22,8 @@ describe('e2e: one compromised edge box does not own the plant', () => {
   const own = { site: 'plant-a', line: 'line-1', device: 'pump-1' };
   const other = { site: 'plant-a', line: 'line-2', device: 'pump-2' };
   const topic = (a: typeof own, channel: Channel) => buildTopic({ ...a, channel });
-  const message = (channel: Channel, device: string, seq = 900_000) => encode(channel, sampleMessage(channel, device, seq));
+  const message = (channel: Channel, device: string, seq = 900_000) =>
+    encode(channel, sampleMessage(channel, device, seq));
   const rejections = async (reason: string) => {
     const text = await (await fetch(`http://127.0.0.1:${stack.brokers[0]!.metricsPort}/metrics`)).text();
     return Number(new RegExp(`takt_broker_rejections_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
@@ -31,7 +32,9 @@ describe('e2e: one compromised edge box does not own the plant', () => {
   const attacker = (clientId: string) => connectClient(stack.brokers[0]!.url, { ...box, clientId });
 
   beforeAll(async () => {
-    const plantFile = writeSmallPlant(dir.path, { layout: { 'plant-a': { 'line-1': ['pump-1'], 'line-2': ['pump-2'] } } });
+    const plantFile = writeSmallPlant(dir.path, {
+      layout: { 'plant-a': { 'line-1': ['pump-1'], 'line-2': ['pump-2'] } },
+    });
     stack = await new Stack({ dir: dir.path, mode: 'source', plantFile }).start();
     store = await TelemetryStore.connect({ url: stack.influx.url });
     const name = stack.edges.find((e) => e.devices.some((d) => d.line === 'line-1'))!.name;
@@ -47,12 +50,18 @@ describe('e2e: one compromised edge box does not own the plant', () => {
   it('cannot forge another box’s retained model/desired (nor its own)', async () => {
     const c = await attacker(`${box.username}-x1`);
     const before = await rejections('publish_denied');
-    await c.publishAsync(topic(other, 'model/desired'), message('model/desired', other.device), { qos: 1, retain: true });
+    await c.publishAsync(topic(other, 'model/desired'), message('model/desired', other.device), {
+      qos: 1,
+      retain: true,
+    });
     await c.publishAsync(topic(own, 'model/desired'), message('model/desired', own.device), { qos: 1, retain: true });
     expect((await rejections('publish_denied')) - before).toBe(2);
     await c.endAsync();
     // nothing was retained: a reader of everything (the dashboard's account) sees no desired model
-    const reader = await connectClient(stack.brokers[0]!.url, { username: 'dashboard', password: stack.secrets.broker.dashboard });
+    const reader = await connectClient(stack.brokers[0]!.url, {
+      username: 'dashboard',
+      password: stack.secrets.broker.dashboard,
+    });
     const seen: string[] = [];
     reader.on('message', (t) => seen.push(t));
     await reader.subscribeAsync('takt/v1/+/+/+/model/desired', { qos: 1 });
@@ -69,7 +78,14 @@ describe('e2e: one compromised edge box does not own the plant', () => {
     expect(brokerLog()).toMatch(/"clientId":"ingestor-1".*client id is not bound to its user/);
     // the ingestor kept its session and keeps writing
     const t = Date.now();
-    await expect.poll(async () => (await store.querySeqs({ device: own.device, channel: 'telemetry', from: t, to: Date.now() + 60_000 })).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (await store.querySeqs({ device: own.device, channel: 'telemetry', from: t, to: Date.now() + 60_000 }))
+            .length,
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
   });
 
   it('cannot label its own faults as false alarms, publish ground truth, or speak for another box’s device', async () => {
@@ -82,7 +98,9 @@ describe('e2e: one compromised edge box does not own the plant', () => {
     await c.endAsync();
     // the forged telemetry never reached InfluxDB (its seq is far beyond the simulator's)
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(await store.querySeqs({ device: other.device, channel: 'telemetry', from: 0, to: Date.now() + 60_000 })).not.toContain(900_000);
+    expect(
+      await store.querySeqs({ device: other.device, channel: 'telemetry', from: 0, to: Date.now() + 60_000 }),
+    ).not.toContain(900_000);
     expect(await store.queryLabels({ from: 0, to: Date.now() + 60_000 })).toEqual([]);
   });
 
@@ -95,7 +113,10 @@ describe('e2e: one compromised edge box does not own the plant', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     await c.endAsync();
     expect(seen.size).toBeGreaterThan(0); // its own raw samples
-    for (const t of seen) expect(t, 'only its own devices’ raw, camera and desired model').toMatch(/^takt\/v1\/plant-a\/line-1\/pump-1\/(raw|camera|model\/desired)$/);
+    for (const t of seen)
+      expect(t, 'only its own devices’ raw, camera and desired model').toMatch(
+        /^takt\/v1\/plant-a\/line-1\/pump-1\/(raw|camera|model\/desired)$/,
+      );
     expect((await rejections('forward_denied')) - before).toBeGreaterThan(0); // the rest was filtered, and counted
     expect(brokerLog()).toMatch(/delivery denied/);
   });

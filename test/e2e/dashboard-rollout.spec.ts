@@ -15,10 +15,25 @@ const MODEL = 'plant-anomaly';
 const devices = ['pump-1', 'motor-1'];
 const CANARY = 'motor-1';
 
-interface Job { id: string; status: string; version?: number; message?: string }
-interface Rollout { id: string; stage: string; version: number; canary: string[]; devices: { deviceId: string; status: string; version?: number }[] }
+interface Job {
+  id: string;
+  status: string;
+  version?: number;
+  message?: string;
+}
+interface Rollout {
+  id: string;
+  stage: string;
+  version: number;
+  canary: string[];
+  devices: { deviceId: string; status: string; version?: number }[];
+}
 /** What the Rollouts page shows for one rollout card at one moment. */
-interface CardView { stage: string; statuses: Record<string, string>; applied: string }
+interface CardView {
+  stage: string;
+  statuses: Record<string, string>;
+  applied: string;
+}
 
 /** Reads a rollout card from the page: its stage badge and each device's status chip. */
 async function readCard(page: Page, id: string): Promise<CardView | undefined> {
@@ -104,13 +119,23 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
 
   it('trains v1 from InfluxDB through the dashboard API', async () => {
     // two machines × 2 feature windows/s
-    await eventually('healthy windows in InfluxDB', async () => ((await store.queryFeatures({ from: startedAt - 60_000, to: Date.now() })).length >= 100 ? true : undefined), 90_000, 2_000);
+    await eventually(
+      'healthy windows in InfluxDB',
+      async () =>
+        (await store.queryFeatures({ from: startedAt - 60_000, to: Date.now() })).length >= 100 ? true : undefined,
+      90_000,
+      2_000,
+    );
     const { id } = await dash.post<{ id: string }>('/api/jobs', { kind: 'kmeans', model: MODEL });
-    const job = await eventually('training job', async () => {
-      const j = (await dash.get<{ jobs: Job[] }>('/api/jobs')).jobs.find((x) => x.id === id);
-      if (j?.status === 'failed') throw new Error(`job failed: ${j.message}`);
-      return j?.status === 'succeeded' ? j : undefined;
-    }, 60_000);
+    const job = await eventually(
+      'training job',
+      async () => {
+        const j = (await dash.get<{ jobs: Job[] }>('/api/jobs')).jobs.find((x) => x.id === id);
+        if (j?.status === 'failed') throw new Error(`job failed: ${j.message}`);
+        return j?.status === 'succeeded' ? j : undefined;
+      },
+      60_000,
+    );
     expect(job.version, `job registered a version (${job.message})`).toBe(1);
   }, 150_000);
 
@@ -143,26 +168,47 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
     // watch the page: the canary goes first, then the trainer promotes to the rest
     const seen: CardView[] = [];
     let shotCanary = false;
-    const final = await eventually('rollout shown as promoted with both devices applied', async () => {
-      const view = await readCard(page, rolloutId);
-      if (!view) return undefined;
-      if (seen.at(-1)?.stage !== view.stage || JSON.stringify(seen.at(-1)?.statuses) !== JSON.stringify(view.statuses)) seen.push(view);
-      if (view.stage === 'rolled-back' || view.stage === 'failed') throw new Error(`rollout ${view.stage}: ${JSON.stringify(view)}`);
-      if (view.stage === 'canary' && !shotCanary) {
-        shotCanary = true;
-        await page.screenshot({ path: `${SHOTS}rollout-canary.png`, fullPage: true });
-      }
-      return view.stage === 'promoted' && devices.every((d) => view.statuses[d] === 'applied') ? view : undefined;
-    }, 60_000, 500);
+    const final = await eventually(
+      'rollout shown as promoted with both devices applied',
+      async () => {
+        const view = await readCard(page, rolloutId);
+        if (!view) return undefined;
+        if (
+          seen.at(-1)?.stage !== view.stage ||
+          JSON.stringify(seen.at(-1)?.statuses) !== JSON.stringify(view.statuses)
+        )
+          seen.push(view);
+        if (view.stage === 'rolled-back' || view.stage === 'failed')
+          throw new Error(`rollout ${view.stage}: ${JSON.stringify(view)}`);
+        if (view.stage === 'canary' && !shotCanary) {
+          shotCanary = true;
+          await page.screenshot({ path: `${SHOTS}rollout-canary.png`, fullPage: true });
+        }
+        return view.stage === 'promoted' && devices.every((d) => view.statuses[d] === 'applied') ? view : undefined;
+      },
+      60_000,
+      500,
+    );
     await page.screenshot({ path: `${SHOTS}rollout-promoted.png`, fullPage: true });
-    process.stdout.write(`[e2e] rollout ${rolloutId} as the page showed it: ${seen.map((v) => `${v.stage} ${JSON.stringify(v.statuses)}`).join(' → ')}\n`);
+    process.stdout.write(
+      `[e2e] rollout ${rolloutId} as the page showed it: ${seen.map((v) => `${v.stage} ${JSON.stringify(v.statuses)}`).join(' → ')}\n`,
+    );
 
     expect(seen[0]?.stage, 'the page first shows the canary stage').toBe('canary');
     const canaryViews = seen.filter((v) => v.stage === 'canary');
-    expect(canaryViews.every((v) => Object.keys(v.statuses).sort().join() === [...devices].sort().join()), 'each device has a status chip').toBe(true);
+    expect(
+      canaryViews.every((v) => Object.keys(v.statuses).sort().join() === [...devices].sort().join()),
+      'each device has a status chip',
+    ).toBe(true);
     const others = devices.filter((d) => d !== CANARY);
-    expect(canaryViews.some((v) => others.every((d) => v.statuses[d] === 'pending')), 'the rest wait while the canary is watched').toBe(true);
-    expect(canaryViews.every((v) => others.every((d) => v.statuses[d] !== 'applied')), 'nobody but the canary applies before promotion').toBe(true);
+    expect(
+      canaryViews.some((v) => others.every((d) => v.statuses[d] === 'pending')),
+      'the rest wait while the canary is watched',
+    ).toBe(true);
+    expect(
+      canaryViews.every((v) => others.every((d) => v.statuses[d] !== 'applied')),
+      'nobody but the canary applies before promotion',
+    ).toBe(true);
     expect(final.applied).toBe('2/2 applied');
     expect(await card.locator('.dev-status', { hasText: CANARY }).textContent()).toContain('canary');
     expect(await card.locator('button[data-act]').count(), 'no promote/roll back buttons once promoted').toBe(0);
@@ -173,7 +219,12 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
   }, 90_000);
 
   it('both edge devices report v1 in their retained state', async () => {
-    await eventually('every agent runs v1', async () => (devices.every((d) => states.get(d)?.models.some((m) => m.name === MODEL && m.version === 1)) ? true : undefined), 30_000);
+    await eventually(
+      'every agent runs v1',
+      async () =>
+        devices.every((d) => states.get(d)?.models.some((m) => m.name === MODEL && m.version === 1)) ? true : undefined,
+      30_000,
+    );
     // a fresh subscriber gets the same from the retained messages
     const fresh = await connectClient(brokerUrl, { username: 'dashboard', password: stack.secrets.broker.dashboard });
     try {
@@ -183,8 +234,15 @@ describe('e2e: a rollout started from the dashboard in chromium', () => {
         if (isPublishOn(d, 'state')) retained.set(d.topic.device, d.message);
       });
       await fresh.subscribeAsync(topicFilter({ channel: 'state' }), { qos: 1 });
-      const versions = await eventually('retained state of both devices', async () =>
-        devices.every((d) => retained.has(d)) ? devices.map((d) => retained.get(d)?.models.find((m) => m.name === MODEL)?.version) : undefined, 10_000, 200);
+      const versions = await eventually(
+        'retained state of both devices',
+        async () =>
+          devices.every((d) => retained.has(d))
+            ? devices.map((d) => retained.get(d)?.models.find((m) => m.name === MODEL)?.version)
+            : undefined,
+        10_000,
+        200,
+      );
       expect(versions).toEqual([1, 1]);
     } finally {
       fresh.end(true);

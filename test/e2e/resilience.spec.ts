@@ -21,7 +21,9 @@ describe('e2e: broker and influxd restarts lose nothing', () => {
   const t0 = Date.now();
 
   beforeAll(async () => {
-    const plantFile = writeSmallPlant(dir.path, { layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'], 'line-2': ['pump-2'] } } });
+    const plantFile = writeSmallPlant(dir.path, {
+      layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'], 'line-2': ['pump-2'] } },
+    });
     // sessions must outlive the broker process: the ingestor's queued QoS 1 messages live in redis
     stack = await new Stack({ dir: dir.path, mode: 'source', plantFile, redisPersistence: true }).start();
     store = await TelemetryStore.connect({ url: stack.influx.url });
@@ -41,7 +43,12 @@ describe('e2e: broker and influxd restarts lose nothing', () => {
     await sleep(8_000);
     await stack.simulator!.process.stop();
     const channels = ['telemetry', 'features']; // heartbeats are best-effort (QoS 0): their seq is no delivery sequence
-    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
+    const checks = await untilStable(
+      () => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))),
+      3_000,
+      90_000,
+      drained(),
+    );
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing seqs`).toEqual([]);
       expect.soft(c.min, `${c.device}/${c.channel} first seq`).toBe(0);

@@ -31,7 +31,9 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
   const t0 = Date.now();
 
   beforeAll(async () => {
-    const plantFile = writeSmallPlant(dir.path, { layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'] }, 'plant-b': { 'line-1': ['pump-2', 'motor-2'] } } });
+    const plantFile = writeSmallPlant(dir.path, {
+      layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'] }, 'plant-b': { 'line-1': ['pump-2', 'motor-2'] } },
+    });
     stack = await new Stack({
       dir: dir.path,
       mode: 'source',
@@ -60,7 +62,13 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
       ready: () => tcpReady(lbPort),
     });
     await haproxy.start();
-    const sim = simulatorComponent(stack.paths, 'source', { plantFile, brokerUrl: `mqtt://127.0.0.1:${lbPort}`, password: stack.secrets.broker.simulator, seed: 5, durationS: 20 });
+    const sim = simulatorComponent(stack.paths, 'source', {
+      plantFile,
+      brokerUrl: `mqtt://127.0.0.1:${lbPort}`,
+      password: stack.secrets.broker.simulator,
+      seed: 5,
+      durationS: 20,
+    });
     await sim.process.start();
     stack.simulator = sim;
     store = await TelemetryStore.connect({ url: stack.influx.url });
@@ -75,7 +83,11 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
   }, 120_000);
 
   it('edge agents sit on different brokers', () => {
-    const urls = new Set(stack.edges.map((e) => (JSON.parse(readFileSync(e.configFile!, 'utf8')) as { upstream: { url: string } }).upstream.url));
+    const urls = new Set(
+      stack.edges.map(
+        (e) => (JSON.parse(readFileSync(e.configFile!, 'utf8')) as { upstream: { url: string } }).upstream.url,
+      ),
+    );
     expect(stack.brokers).toHaveLength(2);
     expect(urls.size).toBe(2);
   });
@@ -83,7 +95,12 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
   it('every message lands once: complete seqs per device, each ingestor only its site', async () => {
     await sleep(20_000);
     const channels = ['telemetry', 'features']; // heartbeats are best-effort (QoS 0): their seq is no delivery sequence
-    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 3_000, 90_000, drained());
+    const checks = await untilStable(
+      () => Promise.all(devices.flatMap((d) => channels.map((c) => checkSeqs(store, d, c, t0 - 60_000)))),
+      3_000,
+      90_000,
+      drained(),
+    );
     for (const c of checks) {
       expect.soft(c.missing, `${c.device}/${c.channel} missing`).toEqual([]);
       expect.soft(c.min, `${c.device}/${c.channel} first`).toBe(0);
@@ -91,7 +108,9 @@ describe('e2e: scale-out over redis, haproxy and split ingestors', () => {
     }
     const stored = checks.reduce((n, c) => n + c.count, 0);
     const [ia, ib] = stack.ingestors;
-    const received = (await counter(ia!.metricsUrl!, 'takt_ingest_messages_received_total')) + (await counter(ib!.metricsUrl!, 'takt_ingest_messages_received_total'));
+    const received =
+      (await counter(ia!.metricsUrl!, 'takt_ingest_messages_received_total')) +
+      (await counter(ib!.metricsUrl!, 'takt_ingest_messages_received_total'));
     expect(await counter(ia!.metricsUrl!, 'takt_ingest_messages_received_total')).toBeGreaterThan(0);
     expect(await counter(ib!.metricsUrl!, 'takt_ingest_messages_received_total')).toBeGreaterThan(0);
     // state and other channels come on top of the three counted; nothing is received twice over

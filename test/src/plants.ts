@@ -12,7 +12,13 @@ export interface SmallPlantOptions {
 }
 
 const SENSORS = {
-  pump: { vibration: { rate: 2000 }, temperature: { rate: 10 }, current: { rate: 10 }, pressure: { rate: 50 }, flow: { rate: 10 } },
+  pump: {
+    vibration: { rate: 2000 },
+    temperature: { rate: 10 },
+    current: { rate: 10 },
+    pressure: { rate: 50 },
+    flow: { rate: 10 },
+  },
   motor: { vibration: { rate: 2000 }, temperature: { rate: 10 }, current: { rate: 10 }, rpm: { rate: 10 } },
 };
 
@@ -29,7 +35,13 @@ export function writeSmallPlant(dir: string, options: SmallPlantOptions): string
         machines: machines.map((id) => {
           const type = i++ % 2 === 0 ? 'pump' : 'motor';
           const fault = options.faults?.[id];
-          return { id, type, sensors: SENSORS[type], ...(options.loadCycleS ? { loadCycleS: options.loadCycleS } : {}), ...(fault ? { faults: [{ id: `${id}-fault`, ...fault }] } : {}) };
+          return {
+            id,
+            type,
+            sensors: SENSORS[type],
+            ...(options.loadCycleS ? { loadCycleS: options.loadCycleS } : {}),
+            ...(fault ? { faults: [{ id: `${id}-fault`, ...fault }] } : {}),
+          };
         }),
       })),
     })),

@@ -13,13 +13,26 @@ export interface SeqCheck {
 }
 
 /** Reads every stored seq of a device's channel and reports what is missing between the first and last. */
-export async function checkSeqs(store: TelemetryStore, device: string, channel: string, from: number): Promise<SeqCheck> {
+export async function checkSeqs(
+  store: TelemetryStore,
+  device: string,
+  channel: string,
+  from: number,
+): Promise<SeqCheck> {
   const all = await store.querySeqs({ device, channel, from, to: Date.now() + 60_000 });
   const seqs = [...new Set(all)].sort((a, b) => a - b);
   const missing: number[] = [];
   for (let i = 1; i < seqs.length; i++) for (let s = seqs[i - 1]! + 1; s < seqs[i]!; s++) missing.push(s);
   const duplicates = [...new Set(all.filter((s, i) => i > 0 && all[i - 1] === s))];
-  return { device, channel, count: seqs.length, min: seqs[0] ?? -1, max: seqs[seqs.length - 1] ?? -1, missing, duplicates };
+  return {
+    device,
+    channel,
+    count: seqs.length,
+    min: seqs[0] ?? -1,
+    max: seqs[seqs.length - 1] ?? -1,
+    missing,
+    duplicates,
+  };
 }
 
 /** How `untilStable` compares and accepts values. */
@@ -31,7 +44,12 @@ export interface StableOptions<T> {
 }
 
 /** Polls until `read` returns the same value twice in a row `intervalMs` apart (the pipeline drained), or `timeoutMs` passes. */
-export async function untilStable<T>(read: () => Promise<T>, intervalMs = 2_000, timeoutMs = 60_000, options: StableOptions<T> = {}): Promise<T> {
+export async function untilStable<T>(
+  read: () => Promise<T>,
+  intervalMs = 2_000,
+  timeoutMs = 60_000,
+  options: StableOptions<T> = {},
+): Promise<T> {
   const key = options.key ?? ((v: T) => v);
   const deadline = Date.now() + timeoutMs;
   let last = JSON.stringify(key(await read()));
@@ -51,7 +69,10 @@ export async function untilStable<T>(read: () => Promise<T>, intervalMs = 2_000,
  */
 export function drained(flowing: readonly string[] = ['heartbeat']): StableOptions<SeqCheck[]> {
   return {
-    key: (checks) => checks.map((c) => (flowing.includes(c.channel) ? { device: c.device, channel: c.channel, min: c.min, missing: c.missing } : c)),
+    key: (checks) =>
+      checks.map((c) =>
+        flowing.includes(c.channel) ? { device: c.device, channel: c.channel, min: c.min, missing: c.missing } : c,
+      ),
     accept: (checks) => checks.every((c) => c.missing.length === 0),
   };
 }

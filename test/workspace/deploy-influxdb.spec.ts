@@ -10,7 +10,9 @@ describe('deploy/influxdb', () => {
 
   it('start-influxd.sh serves with the shipped config on the given data dir and port', async () => {
     const port = await freePort();
-    const child = spawn('bash', [join(workspaceRoot(), 'deploy/influxdb/start-influxd.sh'), dir.path, String(port)], { stdio: 'ignore' });
+    const child = spawn('bash', [join(workspaceRoot(), 'deploy/influxdb/start-influxd.sh'), dir.path, String(port)], {
+      stdio: 'ignore',
+    });
     try {
       await waitFor('influxd', async () => (await fetch(`http://127.0.0.1:${port}/ping`)).status === 204, 30_000);
       const res = await fetch(`http://127.0.0.1:${port}/query?q=SHOW+DATABASES`);

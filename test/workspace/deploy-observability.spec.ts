@@ -8,15 +8,23 @@ const root = workspaceRoot();
 const PROMTOOL = '/usr/bin/promtool';
 
 describe('deploy/prometheus and deploy/grafana', () => {
-  it.skipIf(!existsSync(PROMTOOL))(`prometheus.yml passes promtool check config${existsSync(PROMTOOL) ? '' : ' (skipped: promtool missing, apt-get install prometheus)'}`, () => {
-    const out = execFileSync(PROMTOOL, ['check', 'config', join(root, 'deploy/prometheus/prometheus.yml')], { encoding: 'utf8', stdio: 'pipe' });
-    expect(out).toMatch(/SUCCESS/);
-  });
+  it.skipIf(!existsSync(PROMTOOL))(
+    `prometheus.yml passes promtool check config${existsSync(PROMTOOL) ? '' : ' (skipped: promtool missing, apt-get install prometheus)'}`,
+    () => {
+      const out = execFileSync(PROMTOOL, ['check', 'config', join(root, 'deploy/prometheus/prometheus.yml')], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+      expect(out).toMatch(/SUCCESS/);
+    },
+  );
 
   it('scrapes every Takt process', () => {
     const yml = readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8');
     const jobs = [...yml.matchAll(/job_name: (\S+)/g)].map((m) => m[1]);
-    expect(jobs).toEqual(expect.arrayContaining(['takt-broker', 'takt-ingestor', 'takt-trainer', 'takt-dashboard', 'takt-edge']));
+    expect(jobs).toEqual(
+      expect.arrayContaining(['takt-broker', 'takt-ingestor', 'takt-trainer', 'takt-dashboard', 'takt-edge']),
+    );
   });
 
   it('the Grafana dashboards use only the provisioned data sources, and annotate anomaly events', () => {
@@ -26,10 +34,15 @@ describe('deploy/prometheus and deploy/grafana', () => {
     const dir = join(root, 'deploy/grafana/dashboards');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const text = readFileSync(join(dir, file), 'utf8');
-      const used = new Set([...text.matchAll(/"uid": "([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== JSON.parse(text).uid));
+      const used = new Set(
+        [...text.matchAll(/"uid": "([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== JSON.parse(text).uid),
+      );
       for (const u of used) expect(uids.has(u), `${file} references data source ${u}`).toBe(true);
       const dash = JSON.parse(text) as { annotations: { list: { query: string }[] }; panels: { title: string }[] };
-      expect(dash.annotations.list.some((a) => a.query.includes('anomaly_events')), `${file} annotates anomaly events`).toBe(true);
+      expect(
+        dash.annotations.list.some((a) => a.query.includes('anomaly_events')),
+        `${file} annotates anomaly events`,
+      ).toBe(true);
       expect(dash.panels.map((p) => p.title).join('|')).toMatch(/Telemetry.*\|Anomaly score and threshold/);
     }
   });

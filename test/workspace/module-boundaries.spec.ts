@@ -27,7 +27,10 @@ describe('module boundaries', () => {
     expect(errors.join('\n')).toMatch(/scope:edge|tagged with/);
   });
   it('BAD IMPORT - edge code importing TensorFlow.js is rejected', async () => {
-    const errors = await boundaryErrors('apps/edge-agent/src/probe.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n");
+    const errors = await boundaryErrors(
+      'apps/edge-agent/src/probe.ts',
+      "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n",
+    );
     expect(errors.join('\n')).toMatch(/@tensorflow\/tfjs/);
   });
   it('BAD IMPORT - a shared lib importing an app is rejected', async () => {
@@ -39,6 +42,11 @@ describe('module boundaries', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
   it('a shared lib import from an app is allowed', async () => {
-    expect(await boundaryErrors('apps/edge-agent/src/probe.ts', "import { buildTopic } from '@takt/contracts';\nexport const b = buildTopic;\n")).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'apps/edge-agent/src/probe.ts',
+        "import { buildTopic } from '@takt/contracts';\nexport const b = buildTopic;\n",
+      ),
+    ).toEqual([]);
   });
 });

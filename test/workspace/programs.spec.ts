@@ -33,7 +33,11 @@ function programs(): Program[] {
       if (!existsSync(file)) continue;
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string; bin?: Record<string, string> };
       for (const [bin, built] of Object.entries(pkg.bin ?? {})) {
-        found.push({ bin, main: join(folder, built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')), version: pkg.version });
+        found.push({
+          bin,
+          main: join(folder, built.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
+          version: pkg.version,
+        });
       }
     }
   }
@@ -43,7 +47,9 @@ function programs(): Program[] {
 /** The folders in `parent`. */
 function readdirNames(parent: string): string[] {
   if (!existsSync(parent)) return [];
-  return readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(parent, d.name));
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(parent, d.name));
 }
 
 /**
@@ -51,12 +57,25 @@ function readdirNames(parent: string): string[] {
  * accept; `null` for programs without one. A new program fails the test until it is listed here.
  */
 const CONFIGS: Record<string, { args: string[]; config: () => object } | null> = {
-  'takt-broker': { args: ['--config'], config: () => JSON.parse(readFileSync(join(root, 'deploy/scale-out/broker.json'), 'utf8')) as object },
-  'takt-edge': { args: ['--config'], config: () => JSON.parse(readFileSync(join(root, 'deploy/edge/edge.example.json'), 'utf8')) as object },
-  'takt-ingest': { args: ['--config'], config: () => JSON.parse(readFileSync(join(root, 'deploy/scale-out/ingestor-site-a.json'), 'utf8')) as object },
+  'takt-broker': {
+    args: ['--config'],
+    config: () => JSON.parse(readFileSync(join(root, 'deploy/scale-out/broker.json'), 'utf8')) as object,
+  },
+  'takt-edge': {
+    args: ['--config'],
+    config: () => JSON.parse(readFileSync(join(root, 'deploy/edge/edge.example.json'), 'utf8')) as object,
+  },
+  'takt-ingest': {
+    args: ['--config'],
+    config: () => JSON.parse(readFileSync(join(root, 'deploy/scale-out/ingestor-site-a.json'), 'utf8')) as object,
+  },
   'takt-dashboard': {
     args: ['--config'],
-    config: () => ({ usersFile: join(dir.path, 'users.json'), mqtt: { url: 'mqtt://127.0.0.1:1883', username: 'dashboard', password: 'p' }, influx: { url: 'http://127.0.0.1:8086', database: 'takt' } }),
+    config: () => ({
+      usersFile: join(dir.path, 'users.json'),
+      mqtt: { url: 'mqtt://127.0.0.1:1883', username: 'dashboard', password: 'p' },
+      influx: { url: 'http://127.0.0.1:8086', database: 'takt' },
+    }),
   },
   'takt-trainer': {
     args: ['serve', '--config'],
@@ -68,7 +87,17 @@ const CONFIGS: Record<string, { args: string[]; config: () => object } | null> =
     }),
   },
   // the plant file is the simulator's config
-  'takt-sim': { args: ['check', '--plant'], config: () => ({ sites: [{ id: 'site-1', lines: [{ id: 'line-1', machines: [{ id: 'pump-1', type: 'pump', sensors: { vibration: { rate: 100 } } }] }] }] }) },
+  'takt-sim': {
+    args: ['check', '--plant'],
+    config: () => ({
+      sites: [
+        {
+          id: 'site-1',
+          lines: [{ id: 'line-1', machines: [{ id: 'pump-1', type: 'pump', sensors: { vibration: { rate: 100 } } }] }],
+        },
+      ],
+    }),
+  },
   'takt-registry': null,
   'takt-stack': null,
 };
@@ -92,9 +121,14 @@ interface Run {
 
 function run(p: Program, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', p.main, ...args], { cwd: root, env: { ...process.env, TAKT_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--conditions=@takt/source', '--import', 'tsx', p.main, ...args],
+      { cwd: root, env: { ...process.env, TAKT_LOG_LEVEL: 'warn' }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -119,7 +153,9 @@ beforeAll(async () => {
       jobs.push([key(p, 'config'), [...c.args, file]]);
     }
   }
-  await inParallel(jobs, 2 * availableParallelism(), async ([k, args]) => results.set(k, await run(byBin.get(k.split(' ')[0]!)!, args)));
+  await inParallel(jobs, 2 * availableParallelism(), async ([k, args]) =>
+    results.set(k, await run(byBin.get(k.split(' ')[0]!)!, args)),
+  );
 }, 240_000);
 
 /** Runs `each` over `items`, at most `limit` at a time. */
@@ -133,7 +169,17 @@ async function inParallel<T>(items: T[], limit: number, each: (item: T) => Promi
 
 describe('every program starts through runMain', () => {
   it('finds the programs of every package.json bin, each with a known config (or none)', () => {
-    expect(all.map((p) => p.bin)).toEqual(expect.arrayContaining(['takt-broker', 'takt-dashboard', 'takt-edge', 'takt-ingest', 'takt-registry', 'takt-sim', 'takt-trainer']));
+    expect(all.map((p) => p.bin)).toEqual(
+      expect.arrayContaining([
+        'takt-broker',
+        'takt-dashboard',
+        'takt-edge',
+        'takt-ingest',
+        'takt-registry',
+        'takt-sim',
+        'takt-trainer',
+      ]),
+    );
     for (const p of all) {
       expect(existsSync(p.main), `${p.bin} source ${p.main}`).toBe(true);
       expect(p.bin in CONFIGS, `${p.bin} is listed in CONFIGS (its config, or null)`).toBe(true);
@@ -169,11 +215,14 @@ describe('every program starts through runMain', () => {
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
-  it.each(all.filter((p) => CONFIGS[p.bin]).map((p) => [p.bin, p] as const))('%s BAD INPUT - a config with an unknown key: exit 2, one line naming the key', (_bin, p) => {
-    const r = results.get(key(p, 'config'))!;
-    expect(r.code, r.stderr).toBe(2);
-    expect(ours(p, r)).toHaveLength(1);
-    expect(ours(p, r)[0]).toMatch(/noSuchSetting/);
-    expect(r.stderr).not.toMatch(STACK_TRACE);
-  });
+  it.each(all.filter((p) => CONFIGS[p.bin]).map((p) => [p.bin, p] as const))(
+    '%s BAD INPUT - a config with an unknown key: exit 2, one line naming the key',
+    (_bin, p) => {
+      const r = results.get(key(p, 'config'))!;
+      expect(r.code, r.stderr).toBe(2);
+      expect(ours(p, r)).toHaveLength(1);
+      expect(ours(p, r)[0]).toMatch(/noSuchSetting/);
+      expect(r.stderr).not.toMatch(STACK_TRACE);
+    },
+  );
 });

@@ -10,7 +10,8 @@ import { connectClient, startRedis, startTestBroker, type RedisServer, type Test
 describe('ACL changed across a restart: a restored persistent subscription delivers only what today’s rules allow', () => {
   let redis: RedisServer;
   let broker: TestBroker;
-  const topic = (channel: 'camera' | 'telemetry') => buildTopic({ site: 'plant-a', line: 'line-1', device: 'cam-1', channel });
+  const topic = (channel: 'camera' | 'telemetry') =>
+    buildTopic({ site: 'plant-a', line: 'line-1', device: 'cam-1', channel });
   beforeAll(async () => {
     redis = await startRedis();
     broker = await startTestBroker({ redisUrl: redis.url });
@@ -25,8 +26,17 @@ describe('ACL changed across a restart: a restored persistent subscription deliv
     const first = await connectClient(broker.url, login);
     await first.subscribeAsync('takt/v1/#', { qos: 1 });
     await first.endAsync();
-    writeFileSync(join(dirname(broker.configFile), 'broker.acl'), 'deny role engineer subscribe takt/v1/+/+/+/camera\n');
-    writeFileSync(broker.configFile, JSON.stringify({ ...JSON.parse((await import('node:fs')).readFileSync(broker.configFile, 'utf8')), aclFile: join(dirname(broker.configFile), 'broker.acl') }));
+    writeFileSync(
+      join(dirname(broker.configFile), 'broker.acl'),
+      'deny role engineer subscribe takt/v1/+/+/+/camera\n',
+    );
+    writeFileSync(
+      broker.configFile,
+      JSON.stringify({
+        ...JSON.parse((await import('node:fs')).readFileSync(broker.configFile, 'utf8')),
+        aclFile: join(dirname(broker.configFile), 'broker.acl'),
+      }),
+    );
     await broker.restart();
     const back = await connectClient(broker.url, login); // no SUBSCRIBE: the session's subscription is restored
     const seen: string[] = [];

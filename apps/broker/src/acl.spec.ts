@@ -62,25 +62,35 @@ describe('ACL', () => {
   });
 
   it('as mosquitto: with `deny all subscribe test/nosubscribe` before `allow all readwrite #`, `+/+` is granted and never delivers the denied topic', () => {
-    const access = new AccessPolicy(parseAcl('deny all subscribe test/nosubscribe\nallow all readwrite #').rules).bind({ username: undefined, role: 'anonymous' }, 'c');
+    const access = new AccessPolicy(parseAcl('deny all subscribe test/nosubscribe\nallow all readwrite #').rules).bind(
+      { username: undefined, role: 'anonymous' },
+      'c',
+    );
     expect(access.canSubscribe('test/nosubscribe')).toBe(false); // SUBACK 0x80
     expect(access.canSubscribe('+/+')).toBe(true);
     expect(access.canRead('test/nosubscribe')).toBe(false);
     expect(access.canRead('test/other')).toBe(true);
     // with only an allow-all rule every delivery reads
-    const plain = new AccessPolicy(parseAcl('allow all readwrite #').rules).bind({ username: undefined, role: 'anonymous' }, 'c');
+    const plain = new AccessPolicy(parseAcl('allow all readwrite #').rules).bind(
+      { username: undefined, role: 'anonymous' },
+      'c',
+    );
     expect(plain.canSubscribe('+/+')).toBe(true);
     expect(plain.canRead('anything/at-all')).toBe(true);
   });
 
   it('least privilege by role: an edge box speaks only for its bound devices; only the trainer writes model/desired', () => {
     const policy = new AccessPolicy();
-    const edge = policy.bind({ username: 'edge-a1', role: 'edge', devices: ['site-a/line-1/+', 'site-b/line-9/fan-1'] }, 'edge-a1-up');
+    const edge = policy.bind(
+      { username: 'edge-a1', role: 'edge', devices: ['site-a/line-1/+', 'site-b/line-9/fan-1'] },
+      'edge-a1-up',
+    );
     expect(edge.canPublish('takt/v1/site-a/line-1/pump-1/telemetry')).toBe(true);
     expect(edge.canPublish('takt/v1/site-b/line-9/fan-1/state')).toBe(true);
     expect(edge.canPublish('takt/v1/site-a/line-2/pump-1/telemetry')).toBe(false); // another box's line
     expect(edge.canPublish('takt/v1/site-b/line-9/fan-2/telemetry')).toBe(false);
-    for (const channel of ['label', 'truth', 'model/desired', 'raw', 'camera']) expect(edge.canPublish(`takt/v1/site-a/line-1/pump-1/${channel}`), channel).toBe(false);
+    for (const channel of ['label', 'truth', 'model/desired', 'raw', 'camera'])
+      expect(edge.canPublish(`takt/v1/site-a/line-1/pump-1/${channel}`), channel).toBe(false);
     expect(edge.canSubscribe('takt/v1/site-a/line-1/+/model/desired')).toBe(true);
     expect(edge.canSubscribe('takt/v1/site-a/line-1/+/raw')).toBe(true);
     expect(edge.canSubscribe('takt/v1/#')).toBe(true); // granted, but it reads only its own devices' raw, camera and desired model
@@ -95,7 +105,11 @@ describe('ACL', () => {
     expect(ingestor.canPublish('takt/v1/a/b/c/telemetry')).toBe(false);
     const plant = policy.bind({ username: 'simulator', role: 'plant' }, 'simulator-1');
     expect(['raw', 'camera', 'truth'].map((c) => plant.canPublish(`takt/v1/a/b/c/${c}`))).toEqual([true, true, true]);
-    expect(['telemetry', 'label', 'model/desired'].map((c) => plant.canPublish(`takt/v1/a/b/c/${c}`))).toEqual([false, false, false]);
+    expect(['telemetry', 'label', 'model/desired'].map((c) => plant.canPublish(`takt/v1/a/b/c/${c}`))).toEqual([
+      false,
+      false,
+      false,
+    ]);
     const trainer = policy.bind({ username: 'trainer', role: 'trainer' }, 'trainer-1');
     expect(trainer.canPublish('takt/v1/a/b/c/model/desired')).toBe(true);
     expect(trainer.canPublish('takt/v1/a/b/c/label')).toBe(false);
@@ -103,7 +117,10 @@ describe('ACL', () => {
     expect(dashboard.canPublish('takt/v1/a/b/c/label')).toBe(true);
     expect(dashboard.canPublish('takt/v1/a/b/c/model/desired')).toBe(false);
     // a device bound in the users file gets exactly its site and line
-    const press = policy.bind({ username: 'press-01', role: 'device', devices: ['plant-a/line-1/press-01'] }, 'press-01');
+    const press = policy.bind(
+      { username: 'press-01', role: 'device', devices: ['plant-a/line-1/press-01'] },
+      'press-01',
+    );
     expect(press.canPublish('takt/v1/plant-a/line-1/press-01/raw')).toBe(true);
     expect(press.canPublish('takt/v1/plant-b/line-1/press-01/raw')).toBe(false);
   });
@@ -145,6 +162,8 @@ describe('ACL', () => {
   });
 
   it('BAD INPUT - a missing ACL file is ACL_NOT_FOUND', () => {
-    expect(() => AccessPolicy.fromFile('/nonexistent/broker.acl')).toThrow(expect.objectContaining({ code: 'ACL_NOT_FOUND' }));
+    expect(() => AccessPolicy.fromFile('/nonexistent/broker.acl')).toThrow(
+      expect.objectContaining({ code: 'ACL_NOT_FOUND' }),
+    );
   });
 });

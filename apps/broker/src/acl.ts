@@ -31,7 +31,15 @@ export interface AclRule {
 }
 
 /** Channels an edge box sends upstream for its devices (never `label`, `truth`, `raw`, `camera` or `model/desired`). */
-export const UPSTREAM_CHANNELS = ['telemetry', 'features', 'anomaly', 'inspection', 'evidence', 'state', 'heartbeat'] as const;
+export const UPSTREAM_CHANNELS = [
+  'telemetry',
+  'features',
+  'anomaly',
+  'inspection',
+  'evidence',
+  'state',
+  'heartbeat',
+] as const;
 /** Channels a machine or the plant simulator sends to the edge. */
 export const PLANT_CHANNELS = ['raw', 'camera'] as const;
 
@@ -75,7 +83,11 @@ export function defaultRules(): AclRule[] {
   ];
 }
 
-const ACTIONS: Record<string, AclAction[]> = { publish: ['publish'], subscribe: ['subscribe'], readwrite: ['publish', 'subscribe'] };
+const ACTIONS: Record<string, AclAction[]> = {
+  publish: ['publish'],
+  subscribe: ['subscribe'],
+  readwrite: ['publish', 'subscribe'],
+};
 
 function parseLine(text: string, source: string, lineNo: number): AclRule {
   const fail = (why: string) => new AclError('ACL_PARSE', `${source}: ${why}: ${JSON.stringify(text)}`, lineNo);
@@ -132,7 +144,8 @@ const UNSAFE = /[+#/]/;
 /** The device bindings `%d` expands to: the users file's, else `+/+/<user name>` for the `device` role. */
 function deviceBindings(identity: Identity): readonly string[] {
   if (identity.devices?.length) return identity.devices;
-  if (identity.role === 'device' && identity.username && !UNSAFE.test(identity.username)) return [`+/+/${identity.username}`];
+  if (identity.role === 'device' && identity.username && !UNSAFE.test(identity.username))
+    return [`+/+/${identity.username}`];
   return [];
 }
 
@@ -150,7 +163,12 @@ function bindRule(rule: AclRule, identity: Identity, clientId: string): BoundRul
     filter = filter.replaceAll('%c', clientId);
   }
   const filters = filter.includes('%d') ? deviceBindings(identity).map((d) => filter.replaceAll('%d', d)) : [filter];
-  return filters.map((f) => ({ allow: rule.effect === 'allow', publish: rule.actions.includes('publish'), subscribe: rule.actions.includes('subscribe'), levels: f.split('/') }));
+  return filters.map((f) => ({
+    allow: rule.effect === 'allow',
+    publish: rule.actions.includes('publish'),
+    subscribe: rule.actions.includes('subscribe'),
+    levels: f.split('/'),
+  }));
 }
 
 /** The ordered rule list (file rules, then role defaults unless `defaults off`). */
@@ -169,6 +187,9 @@ export class AccessPolicy {
 
   /** The rules that apply to one connected client. */
   bind(identity: Identity, clientId: string): ClientAccess {
-    return new ClientAccess(identity, this.rules.flatMap((rule) => bindRule(rule, identity, clientId)));
+    return new ClientAccess(
+      identity,
+      this.rules.flatMap((rule) => bindRule(rule, identity, clientId)),
+    );
   }
 }

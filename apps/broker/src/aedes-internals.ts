@@ -53,4 +53,5 @@ export interface SubscriptionPersistence {
 }
 
 /** `aedes.persistence`, set by `aedes.listen()`. */
-export const persistenceOf = (aedes: Aedes): SubscriptionPersistence => (aedes as unknown as { persistence: SubscriptionPersistence }).persistence;
+export const persistenceOf = (aedes: Aedes): SubscriptionPersistence =>
+  (aedes as unknown as { persistence: SubscriptionPersistence }).persistence;

@@ -85,10 +85,13 @@ export function lifeId(id: string): string {
  * filtered exactly (by broker id and number) in OverlapDelivery instead.
  */
 function allowReordering(client: Client): void {
-  (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(Object.create(null) as Record<string, number>, {
-    get: () => undefined, // never "already seen": aedes then delivers and records the number, which is ignored
-    set: () => true,
-  });
+  (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(
+    Object.create(null) as Record<string, number>,
+    {
+      get: () => undefined, // never "already seen": aedes then delivers and records the number, which is ignored
+      set: () => true,
+    },
+  );
 }
 
 /** Creates the aedes broker with Takt's authentication, ACL, validation, limits and metrics. */
@@ -97,7 +100,9 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
   const metrics = new BrokerMetrics();
   const sessions = new WeakMap<Client, Session>();
   const deliveries = new WeakMap<Client, OverlapDelivery>();
-  const backend: ClusterBackend | undefined = config.persistence ? redisBackend(config.persistence.redis, { concurrency: config.concurrency }) : undefined;
+  const backend: ClusterBackend | undefined = config.persistence
+    ? redisBackend(config.persistence.redis, { concurrency: config.concurrency })
+    : undefined;
   let redisUp = backend === undefined;
   // the policy in force; replaced by applyPolicy (SIGHUP), read by every login
   let policy = options.policy;
@@ -166,7 +171,9 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
     });
   watchErrors(aedes, metrics, logger);
   aedes.on('subscribe', (subs, client) => deliveries.get(client)?.subscribed(subs.map((s) => s.topic)));
-  aedes.on('clientReady', (client) => logger.debug({ clientId: client.id, user: sessions.get(client)?.identity?.username }, 'client connected'));
+  aedes.on('clientReady', (client) =>
+    logger.debug({ clientId: client.id, user: sessions.get(client)?.identity?.username }, 'client connected'),
+  );
   if (backend) {
     const redis = backend.mq as unknown as { state: NodeJS.EventEmitter };
     redis.state.on('error', (err: Error) => {
@@ -180,9 +187,17 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
   // indexed outgoing queues: aedes-persistence scans a client's whole queue per send and per PUBACK
   if (!backend) indexOutgoingQueues(persistenceOf(aedes) as unknown as OutgoingPersistence);
   // one store per SUBSCRIBE, refused filters left out (subscription-store.ts: aedes 1.2 defects)
-  guardSubscriptionStore(persistenceOf(aedes), (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true, {
-    onSlow: (clientId, filters, ms) => logger.warn({ clientId, filters, ms }, 'storing a persistent session\'s subscriptions has not finished; its SUBACK waits (in cluster mode: Redis or the subscription broadcast is stuck)'),
-  });
+  guardSubscriptionStore(
+    persistenceOf(aedes),
+    (client, filter) => sessions.get(client)?.access?.canSubscribe(filter) === true,
+    {
+      onSlow: (clientId, filters, ms) =>
+        logger.warn(
+          { clientId, filters, ms },
+          "storing a persistent session's subscriptions has not finished; its SUBACK waits (in cluster mode: Redis or the subscription broadcast is stuck)",
+        ),
+    },
+  );
   redisUp ||= backend !== undefined;
 
   return {
@@ -205,13 +220,16 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
       sessions.set(client, session);
       deliveries.set(client, new OverlapDelivery(internals(client), metrics));
       // until the CONNECT is authenticated only a small packet is read: nobody unknown makes the broker buffer megabytes
-      limitPacketSize(internals(client)._parser, () => (session.identity ? config.maxPacketSize : Math.min(config.maxConnectPacketSize, config.maxPacketSize)));
+      limitPacketSize(internals(client)._parser, () =>
+        session.identity ? config.maxPacketSize : Math.min(config.maxConnectPacketSize, config.maxPacketSize),
+      );
     },
     healthy: () => !aedes.closed && redisUp,
     disconnectUsers(usernames) {
       const gone = new Set(usernames);
       const hit = signedIn().filter(({ identity }) => identity.username !== undefined && gone.has(identity.username));
-      for (const { client, identity } of hit) drop(client, 'user removed or changed in the users file', identity.username);
+      for (const { client, identity } of hit)
+        drop(client, 'user removed or changed in the users file', identity.username);
       return hit.length;
     },
     applyPolicy(next) {
@@ -226,7 +244,9 @@ export async function createTaktBroker(options: TaktBrokerOptions): Promise<Takt
         // a persistent session must not get the refused filters back when it reconnects
         void persistenceOf(aedes)
           .removeSubscriptions(client, refused)
-          .catch((err: Error) => logger.error({ clientId: client.id, err: err.message }, 'cannot remove refused subscriptions'))
+          .catch((err: Error) =>
+            logger.error({ clientId: client.id, err: err.message }, 'cannot remove refused subscriptions'),
+          )
           .finally(() => drop(client, `the ACL now refuses its subscriptions ${refused.join(' ')}`, identity.username));
       }
       return dropped;

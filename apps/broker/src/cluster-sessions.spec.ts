@@ -12,9 +12,20 @@ import { RawClient } from './in-memory.test.js';
 type Sent = 'telemetry' | 'heartbeat' | 'state' | 'model/desired';
 const device = { username: 'press-01', password: 'press-secret', role: 'device' as const };
 const service = { username: 'service', password: 'service-secret' };
-const topic = (channel: Sent, dev = 'press-01') => buildTopic({ site: 'plant-a', line: 'line-1', device: dev, channel });
+const topic = (channel: Sent, dev = 'press-01') =>
+  buildTopic({ site: 'plant-a', line: 'line-1', device: dev, channel });
 /** what apps/ingestor subscribes by default */
-const INGESTOR_FILTERS = (['telemetry', 'features', 'anomaly', 'inspection', 'state', 'heartbeat', 'label'] as const satisfies readonly Channel[]).map((channel) => topicFilter({ channel }));
+const INGESTOR_FILTERS = (
+  [
+    'telemetry',
+    'features',
+    'anomaly',
+    'inspection',
+    'state',
+    'heartbeat',
+    'label',
+  ] as const satisfies readonly Channel[]
+).map((channel) => topicFilter({ channel }));
 const seqOf = (payload: Buffer) => JSON.parse(payload.toString()).seq as number;
 
 /** Publishes one QoS 1 message as service (may publish any takt/v1 topic) and disconnects. */
@@ -40,11 +51,18 @@ function subscribeOrTimeout(c: MqttClient, filters: string[], ms = 5000): Promis
 }
 
 /** Connects (listening before CONNACK: queued messages may come in the same read) and collects `count` message seqs. */
-async function reconnectAndCollect(url: string, options: IClientOptions, count: number): Promise<{ client: MqttClient; sessionPresent: boolean; seqs: number[] }> {
+async function reconnectAndCollect(
+  url: string,
+  options: IClientOptions,
+  count: number,
+): Promise<{ client: MqttClient; sessionPresent: boolean; seqs: number[] }> {
   const client = connect(url, { ...service, clean: false, reconnectPeriod: 0, ...options });
   const seqs: number[] = [];
   const got = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`got ${JSON.stringify(seqs)}, expected ${count} messages`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`got ${JSON.stringify(seqs)}, expected ${count} messages`)),
+      10_000,
+    );
     client.on('message', (_t, payload) => {
       seqs.push(seqOf(payload));
       if (seqs.length === count) {
@@ -81,7 +99,10 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   let b: TestBroker;
   beforeAll(async () => {
     redis = await startRedis();
-    [a, b] = await Promise.all([startTestBroker({ users: [device], redisUrl: redis.url }), startTestBroker({ users: [device], redisUrl: redis.url })]);
+    [a, b] = await Promise.all([
+      startTestBroker({ users: [device], redisUrl: redis.url }),
+      startTestBroker({ users: [device], redisUrl: redis.url }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -98,13 +119,20 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   });
 
   it('SUBACKs two SUBSCRIBE packets that share their first filter and arrive in one read', async () => {
-    const c = await rawLogin(a, { clientId: 'service-two-packets', username: service.username, password: Buffer.from(service.password) });
+    const c = await rawLogin(a, {
+      clientId: 'service-two-packets',
+      username: service.username,
+      password: Buffer.from(service.password),
+    });
     const subscriptions = [
       { topic: INGESTOR_FILTERS[0] as string, qos: 1 as const },
       { topic: INGESTOR_FILTERS[1] as string, qos: 1 as const },
     ];
     c.writeRaw(Buffer.concat([1, 2].map((messageId) => generate({ cmd: 'subscribe', messageId, subscriptions })))); // one TCP write
-    const acks = [(await c.next(5000)) as Packet & { granted: number[] }, (await c.next(5000)) as Packet & { granted: number[] }];
+    const acks = [
+      (await c.next(5000)) as Packet & { granted: number[] },
+      (await c.next(5000)) as Packet & { granted: number[] },
+    ];
     expect(acks.map((p) => [p.cmd, p.messageId, p.granted])).toEqual([
       ['suback', 1, [1, 1]],
       ['suback', 2, [1, 1]],
@@ -115,7 +143,15 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   it('delivers QoS 1 messages queued while the session was offline, on reconnect and after a broker restart', async () => {
     const id = 'service-multi-queue';
     const first = await connectClient(a.url, { ...service, clientId: id, clean: false });
-    expect((await subscribeOrTimeout(first, [topicFilter({ channel: 'telemetry' }), topicFilter({ channel: 'heartbeat' }), topicFilter({ channel: 'state' })])).length).toBe(3);
+    expect(
+      (
+        await subscribeOrTimeout(first, [
+          topicFilter({ channel: 'telemetry' }),
+          topicFilter({ channel: 'heartbeat' }),
+          topicFilter({ channel: 'state' }),
+        ])
+      ).length,
+    ).toBe(3);
     await first.endAsync();
     await publish(a, 'heartbeat', 1);
     const back = await reconnectAndCollect(a.url, { clientId: id }, 1);
@@ -138,7 +174,14 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
 
   it('ingestor-style client (7 filters, fixed client id, SUBSCRIBE on every connect) keeps working across a broker restart', async () => {
     // the options apps/ingestor connects with
-    const client = connect(a.url, { ...service, clientId: 'service-ingestor-test', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 2000 });
+    const client = connect(a.url, {
+      ...service,
+      clientId: 'service-ingestor-test',
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 200,
+      connectTimeout: 2000,
+    });
     const connects: { sessionPresent: boolean; granted?: number[]; err?: string }[] = [];
     const seqs: number[] = [];
     client.on('connect', (connack) => {
@@ -151,9 +194,12 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
     });
     client.on('message', (_t, p) => seqs.push(seqOf(p)));
     const until = async (what: string, done: () => boolean) => {
-      for (const t0 = Date.now(); !done(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 15_000) throw new Error(`${what}: connects ${JSON.stringify(connects)}, seqs ${JSON.stringify(seqs)}`);
+      for (const t0 = Date.now(); !done(); await new Promise((r) => setTimeout(r, 50)))
+        if (Date.now() - t0 > 15_000)
+          throw new Error(`${what}: connects ${JSON.stringify(connects)}, seqs ${JSON.stringify(seqs)}`);
     };
-    const subscribed = (n: number) => () => connects.length === n && (connects[n - 1]?.granted !== undefined || connects[n - 1]?.err !== undefined);
+    const subscribed = (n: number) => () =>
+      connects.length === n && (connects[n - 1]?.granted !== undefined || connects[n - 1]?.err !== undefined);
     try {
       await until('first SUBACK', subscribed(1));
       await publish(b, 'telemetry', 10);
@@ -161,7 +207,10 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
       await a.stop();
       await publish(b, 'heartbeat', 11); // while the ingestor is disconnected
       await a.start();
-      await until('subscribed again after the restart, and the queued message', () => subscribed(2)() && seqs.length === 2);
+      await until(
+        'subscribed again after the restart, and the queued message',
+        () => subscribed(2)() && seqs.length === 2,
+      );
       await publish(b, 'state', 12);
       await until('live message after the restart', () => seqs.length === 3);
       // a duplicate would arrive before a later message to the same session: wait for one
@@ -181,7 +230,14 @@ describe('cluster mode: CleanSession=0 sessions with several filters', () => {
   it('BAD INPUT - a filter the ACL refuses in a CleanSession=0 SUBSCRIBE is not stored: nothing on it is queued for the offline client', async () => {
     const login = { clientId: 'press-01-session', username: device.username, password: Buffer.from(device.password) };
     const dev = await rawLogin(a, login);
-    dev.send({ cmd: 'subscribe', messageId: 7, subscriptions: [topic('model/desired'), topic('heartbeat', 'press-02'), topic('telemetry')].map((t) => ({ topic: t, qos: 1 as const })) });
+    dev.send({
+      cmd: 'subscribe',
+      messageId: 7,
+      subscriptions: [topic('model/desired'), topic('heartbeat', 'press-02'), topic('telemetry')].map((t) => ({
+        topic: t,
+        qos: 1 as const,
+      })),
+    });
     expect(await dev.next(5000)).toMatchObject({ cmd: 'suback', messageId: 7, granted: [1, 128, 128] });
     await rawDisconnect(dev);
     await publish(a, 'heartbeat', 20, 'press-02'); // refused filter: must not be queued

@@ -2,22 +2,36 @@ import { buildTopic, encode } from '@takt/contracts';
 import { sampleMessage } from '@takt/contracts/testing';
 import { connect } from 'mqtt';
 import { waitFor } from '@takt/runtime';
-import { collectMessages, connectClient, startRedis, startTestBroker, type RedisServer, type TestBroker } from '@takt/testing';
+import {
+  collectMessages,
+  connectClient,
+  startRedis,
+  startTestBroker,
+  type RedisServer,
+  type TestBroker,
+} from '@takt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisOptions } from './cluster.js';
 
 const device = { username: 'press-01', password: 'press-secret', role: 'device' as const };
-const topic = (channel: 'heartbeat' | 'state') => buildTopic({ site: 'plant-a', line: 'line-1', device: 'press-01', channel });
+const topic = (channel: 'heartbeat' | 'state') =>
+  buildTopic({ site: 'plant-a', line: 'line-1', device: 'press-01', channel });
 /** `p`, or an error that names the step that did not finish within `ms` (instead of the test's own timeout). */
 async function step<T>(what: string, p: Promise<T>, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
-const login = (b: TestBroker, user = 'service', password = 'service-secret', extra = {}) => connectClient(b.url, { username: user, password, ...extra });
+const login = (b: TestBroker, user = 'service', password = 'service-secret', extra = {}) =>
+  connectClient(b.url, { username: user, password, ...extra });
 
 describe('cluster mode: two broker processes sharing one redis-server', () => {
   let redis: RedisServer;
@@ -25,7 +39,10 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
   let b: TestBroker;
   beforeAll(async () => {
     redis = await startRedis();
-    [a, b] = await Promise.all([startTestBroker({ users: [device], redisUrl: redis.url }), startTestBroker({ users: [device], redisUrl: redis.url })]);
+    [a, b] = await Promise.all([
+      startTestBroker({ users: [device], redisUrl: redis.url }),
+      startTestBroker({ users: [device], redisUrl: redis.url }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -39,10 +56,17 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
       let arrived = false;
       const got = collectMessages(sub, topic('heartbeat'), 1).finally(() => (arrived = true));
       // the subscription reaches the other broker over redis: publish until one is routed across
-      await waitFor('a publish routed across brokers', async () => {
-        await pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 41)), { qos: 1 });
-        return arrived;
-      }, 10_000, 100);
+      await waitFor(
+        'a publish routed across brokers',
+        async () => {
+          await pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 41)), {
+            qos: 1,
+          });
+          return arrived;
+        },
+        10_000,
+        100,
+      );
       const [msg] = await got;
       expect(JSON.parse(msg?.payload.toString() ?? '{}').seq).toBe(41);
     } finally {
@@ -53,7 +77,10 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
 
   it('shows a retained message set via one broker to a late subscriber on the other', async () => {
     const pub = await login(a, device.username, device.password);
-    await pub.publishAsync(topic('state'), encode('state', sampleMessage('state', 'press-01', 42)), { qos: 1, retain: true });
+    await pub.publishAsync(topic('state'), encode('state', sampleMessage('state', 'press-01', 42)), {
+      qos: 1,
+      retain: true,
+    });
     pub.end(true);
     const late = await login(b);
     try {
@@ -70,10 +97,19 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
     await step('DISCONNECT', first.endAsync());
     await new Promise((r) => setTimeout(r, 500)); // the other broker learns the subscription over redis pub/sub
     const pub = await login(b, device.username, device.password);
-    await step('PUBACK', pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 43)), { qos: 1 }));
+    await step(
+      'PUBACK',
+      pub.publishAsync(topic('heartbeat'), encode('heartbeat', sampleMessage('heartbeat', 'press-01', 43)), { qos: 1 }),
+    );
     pub.end(true);
     // listen before CONNACK: the queued message may arrive in the same read as the CONNACK
-    const back = connect(b.url, { username: 'service', password: 'service-secret', clientId: 'service-ingest-x', clean: false, reconnectPeriod: 0 });
+    const back = connect(b.url, {
+      username: 'service',
+      password: 'service-secret',
+      clientId: 'service-ingest-x',
+      clean: false,
+      reconnectPeriod: 0,
+    });
     try {
       const got = await new Promise<Buffer>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the queued message did not arrive')), 10_000);
@@ -89,7 +125,8 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
   });
 
   it('reports healthy on both', async () => {
-    for (const broker of [a, b]) expect(await (await fetch(`${broker.metricsUrl}/healthz`)).json()).toMatchObject({ status: 'ok', cluster: true });
+    for (const broker of [a, b])
+      expect(await (await fetch(`${broker.metricsUrl}/healthz`)).json()).toMatchObject({ status: 'ok', cluster: true });
   });
 
   it('reports 503 on /healthz while redis is down, and recovers when it is back', async () => {
@@ -102,7 +139,13 @@ describe('cluster mode: two broker processes sharing one redis-server', () => {
 
 describe('redis URL', () => {
   it('parses host, port, credentials and database', () => {
-    expect(redisOptions('redis://u:p%40ss@h:7000/3')).toEqual({ host: 'h', port: 7000, username: 'u', password: 'p@ss', db: 3 });
+    expect(redisOptions('redis://u:p%40ss@h:7000/3')).toEqual({
+      host: 'h',
+      port: 7000,
+      username: 'u',
+      password: 'p@ss',
+      db: 3,
+    });
     expect(redisOptions('redis://127.0.0.1')).toEqual({ host: '127.0.0.1', port: 6379, db: 0 });
   });
   it('BAD INPUT - a non-numeric database is a RangeError', () => {

@@ -2,10 +2,17 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
 
 /** Redis connection settings from a `redis://[user:pass@]host:port[/db]` URL. */
-export function redisOptions(url: string): { host: string; port: number; username?: string; password?: string; db: number } {
+export function redisOptions(url: string): {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+} {
   const u = new URL(url);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new RangeError(`redis URL ${url}: database must be a non-negative integer`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new RangeError(`redis URL ${url}: database must be a non-negative integer`);
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,

@@ -13,9 +13,23 @@ export const brokerConfigSchema = z.strictObject({
   /** plain MQTT TCP port; default 1883 (0 picks a free one) */
   port: port.default(1883),
   /** optional MQTT over WebSocket listener (for browsers) */
-  ws: z.strictObject({ port, host: z.string().optional(), /** HTTP path; default "/mqtt" */ path: z.string().default('/mqtt') }).optional(),
+  ws: z
+    .strictObject({
+      port,
+      host: z.string().optional(),
+      /** HTTP path; default "/mqtt" */ path: z.string().default('/mqtt'),
+    })
+    .optional(),
   /** optional MQTT over TLS listener; cert/key are PEM file paths */
-  tls: z.strictObject({ port, host: z.string().optional(), cert: z.string().min(1), key: z.string().min(1), ca: z.string().optional() }).optional(),
+  tls: z
+    .strictObject({
+      port,
+      host: z.string().optional(),
+      cert: z.string().min(1),
+      key: z.string().min(1),
+      ca: z.string().optional(),
+    })
+    .optional(),
   /** HTTP endpoint for `/metrics` (Prometheus text) and `/healthz`; default 127.0.0.1:9464 */
   metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) }).prefault({}),
   /** users file (see `takt-broker passwd`); required unless `allowAnonymous` */
@@ -91,7 +105,11 @@ export type BrokerConfig = z.output<typeof brokerConfigSchema>;
 export function loadBrokerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): BrokerConfig {
   const config = loadConfig(brokerConfigSchema, { file, envPrefix: 'TAKT_BROKER_', env });
   if (!config.usersFile && !config.allowAnonymous) {
-    throw new ConfigError('CONFIG_INVALID', 'config key "usersFile" is required unless "allowAnonymous" is true', 'usersFile');
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'config key "usersFile" is required unless "allowAnonymous" is true',
+      'usersFile',
+    );
   }
   return config;
 }

@@ -74,7 +74,8 @@ export class OverlapDelivery {
     let best = -1;
     for (const filter in subs) {
       const granted = this.#grantedQos(subs[filter] as SubscriptionEntry);
-      if (granted > best && (filter === topic || filterMatchesTopic(this.#filterLevels(filter), levels))) best = granted;
+      if (granted > best && (filter === topic || filterMatchesTopic(this.#filterLevels(filter), levels)))
+        best = granted;
     }
     return best;
   }

@@ -5,8 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMemoryBroker, type MemoryBroker, type MemoryUser, type RawClient } from './in-memory.test.js';
 
 // One edge box's credentials must not own the plant (issue: per-box identity, least privilege).
-const EDGE_A: MemoryUser = { username: 'edge-a', password: 'edge-a-secret', role: 'edge', devices: ['site-a/line-1/+'] };
-const EDGE_B: MemoryUser = { username: 'edge-b', password: 'edge-b-secret', role: 'edge', devices: ['site-a/line-2/+'] };
+const EDGE_A: MemoryUser = {
+  username: 'edge-a',
+  password: 'edge-a-secret',
+  role: 'edge',
+  devices: ['site-a/line-1/+'],
+};
+const EDGE_B: MemoryUser = {
+  username: 'edge-b',
+  password: 'edge-b-secret',
+  role: 'edge',
+  devices: ['site-a/line-2/+'],
+};
 const INGESTOR: MemoryUser = { username: 'ingestor', password: 'ingestor-secret', role: 'ingestor' };
 const TRAINER: MemoryUser = { username: 'trainer', password: 'trainer-secret', role: 'trainer' };
 
@@ -30,7 +40,10 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
   let ingestor: RawClient;
   const rejections = (reason: string) => mem.broker.metrics.count(mem.broker.metrics.rejections, reason);
   beforeAll(async () => {
-    mem = await startMemoryBroker({ users: [EDGE_A, EDGE_B, INGESTOR, TRAINER], config: { quotas: { retainedTopics: 2, subscriptions: 3 } } });
+    mem = await startMemoryBroker({
+      users: [EDGE_A, EDGE_B, INGESTOR, TRAINER],
+      config: { quotas: { retainedTopics: 2, subscriptions: 3 } },
+    });
     ingestor = await mem.login(INGESTOR, { clientId: 'ingestor-1', clean: false });
     expect(await subscribe(ingestor, 'takt/v1/#')).toEqual([1]);
   });
@@ -40,7 +53,14 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
 
   it('BAD INPUT - a client id not bound to its user gets CONNACK 2: one box cannot take the ingestor’s session', async () => {
     const thief = mem.open('10.9.9.9');
-    expect(await thief.connect({ clientId: 'ingestor-1', clean: false, username: EDGE_A.username, password: Buffer.from(EDGE_A.password) })).toMatchObject({ returnCode: 2 });
+    expect(
+      await thief.connect({
+        clientId: 'ingestor-1',
+        clean: false,
+        username: EDGE_A.username,
+        password: Buffer.from(EDGE_A.password),
+      }),
+    ).toMatchObject({ returnCode: 2 });
     await thief.closed;
     expect(rejections('client_id_not_bound')).toBe(1);
     // the ingestor's session is untouched: it still receives
@@ -49,8 +69,19 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
     expect(((await ingestor.next()) as { topic?: string }).topic).toBe(topic('line-1', 'pump-1', 'heartbeat'));
     box.end();
     // bound ids: the user name itself, or the name and one of -_.:@ ; a zero-length id is assigned by the broker
-    for (const clientId of ['edge-a', 'edge-a.1', 'edge-a:x', '']) expect((await mem.open().connect({ clientId, username: EDGE_A.username, password: Buffer.from(EDGE_A.password) })).returnCode, clientId).toBe(0);
-    expect((await mem.open().connect({ clientId: 'edge-ab', username: EDGE_A.username, password: Buffer.from(EDGE_A.password) })).returnCode).toBe(2);
+    for (const clientId of ['edge-a', 'edge-a.1', 'edge-a:x', ''])
+      expect(
+        (await mem.open().connect({ clientId, username: EDGE_A.username, password: Buffer.from(EDGE_A.password) }))
+          .returnCode,
+        clientId,
+      ).toBe(0);
+    expect(
+      (
+        await mem
+          .open()
+          .connect({ clientId: 'edge-ab', username: EDGE_A.username, password: Buffer.from(EDGE_A.password) })
+      ).returnCode,
+    ).toBe(2);
   });
 
   it('BAD INPUT - an edge box publishes only its own devices’ upstream channels: no label, truth, model/desired, nor another box’s device', async () => {
@@ -103,7 +134,13 @@ describe('identity and least privilege (in-memory broker, default roles)', () =>
     await publish(box, topic('line-1', 'pump-1', 'state'), message('state', 'pump-1', 2), true); // same topic again: no new quota
     await publish(box, topic('line-1', 'pump-3', 'state'), message('state', 'pump-3'), true);
     expect(rejections('retained_quota')).toBe(1);
-    const granted = await subscribe(box, 'takt/v1/site-a/line-1/+/raw', 'takt/v1/site-a/line-1/+/camera', 'takt/v1/site-a/line-1/+/model/desired', 'takt/v1/site-a/line-1/pump-1/raw');
+    const granted = await subscribe(
+      box,
+      'takt/v1/site-a/line-1/+/raw',
+      'takt/v1/site-a/line-1/+/camera',
+      'takt/v1/site-a/line-1/+/model/desired',
+      'takt/v1/site-a/line-1/pump-1/raw',
+    );
     expect(granted).toEqual([1, 1, 1, 128]);
     expect(rejections('subscription_quota')).toBe(1);
     box.end();
@@ -115,7 +152,17 @@ describe('limits before authentication (in-memory broker)', () => {
     const mem = await startMemoryBroker({ users: [TRAINER], config: { maxConnectPacketSize: 4_096 } });
     try {
       const big = mem.open('10.7.7.7');
-      big.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'trainer-big', keepalive: 0, username: TRAINER.username, password: Buffer.from(TRAINER.password), will: { topic: 'x/y', payload: Buffer.alloc(8_000), qos: 0, retain: false } });
+      big.send({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        clientId: 'trainer-big',
+        keepalive: 0,
+        username: TRAINER.username,
+        password: Buffer.from(TRAINER.password),
+        will: { topic: 'x/y', payload: Buffer.alloc(8_000), qos: 0, retain: false },
+      });
       await big.closed;
       expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'packet_too_large')).toBe(1);
       const ok = await mem.login(TRAINER, { clientId: 'trainer-ok' });
@@ -129,7 +176,10 @@ describe('limits before authentication (in-memory broker)', () => {
   it('BAD INPUT - connections past maxConnections are closed as soon as they are accepted', async () => {
     const mem = await startMemoryBroker({ users: [TRAINER], config: { maxConnections: 2 } });
     try {
-      const [a, b] = [await mem.login(TRAINER, { clientId: 'trainer-a' }), await mem.login(TRAINER, { clientId: 'trainer-b' })];
+      const [a, b] = [
+        await mem.login(TRAINER, { clientId: 'trainer-a' }),
+        await mem.login(TRAINER, { clientId: 'trainer-b' }),
+      ];
       const third = mem.open('10.8.8.8');
       await third.closed;
       expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'connection_cap')).toBe(1);

@@ -100,8 +100,18 @@ export class RawClient {
   }
 
   /** Sends CONNECT and returns the CONNACK. */
-  async connect(fields: Partial<IConnectPacket> = {}): Promise<Packet & { returnCode?: number; sessionPresent?: boolean }> {
-    this.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `${fields.username ?? 'raw'}-${Math.random().toString(16).slice(2)}`, keepalive: 0, ...fields }); // bound to its user (clientIds: user-prefix)
+  async connect(
+    fields: Partial<IConnectPacket> = {},
+  ): Promise<Packet & { returnCode?: number; sessionPresent?: boolean }> {
+    this.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: `${fields.username ?? 'raw'}-${Math.random().toString(16).slice(2)}`,
+      keepalive: 0,
+      ...fields,
+    }); // bound to its user (clientIds: user-prefix)
     return this.next();
   }
 
@@ -145,16 +155,31 @@ export const ENGINEER: MemoryUser = { username: 'eng', password: 'eng-secret', r
 export const PRESS: MemoryUser = { username: 'press-01', password: 'press-secret', role: 'device' };
 
 /** The broker core (no listeners) with a users file in a temp dir; `open()` makes a new connection. */
-export async function startMemoryBroker(options: { users?: MemoryUser[]; acl?: string; config?: Record<string, unknown> } = {}) {
+export async function startMemoryBroker(
+  options: { users?: MemoryUser[]; acl?: string; config?: Record<string, unknown> } = {},
+) {
   const dir = tempDir('takt-broker-mem-');
   const usersFile = join(dir.path, 'users.json');
   const users = options.users ?? [SERVICE, ENGINEER, PRESS];
-  const entries = await Promise.all(users.map(async (u) => [u.username, { passwordHash: await hashPassword(u.password), role: u.role, ...(u.devices ? { devices: u.devices } : {}) }]));
+  const entries = await Promise.all(
+    users.map(async (u) => [
+      u.username,
+      { passwordHash: await hashPassword(u.password), role: u.role, ...(u.devices ? { devices: u.devices } : {}) },
+    ]),
+  );
   writeFileSync(usersFile, JSON.stringify(Object.fromEntries(entries)));
   const config = brokerConfigSchema.parse({ usersFile, ...options.config });
   const logger = createLogger('broker-test');
-  const acl = options.acl === undefined ? new AccessPolicy() : new AccessPolicy(parseAcl(options.acl).rules, { defaults: parseAcl(options.acl).defaults });
-  const broker: TaktBroker = await createTaktBroker({ config, users: new UserDirectory(usersFile, logger), policy: acl, logger });
+  const acl =
+    options.acl === undefined
+      ? new AccessPolicy()
+      : new AccessPolicy(parseAcl(options.acl).rules, { defaults: parseAcl(options.acl).defaults });
+  const broker: TaktBroker = await createTaktBroker({
+    config,
+    users: new UserDirectory(usersFile, logger),
+    policy: acl,
+    logger,
+  });
   const clients: RawClient[] = [];
   return {
     broker,
@@ -170,7 +195,8 @@ export async function startMemoryBroker(options: { users?: MemoryUser[]; acl?: s
     async login(user: MemoryUser, fields: Partial<IConnectPacket> = {}, address?: string): Promise<RawClient> {
       const raw = this.open(address);
       const ack = await raw.connect({ username: user.username, password: Buffer.from(user.password), ...fields });
-      if (ack.cmd !== 'connack' || ack.returnCode !== 0) throw new Error(`login as ${user.username} refused: ${JSON.stringify(ack)}`);
+      if (ack.cmd !== 'connack' || ack.returnCode !== 0)
+        throw new Error(`login as ${user.username} refused: ${JSON.stringify(ack)}`);
       return raw;
     },
     async close(): Promise<void> {

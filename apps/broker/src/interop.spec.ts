@@ -16,7 +16,9 @@ describe('MQTT 3.1.1 interoperability (the Paho suite’s checks) in open mode',
   };
   const collect = (c: MqttClient) => {
     const got: { topic: string; payload: string; qos: number; retain: boolean }[] = [];
-    c.on('message', (topic, payload, p) => got.push({ topic, payload: payload.toString(), qos: p.qos, retain: p.retain }));
+    c.on('message', (topic, payload, p) =>
+      got.push({ topic, payload: payload.toString(), qos: p.qos, retain: p.retain }),
+    );
     return got;
   };
 
@@ -38,7 +40,12 @@ describe('MQTT 3.1.1 interoperability (the Paho suite’s checks) in open mode',
 
   it('retained messages are delivered to a new subscriber and cleared by an empty retained publish', async () => {
     const pub = await open('interop-retain-pub');
-    for (const [t, qos] of [['TopicA/B', 0], ['Topic/C', 1], ['TopicA/C', 2]] as const) await pub.publishAsync(t, `retained ${qos}`, { qos, retain: true });
+    for (const [t, qos] of [
+      ['TopicA/B', 0],
+      ['Topic/C', 1],
+      ['TopicA/C', 2],
+    ] as const)
+      await pub.publishAsync(t, `retained ${qos}`, { qos, retain: true });
     const sub = await open('interop-retain-sub');
     const got = collect(sub);
     await sub.subscribeAsync('+/+', { qos: 2 });
@@ -60,7 +67,12 @@ describe('MQTT 3.1.1 interoperability (the Paho suite’s checks) in open mode',
     const pub = await open('interop-offline-pub');
     for (const qos of [1, 2] as const) await pub.publishAsync('TopicA/B', `offline ${qos}`, { qos });
     // the queued messages come right after CONNACK: listen before connecting
-    const back = connect(broker.url, { clientId: 'interop-offline', clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+    const back = connect(broker.url, {
+      clientId: 'interop-offline',
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     clients.push(back);
     const got = collect(back);
     await expect.poll(() => got.map((m) => m.payload).sort(), { timeout: 5_000 }).toEqual(['offline 1', 'offline 2']);
@@ -71,14 +83,19 @@ describe('MQTT 3.1.1 interoperability (the Paho suite’s checks) in open mode',
     // a second copy would come before the next message to the same client: wait for that one
     await both.publishAsync('TopicA/C', 'after', { qos: 2 });
     await expect.poll(() => once.some((m) => m.payload === 'after'), { timeout: 5_000 }).toBe(true);
-    expect(once).toMatchObject([{ payload: 'overlap', qos: 2 }, { payload: 'after', qos: 2 }]);
+    expect(once).toMatchObject([
+      { payload: 'overlap', qos: 2 },
+      { payload: 'after', qos: 2 },
+    ]);
   });
 
   it('a will is published when a client vanishes; $-topics are not matched by wildcards', async () => {
     const watcher = await open('interop-will-watch');
     const got = collect(watcher);
     await watcher.subscribeAsync({ 'TopicA/C': { qos: 2 }, '#': { qos: 0 } });
-    const doomed = await open('interop-will', { will: { topic: 'TopicA/C', payload: Buffer.from('client not disconnected'), qos: 2, retain: false } });
+    const doomed = await open('interop-will', {
+      will: { topic: 'TopicA/C', payload: Buffer.from('client not disconnected'), qos: 2, retain: false },
+    });
     await doomed.publishAsync('$SYS/fromClient', 'dollar', { qos: 1 });
     doomed.stream.destroy();
     await expect.poll(() => got.some((m) => m.payload === 'client not disconnected'), { timeout: 5_000 }).toBe(true);

@@ -53,13 +53,18 @@ export async function startListeners(broker: TaktBroker, config: BrokerConfig): 
   try {
     if (config.tls) {
       const { cert, key, ca } = config.tls;
-      const tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key), ...(ca ? { ca: readFileSync(ca) } : {}) }, (socket) => serveSocket(broker, socket, openSockets));
+      const tls = createTlsServer(
+        { cert: readFileSync(cert), key: readFileSync(key), ...(ca ? { ca: readFileSync(ca) } : {}) },
+        (socket) => serveSocket(broker, socket, openSockets),
+      );
       tls.on('tlsClientError', (err, socket) => socket.destroy(err));
       servers.push(tls);
       ports.tls = await listen(tls, config.tls.port, config.tls.host ?? config.host);
     }
     if (config.ws) {
-      const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+      const http = createHttpServer((_req, res) =>
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'),
+      );
       wss = new WebSocketServer({ server: http, path: config.ws.path, maxPayload: config.maxPacketSize + 16 });
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);

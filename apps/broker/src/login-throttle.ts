@@ -64,6 +64,7 @@ export class LoginThrottle {
 
   #prune(): void {
     const now = this.#now();
-    for (const [address, rec] of this.#byAddress) if (now - rec.last > this.#forgetAfterMs) this.#byAddress.delete(address);
+    for (const [address, rec] of this.#byAddress)
+      if (now - rec.last > this.#forgetAfterMs) this.#byAddress.delete(address);
   }
 }

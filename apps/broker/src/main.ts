@@ -11,10 +11,17 @@ const USAGE = `usage:
                                          --devices binds an edge box or device to what it may speak for (+ = any)`;
 
 async function passwd(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { password: { type: 'string' }, devices: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { password: { type: 'string' }, devices: { type: 'string' } },
+    allowPositionals: true,
+  });
   const [file, user, role] = positionals;
   if (!file || !user || !role || positionals.length > 3) throw new UsageError('passwd takes FILE USER ROLE');
-  const devices = values.devices?.split(',').map((d) => d.trim()).filter(Boolean);
+  const devices = values.devices
+    ?.split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
   const password = values.password ?? (await readPassword(process.stdin));
   await addUser(file, user, role, password, devices);
   process.stdout.write(`user ${user} (${role}${devices ? ` for ${devices.join(', ')}` : ''}) written to ${file}\n`);

@@ -62,7 +62,11 @@ export class BrokerMetrics {
   }
 
   /** Tracks a socket's byte counters from open to close. */
-  socketOpened(socket: { bytesRead: number; bytesWritten: number; once(event: 'close', fn: () => void): unknown }): void {
+  socketOpened(socket: {
+    bytesRead: number;
+    bytesWritten: number;
+    once(event: 'close', fn: () => void): unknown;
+  }): void {
     this.#live.add(socket);
     socket.once('close', () => {
       this.#live.delete(socket);
@@ -85,27 +89,63 @@ export class BrokerMetrics {
     }
     const out: string[] = [];
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([labels, v]) => `${name}${labels} ${v}`));
+      out.push(
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} ${type}`,
+        ...samples.map(([labels, v]) => `${name}${labels} ${v}`),
+      );
     };
-    const labelled = (label: string, m: Labelled): [string, number][] => [...m].map(([k, v]) => [`{${label}="${k}"}`, v]);
+    const labelled = (label: string, m: Labelled): [string, number][] =>
+      [...m].map(([k, v]) => [`{${label}="${k}"}`, v]);
     metric('takt_broker_connections', 'gauge', 'Open client connections.', [['', this.connections]]);
     metric('takt_broker_clients', 'gauge', 'Authenticated MQTT sessions.', [['', extra.clients]]);
     metric('takt_broker_connections_total', 'counter', 'Connections accepted.', [['', this.connectionsTotal]]);
-    metric('takt_broker_messages_in_total', 'counter', 'Publishes accepted from clients, by QoS.', labelled('qos', this.messagesIn));
-    metric('takt_broker_messages_out_total', 'counter', 'Publishes delivered to clients, by QoS.', labelled('qos', this.messagesOut));
-    metric('takt_broker_payload_bytes_in_total', 'counter', 'Payload bytes of accepted publishes.', [['', this.payloadBytesIn]]);
-    metric('takt_broker_payload_bytes_out_total', 'counter', 'Payload bytes of delivered publishes.', [['', this.payloadBytesOut]]);
+    metric(
+      'takt_broker_messages_in_total',
+      'counter',
+      'Publishes accepted from clients, by QoS.',
+      labelled('qos', this.messagesIn),
+    );
+    metric(
+      'takt_broker_messages_out_total',
+      'counter',
+      'Publishes delivered to clients, by QoS.',
+      labelled('qos', this.messagesOut),
+    );
+    metric('takt_broker_payload_bytes_in_total', 'counter', 'Payload bytes of accepted publishes.', [
+      ['', this.payloadBytesIn],
+    ]);
+    metric('takt_broker_payload_bytes_out_total', 'counter', 'Payload bytes of delivered publishes.', [
+      ['', this.payloadBytesOut],
+    ]);
     metric('takt_broker_bytes_received_total', 'counter', 'Bytes read from client sockets.', [['', read]]);
     metric('takt_broker_bytes_sent_total', 'counter', 'Bytes written to client sockets.', [['', written]]);
-    metric('takt_broker_rejections_total', 'counter', 'Things refused, by reason.', labelled('reason', this.rejections));
-    metric('takt_broker_invalid_payloads_total', 'counter', 'Publishes dropped by contract validation, by error code.', labelled('code', this.invalidPayloads));
-    metric('takt_broker_uptime_seconds', 'gauge', 'Seconds since start.', [['', Math.round((Date.now() - this.#started) / 1000)]]);
+    metric(
+      'takt_broker_rejections_total',
+      'counter',
+      'Things refused, by reason.',
+      labelled('reason', this.rejections),
+    );
+    metric(
+      'takt_broker_invalid_payloads_total',
+      'counter',
+      'Publishes dropped by contract validation, by error code.',
+      labelled('code', this.invalidPayloads),
+    );
+    metric('takt_broker_uptime_seconds', 'gauge', 'Seconds since start.', [
+      ['', Math.round((Date.now() - this.#started) / 1000)],
+    ]);
     return out.join('\n') + '\n';
   }
 }
 
 /** `/metrics` and `/healthz` on their own HTTP port. */
-export async function serveMetrics(options: { host: string; port: number; render: () => string; healthy: () => { ok: boolean; detail: object } }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function serveMetrics(options: {
+  host: string;
+  port: number;
+  render: () => string;
+  healthy: () => { ok: boolean; detail: object };
+}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -114,7 +154,9 @@ export async function serveMetrics(options: { host: string; port: number; render
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(options.render());
     } else if (path === '/healthz') {
       const h = options.healthy();
-      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.ok ? 'ok' : 'unavailable', ...h.detail }));
+      res
+        .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: h.ok ? 'ok' : 'unavailable', ...h.detail }));
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

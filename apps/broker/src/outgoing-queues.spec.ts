@@ -13,7 +13,8 @@ async function read(stream: Readable): Promise<OutgoingPacket[]> {
   return out;
 }
 
-const view = (p: OutgoingPacket | undefined) => p && { cmd: p.cmd, topic: p.topic, messageId: p.messageId, brokerId: p.brokerId, brokerCounter: p.brokerCounter };
+const view = (p: OutgoingPacket | undefined) =>
+  p && { cmd: p.cmd, topic: p.topic, messageId: p.messageId, brokerId: p.brokerId, brokerCounter: p.brokerCounter };
 
 /** Seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -50,8 +51,24 @@ describe('indexed outgoing queues', () => {
         const r = rnd();
         if (r < 0.35) {
           // a message routed to both clients' persistent subscriptions
-          const packet = { cmd: 'publish', topic: `takt/v1/s/l/d${step}/telemetry`, payload: Buffer.from('x'), qos: rnd() < 0.8 ? 1 : 2, brokerId: 'broker-1', brokerCounter: ++counter };
-          await Promise.all([ref.outgoingEnqueueCombi(clients.map((clientId) => ({ clientId })), packet), ours.outgoingEnqueueCombi(clients.map((clientId) => ({ clientId })), packet)]);
+          const packet = {
+            cmd: 'publish',
+            topic: `takt/v1/s/l/d${step}/telemetry`,
+            payload: Buffer.from('x'),
+            qos: rnd() < 0.8 ? 1 : 2,
+            brokerId: 'broker-1',
+            brokerCounter: ++counter,
+          };
+          await Promise.all([
+            ref.outgoingEnqueueCombi(
+              clients.map((clientId) => ({ clientId })),
+              packet,
+            ),
+            ours.outgoingEnqueueCombi(
+              clients.map((clientId) => ({ clientId })),
+              packet,
+            ),
+          ]);
           for (const x of clients) unsent.get(x)?.push(packet);
         } else if (r < 0.65) {
           // aedes sends the oldest unsent message and records its packet identifier
@@ -64,8 +81,12 @@ describe('indexed outgoing queues', () => {
         } else if (r < 0.9) {
           // PUBACK (or PUBCOMP) of a random in-flight message, or of one never sent
           const ids = [...(inFlight.get(c)?.keys() ?? [])];
-          const messageId = rnd() < 0.9 && ids.length > 0 ? (ids[Math.floor(rnd() * ids.length)] as number) : 60_000 + step;
-          const [a, b] = [await ref.outgoingClearMessageId(client, { messageId }), await ours.outgoingClearMessageId(client, { messageId })];
+          const messageId =
+            rnd() < 0.9 && ids.length > 0 ? (ids[Math.floor(rnd() * ids.length)] as number) : 60_000 + step;
+          const [a, b] = [
+            await ref.outgoingClearMessageId(client, { messageId }),
+            await ours.outgoingClearMessageId(client, { messageId }),
+          ];
           expect(view(b)).toEqual(view(a));
           inFlight.get(c)?.delete(messageId);
         } else {
@@ -78,31 +99,57 @@ describe('indexed outgoing queues', () => {
           await ours.outgoingUpdate(client, pubrel);
           inFlight.get(c)?.set(pubrel.messageId, 3); // no second PUBREC for it
         }
-        if (step % 50 === 0) for (const x of clients) expect((await read(ours.outgoingStream({ id: x }))).map(view)).toEqual((await read(ref.outgoingStream({ id: x }))).map(view));
+        if (step % 50 === 0)
+          for (const x of clients)
+            expect((await read(ours.outgoingStream({ id: x }))).map(view)).toEqual(
+              (await read(ref.outgoingStream({ id: x }))).map(view),
+            );
       }
-      for (const x of clients) expect((await read(ours.outgoingStream({ id: x }))).map(view)).toEqual((await read(ref.outgoingStream({ id: x }))).map(view));
+      for (const x of clients)
+        expect((await read(ours.outgoingStream({ id: x }))).map(view)).toEqual(
+          (await read(ref.outgoingStream({ id: x }))).map(view),
+        );
     }
   });
 
   it('a PUBREL replaces its own PUBLISH even while another PUBREL is outstanding', async () => {
     const ours = indexed();
     const client = { id: 'c' };
-    for (const [i, id] of [[1, 101], [2, 102]] as const) {
-      await ours.outgoingEnqueue({ clientId: 'c' }, { cmd: 'publish', topic: `t${i}`, qos: 2, brokerId: 'b', brokerCounter: i });
+    for (const [i, id] of [
+      [1, 101],
+      [2, 102],
+    ] as const) {
+      await ours.outgoingEnqueue(
+        { clientId: 'c' },
+        { cmd: 'publish', topic: `t${i}`, qos: 2, brokerId: 'b', brokerCounter: i },
+      );
       await ours.outgoingUpdate(client, { messageId: id, brokerId: 'b', brokerCounter: i });
     }
     await ours.outgoingUpdate(client, { cmd: 'pubrel', messageId: 101 });
     await ours.outgoingUpdate(client, { cmd: 'pubrel', messageId: 102 });
     // aedes-persistence 11 gives [pubrel 102, publish 102]: the second PUBREL matched the first by its missing broker id
-    expect((await read(ours.outgoingStream(client))).map((p) => `${p.cmd} ${p.messageId}`)).toEqual(['pubrel 101', 'pubrel 102']);
-    expect(view(await ours.outgoingClearMessageId(client, { messageId: 102 }))).toMatchObject({ cmd: 'pubrel', messageId: 102 });
+    expect((await read(ours.outgoingStream(client))).map((p) => `${p.cmd} ${p.messageId}`)).toEqual([
+      'pubrel 101',
+      'pubrel 102',
+    ]);
+    expect(view(await ours.outgoingClearMessageId(client, { messageId: 102 }))).toMatchObject({
+      cmd: 'pubrel',
+      messageId: 102,
+    });
   });
 
   it('BAD CALL - updating a packet that is not queued throws as aedes-persistence does', async () => {
     const ours = indexed();
-    await expect(ours.outgoingUpdate({ id: 'nobody' }, { messageId: 1, brokerId: 'b', brokerCounter: 1 })).rejects.toThrow('no such packet');
-    await ours.outgoingEnqueue({ clientId: 'c' }, { cmd: 'publish', topic: 't', qos: 1, brokerId: 'b', brokerCounter: 1 });
-    await expect(ours.outgoingUpdate({ id: 'c' }, { messageId: 9, brokerId: 'b', brokerCounter: 2 })).rejects.toThrow('no such packet');
+    await expect(
+      ours.outgoingUpdate({ id: 'nobody' }, { messageId: 1, brokerId: 'b', brokerCounter: 1 }),
+    ).rejects.toThrow('no such packet');
+    await ours.outgoingEnqueue(
+      { clientId: 'c' },
+      { cmd: 'publish', topic: 't', qos: 1, brokerId: 'b', brokerCounter: 1 },
+    );
+    await expect(ours.outgoingUpdate({ id: 'c' }, { messageId: 9, brokerId: 'b', brokerCounter: 2 })).rejects.toThrow(
+      'no such packet',
+    );
     expect(await ours.outgoingClearMessageId({ id: 'c' }, { messageId: 9 })).toBeUndefined();
   });
 
@@ -111,7 +158,10 @@ describe('indexed outgoing queues', () => {
       const ours = indexed();
       const client = { id: 'ingest' };
       for (let i = 1; i <= n; i++) {
-        await ours.outgoingEnqueue({ clientId: 'ingest' }, { cmd: 'publish', topic: 't', qos: 1, brokerId: 'b', brokerCounter: i });
+        await ours.outgoingEnqueue(
+          { clientId: 'ingest' },
+          { cmd: 'publish', topic: 't', qos: 1, brokerId: 'b', brokerCounter: i },
+        );
         await ours.outgoingUpdate(client, { messageId: i, brokerId: 'b', brokerCounter: i });
       }
       const t0 = performance.now();

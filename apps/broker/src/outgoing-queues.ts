@@ -24,7 +24,8 @@ export interface OutgoingPersistence {
 const Packet = aedesPacket as unknown as new (p: OutgoingPacket) => OutgoingPacket;
 
 /** Identifies one routed message; undefined for a PUBREL (aedes' PubRel carries only the packet identifier). */
-const brokerKey = (p: OutgoingPacket) => (p.brokerId === undefined ? undefined : `${p.brokerId}\u0000${p.brokerCounter ?? ''}`);
+const brokerKey = (p: OutgoingPacket) =>
+  p.brokerId === undefined ? undefined : `${p.brokerId}\u0000${p.brokerCounter ?? ''}`;
 
 /** Appends `value` to the list at `key`. */
 function addTo<K>(index: Map<K, number[]>, key: K, value: number): void {

@@ -1,7 +1,8 @@
 import type { PacketParser } from './aedes-internals.js';
 
 /** Bytes the fixed header of a packet with `remaining` bytes after it takes: 1 type byte + 1–4 length bytes. */
-export const fixedHeaderBytes = (remaining: number): number => 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
+export const fixedHeaderBytes = (remaining: number): number =>
+  1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
 
 /**
  * Enforces the maximum packet size from the fixed header, as soon as the remaining length is

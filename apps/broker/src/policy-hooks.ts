@@ -44,13 +44,15 @@ export interface PolicyDeps {
 /** Marks a publish the broker acknowledges but does not route (denied or invalid). */
 export const DROPPED = Symbol('takt.dropped');
 
-const connackError = (returnCode: 2 | 4 | 5, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode });
+const connackError = (returnCode: 2 | 4 | 5, message: string): AuthenticateError =>
+  Object.assign(new Error(message), { returnCode });
 
 /** Logs the 1st, 2nd, 4th, 8th… occurrence per client, so a misbehaving client cannot flood the log. */
 const worthLogging = (n: number) => (n & (n - 1)) === 0;
 
 /** A client id bound to `username`: the name itself, or the name followed by one of `-_.:@` and more. */
-export const boundClientId = (clientId: string, username: string) => clientId === username || (clientId.startsWith(username) && '-_.:@'.includes(clientId[username.length] as string));
+export const boundClientId = (clientId: string, username: string) =>
+  clientId === username || (clientId.startsWith(username) && '-_.:@'.includes(clientId[username.length] as string));
 
 /** Retained messages are kept only where Takt retains by design (`state`, `model/desired`); other takt/v1 topics refuse them. */
 function retainAllowed(topic: string): boolean {
@@ -59,10 +61,17 @@ function retainAllowed(topic: string): boolean {
 }
 
 /** The aedes policy hooks: authentication, ACLs and payload validation. */
-export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
+export function policyHooks(
+  deps: PolicyDeps,
+): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const { metrics, logger } = deps;
 
-  async function login(session: Session, clientId: string, username: string | undefined, password: Buffer | undefined): Promise<Identity | AuthenticateError> {
+  async function login(
+    session: Session,
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<Identity | AuthenticateError> {
     if (session.refuseClientId) {
       metrics.rejected('client_id');
       return connackError(2, 'zero-length client id requires CleanSession=1'); // [MQTT-3.1.3-8]
@@ -77,9 +86,17 @@ export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' |
       return connackError(5, 'not authorized');
     }
     const identity = deps.users ? await deps.users.verify(username, password) : undefined;
-    if (identity && deps.clientIds === 'user-prefix' && !session.assignedClientId && !boundClientId(clientId, username)) {
+    if (
+      identity &&
+      deps.clientIds === 'user-prefix' &&
+      !session.assignedClientId &&
+      !boundClientId(clientId, username)
+    ) {
       metrics.rejected('client_id_not_bound');
-      logger.warn({ address: session.address, clientId, username }, `login refused: client id is not bound to its user (must be "${username}" or start with "${username}-")`);
+      logger.warn(
+        { address: session.address, clientId, username },
+        `login refused: client id is not bound to its user (must be "${username}" or start with "${username}-")`,
+      );
       return connackError(2, 'client id not bound to user');
     }
     if (identity) {
@@ -127,10 +144,25 @@ export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' |
       const session = client ? deps.session(client) : undefined;
       if (!client) return done(null); // a will left by a broker that died: authorized when it was stored
       if (!session) return done(new Error('no session'));
-      const refusal = !session.access || !session.access.canPublish(packet.topic) ? 'publish_denied' : packet.retain ? retainRefusal(session, packet.topic) : undefined;
+      const refusal =
+        !session.access || !session.access.canPublish(packet.topic)
+          ? 'publish_denied'
+          : packet.retain
+            ? retainRefusal(session, packet.topic)
+            : undefined;
       if (refusal) {
         metrics.rejected(refusal);
-        if (worthLogging(++session.denials)) logger.warn({ clientId: client.id, user: session.identity?.username, topic: packet.topic, reason: refusal, times: session.denials }, 'publish denied');
+        if (worthLogging(++session.denials))
+          logger.warn(
+            {
+              clientId: client.id,
+              user: session.identity?.username,
+              topic: packet.topic,
+              reason: refusal,
+              times: session.denials,
+            },
+            'publish denied',
+          );
         (packet as { [DROPPED]?: boolean })[DROPPED] = true;
         return done(null);
       }
@@ -138,10 +170,22 @@ export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' |
         const error = checkPayload(packet.topic, packet.payload as Buffer);
         if (error) {
           metrics.invalidPayload(error.code);
-          logger.warn({ clientId: client.id, user: session.identity?.username, topic: packet.topic, code: error.code, reason: error.message }, 'invalid payload dropped');
+          logger.warn(
+            {
+              clientId: client.id,
+              user: session.identity?.username,
+              topic: packet.topic,
+              code: error.code,
+              reason: error.message,
+            },
+            'invalid payload dropped',
+          );
           if (session.invalid.record()) {
             metrics.rejected('invalid_payload_flood');
-            logger.warn({ clientId: client.id, address: session.address }, 'disconnecting client that keeps sending invalid payloads');
+            logger.warn(
+              { clientId: client.id, address: session.address },
+              'disconnecting client that keeps sending invalid payloads',
+            );
             return done(new Error('too many invalid payloads'));
           }
           (packet as { [DROPPED]?: boolean })[DROPPED] = true;
@@ -155,10 +199,24 @@ export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' |
     authorizeSubscribe(client, sub, done) {
       const session = deps.session(client);
       const held = (session ? (session.subscriptions ??= new Set()) : undefined) ?? new Set<string>();
-      const refusal = !session?.access?.canSubscribe(sub.topic) ? 'subscribe_denied' : !held.has(sub.topic) && held.size >= deps.quotas.subscriptions ? 'subscription_quota' : undefined;
+      const refusal = !session?.access?.canSubscribe(sub.topic)
+        ? 'subscribe_denied'
+        : !held.has(sub.topic) && held.size >= deps.quotas.subscriptions
+          ? 'subscription_quota'
+          : undefined;
       if (refusal) {
         metrics.rejected(refusal);
-        if (session && worthLogging(++session.denials)) logger.warn({ clientId: client.id, user: session.identity?.username, filter: sub.topic, reason: refusal, times: session.denials }, 'subscribe denied');
+        if (session && worthLogging(++session.denials))
+          logger.warn(
+            {
+              clientId: client.id,
+              user: session.identity?.username,
+              filter: sub.topic,
+              reason: refusal,
+              times: session.denials,
+            },
+            'subscribe denied',
+          );
         return done(null, null); // SUBACK 0x80
       }
       held.add(sub.topic);
@@ -169,7 +227,11 @@ export function policyHooks(deps: PolicyDeps): Pick<AedesOptions, 'preConnect' |
       const session = deps.session(client);
       if (!session?.access || session.access.canRead(packet.topic)) return packet;
       metrics.rejected('forward_denied');
-      if (worthLogging(++session.denials)) logger.warn({ clientId: client.id, user: session.identity?.username, topic: packet.topic, times: session.denials }, 'delivery denied: the topic matched a granted wildcard subscription but is not readable');
+      if (worthLogging(++session.denials))
+        logger.warn(
+          { clientId: client.id, user: session.identity?.username, topic: packet.topic, times: session.denials },
+          'delivery denied: the topic matched a granted wildcard subscription but is not readable',
+        );
       return null;
     },
   };

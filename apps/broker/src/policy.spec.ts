@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINEER, PRESS, SERVICE, startMemoryBroker, type MemoryBroker, type RawClient } from './in-memory.test.js';
 
 type Channel = 'heartbeat' | 'telemetry' | 'label' | 'model/desired' | 'state';
-const topic = (channel: Channel, device = 'press-01') => buildTopic({ site: 'plant-a', line: 'line-1', device, channel });
-const message = (channel: Channel, device = 'press-01', seq = 0) => encode(channel, sampleMessage(channel, device, seq));
+const topic = (channel: Channel, device = 'press-01') =>
+  buildTopic({ site: 'plant-a', line: 'line-1', device, channel });
+const message = (channel: Channel, device = 'press-01', seq = 0) =>
+  encode(channel, sampleMessage(channel, device, seq));
 
 let mid = 1;
 async function subscribe(c: RawClient, ...filters: string[]): Promise<number[]> {
@@ -34,7 +36,10 @@ describe('authentication (in-memory)', () => {
 
   it('BAD INPUT - wrong password gets CONNACK 4 and the connection is closed', async () => {
     const c = mem.open('10.0.0.9');
-    expect(await c.connect({ username: PRESS.username, password: Buffer.from('nope') })).toMatchObject({ cmd: 'connack', returnCode: 4 });
+    expect(await c.connect({ username: PRESS.username, password: Buffer.from('nope') })).toMatchObject({
+      cmd: 'connack',
+      returnCode: 4,
+    });
     await c.closed;
     const unknown = mem.open('10.0.0.10');
     expect(await unknown.connect({ username: 'ghost', password: Buffer.from('x') })).toMatchObject({ returnCode: 4 });
@@ -55,7 +60,9 @@ describe('authentication (in-memory)', () => {
   it('slows down repeated failures from one address, not from others, and forgives after a success', async () => {
     const attempt = async (address: string, password: string) => {
       const t0 = Date.now();
-      const ack = (await mem.open(address).connect({ username: PRESS.username, password: Buffer.from(password) })) as { returnCode: number };
+      const ack = (await mem.open(address).connect({ username: PRESS.username, password: Buffer.from(password) })) as {
+        returnCode: number;
+      };
       return { ms: Date.now() - t0, code: ack.returnCode };
     };
     await attempt('10.1.1.1', 'bad');
@@ -86,7 +93,9 @@ describe('authorization and validation (in-memory)', () => {
 
   it('lets a device read only its own model/desired: other filters get SUBACK 0x80, a wildcard is granted and delivers only its own', async () => {
     const dev = await mem.login(PRESS);
-    expect(await subscribe(dev, topic('model/desired'), topic('model/desired', 'press-02'), 'takt/v1/#', topic('telemetry'))).toEqual([1, 128, 1, 128]);
+    expect(
+      await subscribe(dev, topic('model/desired'), topic('model/desired', 'press-02'), 'takt/v1/#', topic('telemetry')),
+    ).toEqual([1, 128, 1, 128]);
     expect(rejections('subscribe_denied')).toBe(2);
     dev.end();
   });
@@ -129,7 +138,15 @@ describe('authorization and validation (in-memory)', () => {
   it('BAD INPUT - a client that keeps sending invalid payloads is disconnected', async () => {
     const svc = await mem.login(SERVICE);
     for (let i = 0; i < 3; i++) await publish(svc, topic('heartbeat'), 'not json');
-    svc.send({ cmd: 'publish', topic: topic('heartbeat'), payload: 'still not json', qos: 1, messageId: 999, retain: false, dup: false });
+    svc.send({
+      cmd: 'publish',
+      topic: topic('heartbeat'),
+      payload: 'still not json',
+      qos: 1,
+      messageId: 999,
+      retain: false,
+      dup: false,
+    });
     await svc.closed;
     expect(rejections('invalid_payload_flood')).toBe(1);
     expect(watcher.isClosed).toBe(false);
@@ -147,7 +164,9 @@ describe('authorization and validation (in-memory)', () => {
   it('BAD INPUT - a filter refused in a CleanSession=0 SUBSCRIBE is not kept in the session: nothing on it is queued while offline', async () => {
     const login = { clientId: 'press-01-persistent', clean: false };
     const dev = await mem.login(PRESS, login);
-    expect(await subscribe(dev, topic('model/desired'), topic('heartbeat', 'press-02'), topic('telemetry'))).toEqual([1, 128, 128]);
+    expect(await subscribe(dev, topic('model/desired'), topic('heartbeat', 'press-02'), topic('telemetry'))).toEqual([
+      1, 128, 128,
+    ]);
     dev.send({ cmd: 'disconnect' });
     await dev.closed;
     const svc = await mem.login(SERVICE);
@@ -155,7 +174,9 @@ describe('authorization and validation (in-memory)', () => {
     await publish(svc, topic('telemetry'), message('telemetry', 'press-01', 31)); // refused filter
     await publish(svc, topic('model/desired'), message('model/desired', 'press-01', 32)); // granted filter
     svc.end();
-    expect([seqOf(await watcher.next()), seqOf(await watcher.next()), seqOf(await watcher.next())]).toEqual([30, 31, 32]);
+    expect([seqOf(await watcher.next()), seqOf(await watcher.next()), seqOf(await watcher.next())]).toEqual([
+      30, 31, 32,
+    ]);
     const back = await mem.login(PRESS, login);
     const queued = await back.next();
     expect(queued).toMatchObject({ cmd: 'publish', topic: topic('model/desired') });
@@ -165,7 +186,9 @@ describe('authorization and validation (in-memory)', () => {
   });
 
   it('BAD INPUT - a will the client may not publish is not delivered', async () => {
-    const dev = await mem.login(PRESS, { will: { topic: topic('state', 'press-02'), payload: message('state', 'press-02'), qos: 1, retain: false } });
+    const dev = await mem.login(PRESS, {
+      will: { topic: topic('state', 'press-02'), payload: message('state', 'press-02'), qos: 1, retain: false },
+    });
     dev.end();
     await dev.closed;
     expect(await watcher.silent(300)).toBe(true);

@@ -4,7 +4,8 @@ import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESS, rawConnect, SERVICE, startMemoryBroker, type MemoryBroker, type RawClient } from './in-memory.test.js';
 
-const topic = (channel: 'heartbeat' | 'state' | 'telemetry' | 'model/desired', device = 'press-01') => buildTopic({ site: 'plant-a', line: 'line-1', device, channel });
+const topic = (channel: 'heartbeat' | 'state' | 'telemetry' | 'model/desired', device = 'press-01') =>
+  buildTopic({ site: 'plant-a', line: 'line-1', device, channel });
 const heartbeat = (seq = 0, device = 'press-01') => encode('heartbeat', sampleMessage('heartbeat', device, seq));
 
 let mid = 1;
@@ -16,7 +17,13 @@ async function subscribe(c: RawClient, subscriptions: { topic: string; qos: 0 | 
   return ack.granted;
 }
 
-async function publish(c: RawClient, t: string, payload: Buffer | string, qos: 0 | 1 = 1, retain = false): Promise<void> {
+async function publish(
+  c: RawClient,
+  t: string,
+  payload: Buffer | string,
+  qos: 0 | 1 = 1,
+  retain = false,
+): Promise<void> {
   const messageId = mid++;
   c.send({ cmd: 'publish', topic: t, payload, qos, retain, dup: false, ...(qos ? { messageId } : {}) });
   if (qos) expect(await c.nextAck('puback', messageId)).toMatchObject({ cmd: 'puback', messageId });
@@ -37,13 +44,21 @@ describe('protocol strictness (in-memory)', () => {
     expect(await c.next()).toMatchObject({ cmd: 'connack', returnCode: 2 });
     await c.closed;
     expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'client_id')).toBe(1);
-    const ok = await mem.open().connect({ clientId: '', clean: true, username: SERVICE.username, password: Buffer.from(SERVICE.password) });
+    const ok = await mem
+      .open()
+      .connect({ clientId: '', clean: true, username: SERVICE.username, password: Buffer.from(SERVICE.password) });
     expect(ok).toMatchObject({ cmd: 'connack', returnCode: 0 });
   });
 
   it('[MQTT-3.3.5-1] overlapping subscriptions deliver once, at the highest granted QoS', async () => {
     const sub = await mem.login(SERVICE);
-    expect(await subscribe(sub, [{ topic: topic('heartbeat'), qos: 0 }, { topic: 'takt/v1/#', qos: 1 }, { topic: 'takt/v1/+/+/+/heartbeat', qos: 0 }])).toEqual([0, 1, 0]);
+    expect(
+      await subscribe(sub, [
+        { topic: topic('heartbeat'), qos: 0 },
+        { topic: 'takt/v1/#', qos: 1 },
+        { topic: 'takt/v1/+/+/+/heartbeat', qos: 0 },
+      ]),
+    ).toEqual([0, 1, 0]);
     const pub = await mem.login(PRESS);
     await publish(pub, topic('heartbeat'), heartbeat(1), 1);
     expect(await sub.next()).toMatchObject({ cmd: 'publish', topic: topic('heartbeat'), qos: 1 });
@@ -59,7 +74,15 @@ describe('protocol strictness (in-memory)', () => {
     const sub = await mem.login(SERVICE);
     await subscribe(sub, [{ topic: 'takt/v1/#', qos: 2 }]);
     const pub = await mem.login(PRESS);
-    pub.send({ cmd: 'publish', topic: topic('heartbeat'), payload: heartbeat(3), qos: 2, messageId: 77, retain: false, dup: false });
+    pub.send({
+      cmd: 'publish',
+      topic: topic('heartbeat'),
+      payload: heartbeat(3),
+      qos: 2,
+      messageId: 77,
+      retain: false,
+      dup: false,
+    });
     expect(await pub.next()).toMatchObject({ cmd: 'pubrec', messageId: 77 });
     pub.send({ cmd: 'pubrel', messageId: 77 });
     expect(await pub.next()).toMatchObject({ cmd: 'pubcomp', messageId: 77 });
@@ -81,7 +104,14 @@ describe('protocol strictness (in-memory)', () => {
     const pub = await mem.login(PRESS);
     await publish(pub, topic('heartbeat'), heartbeat(9), 1);
     const again = mem.open();
-    expect(await again.connect({ clientId: 'svc-ingest-1', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
+    expect(
+      await again.connect({
+        clientId: 'svc-ingest-1',
+        clean: false,
+        username: SERVICE.username,
+        password: Buffer.from(SERVICE.password),
+      }),
+    ).toMatchObject({ returnCode: 0, sessionPresent: true });
     const msg = (await again.next()) as Packet & { payload: Buffer };
     expect(msg).toMatchObject({ cmd: 'publish', qos: 1 });
     expect(JSON.parse(msg.payload.toString()).seq).toBe(9);
@@ -104,22 +134,44 @@ describe('protocol strictness (in-memory)', () => {
     await sub.closed;
     pub.end(); // nothing more on the subscription while it reconnects
     const again = mem.open();
-    expect(await again.connect({ clientId: 'svc-ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0, sessionPresent: true });
+    expect(
+      await again.connect({
+        clientId: 'svc-ingest-2',
+        clean: false,
+        username: SERVICE.username,
+        password: Buffer.from(SERVICE.password),
+      }),
+    ).toMatchObject({ returnCode: 0, sessionPresent: true });
     const redelivered = [];
-    for (let i = 0; i < 3; i++) redelivered.push((await again.next()) as Packet & { messageId: number; payload: Buffer });
+    for (let i = 0; i < 3; i++)
+      redelivered.push((await again.next()) as Packet & { messageId: number; payload: Buffer });
     expect(redelivered.map((g) => JSON.parse(g.payload.toString()).seq)).toEqual([0, 2, 4]);
     for (const r of redelivered) again.send({ cmd: 'puback', messageId: r.messageId });
     expect(await again.silent()).toBe(true);
     again.send({ cmd: 'disconnect' });
     await again.closed;
     const third = mem.open(); // everything acknowledged: nothing comes a third time
-    expect(await third.connect({ clientId: 'svc-ingest-2', clean: false, username: SERVICE.username, password: Buffer.from(SERVICE.password) })).toMatchObject({ returnCode: 0 });
+    expect(
+      await third.connect({
+        clientId: 'svc-ingest-2',
+        clean: false,
+        username: SERVICE.username,
+        password: Buffer.from(SERVICE.password),
+      }),
+    ).toMatchObject({ returnCode: 0 });
     expect(await third.silent()).toBe(true);
     third.end();
   });
 
   it('keeps retained messages and publishes an authorized will', async () => {
-    const dev = await mem.login(PRESS, { will: { topic: topic('state'), payload: encode('state', { ...sampleMessage('state'), status: 'offline' }), qos: 1, retain: true } });
+    const dev = await mem.login(PRESS, {
+      will: {
+        topic: topic('state'),
+        payload: encode('state', { ...sampleMessage('state'), status: 'offline' }),
+        qos: 1,
+        retain: true,
+      },
+    });
     await publish(dev, topic('state'), encode('state', sampleMessage('state')), 1, true);
     const late = await mem.login(SERVICE);
     await subscribe(late, [{ topic: topic('state'), qos: 1 }]);
@@ -143,7 +195,15 @@ describe('protocol strictness (in-memory)', () => {
     dev.writeRaw(Buffer.from([0x32, 0x80, 0x80, 0x80, 0x30]));
     await dev.closed;
     const dev2 = await mem.login(PRESS);
-    dev2.send({ cmd: 'publish', topic: topic('heartbeat'), payload: Buffer.alloc(9000, 0x20), qos: 1, messageId: 5, retain: false, dup: false });
+    dev2.send({
+      cmd: 'publish',
+      topic: topic('heartbeat'),
+      payload: Buffer.alloc(9000, 0x20),
+      qos: 1,
+      messageId: 5,
+      retain: false,
+      dup: false,
+    });
     await dev2.closed;
     expect(await sub.silent()).toBe(true);
     expect(mem.broker.metrics.count(mem.broker.metrics.rejections, 'packet_too_large')).toBe(2);
@@ -152,7 +212,15 @@ describe('protocol strictness (in-memory)', () => {
 
   it('BAD INPUT - a topic deeper than maxTopicLevels is refused before it is acknowledged', async () => {
     const dev = await mem.login(SERVICE);
-    dev.send({ cmd: 'publish', topic: 'takt/v1/a/b/c/d/e/f/g', payload: 'x', qos: 1, messageId: 3, retain: true, dup: false });
+    dev.send({
+      cmd: 'publish',
+      topic: 'takt/v1/a/b/c/d/e/f/g',
+      payload: 'x',
+      qos: 1,
+      messageId: 3,
+      retain: true,
+      dup: false,
+    });
     await dev.closed;
     const sub = await mem.login(SERVICE);
     expect(await subscribe(sub, [{ topic: 'takt/v1/#', qos: 1 }])).toEqual([1]);
@@ -165,7 +233,15 @@ describe('protocol strictness (in-memory)', () => {
     const sub = await mem.login(SERVICE);
     await subscribe(sub, [{ topic: 'takt/v1/#', qos: 1 }]);
     const dev = await mem.login(SERVICE);
-    dev.send({ cmd: 'publish', topic: 'takt/v1/+/line-1/press-01/heartbeat', payload: heartbeat(), qos: 1, messageId: 4, retain: false, dup: false });
+    dev.send({
+      cmd: 'publish',
+      topic: 'takt/v1/+/line-1/press-01/heartbeat',
+      payload: heartbeat(),
+      qos: 1,
+      messageId: 4,
+      retain: false,
+      dup: false,
+    });
     await dev.closed;
     expect(await sub.silent()).toBe(true);
     sub.end();

@@ -26,7 +26,8 @@ describe('takt-broker: users and ACL reloads disconnect clients whose rights wen
     edit(users);
     replaceFile(usersFile, JSON.stringify(users));
   };
-  const login = (u: { username: string; password: string }) => connectClient(broker.url, { username: u.username, password: u.password });
+  const login = (u: { username: string; password: string }) =>
+    connectClient(broker.url, { username: u.username, password: u.password });
   const closed = (c: MqttClient) => new Promise<void>((resolve) => c.once('close', () => resolve()));
 
   beforeAll(async () => {
@@ -45,7 +46,9 @@ describe('takt-broker: users and ACL reloads disconnect clients whose rights wen
     await gone;
     await expect(login(PRESS)).rejects.toThrow(/Bad username or password|Not authorized/i);
     expect(service.connected).toBe(true);
-    expect(await (await fetch(`${broker.metricsUrl}/metrics`)).text()).toMatch(/takt_broker_rejections_total\{reason="rights_revoked"\} [1-9]/);
+    expect(await (await fetch(`${broker.metricsUrl}/metrics`)).text()).toMatch(
+      /takt_broker_rejections_total\{reason="rights_revoked"\} [1-9]/,
+    );
     await service.endAsync();
   });
 
@@ -68,7 +71,12 @@ describe('takt-broker: users and ACL reloads disconnect clients whose rights wen
   });
 
   it('SIGHUP re-reads the ACL: a client holding a subscription the new rules refuse is disconnected, its persistent session loses that subscription, and a resubscribe is refused', async () => {
-    const persistent = { username: WATCHER.username, password: 'rotated-secret', clientId: `${WATCHER.username}-persistent`, clean: false };
+    const persistent = {
+      username: WATCHER.username,
+      password: 'rotated-secret',
+      clientId: `${WATCHER.username}-persistent`,
+      clean: false,
+    };
     const before = await connectClient(broker.url, persistent);
     expect((await before.subscribeAsync(CAMERA, { qos: 1 }))[0]?.qos).toBe(1);
     const gone = closed(before);
@@ -82,7 +90,11 @@ describe('takt-broker: users and ACL reloads disconnect clients whose rights wen
     // a camera frame, then telemetry, from one publisher: the telemetry arriving first means the frame never will
     const first = new Promise<string>((resolve) => after.once('message', (topic) => resolve(topic)));
     const service = await login(SERVICE);
-    await service.publishAsync(buildTopic({ site: 'plant-a', line: 'line-1', device: 'press-01', channel: 'camera' }), encode('camera', sampleMessage('camera', 'press-01', 1)), { qos: 1 });
+    await service.publishAsync(
+      buildTopic({ site: 'plant-a', line: 'line-1', device: 'press-01', channel: 'camera' }),
+      encode('camera', sampleMessage('camera', 'press-01', 1)),
+      { qos: 1 },
+    );
     await service.publishAsync(telemetry, encode('telemetry', sampleMessage('telemetry', 'press-01', 1)), { qos: 1 });
     expect(await first).toBe(telemetry);
     await service.endAsync();

@@ -47,11 +47,17 @@ export async function startBrokerServer(config: BrokerConfig, logger: Logger): P
     const metrics = await serveMetrics({
       ...config.metrics,
       render: () => broker.metrics.render({ clients: broker.aedes.connectedClients }),
-      healthy: () => ({ ok: broker.healthy(), detail: { clients: broker.aedes.connectedClients, cluster: config.persistence !== undefined } }),
+      healthy: () => ({
+        ok: broker.healthy(),
+        detail: { clients: broker.aedes.connectedClients, cluster: config.persistence !== undefined },
+      }),
     });
     cleanups.push(() => metrics.close());
     const ports = { ...listeners.ports, metrics: metrics.port };
-    logger.info({ ports, users: users?.size ?? 0, aclRules: policy.rules.length, cluster: config.persistence !== undefined }, 'broker listening');
+    logger.info(
+      { ports, users: users?.size ?? 0, aclRules: policy.rules.length, cluster: config.persistence !== undefined },
+      'broker listening',
+    );
     return { broker, ports, reload, close };
   } catch (err) {
     await close();

@@ -4,7 +4,8 @@ import type { StoredSubscription, SubscriptionPersistence } from './aedes-intern
 import { guardSubscriptionStore } from './subscription-store.js';
 
 const client = (id: string) => ({ id }) as unknown as Client;
-const subs = (...topics: string[]): StoredSubscription[] => topics.map((topic) => ({ topic, qos: 1 }) as StoredSubscription);
+const subs = (...topics: string[]): StoredSubscription[] =>
+  topics.map((topic) => ({ topic, qos: 1 }) as StoredSubscription);
 
 describe('guardSubscriptionStore', () => {
   it('stores one packet once, without the refused filters, and one client at a time', async () => {
@@ -42,7 +43,7 @@ describe('guardSubscriptionStore', () => {
     expect(slow).toEqual([['stuck', ['t/1', 't/2'], 50]]);
   });
 
-  it('a store that never finishes holds up the same client\'s next store for slowMs, not for good', async () => {
+  it("a store that never finishes holds up the same client's next store for slowMs, not for good", async () => {
     let calls = 0;
     const p: SubscriptionPersistence = {
       addSubscriptions: () => (++calls === 1 ? new Promise(() => undefined) : Promise.resolve()),

@@ -66,7 +66,11 @@ export interface GuardOptions {
  * finished after `slowMs` (its broadcast never came back) is reported through `onSlow` and no longer
  * holds up the client's next store: the client's SUBSCRIBE after a reconnect gets its own broadcast.
  */
-export function guardSubscriptionStore(persistence: SubscriptionPersistence, maySubscribe: MaySubscribe, options: GuardOptions = {}): void {
+export function guardSubscriptionStore(
+  persistence: SubscriptionPersistence,
+  maySubscribe: MaySubscribe,
+  options: GuardOptions = {},
+): void {
   const add = persistence.addSubscriptions.bind(persistence);
   const remove = persistence.removeSubscriptions.bind(persistence);
   const queue = new PerKeyQueue();
@@ -76,7 +80,15 @@ export function guardSubscriptionStore(persistence: SubscriptionPersistence, may
   // a store that never finishes leaves the client without a SUBACK: make that visible in the log
   const watch = (clientId: string, subs: StoredSubscription[], p: Promise<unknown>): Promise<unknown> => {
     if (!options.onSlow) return p;
-    const timer = setTimeout(() => options.onSlow?.(clientId, subs.map((s) => s.topic), slowMs), slowMs);
+    const timer = setTimeout(
+      () =>
+        options.onSlow?.(
+          clientId,
+          subs.map((s) => s.topic),
+          slowMs,
+        ),
+      slowMs,
+    );
     timer.unref();
     const clear = () => clearTimeout(timer);
     p.then(clear, clear);
@@ -87,7 +99,14 @@ export function guardSubscriptionStore(persistence: SubscriptionPersistence, may
     let stored = perPacket.get(subs);
     if (!stored) {
       const allowed = subs.filter((s) => maySubscribe(client, s.topic));
-      stored = allowed.length === 0 ? Promise.resolve() : watch(client.id, allowed, queue.run(client.id, () => add(client, allowed), slowMs));
+      stored =
+        allowed.length === 0
+          ? Promise.resolve()
+          : watch(
+              client.id,
+              allowed,
+              queue.run(client.id, () => add(client, allowed), slowMs),
+            );
       perPacket.set(subs, stored);
     }
     return stored;

@@ -41,5 +41,7 @@ export function filtersOverlap(a: readonly string[], b: readonly string[]): bool
 
 /** True when `filter` is a valid MQTT topic filter (wildcards whole levels, `#` last). */
 export function isValidFilter(levels: readonly string[]): boolean {
-  return levels.every((l, i) => (l.includes('#') ? l === '#' && i === levels.length - 1 : !l.includes('+') || l === '+'));
+  return levels.every((l, i) =>
+    l.includes('#') ? l === '#' && i === levels.length - 1 : !l.includes('+') || l === '+',
+  );
 }

@@ -6,15 +6,31 @@ import { InvalidPayloadGuard } from './payload-check.js';
 
 describe('config', () => {
   it('applies defaults and TAKT_BROKER_* overrides', () => {
-    const c = loadBrokerConfig(undefined, { TAKT_BROKER_USERS_FILE: '/u.json', TAKT_BROKER_PORT: '1999', TAKT_BROKER_PERSISTENCE__REDIS: 'redis://h:1' });
-    expect(c).toMatchObject({ host: '0.0.0.0', port: 1999, usersFile: '/u.json', allowAnonymous: false, persistence: { redis: 'redis://h:1' } });
+    const c = loadBrokerConfig(undefined, {
+      TAKT_BROKER_USERS_FILE: '/u.json',
+      TAKT_BROKER_PORT: '1999',
+      TAKT_BROKER_PERSISTENCE__REDIS: 'redis://h:1',
+    });
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 1999,
+      usersFile: '/u.json',
+      allowAnonymous: false,
+      persistence: { redis: 'redis://h:1' },
+    });
   });
   it('BAD INPUT - no users file and no anonymous access is a ConfigError naming usersFile', () => {
-    expect(() => loadBrokerConfig(undefined, {})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', key: 'usersFile' }));
+    expect(() => loadBrokerConfig(undefined, {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', key: 'usersFile' }),
+    );
   });
   it('BAD INPUT - an unknown key or a bad value names the key', () => {
-    expect(() => loadBrokerConfig(undefined, { TAKT_BROKER_USERS_FILE: 'u', TAKT_BROKER_PROT: '1' })).toThrow(expect.objectContaining({ key: 'prot' }));
-    expect(() => loadBrokerConfig(undefined, { TAKT_BROKER_USERS_FILE: 'u', TAKT_BROKER_MAX_TOPIC_LEVELS: '500' })).toThrow(expect.objectContaining({ key: 'maxTopicLevels' }));
+    expect(() => loadBrokerConfig(undefined, { TAKT_BROKER_USERS_FILE: 'u', TAKT_BROKER_PROT: '1' })).toThrow(
+      expect.objectContaining({ key: 'prot' }),
+    );
+    expect(() =>
+      loadBrokerConfig(undefined, { TAKT_BROKER_USERS_FILE: 'u', TAKT_BROKER_MAX_TOPIC_LEVELS: '500' }),
+    ).toThrow(expect.objectContaining({ key: 'maxTopicLevels' }));
   });
 });
 

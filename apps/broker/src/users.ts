@@ -33,7 +33,13 @@ function changedUsers(before: UsersFile, after: UsersFile): string[] {
   return Object.keys(before).filter((name) => {
     const now = Object.hasOwn(after, name) ? after[name] : undefined;
     const was = before[name];
-    return now === undefined || was === undefined || now.passwordHash !== was.passwordHash || now.role !== was.role || String(now.devices ?? '') !== String(was.devices ?? '');
+    return (
+      now === undefined ||
+      was === undefined ||
+      now.passwordHash !== was.passwordHash ||
+      now.role !== was.role ||
+      String(now.devices ?? '') !== String(was.devices ?? '')
+    );
   });
 }
 

@@ -41,7 +41,9 @@ describe('write coalescing', () => {
       };
     }
     for (let i = 0; i < 3; i++) setImmediate(() => writeLikeMqttPacket(p.server, `packet-${i};`));
-    await expect.poll(() => Buffer.concat(p.chunks).toString(), { timeout: 2_000, interval: 5 }).toBe('packet-0;packet-1;packet-2;');
+    await expect
+      .poll(() => Buffer.concat(p.chunks).toString(), { timeout: 2_000, interval: 5 })
+      .toBe('packet-0;packet-1;packet-2;');
     expect(syscalls).toBe(1);
   });
 

@@ -13,13 +13,24 @@ const fileOf = (variant?: string) => (variant === undefined ? 'model.onnx' : `mo
  * Writes a model folder: `model.onnx`, `model.<variant>.onnx` for each variant (e.g. `int8`), and
  * `manifest.json` (unsigned; the registry signs what it registers) — validated before anything is written.
  */
-export function writeModelDir(dir: string, draft: ManifestDraft, artifact: Uint8Array, variants: Record<string, Uint8Array> = {}): ModelManifest {
-  const ref = (bytes: Uint8Array, variant?: string) => ({ file: fileOf(variant), sha256: sha256Hex(bytes), bytes: bytes.length });
+export function writeModelDir(
+  dir: string,
+  draft: ManifestDraft,
+  artifact: Uint8Array,
+  variants: Record<string, Uint8Array> = {},
+): ModelManifest {
+  const ref = (bytes: Uint8Array, variant?: string) => ({
+    file: fileOf(variant),
+    sha256: sha256Hex(bytes),
+    bytes: bytes.length,
+  });
   const names = Object.keys(variants);
   const manifest = decodeManifest({
     ...draft,
     artifact: ref(artifact),
-    ...(names.length > 0 ? { variants: Object.fromEntries(names.map((v) => [v, ref(variants[v] as Uint8Array, v)])) } : {}),
+    ...(names.length > 0
+      ? { variants: Object.fromEntries(names.map((v) => [v, ref(variants[v] as Uint8Array, v)])) }
+      : {}),
   });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, fileOf()), artifact);
@@ -34,11 +45,16 @@ export function readModelDir(dir: string, variant?: string): { manifest: ModelMa
   try {
     manifest = decodeManifest(readFileSync(join(dir, 'manifest.json')));
   } catch (err) {
-    if (err instanceof ContractError) throw new TrainerError('BAD_MODEL', `${dir}/manifest.json is not a valid model manifest: ${err.message}`);
+    if (err instanceof ContractError)
+      throw new TrainerError('BAD_MODEL', `${dir}/manifest.json is not a valid model manifest: ${err.message}`);
     throw new TrainerError('NOT_FOUND', `cannot read ${dir}/manifest.json: ${(err as Error).message}`);
   }
   const file = variant === undefined ? manifest.artifact.file : manifest.variants?.[variant]?.file;
-  if (!file) throw new TrainerError('BAD_MODEL', `model ${manifest.name} v${manifest.version} in ${dir} has no ${variant} variant`);
+  if (!file)
+    throw new TrainerError(
+      'BAD_MODEL',
+      `model ${manifest.name} v${manifest.version} in ${dir} has no ${variant} variant`,
+    );
   let bytes: Buffer;
   try {
     bytes = readFileSync(join(dir, file));

@@ -26,7 +26,10 @@ describe('TerminalProgress', () => {
     const p = new TerminalProgress({ stream: out, plainIntervalMs: 1000, now: () => 0 }).phase('files', 500);
     for (let i = 0; i < 500; i++) p.tick();
     p.done();
-    expect(out.text.trimEnd().split('\n')).toEqual([expect.stringMatching(/ 1\/500/), expect.stringMatching(/ 500\/500/)]);
+    expect(out.text.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/ 1\/500/),
+      expect.stringMatching(/ 500\/500/),
+    ]);
   });
 
   it('redraws one line on a TTY and ends it on done', () => {
@@ -35,6 +38,11 @@ describe('TerminalProgress', () => {
     p.tick({ k: 3 });
     p.tick({ k: 4 });
     p.done({ best: 4 });
-    expect(out.text.split('\r\x1b[2K')).toEqual(['', 'restarts [##--] 1/2 k=3 0.0s', 'restarts [####] 2/2 k=4 0.0s', 'restarts [####] 2/2 best=4 0.0s\n']);
+    expect(out.text.split('\r\x1b[2K')).toEqual([
+      '',
+      'restarts [##--] 1/2 k=3 0.0s',
+      'restarts [####] 2/2 k=4 0.0s',
+      'restarts [####] 2/2 best=4 0.0s\n',
+    ]);
   });
 });

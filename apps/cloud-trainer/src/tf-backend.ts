@@ -33,7 +33,8 @@ async function load(): Promise<TfRuntime> {
   const tf = await import('@tensorflow/tfjs');
   // prod mode: no per-op debug checks, and no "install tfjs-node" banner — we say which backend trains ourselves
   tf.enableProdMode();
-  if (process.env['TAKT_TRAINER_TFJS_BACKEND'] !== 'cpu' && (await tryWasm(tf))) return { tf, backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
+  if (process.env['TAKT_TRAINER_TFJS_BACKEND'] !== 'cpu' && (await tryWasm(tf)))
+    return { tf, backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
   await tf.setBackend('cpu');
   await tf.ready();
   return { tf, backend: tf.getBackend(), package: '@tensorflow/tfjs' };
@@ -69,6 +70,11 @@ export function loadTensorflow(): Promise<TfRuntime> {
 
 /** One line saying what trains, e.g. `tfjs backend: cpu (@tensorflow/tfjs, pure JS)`. */
 export function describeBackend(rt: TfRuntime): string {
-  const kind = rt.package === '@tensorflow/tfjs-node' ? 'native TensorFlow' : rt.backend === 'wasm' ? 'WebAssembly, XNNPACK' : 'pure JS';
+  const kind =
+    rt.package === '@tensorflow/tfjs-node'
+      ? 'native TensorFlow'
+      : rt.backend === 'wasm'
+        ? 'WebAssembly, XNNPACK'
+        : 'pure JS';
   return `tfjs backend: ${rt.backend} (${rt.package}, ${kind})`;
 }

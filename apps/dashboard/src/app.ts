@@ -51,12 +51,20 @@ export interface StartDashboardOptions {
 const DASHBOARD_VERSION = '0.1.0';
 
 /** The express app: security headers, page assets, session lookup, API routers, typed errors. */
-export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAssets>[0], trustedProxies: readonly string[] = []): express.Express {
+export function createApp(
+  ctx: RouteContext,
+  assets: Parameters<typeof serveAssets>[0],
+  trustedProxies: readonly string[] = [],
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // req.ip believes X-Forwarded-For only from these (the rightmost address that is not one of them)
   app.set('trust proxy', trustedProxies.length ? [...trustedProxies] : false);
-  const metrics = new DashboardMetrics({ version: DASHBOARD_VERSION, liveClients: () => ctx.hub.clients, mqttConnected: () => ctx.feed.connected });
+  const metrics = new DashboardMetrics({
+    version: DASHBOARD_VERSION,
+    liveClients: () => ctx.hub.clients,
+    mqttConnected: () => ctx.feed.connected,
+  });
   app.use(metrics.count);
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => void res.json({ ok: true, mqtt: ctx.feed.connected }));
@@ -75,11 +83,24 @@ export function createApp(ctx: RouteContext, assets: Parameters<typeof serveAsse
 export async function startDashboard(config: DashboardConfig, options: StartDashboardOptions = {}): Promise<Dashboard> {
   const logger = options.logger ?? createLogger('dashboard');
   const assets = await buildWebAssets();
-  const plant = new Plant({ offlineAfterMs: config.offlineAfterMs, liveWindowMs: config.liveWindowMs, alerts: config.alerts });
+  const plant = new Plant({
+    offlineAfterMs: config.offlineAfterMs,
+    liveWindowMs: config.liveWindowMs,
+    alerts: config.alerts,
+  });
   const influx = config.influx && !options.store ? await connectHistory(config.influx) : undefined;
   const store = options.store ?? influx;
   if (influx) logger.info({ alerts: await seedAlerts(plant, influx, logger) }, 'alert history loaded');
-  const feed = MqttFeed.start({ url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password, liveRaw: config.mqtt.liveRaw }, plant, logger);
+  const feed = MqttFeed.start(
+    {
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      liveRaw: config.mqtt.liveRaw,
+    },
+    plant,
+    logger,
+  );
   const sessions = new SessionStore({ idleMs: config.session.idleMs, maxAgeMs: config.session.maxAgeMs });
   const hub = new SseHub(plant, sessions, config.live);
   const ctx: RouteContext = {

@@ -10,7 +10,11 @@ const trustedProxy = z.string().refine(
     if (PROXY_NAMES.includes(v)) return true;
     const [addr = '', bits, extra] = v.split('/');
     const family = isIP(addr);
-    return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+    return (
+      family !== 0 &&
+      extra === undefined &&
+      (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))
+    );
   },
   { message: 'must be an IP address, a CIDR range or one of loopback, linklocal, uniquelocal' },
 );
@@ -26,9 +30,17 @@ export const dashboardConfigSchema = z.strictObject({
   session: z
     .strictObject({
       /** ms a session lives without a request; default 30 min */
-      idleMs: z.number().int().min(1_000).default(30 * MINUTE),
+      idleMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(30 * MINUTE),
       /** ms a session lives at most, however busy; default 12 h */
-      maxAgeMs: z.number().int().min(1_000).default(12 * 60 * MINUTE),
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(12 * 60 * MINUTE),
       /** mark the cookie `Secure` (serve behind TLS); default false */
       secureCookie: z.boolean().default(false),
     })
@@ -47,7 +59,11 @@ export const dashboardConfigSchema = z.strictObject({
       /** failed sign-ins allowed per client address within `windowMs`, for any usernames; default 50 */
       maxFailuresPerAddress: z.number().int().min(1).default(50),
       /** ms the failures are counted over (and the lockout lasts); default 15 min */
-      windowMs: z.number().int().min(1_000).default(15 * MINUTE),
+      windowMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(15 * MINUTE),
       /** password hashes (scrypt) checked at once; a sign-in beyond it is answered 503 at once; default 4 */
       maxConcurrentHashes: z.number().int().min(1).max(256).default(4),
     })
@@ -98,7 +114,11 @@ export const dashboardConfigSchema = z.strictObject({
   /** ms without heartbeat or state after which a device shows as offline; default 30 s */
   offlineAfterMs: z.number().int().min(1_000).default(30_000),
   /** ms of live samples kept in memory per device for the charts; default 15 min */
-  liveWindowMs: z.number().int().min(10_000).default(15 * MINUTE),
+  liveWindowMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .default(15 * MINUTE),
 });
 export type DashboardConfig = z.output<typeof dashboardConfigSchema>;
 export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>;

@@ -19,10 +19,40 @@ describe('device history from InfluxDB', () => {
     const msgs: DecodedPublish[] = [];
     for (let i = 0; i < 180; i++) {
       const ts = now - 3 * 3_600_000 + i * 60_000; // one sample a minute, 3 h ago → now
-      msgs.push({ topic: { ...addr, channel: 'telemetry' }, message: { schemaVersion: 1, deviceId: addr.device, ts, seq: i, values: { temperature: 50 + i / 10 } } } as DecodedPublish);
-      msgs.push({ topic: { ...addr, channel: 'features' }, message: { schemaVersion: 1, deviceId: addr.device, ts, seq: i, windowStart: ts - 1000, windowEnd: ts, features: { 'vibration.rms': 0.3 }, score: i === 100 ? 9 : 1, smoothedScore: 1 } } as DecodedPublish);
+      msgs.push({
+        topic: { ...addr, channel: 'telemetry' },
+        message: { schemaVersion: 1, deviceId: addr.device, ts, seq: i, values: { temperature: 50 + i / 10 } },
+      } as DecodedPublish);
+      msgs.push({
+        topic: { ...addr, channel: 'features' },
+        message: {
+          schemaVersion: 1,
+          deviceId: addr.device,
+          ts,
+          seq: i,
+          windowStart: ts - 1000,
+          windowEnd: ts,
+          features: { 'vibration.rms': 0.3 },
+          score: i === 100 ? 9 : 1,
+          smoothedScore: 1,
+        },
+      } as DecodedPublish);
     }
-    msgs.push({ topic: { ...addr, channel: 'anomaly' }, message: { schemaVersion: 1, deviceId: addr.device, ts: now - 80 * 60_000, seq: 0, eventId: 'evt-9', state: 'open', model: { name: 'm', version: 1 }, score: 9, threshold: 2.5, openedAt: now - 80 * 60_000 } } as DecodedPublish);
+    msgs.push({
+      topic: { ...addr, channel: 'anomaly' },
+      message: {
+        schemaVersion: 1,
+        deviceId: addr.device,
+        ts: now - 80 * 60_000,
+        seq: 0,
+        eventId: 'evt-9',
+        state: 'open',
+        model: { name: 'm', version: 1 },
+        score: 9,
+        threshold: 2.5,
+        openedAt: now - 80 * 60_000,
+      },
+    } as DecodedPublish);
     await store.write(msgs);
     t = await startTestDashboard({ influx: { url: influx.url, database: 'takt' } });
   });
@@ -48,7 +78,9 @@ describe('device history from InfluxDB', () => {
 
   it('serves a short recent range from the live window (raw, no bucket)', async () => {
     const s = await t.signIn('viewer');
-    const h = (await (await fetch(`${t.url}/api/devices/${addr.device}/history?range=5m`, { headers: { cookie: s.cookie } })).json()) as DeviceHistory;
+    const h = (await (
+      await fetch(`${t.url}/api/devices/${addr.device}/history?range=5m`, { headers: { cookie: s.cookie } })
+    ).json()) as DeviceHistory;
     expect(h.source).toBe('live');
     expect(h.every).toBeUndefined();
   });

@@ -13,7 +13,12 @@ describe('takt-dashboard CLI', () => {
       const file = join(dir.path, 'c.json');
       writeFileSync(file, JSON.stringify({ usersFile: 'u.json', mqtt: { url: 'mqtt://127.0.0.1:1' } }));
       const cmd = sourceCommand('apps/dashboard', ['--config', file]);
-      const r = spawnSync(cmd.command, cmd.args, { cwd: cmd.cwd, env: { ...process.env, TAKT_DASHBOARD_PORT: '"eighty"' }, encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(cmd.command, cmd.args, {
+        cwd: cmd.cwd,
+        env: { ...process.env, TAKT_DASHBOARD_PORT: '"eighty"' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(r.status).toBe(2);
       expect(r.stderr).toContain('"port"');
       expect(r.stderr).toContain('TAKT_DASHBOARD_PORT');
@@ -32,7 +37,7 @@ describe('takt-dashboard CLI', () => {
       dir.remove();
     });
 
-    it('re-reads the users file: a removed user\'s session and live stream end, the others go on', async () => {
+    it("re-reads the users file: a removed user's session and live stream end, the others go on", async () => {
       broker = await startTestBroker();
       const usersFile = join(dir.path, 'users.json');
       await writeUsersFile(usersFile);
@@ -40,11 +45,18 @@ describe('takt-dashboard CLI', () => {
       const url = `http://127.0.0.1:${port}`;
       const configFile = join(dir.path, 'dashboard.json');
       writeFileSync(configFile, JSON.stringify({ port, usersFile, mqtt: { url: broker.url, ...SERVICE } }));
-      const proc = spawnTakt('apps/dashboard', ['--config', configFile], { logFile: join(dir.path, 'dashboard.log'), ready: async () => (await fetch(`${url}/healthz`)).ok });
+      const proc = spawnTakt('apps/dashboard', ['--config', configFile], {
+        logFile: join(dir.path, 'dashboard.log'),
+        ready: async () => (await fetch(`${url}/healthz`)).ok,
+      });
       await proc.start();
       stop = () => proc.close();
       const signIn = async ({ username, password }: { username: string; password: string }) => {
-        const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+        const res = await fetch(`${url}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
         expect(res.status).toBe(200);
         return (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
       };

@@ -25,31 +25,60 @@ describe('dashboard ↔ takt-trainer evidence API', () => {
   let viewer: Signed;
   const pngs = [Buffer.from(partThumbnail('scratch', 1), 'base64'), Buffer.from(partThumbnail('ok', 2), 'base64')];
   const req = (method: 'GET' | 'POST', path: string, s: Signed, body?: unknown) =>
-    fetch(`${t.url}${path}`, { method, headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${t.url}${path}`, {
+      method,
+      headers: {
+        cookie: s.cookie,
+        'x-csrf-token': s.csrfToken,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     influx = await startInfluxd();
     const port = await freePort();
-    t = await startTestDashboard({ trainer: { url: `http://127.0.0.1:${port}`, readerToken: TOKENS.reader, operatorToken: TOKENS.operator } });
+    t = await startTestDashboard({
+      trainer: { url: `http://127.0.0.1:${port}`, readerToken: TOKENS.reader, operatorToken: TOKENS.operator },
+    });
     const keyFile = join(dir.path, 'k1.key');
-    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+    });
     const configFile = join(dir.path, 'trainer.json');
     writeFileSync(
       configFile,
       JSON.stringify({
-        host: '127.0.0.1', port, publicUrl: `http://127.0.0.1:${port}`, registryDir: join(dir.path, 'registry'),
+        host: '127.0.0.1',
+        port,
+        publicUrl: `http://127.0.0.1:${port}`,
+        registryDir: join(dir.path, 'registry'),
         signingKey: { keyId: 'k1', privateKeyFile: keyFile },
-        tokens: [{ token: TOKENS.reader, role: 'reader' }, { token: TOKENS.operator, role: 'operator' }],
-        influx: { url: influx.url, database: 'takt' }, mqtt: { url: t.brokerUrl, ...SERVICE },
+        tokens: [
+          { token: TOKENS.reader, role: 'reader' },
+          { token: TOKENS.operator, role: 'operator' },
+        ],
+        influx: { url: influx.url, database: 'takt' },
+        mqtt: { url: t.brokerUrl, ...SERVICE },
         evidence: { visionClasses: ['ok', 'scratch', 'pit'] },
       }),
     );
-    trainer = spawnTakt('apps/cloud-trainer', ['serve', '--config', configFile], { name: 'takt-trainer', ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, readyTimeoutMs: 90_000 });
+    trainer = spawnTakt('apps/cloud-trainer', ['serve', '--config', configFile], {
+      name: 'takt-trainer',
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true,
+      readyTimeoutMs: 90_000,
+    });
     await trainer.start();
     const upload = await fetch(`http://127.0.0.1:${port}/api/evidence/upload`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKENS.operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ set: 'seed-set', images: [{ file: 'a.png', label: 'scratch', png: pngs[0]!.toString('base64') }, { file: 'b.png', label: 'ok', png: pngs[1]!.toString('base64') }] }),
+      body: JSON.stringify({
+        set: 'seed-set',
+        images: [
+          { file: 'a.png', label: 'scratch', png: pngs[0]!.toString('base64') },
+          { file: 'b.png', label: 'ok', png: pngs[1]!.toString('base64') },
+        ],
+      }),
     });
     expect(upload.status, await upload.clone().text()).toBe(201);
     engineer = await t.signIn('engineer');
@@ -66,7 +95,10 @@ describe('dashboard ↔ takt-trainer evidence API', () => {
     const res = await req('GET', '/api/evidence?kind=frame&device=seed-set', viewer);
     expect(res.status).toBe(200);
     const items = ((await res.json()) as { items: EvidenceRecord[] }).items;
-    expect(items.map((x) => [x.reason, x.label?.label, x.label?.source]).sort()).toEqual([['upload', 'ok', 'upload'], ['upload', 'scratch', 'upload']]);
+    expect(items.map((x) => [x.reason, x.label?.label, x.label?.source]).sort()).toEqual([
+      ['upload', 'ok', 'upload'],
+      ['upload', 'scratch', 'upload'],
+    ]);
     for (const item of items) {
       const blob = await req('GET', `/api/evidence/${item.evidenceId}/blob`, viewer);
       expect(blob.headers.get('content-type')).toBe('image/png');
@@ -82,10 +114,16 @@ describe('dashboard ↔ takt-trainer evidence API', () => {
     const vocab = (await (await req('GET', '/api/labels', viewer)).json()) as { vision: string[]; fault: string[] };
     expect(vocab.vision).toEqual(expect.arrayContaining(['ok', 'scratch', 'pit']));
     expect(vocab.fault).toEqual(expect.arrayContaining(['bearing-wear', 'normal']));
-    const [item] = ((await (await req('GET', '/api/evidence?kind=frame&device=seed-set', viewer)).json()) as { items: EvidenceRecord[] }).items;
+    const [item] = (
+      (await (await req('GET', '/api/evidence?kind=frame&device=seed-set', viewer)).json()) as {
+        items: EvidenceRecord[];
+      }
+    ).items;
     const refused = await req('POST', `/api/evidence/${item!.evidenceId}/label`, engineer, { label: 'dent' });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('label "dent" is not a known vision class');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'label "dent" is not a known vision class',
+    );
     const sub = await connectClient(t.brokerUrl, SERVICE);
     try {
       const got = collectMessages(sub, topicFilter({ channel: 'label' }), 1);

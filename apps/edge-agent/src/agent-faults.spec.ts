@@ -46,7 +46,10 @@ describe('EdgeAgent under faults', () => {
     const outbox = new MemoryOutbox();
     const queued: string[] = [];
     outbox.on('appended', (e) => queued.push(e.channel));
-    h = await startAgentHarness({ outbox, config: { heartbeatIntervalMs: 100, devices: [address], deviceFilter: undefined } });
+    h = await startAgentHarness({
+      outbox,
+      config: { heartbeatIntervalMs: 100, devices: [address], deviceFilter: undefined },
+    });
     const watcher = await connectClient(h.broker.url);
     try {
       const got = new Promise<{ qos: number; seq: number }[]>((resolve) => {

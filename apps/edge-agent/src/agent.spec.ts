@@ -2,9 +2,27 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopic, decodePublish, isPublishOn, SeqTracker, topicFilter, type DeviceState, type RawSampleBatch } from '@takt/contracts';
+import {
+  buildTopic,
+  decodePublish,
+  isPublishOn,
+  SeqTracker,
+  topicFilter,
+  type DeviceState,
+  type RawSampleBatch,
+} from '@takt/contracts';
 import type { ManagedProcess } from '@takt/runtime';
-import { connectClient, spawnTakt, startMosquitto, startRedis, startTestBroker, tempDir, type MosquittoServer, type RedisServer, type TestBroker } from '@takt/testing';
+import {
+  connectClient,
+  spawnTakt,
+  startMosquitto,
+  startRedis,
+  startTestBroker,
+  tempDir,
+  type MosquittoServer,
+  type RedisServer,
+  type TestBroker,
+} from '@takt/testing';
 
 const addr = { site: 'plant-1', line: 'line-1', device: 'pump-1' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +33,14 @@ function startRawFeed(client: MqttClient): { stop: () => void; sent: () => numbe
   let seq = 0;
   const timer = setInterval(() => {
     const vib = Array.from({ length: 100 }, (_, i) => Math.sin((t0 + i) * 0.9) + 0.05 * Math.sin((t0 + i) * 0.13));
-    const batch: RawSampleBatch = { schemaVersion: 1, deviceId: addr.device, ts: t0 + 100, seq: seq++, t0, sensors: { vibration: { rate: 1000, values: vib }, temperature: { rate: 10, values: [40 + (seq % 7) * 0.1] } } };
+    const batch: RawSampleBatch = {
+      schemaVersion: 1,
+      deviceId: addr.device,
+      ts: t0 + 100,
+      seq: seq++,
+      t0,
+      sensors: { vibration: { rate: 1000, values: vib }, temperature: { rate: 10, values: [40 + (seq % 7) * 0.1] } },
+    };
     client.publish(buildTopic({ ...addr, channel: 'raw' }), JSON.stringify(batch));
     t0 += 100;
   }, 100);
@@ -49,7 +74,10 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
   const dataDir = join(dir.path, 'data');
   const logTail = () => {
     const lines = readFileSync(join(dir.path, 'agent.log'), 'utf8').trim().split('\n');
-    return lines.filter((l) => !l.includes('ECONNREFUSED')).slice(-15).join('\n');
+    return lines
+      .filter((l) => !l.includes('ECONNREFUSED'))
+      .slice(-15)
+      .join('\n');
   };
 
   beforeAll(async () => {
@@ -60,7 +88,13 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
     const config = {
       dataDir,
       source: { url: plant.url },
-      upstream: { url: cloud.url, username: 'service', password: 'service-secret', reconnectMs: 1_000, reconnectMaxMs: 2_000 },
+      upstream: {
+        url: cloud.url,
+        username: 'service',
+        password: 'service-secret',
+        reconnectMs: 1_000,
+        reconnectMaxMs: 2_000,
+      },
       devices: [addr],
       window: { lengthMs: 1000, hopMs: 500 },
       telemetryIntervalMs: 1000,
@@ -70,11 +104,22 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
     };
     const file = join(dir.path, 'edge.json');
     writeFileSync(file, JSON.stringify(config));
-    const pidOk = () => existsSync(join(dataDir, 'agent.json')) && (JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as { pid: number }).pid === agent.pid;
-    agent = spawnTakt('apps/edge-agent', ['--config', file], { logFile: join(dir.path, 'agent.log'), ready: () => Promise.resolve(pidOk()) });
+    const pidOk = () =>
+      existsSync(join(dataDir, 'agent.json')) &&
+      (JSON.parse(readFileSync(join(dataDir, 'agent.json'), 'utf8')) as { pid: number }).pid === agent.pid;
+    agent = spawnTakt('apps/edge-agent', ['--config', file], {
+      logFile: join(dir.path, 'agent.log'),
+      ready: () => Promise.resolve(pidOk()),
+    });
     await agent.start();
     feedClient = await connectClient(plant.url);
-    watcher = connect(cloud.url, { username: 'service', password: 'service-secret', reconnectPeriod: 200, clientId: 'service-edge-e2e-watcher' /* bound to its user */, clean: false });
+    watcher = connect(cloud.url, {
+      username: 'service',
+      password: 'service-secret',
+      reconnectPeriod: 200,
+      clientId: 'service-edge-e2e-watcher' /* bound to its user */,
+      clean: false,
+    });
     watcher.on('error', () => undefined);
     await new Promise((r) => watcher.once('connect', r));
   });
@@ -100,7 +145,11 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
       await cloud.stop();
       await sleep(30_000);
       await cloud.start();
-      await waitFor(() => (got.report('features')?.max ?? 0) >= before + 55, 20_000, () => `after outage: ${JSON.stringify(got.report('features'))}\n${logTail()}`);
+      await waitFor(
+        () => (got.report('features')?.max ?? 0) >= before + 55,
+        20_000,
+        () => `after outage: ${JSON.stringify(got.report('features'))}\n${logTail()}`,
+      );
       const afterOutage = got.report('features')!;
       expect(afterOutage.gaps).toEqual([]);
       expect(afterOutage.min).toBe(0);
@@ -109,7 +158,11 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
       await agent.kill();
       await sleep(500);
       await agent.start();
-      await waitFor(() => (got.report('features')?.max ?? 0) >= afterOutage.max + 6, 15_000, () => `after restart: ${JSON.stringify(got.report('features'))}\n${logTail()}`);
+      await waitFor(
+        () => (got.report('features')?.max ?? 0) >= afterOutage.max + 6,
+        15_000,
+        () => `after restart: ${JSON.stringify(got.report('features'))}\n${logTail()}`,
+      );
     } finally {
       feed.stop();
     }

@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodePublish, errorCode, isPublishOn, type DeviceAddress, type ExecutionProvider, type ModelManifest } from '@takt/contracts';
+import {
+  decodePublish,
+  errorCode,
+  isPublishOn,
+  type DeviceAddress,
+  type ExecutionProvider,
+  type ModelManifest,
+} from '@takt/contracts';
 import { loadTrustedKeys } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import { upstreamSchema, type AgentConfig } from './config.js';
@@ -53,7 +60,11 @@ export class EdgeAgent {
   static async start(config: AgentConfig, logger: Logger, parts: { outbox?: Outbox } = {}): Promise<EdgeAgent> {
     await mkdir(config.dataDir, { recursive: true });
     const o = { ...config.outbox, evidenceMaxBytes: config.evidence.outboxMaxBytes };
-    const outbox: Outbox = parts.outbox ?? (o.kind === 'memory' ? new MemoryOutbox(o) : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') }));
+    const outbox: Outbox =
+      parts.outbox ??
+      (o.kind === 'memory'
+        ? new MemoryOutbox(o)
+        : await DiskOutbox.open({ ...o, dir: join(config.dataDir, 'outbox') }));
     const agent = new EdgeAgent(config, outbox, logger);
     await agent.#start();
     return agent;
@@ -64,11 +75,21 @@ export class EdgeAgent {
     const ort = await loadOrt(c.inference.onnxruntimePath);
     const probe = await probeProvider(ort, c.inference.providers, this.#log);
     this.#provider = probe.provider;
-    if (probe.fallbacks.length > 0) this.#log.warn({ asked: c.inference.providers, using: probe.provider, fallbacks: probe.fallbacks }, `execution provider fallback: using ${probe.provider}`);
+    if (probe.fallbacks.length > 0)
+      this.#log.warn(
+        { asked: c.inference.providers, using: probe.provider, fallbacks: probe.fallbacks },
+        `execution provider fallback: using ${probe.provider}`,
+      );
     const store = new ModelStore(c.dataDir);
     await store.open();
-    const up = c.upstream ?? upstreamSchema.parse({ url: c.source.url, username: c.source.username, password: c.source.password });
-    this.#link = new MqttLink({ ...up, subscriptions: selectorFilters(this.#selector, ['model/desired']), logger: this.#log });
+    const up =
+      c.upstream ??
+      upstreamSchema.parse({ url: c.source.url, username: c.source.username, password: c.source.password });
+    this.#link = new MqttLink({
+      ...up,
+      subscriptions: selectorFilters(this.#selector, ['model/desired']),
+      logger: this.#log,
+    });
     this.#emitter = new UpstreamEmitter(this.outbox, this.#link);
     this.#reporter = new StateReporter(this.#emitter, this.outbox, () => this.#provider);
     this.#rollouts = await this.#rolloutController(ort, store);
@@ -76,10 +97,17 @@ export class EdgeAgent {
     this.outbox.on('shed', (e) => this.#onShed(e));
     this.#north = await Northbound.start(c, this.outbox, this.#log);
     new UpstreamPublisher(this.outbox, this.#link, { maxInflight: up.maxInflight, logger: this.#log });
-    this.#link.on('message', (topic, payload) => this.#onDesired(topic, payload).catch((err: Error) => this.#log.error({ topic, err: err.message }, 'model/desired not handled')));
+    this.#link.on('message', (topic, payload) =>
+      this.#onDesired(topic, payload).catch((err: Error) =>
+        this.#log.error({ topic, err: err.message }, 'model/desired not handled'),
+      ),
+    );
     this.#link.start();
     if ('devices' in this.#selector) for (const a of this.#selector.devices) await this.#device(a);
-    this.#source = new IntakeSources([new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log }), ...fieldbusSources(c, this.#log)], this.#log);
+    this.#source = new IntakeSources(
+      [new MqttSource({ ...c.source, selector: this.#selector, logger: this.#log }), ...fieldbusSources(c, this.#log)],
+      this.#log,
+    );
     await this.#source.start({
       raw: (a, batch) => (this.#north.raw(batch), this.#withDevice(a, (d) => d.pipeline.onRaw(batch))),
       camera: (a, frame) => this.#withDevice(a, (d) => d.pipeline.onFrame(frame)),
@@ -88,7 +116,10 @@ export class EdgeAgent {
     });
     this.#every(c.heartbeatIntervalMs, (d) => void this.#reporter.heartbeat(d));
     this.#every(c.stateIntervalMs, (d) => this.#publishState(d));
-    await writeFile(join(c.dataDir, 'agent.json'), JSON.stringify({ pid: process.pid, startedAt: Date.now(), provider: this.#provider }));
+    await writeFile(
+      join(c.dataDir, 'agent.json'),
+      JSON.stringify({ pid: process.pid, startedAt: Date.now(), provider: this.#provider }),
+    );
   }
 
   async #rolloutController(ort: Ort, store: ModelStore): Promise<RolloutController> {
@@ -106,7 +137,10 @@ export class EdgeAgent {
       downloadTimeoutMs: r.downloadTimeoutMs,
       smokeBudgetMs: this.config.inference.smokeBudgetMs,
       models: (id) => this.#devices.get(id)?.models ?? new DeviceModels(),
-      report: (a, rep) => void this.#onRollout(a, rep).catch((err: Error) => this.#log.error({ device: a.device, err: err.message }, 'rollout report not published')),
+      report: (a, rep) =>
+        void this.#onRollout(a, rep).catch((err: Error) =>
+          this.#log.error({ device: a.device, err: err.message }, 'rollout report not published'),
+        ),
       logger: this.#log,
     });
   }
@@ -116,7 +150,9 @@ export class EdgeAgent {
       for (const d of this.#devices.values()) {
         Promise.resolve()
           .then(() => fn(d))
-          .catch((err: Error) => this.#log.warn({ device: d.address.device, err: err.message }, 'periodic publish failed'));
+          .catch((err: Error) =>
+            this.#log.warn({ device: d.address.device, err: err.message }, 'periodic publish failed'),
+          );
       }
     }, ms);
     t.unref();
@@ -173,8 +209,14 @@ export class EdgeAgent {
     ctx.intake = status;
     this.#north.intake(ctx.address.device, status);
     if (fault) ctx.lastError = { code: fault.code, message: fault.message, at: fault.at };
-    if (before && before.gaps !== status.gaps) this.#log.warn({ device: ctx.address.device, endpoint: status.endpoint, gap: status.lastGap }, 'intake gap: no samples in between');
-    return !before || before.connected !== status.connected || before.gaps !== status.gaps ? this.#publishState(ctx) : undefined;
+    if (before && before.gaps !== status.gaps)
+      this.#log.warn(
+        { device: ctx.address.device, endpoint: status.endpoint, gap: status.lastGap },
+        'intake gap: no samples in between',
+      );
+    return !before || before.connected !== status.connected || before.gaps !== status.gaps
+      ? this.#publishState(ctx)
+      : undefined;
   }
 
   /** Publishes the device's retained state; a failure (outbox write) is recorded and logged, not thrown. */
@@ -188,7 +230,8 @@ export class EdgeAgent {
 
   /** The outbox dropped an entry: evidence (shed first, by design) is counted for its device; anything else is a warning. */
   #onShed(e: OutboxEntry): void {
-    if (e.channel !== 'evidence') return void this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed');
+    if (e.channel !== 'evidence')
+      return void this.#log.warn({ channel: e.channel, device: e.deviceId, seq: e.seq }, 'outbox full: entry shed');
     this.#devices.get(e.deviceId)?.pipeline.evidence?.shed(e);
     this.#log.debug({ device: e.deviceId, seq: e.seq }, 'evidence shed');
   }
@@ -196,7 +239,8 @@ export class EdgeAgent {
   /** A failed outbox write concerns every device the box serves: each one's next state reports it. */
   #onOutboxFault(err: Error): void {
     this.#log.error({ err: err.message, ...this.outbox.stats() }, 'outbox write failed');
-    for (const ctx of this.#devices.values()) ctx.lastError = { code: errorCode(err, 'OUTBOX_WRITE_FAILED'), message: err.message, at: Date.now() };
+    for (const ctx of this.#devices.values())
+      ctx.lastError = { code: errorCode(err, 'OUTBOX_WRITE_FAILED'), message: err.message, at: Date.now() };
   }
 
   #recordError(ctx: DeviceContext, err: Error): void {
@@ -207,17 +251,32 @@ export class EdgeAgent {
   #onModelFailure(ctx: DeviceContext, m: ModelManifest, err: Error, rolledBack: boolean): void {
     this.#recordError(ctx, err);
     ctx.degraded = !rolledBack;
-    ctx.rollout = { rolloutId: ctx.rollout?.rolloutId ?? 'runtime', name: m.name, version: m.version, status: 'rolled-back', reason: `failed at run time: ${err.message}`, at: Date.now() };
+    ctx.rollout = {
+      rolloutId: ctx.rollout?.rolloutId ?? 'runtime',
+      name: m.name,
+      version: m.version,
+      status: 'rolled-back',
+      reason: `failed at run time: ${err.message}`,
+      at: Date.now(),
+    };
     const saved = rolledBack ? this.#rollouts.persistRollback(ctx.address, m.kind) : Promise.resolve();
     void saved
-      .catch((e: Error) => this.#recordError(ctx, new EdgeError('MODEL_STORE_FAILED', `run-time rollback of ${m.name} v${m.version} not saved: ${e.message}`, { cause: e })))
+      .catch((e: Error) =>
+        this.#recordError(
+          ctx,
+          new EdgeError('MODEL_STORE_FAILED', `run-time rollback of ${m.name} v${m.version} not saved: ${e.message}`, {
+            cause: e,
+          }),
+        ),
+      )
       .then(() => this.#publishState(ctx));
   }
 
   async #onRollout(address: DeviceAddress, rep: RolloutReport): Promise<void> {
     const ctx = await this.#device(address);
     ctx.rollout = rep;
-    if (rep.status === 'rejected' || rep.status === 'rolled-back') ctx.lastError = { code: rep.code ?? 'ROLLOUT_FAILED', message: rep.reason ?? rep.status, at: rep.at };
+    if (rep.status === 'rejected' || rep.status === 'rolled-back')
+      ctx.lastError = { code: rep.code ?? 'ROLLOUT_FAILED', message: rep.reason ?? rep.status, at: rep.at };
     if (rep.status === 'applied') ctx.degraded = false;
     await this.#publishState(ctx);
   }

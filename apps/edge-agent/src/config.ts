@@ -34,14 +34,19 @@ export const upstreamSchema = brokerSchema
     /** ms a publish may wait for its PUBACK before the connection is dropped and the outbox replays; default 30000 */
     pubackTimeoutMs: z.number().int().min(100).default(30_000),
   })
-  .refine((u) => u.reconnectMaxMs >= u.reconnectMs, { message: 'reconnectMaxMs must be at least reconnectMs', path: ['reconnectMaxMs'] });
+  .refine((u) => u.reconnectMaxMs >= u.reconnectMs, {
+    message: 'reconnectMaxMs must be at least reconnectMs',
+    path: ['reconnectMaxMs'],
+  });
 
 /** takt-edge configuration (JSON file; every key overridable with TAKT_EDGE_*, `__` nesting). */
 export const agentConfigSchema = z.strictObject({
   /** folder for the outbox, model files and state; created when missing */
   dataDir: z.string().min(1),
   /** plant-local broker the raw samples and frames arrive on */
-  source: brokerSchema.extend({ /** subscription QoS; default 0 */ qos: z.union([z.literal(0), z.literal(1)]).default(0) }),
+  source: brokerSchema.extend({
+    /** subscription QoS; default 0 */ qos: z.union([z.literal(0), z.literal(1)]).default(0),
+  }),
   /** cloud broker results go to; default: the source broker (with the defaults below) */
   upstream: upstreamSchema.optional(),
   /** devices served: a list of addresses … */
@@ -50,7 +55,11 @@ export const agentConfigSchema = z.strictObject({
   deviceFilter: z.strictObject({ site: idSchema.optional(), line: idSchema.optional() }).optional(),
   /** window used before any model gives one (features are published for the cloud to train on) */
   window: z
-    .strictObject({ lengthMs: z.number().int().min(10).default(1_000), hopMs: z.number().int().min(10).default(500), sensors: z.array(nameSchema).min(1).optional() })
+    .strictObject({
+      lengthMs: z.number().int().min(10).default(1_000),
+      hopMs: z.number().int().min(10).default(500),
+      sensors: z.array(nameSchema).min(1).optional(),
+    })
     .prefault({}),
   /** ms per downsampled telemetry point; default 1000 (0 turns telemetry off) */
   telemetryIntervalMs: z.number().int().min(0).default(1_000),
@@ -66,7 +75,9 @@ export const agentConfigSchema = z.strictObject({
    * counted and reported in the device's state as INTAKE_OVERLOADED — a source faster than the box
    * can follow costs bounded memory instead of all of it
    */
-  backlog: z.strictObject({ rawBatches: z.number().int().min(1).default(1_000), frames: z.number().int().min(1).default(64) }).prefault({}),
+  backlog: z
+    .strictObject({ rawBatches: z.number().int().min(1).default(1_000), frames: z.number().int().min(1).default(64) })
+    .prefault({}),
   /** ms between heartbeats per device; default 5000 */
   heartbeatIntervalMs: z.number().int().min(100).default(5_000),
   /** ms between periodic retained state messages per device; default 30000 */
@@ -110,7 +121,12 @@ export const agentConfigSchema = z.strictObject({
     .prefault({}),
   /** hysteresis used when a manifest carries no `smoothing`/`threshold` */
   anomaly: z
-    .strictObject({ alpha: z.number().gt(0).max(1).default(0.3), openAfterMs: z.number().int().min(0).default(500), closeAfterMs: z.number().int().min(0).default(3_000), threshold: z.number().default(3) })
+    .strictObject({
+      alpha: z.number().gt(0).max(1).default(0.3),
+      openAfterMs: z.number().int().min(0).default(500),
+      closeAfterMs: z.number().int().min(0).default(3_000),
+      threshold: z.number().default(3),
+    })
     .prefault({}),
   /**
    * evidence kept for training CNNs (frames the vision model is unsure of and a sample of the rest,
@@ -125,7 +141,9 @@ export const agentConfigSchema = z.strictObject({
   /** Sparkplug B northbound: publish the devices to a SCADA host's broker (deploy/edge/README.md); default off */
   sparkplug: sparkplugSchema.optional(),
   /** Prometheus `GET /metrics` on host:port (port 0 picks a free one); default off */
-  metrics: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535) }).optional(),
+  metrics: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535) })
+    .optional(),
   rollout: z
     .strictObject({
       /** trusted Ed25519 public keys: key id → SPKI PEM */
@@ -138,7 +156,10 @@ export const agentConfigSchema = z.strictObject({
        * the model registry's base URL (the trainer service, e.g. `https://trainer:8090`): artifacts are
        * fetched from it by content hash, never from a URL in a message; without it rollouts are refused
        */
-      registryUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+      registryUrl: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
+        .optional(),
       /** bytes a model artifact may have, checked on the signed manifest and while downloading; default 256 MiB */
       maxArtifactBytes: z.number().int().min(1).default(268_435_456),
       /** download retries; default 5 */

@@ -49,7 +49,11 @@ export class AckGate {
   /** Registers a received publish; returns its token for `done()`. */
   track(packet: IPublishPacket): number {
     const token = this.#base + this.#queue.length;
-    this.#queue.push({ messageId: packet.qos > 0 ? packet.messageId : undefined, connection: this.#connection, done: false });
+    this.#queue.push({
+      messageId: packet.qos > 0 ? packet.messageId : undefined,
+      connection: this.#connection,
+      done: false,
+    });
     return token;
   }
 

@@ -39,7 +39,13 @@ export class DeadLetterFile {
   }
 
   add(entry: Omit<DeadLetter, 'at' | 'payload'> & { payload?: string | Buffer }): Promise<void> {
-    const payload = entry.payload === undefined ? undefined : (typeof entry.payload === 'string' ? entry.payload : entry.payload.toString('utf8')).slice(0, MAX_PAYLOAD_CHARS);
+    const payload =
+      entry.payload === undefined
+        ? undefined
+        : (typeof entry.payload === 'string' ? entry.payload : entry.payload.toString('utf8')).slice(
+            0,
+            MAX_PAYLOAD_CHARS,
+          );
     const line = `${JSON.stringify({ at: Date.now(), ...entry, payload })}\n`;
     return new Promise((resolve, reject) => {
       this.#queue.push({ line, resolve, reject });

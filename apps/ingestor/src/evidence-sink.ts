@@ -54,7 +54,10 @@ export class EvidenceSink {
   /** Stores a decoded `evidence` publish in the background; `topic` and `payload` are kept for the dead-letter file. */
   accept(p: DecodedPublish<'evidence'>, token: number, topic: string, payload: Buffer): void {
     const job = this.#store(p, token).catch((err: unknown) => {
-      const refusal = err instanceof EvidenceRefusal ? err : new EvidenceRefusal('BLOB_WRITE_FAILED', (err as Error).message, { cause: err });
+      const refusal =
+        err instanceof EvidenceRefusal
+          ? err
+          : new EvidenceRefusal('BLOB_WRITE_FAILED', (err as Error).message, { cause: err });
       this.#o.onRefused(refusal, topic, payload, token);
     });
     this.#inflight.add(job);
@@ -65,7 +68,10 @@ export class EvidenceSink {
   async idle(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#inflight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, Math.max(1, Math.min(1_000, deadline - Date.now()))))]);
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise((r) => setTimeout(r, Math.max(1, Math.min(1_000, deadline - Date.now())))),
+      ]);
     }
   }
 
@@ -74,7 +80,10 @@ export class EvidenceSink {
     const blobs = this.#o.blobs;
     if (!blobs) {
       if (this.#unconfiguredLogged++ % 100 === 0) {
-        this.#o.logger.error({ device: p.topic.device, refused: this.#unconfiguredLogged }, 'evidence received but this ingestor has no evidence.dir; dead-lettering it (set evidence.dir to store it)');
+        this.#o.logger.error(
+          { device: p.topic.device, refused: this.#unconfiguredLogged },
+          'evidence received but this ingestor has no evidence.dir; dead-lettering it (set evidence.dir to store it)',
+        );
       }
       throw new EvidenceRefusal('EVIDENCE_NOT_CONFIGURED', 'this ingestor has no evidence.dir: evidence is not stored');
     }
@@ -82,7 +91,8 @@ export class EvidenceSink {
     try {
       bytes = m.frame ? frameBlob(m.frame) : windowBlob(m.window as NonNullable<typeof m.window>);
     } catch (err) {
-      if (isEvidenceStoreError(err, 'BAD_IMAGE')) throw new EvidenceRefusal('BAD_IMAGE', `evidence ${m.evidenceId}: ${err.message}`, { cause: err });
+      if (isEvidenceStoreError(err, 'BAD_IMAGE'))
+        throw new EvidenceRefusal('BAD_IMAGE', `evidence ${m.evidenceId}: ${err.message}`, { cause: err });
       throw err;
     }
     const blob = await this.#put(blobs, bytes, m.evidenceId);
@@ -97,8 +107,15 @@ export class EvidenceSink {
       } catch (err) {
         this.#o.metrics.evidenceBlobFailures++;
         if (attempt >= this.#o.attempts) {
-          this.#o.logger.error({ err, evidenceId, attempts: attempt }, 'cannot store an evidence blob; dead-lettering the message');
-          throw new EvidenceRefusal('BLOB_WRITE_FAILED', `evidence ${evidenceId}: blob not stored after ${attempt} attempts: ${(err as Error).message}`, { cause: err });
+          this.#o.logger.error(
+            { err, evidenceId, attempts: attempt },
+            'cannot store an evidence blob; dead-lettering the message',
+          );
+          throw new EvidenceRefusal(
+            'BLOB_WRITE_FAILED',
+            `evidence ${evidenceId}: blob not stored after ${attempt} attempts: ${(err as Error).message}`,
+            { cause: err },
+          );
         }
         if (attempt === 1) this.#o.logger.warn({ err, evidenceId }, 'evidence blob write failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(this.#o.retryMaxMs, this.#o.retryMinMs * 2 ** (attempt - 1))));

@@ -39,7 +39,13 @@ export class Ingestor {
   #stopping = false;
   #isSubscribed = false;
 
-  private constructor(parts: { config: IngestorConfig; logger: Logger; store: TelemetryStore; spool: DiskSpool; client: MqttClient }) {
+  private constructor(parts: {
+    config: IngestorConfig;
+    logger: Logger;
+    store: TelemetryStore;
+    spool: DiskSpool;
+    client: MqttClient;
+  }) {
     const { config, logger, store, spool, client } = parts;
     this.#config = config;
     this.#logger = logger;
@@ -59,7 +65,11 @@ export class Ingestor {
       retryMinMs: config.buffer.retryMinMs,
       retryMaxMs: config.buffer.retryMaxMs,
     });
-    this.#batcher = new Batcher({ maxPoints: config.batch.maxPoints, maxAgeMs: config.batch.maxAgeMs, onBatch: (b) => this.#writer.submit(b) });
+    this.#batcher = new Batcher({
+      maxPoints: config.batch.maxPoints,
+      maxAgeMs: config.batch.maxAgeMs,
+      onBatch: (b) => this.#writer.submit(b),
+    });
     this.#evidence = new EvidenceSink({
       blobs: config.evidence ? new DiskBlobStore({ dir: config.evidence.dir }) : undefined,
       onStored: (points, token) => this.#batcher.add(points, token),
@@ -91,7 +101,12 @@ export class Ingestor {
     });
     const self = new Ingestor({ config, logger, store, spool, client });
     try {
-      const { server, url } = await serveMetrics(config.metrics.host, config.metrics.port, self.metrics, self.#gauges(spool));
+      const { server, url } = await serveMetrics(
+        config.metrics.host,
+        config.metrics.port,
+        self.metrics,
+        self.#gauges(spool),
+      );
       self.#server = server;
       self.metricsUrl = url;
     } catch (err) {
@@ -152,13 +167,19 @@ export class Ingestor {
   #wire(): void {
     const client = this.#client;
     client.on('connect', (connack) => {
-      this.#logger.info({ sessionPresent: connack.sessionPresent, filters: this.#config.broker.filters }, 'connected to broker');
+      this.#logger.info(
+        { sessionPresent: connack.sessionPresent, filters: this.#config.broker.filters },
+        'connected to broker',
+      );
       const stream = client.stream;
       const timeoutMs = this.#config.broker.subscribeTimeoutMs;
       const deadline = setTimeout(() => {
         if (client.stream !== stream || !client.connected || this.#stopping) return;
         this.metrics.subscribeTimeouts++;
-        this.#logger.error({ timeoutMs, filters: this.#config.broker.filters }, 'no SUBACK from the broker; dropping the connection to subscribe again');
+        this.#logger.error(
+          { timeoutMs, filters: this.#config.broker.filters },
+          'no SUBACK from the broker; dropping the connection to subscribe again',
+        );
         stream.destroy();
       }, timeoutMs);
       deadline.unref();
@@ -197,12 +218,18 @@ export class Ingestor {
   }
 
   #deadLetter(err: unknown, topic: string, payload: Buffer, token: number): void {
-    const reason = err instanceof ContractError || isStoreError(err) || err instanceof EvidenceRefusal ? err.code : 'ERROR';
+    const reason =
+      err instanceof ContractError || isStoreError(err) || err instanceof EvidenceRefusal ? err.code : 'ERROR';
     this.metrics.deadLettered(reason);
     this.#deadLetters
       .add({ topic, reason, message: (err as Error).message, payload })
       .then(() => this.#gate.done(token))
-      .catch((e: unknown) => this.#logger.error({ err: e, file: this.#deadLetters.file }, 'cannot write the dead-letter file; message stays unacknowledged'));
+      .catch((e: unknown) =>
+        this.#logger.error(
+          { err: e, file: this.#deadLetters.file },
+          'cannot write the dead-letter file; message stays unacknowledged',
+        ),
+      );
   }
 
   async #ensureSchema(): Promise<void> {

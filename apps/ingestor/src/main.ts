@@ -13,7 +13,10 @@ async function main(argv: string[]): Promise<void> {
   const { Ingestor } = await import('./ingestor.js'); // after the config: bad input answers at once
   const ingestor = await Ingestor.start(config, logger);
   shutdown.add('ingestor', () => ingestor.stop());
-  logger.info({ metrics: ingestor.metricsUrl, broker: config.broker.url, influx: config.influx.url }, 'takt-ingest started');
+  logger.info(
+    { metrics: ingestor.metricsUrl, broker: config.broker.url, influx: config.influx.url },
+    'takt-ingest started',
+  );
   await ingestor.ready();
   logger.info('subscribed; ingesting');
 }

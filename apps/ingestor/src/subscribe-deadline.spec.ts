@@ -53,7 +53,9 @@ class SilentFirstSubscribe {
           // SUBACK: the packet id, then QoS 1 granted for every filter (2-byte length + filter + options byte)
           const granted: number[] = [];
           for (let p = 2; p < body.length; p += 2 + body.readUInt16BE(p) + 1) granted.push(1);
-          socket.write(Buffer.concat([Buffer.from([0x90, 2 + granted.length]), body.subarray(0, 2), Buffer.from(granted)]));
+          socket.write(
+            Buffer.concat([Buffer.from([0x90, 2 + granted.length]), body.subarray(0, 2), Buffer.from(granted)]),
+          );
         }
       }
     });

@@ -1,7 +1,17 @@
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildTopic, decodePublish, topicFilter } from '@takt/contracts';
-import { connectPacket, DISCONNECT, PacketReader, PacketType, publishPacket, pubackPacket, readPublish, subscribePacket, type WirePacket } from './wire.js';
+import {
+  connectPacket,
+  DISCONNECT,
+  PacketReader,
+  PacketType,
+  publishPacket,
+  pubackPacket,
+  readPublish,
+  subscribePacket,
+  type WirePacket,
+} from './wire.js';
 import { cpuSeconds } from '../cpu.js';
 
 /** One publisher × subscriber shape at one QoS. */
@@ -47,7 +57,9 @@ const SEQ_AT = '{"seq":'.length;
 
 /** A valid telemetry message with `seq` first, so the reader finds it without parsing JSON. */
 function telemetryPayload(device: string, seq: number): Buffer {
-  return Buffer.from(`{"seq":${seq},"schemaVersion":1,"deviceId":"${device}","ts":${Date.now()},"intervalMs":1000,"values":{"temperature":41.5,"current":12.1,"pressure":3.2}}`);
+  return Buffer.from(
+    `{"seq":${seq},"schemaVersion":1,"deviceId":"${device}","ts":${Date.now()},"intervalMs":1000,"values":{"temperature":41.5,"current":12.1,"pressure":3.2}}`,
+  );
 }
 
 function seqOf(payload: Buffer): number {
@@ -152,7 +164,12 @@ class Tally {
   }
 }
 
-function subscriberHandler(conn: WireConnection, isFirst: boolean, byTopic: Map<string, Publisher>, tally: Tally): (p: WirePacket) => void {
+function subscriberHandler(
+  conn: WireConnection,
+  isFirst: boolean,
+  byTopic: Map<string, Publisher>,
+  tally: Tally,
+): (p: WirePacket) => void {
   return (p) => {
     if (p.type !== PacketType.PUBLISH) return;
     const msg = readPublish(p);
@@ -170,7 +187,10 @@ function subscriberHandler(conn: WireConnection, isFirst: boolean, byTopic: Map<
 /** Runs one closed-loop load shape against a broker and measures delivery rate and latency. */
 export async function runLoad(target: LoadTarget, shape: LoadShape, options: LoadOptions = {}): Promise<LoadResult> {
   const { warmupMs = 700, durationMs = 3000, window = 100 } = options;
-  decodePublish(buildTopic({ site: 'bench', line: 'line-1', device: deviceId(0), channel: 'telemetry' }), telemetryPayload(deviceId(0), 1)); // the payload is a valid contract message
+  decodePublish(
+    buildTopic({ site: 'bench', line: 'line-1', device: deviceId(0), channel: 'telemetry' }),
+    telemetryPayload(deviceId(0), 1),
+  ); // the payload is a valid contract message
   const tally = new Tally();
   const byTopic = new Map<string, Publisher>();
   const conns: WireConnection[] = [];
@@ -179,10 +199,13 @@ export async function runLoad(target: LoadTarget, shape: LoadShape, options: Loa
       const conn = new WireConnection(target.port);
       conns.push(conn);
       const login = target.serviceLogin;
-      await conn.handshake(connectPacket(`${login?.username ?? 'bench'}-sub-${s}-${process.pid}`, login?.username, login?.password), {
-        packet: subscribePacket(1, topicFilter({ site: 'bench', channel: 'telemetry' }), shape.qos),
-        answer: PacketType.SUBACK,
-      });
+      await conn.handshake(
+        connectPacket(`${login?.username ?? 'bench'}-sub-${s}-${process.pid}`, login?.username, login?.password),
+        {
+          packet: subscribePacket(1, topicFilter({ site: 'bench', channel: 'telemetry' }), shape.qos),
+          answer: PacketType.SUBACK,
+        },
+      );
       conn.onPacket = subscriberHandler(conn, s === 0, byTopic, tally);
     }
     const pubs: Publisher[] = [];
@@ -190,7 +213,10 @@ export async function runLoad(target: LoadTarget, shape: LoadShape, options: Loa
       const conn = new WireConnection(target.port);
       conns.push(conn);
       const login = target.deviceLogin?.(i);
-      await conn.handshake(connectPacket(`${login?.username ?? 'bench'}-pub-${i}-${process.pid}`, login?.username, login?.password), undefined);
+      await conn.handshake(
+        connectPacket(`${login?.username ?? 'bench'}-pub-${i}-${process.pid}`, login?.username, login?.password),
+        undefined,
+      );
       const pub = new Publisher(conn, deviceId(i), shape.qos, window);
       byTopic.set(pub.topic.toString(), pub);
       pubs.push(pub);

@@ -30,23 +30,56 @@ const label = (s: LoadShape) => `QoS ${s.qos}, ${s.publishers} pub × ${s.subscr
  * closed-loop load generator, same run: delivered msg/s and publish→delivery latency per shape.
  */
 export async function run(): Promise<BenchReport> {
-  const devices: TestBrokerUser[] = Array.from({ length: MAX_PUBLISHERS }, (_, i) => ({ username: deviceId(i), password: `secret-${i}`, role: 'device' }));
+  const devices: TestBrokerUser[] = Array.from({ length: MAX_PUBLISHERS }, (_, i) => ({
+    username: deviceId(i),
+    password: `secret-${i}`,
+    role: 'device',
+  }));
   const res = new Resources();
   const peerName = mosquittoVersion().replace(/^mosquitto version/, 'mosquitto');
   const rows: BenchRow[] = [];
   try {
     const takt = res.add('takt-broker', await startTestBroker({ users: devices }), (b) => b.close());
     // TCP_NODELAY like takt-broker's sockets, so neither side waits on Nagle's algorithm
-    const mosquitto = res.add('mosquitto', await startMosquitto({ extraConfig: 'set_tcp_nodelay true' }), (b) => b.close());
-    const taktTarget: LoadTarget = { port: takt.port, pid: takt.process.pid, deviceLogin: (i) => ({ username: deviceId(i), password: `secret-${i}` }), serviceLogin: { username: 'service', password: 'service-secret' } };
+    const mosquitto = res.add('mosquitto', await startMosquitto({ extraConfig: 'set_tcp_nodelay true' }), (b) =>
+      b.close(),
+    );
+    const taktTarget: LoadTarget = {
+      port: takt.port,
+      pid: takt.process.pid,
+      deviceLogin: (i) => ({ username: deviceId(i), password: `secret-${i}` }),
+      serviceLogin: { username: 'service', password: 'service-secret' },
+    };
     const mosqTarget: LoadTarget = { port: mosquitto.port, pid: mosquitto.process.pid };
     for (const shape of SHAPES) {
       const ours = await runLoad(taktTarget, shape);
       const peer = await runLoad(mosqTarget, shape);
       const target = shape.qos === 1 ? '>= 1.0 × mosquitto' : undefined;
-      rows.push({ metric: `throughput, ${label(shape)}`, unit: 'msg/s', ours: ours.throughput, peer: peer.throughput, peerName, ratio: ratioOf(ours.throughput, peer.throughput), ...(target ? { target } : {}) });
-      rows.push({ metric: `p50 latency, ${label(shape)}`, unit: 'ms', ours: ours.p50, peer: peer.p50, peerName, ratio: ratioOf(ours.p50, peer.p50) });
-      rows.push({ metric: `p99 latency, ${label(shape)}`, unit: 'ms', ours: ours.p99, peer: peer.p99, peerName, ratio: ratioOf(ours.p99, peer.p99) });
+      rows.push({
+        metric: `throughput, ${label(shape)}`,
+        unit: 'msg/s',
+        ours: ours.throughput,
+        peer: peer.throughput,
+        peerName,
+        ratio: ratioOf(ours.throughput, peer.throughput),
+        ...(target ? { target } : {}),
+      });
+      rows.push({
+        metric: `p50 latency, ${label(shape)}`,
+        unit: 'ms',
+        ours: ours.p50,
+        peer: peer.p50,
+        peerName,
+        ratio: ratioOf(ours.p50, peer.p50),
+      });
+      rows.push({
+        metric: `p99 latency, ${label(shape)}`,
+        unit: 'ms',
+        ours: ours.p99,
+        peer: peer.p99,
+        peerName,
+        ratio: ratioOf(ours.p99, peer.p99),
+      });
       rows.push({
         metric: `broker CPU per delivery, ${label(shape)}`,
         unit: 'µs',

@@ -23,7 +23,8 @@ function remainingLength(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-const packet = (first: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
+const packet = (first: number, body: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
 
 export function connectPacket(clientId: string, username?: string, password?: string): Buffer {
   const flags = (username ? 0x80 : 0) | (password ? 0x40 : 0) | 0x02;

@@ -14,7 +14,8 @@ const DEVICES = { sites: 2, lines: 5, perLine: 50 };
 const LOADS = 12;
 const LIMIT_MS = 1_000;
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
 
 export async function run(): Promise<BenchReport> {
   const res = new Resources();
@@ -25,15 +26,33 @@ export async function run(): Promise<BenchReport> {
     const users = join(dir.path, 'users.json');
     writeFileSync(users, JSON.stringify({ bench: { passwordHash: await hashPassword('bench-pw'), role: 'viewer' } }));
     const config = join(dir.path, 'dashboard.json');
-    writeFileSync(config, JSON.stringify({ port, usersFile: users, mqtt: { url: broker.url, username: 'service', password: 'service-secret' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        port,
+        usersFile: users,
+        mqtt: { url: broker.url, username: 'service', password: 'service-secret' },
+      }),
+    );
     const dashboard = res.add(
       'takt-dashboard',
-      spawnTakt('apps/dashboard', ['--config', config], { ready: () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), env: { TAKT_LOG_LEVEL: 'warn' } }),
+      spawnTakt('apps/dashboard', ['--config', config], {
+        ready: () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok),
+        env: { TAKT_LOG_LEVEL: 'warn' },
+      }),
       (d) => d.close(),
     );
     await dashboard.start();
-    const publisher = res.add('publisher', await connectClient(broker.url, { username: 'service', password: 'service-secret' }), (c) => c.endAsync());
-    const browser = res.add('chromium', await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }), (b) => b.close());
+    const publisher = res.add(
+      'publisher',
+      await connectClient(broker.url, { username: 'service', password: 'service-secret' }),
+      (c) => c.endAsync(),
+    );
+    const browser = res.add(
+      'chromium',
+      await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }),
+      (b) => b.close(),
+    );
     const addresses = fleetAddresses(DEVICES.sites, DEVICES.lines, DEVICES.perLine);
     await publishFleet(publisher, addresses);
     const url = `http://127.0.0.1:${port}`;
@@ -60,17 +79,43 @@ export async function run(): Promise<BenchReport> {
     let bytes = 0;
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
-      const body = await (await fetch(`${url}/api/overview`, { headers: { cookie: `${cookie?.name}=${cookie?.value}` } })).text();
+      const body = await (
+        await fetch(`${url}/api/overview`, { headers: { cookie: `${cookie?.name}=${cookie?.value}` } })
+      ).text();
       api.push(performance.now() - t0);
       bytes = body.length;
     }
     return {
       name: 'dashboard',
       rows: [
-        { metric: `overview rendered, ${addresses.length} devices (median of ${LOADS})`, unit: 'ms', ours: quantile(rendered, 0.5), peer: LIMIT_MS, peerName: 'issue limit', target: '< 1 s' },
-        { metric: `overview rendered, ${addresses.length} devices (p90)`, unit: 'ms', ours: quantile(rendered, 0.9), peer: LIMIT_MS, peerName: 'issue limit', target: '< 1 s' },
-        { metric: 'reload → overview visible, wall clock (median)', unit: 'ms', ours: quantile(wall, 0.5), note: 'includes playwright round trips' },
-        { metric: 'GET /api/overview (median)', unit: 'ms', ours: quantile(api, 0.5), note: `${Math.round(bytes / 1024)} KiB JSON` },
+        {
+          metric: `overview rendered, ${addresses.length} devices (median of ${LOADS})`,
+          unit: 'ms',
+          ours: quantile(rendered, 0.5),
+          peer: LIMIT_MS,
+          peerName: 'issue limit',
+          target: '< 1 s',
+        },
+        {
+          metric: `overview rendered, ${addresses.length} devices (p90)`,
+          unit: 'ms',
+          ours: quantile(rendered, 0.9),
+          peer: LIMIT_MS,
+          peerName: 'issue limit',
+          target: '< 1 s',
+        },
+        {
+          metric: 'reload → overview visible, wall clock (median)',
+          unit: 'ms',
+          ours: quantile(wall, 0.5),
+          note: 'includes playwright round trips',
+        },
+        {
+          metric: 'GET /api/overview (median)',
+          unit: 'ms',
+          ours: quantile(api, 0.5),
+          note: `${Math.round(bytes / 1024)} KiB JSON`,
+        },
       ],
       notes: [
         'time = performance mark `overview-rendered` (navigation start → 500 tiles in the DOM) in /usr/bin/chromium, headless, 1440×900',

@@ -8,7 +8,11 @@ import { latencyRows } from './latency.js';
 import { kmeansRows, visionRows } from './throughput.js';
 
 export async function run(): Promise<BenchReport> {
-  const rows = [...(await kmeansRows()), ...(await visionRows()), ...(await latencyRows(Number(process.env['TAKT_BENCH_EDGE_CYCLES'] ?? 6)))];
+  const rows = [
+    ...(await kmeansRows()),
+    ...(await visionRows()),
+    ...(await latencyRows(Number(process.env['TAKT_BENCH_EDGE_CYCLES'] ?? 6))),
+  ];
   return {
     name: 'edge',
     rows,

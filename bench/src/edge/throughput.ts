@@ -13,7 +13,15 @@ function windows(n: number): FeatureWindow[] {
     deviceId: 'pump-1',
     start: k * 500,
     end: k * 500 + 1000,
-    sensors: Object.fromEntries(Object.entries(SENSORS).map(([name, rate]) => [name, { rate, values: Float64Array.from({ length: rate }, (_, i) => Math.sin(i * 0.37 + k) + 0.1 * Math.sin(i * 2.1)) }])),
+    sensors: Object.fromEntries(
+      Object.entries(SENSORS).map(([name, rate]) => [
+        name,
+        {
+          rate,
+          values: Float64Array.from({ length: rate }, (_, i) => Math.sin(i * 0.37 + k) + 0.1 * Math.sin(i * 2.1)),
+        },
+      ]),
+    ),
   }));
 }
 
@@ -29,8 +37,16 @@ async function timed(seconds: number, step: () => Promise<number>): Promise<numb
 export async function kmeansRows(): Promise<BenchRow[]> {
   const names = featureNames(SENSORS);
   const f = names.length;
-  const model = kmeansToOnnx({ centroids: Array.from({ length: 8 }, (_, c) => Array.from({ length: f }, (_, j) => Math.sin(c + j))), center: new Array<number>(f).fill(0), scale: new Array<number>(f).fill(1) });
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const model = kmeansToOnnx({
+    centroids: Array.from({ length: 8 }, (_, c) => Array.from({ length: f }, (_, j) => Math.sin(c + j))),
+    center: new Array<number>(f).fill(0),
+    scale: new Array<number>(f).fill(1),
+  });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
   const ws = windows(16);
   let i = 0;
   let full: number;
@@ -52,8 +68,22 @@ export async function kmeansRows(): Promise<BenchRow[]> {
   }
   const perDevice = 2; // default window 1000 ms, hop 500 ms: 2 windows per second per device
   return [
-    { metric: `K-means windows/s per core, features (${f}) + score, 1 window per run`, unit: 'win/s', ours: full, peer: perDevice, peerName: 'one device at the default hop', target: '≥ 100 devices per core', note: `${Math.floor(full / perDevice)} devices per core` },
-    { metric: 'K-means scoring only, batches of 64', unit: 'win/s', ours: scoreOnly, peer: full, peerName: 'features + score' },
+    {
+      metric: `K-means windows/s per core, features (${f}) + score, 1 window per run`,
+      unit: 'win/s',
+      ours: full,
+      peer: perDevice,
+      peerName: 'one device at the default hop',
+      target: '≥ 100 devices per core',
+      note: `${Math.floor(full / perDevice)} devices per core`,
+    },
+    {
+      metric: 'K-means scoring only, batches of 64',
+      unit: 'win/s',
+      ours: scoreOnly,
+      peer: full,
+      peerName: 'features + score',
+    },
   ];
 }
 
@@ -61,7 +91,11 @@ export async function kmeansRows(): Promise<BenchRow[]> {
 export async function visionRows(): Promise<BenchRow[]> {
   const dir = join(workspaceRoot(), 'apps/edge-agent/testdata');
   const rate = async (file: string) => {
-    const s = await ort.InferenceSession.create(readFileSync(join(dir, file)), { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const s = await ort.InferenceSession.create(readFileSync(join(dir, file)), {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
     try {
       const x = new Float32Array(8 * 64 * 64).map((_, j) => (j % 255) / 255);
       await s.run({ image: new ort.Tensor('float32', x, [8, 64, 64, 1]) });
@@ -75,5 +109,14 @@ export async function visionRows(): Promise<BenchRow[]> {
   };
   const fp32 = await rate('vision-64-fp32.onnx');
   const int8 = await rate('vision-64-int8.onnx');
-  return [{ metric: 'camera frames/s, 2-D CNN 64×64, int8 (QDQ) vs fp32, batch 8, 1 thread', unit: 'frames/s', ours: int8, peer: fp32, peerName: 'fp32 same graph', note: 'testdata fixture CNN (2 conv layers), not a trained model' }];
+  return [
+    {
+      metric: 'camera frames/s, 2-D CNN 64×64, int8 (QDQ) vs fp32, batch 8, 1 thread',
+      unit: 'frames/s',
+      ours: int8,
+      peer: fp32,
+      peerName: 'fp32 same graph',
+      note: 'testdata fixture CNN (2 conv layers), not a trained model',
+    },
+  ];
 }

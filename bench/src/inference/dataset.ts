@@ -14,7 +14,12 @@ export async function runTakt(project: string, args: string[], timeoutMs = 20 * 
   const cmd = sourceCommand(project, args);
   const t0 = performance.now();
   try {
-    await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd, env: { ...process.env, TAKT_LOG_LEVEL: 'warn' }, maxBuffer: 16 << 20, timeout: timeoutMs });
+    await promisify(execFile)(cmd.command, cmd.args, {
+      cwd: cmd.cwd,
+      env: { ...process.env, TAKT_LOG_LEVEL: 'warn' },
+      maxBuffer: 16 << 20,
+      timeout: timeoutMs,
+    });
   } catch (err) {
     const e = err as Error & { stderr?: string };
     throw new Error(`${project} ${args.slice(0, 2).join(' ')} failed: ${e.message}\n${(e.stderr ?? '').slice(-2000)}`);
@@ -24,7 +29,17 @@ export async function runTakt(project: string, args: string[], timeoutMs = 20 * 
 
 /** `takt-sim images`: `count` labelled size×size PNG frames of simulated parts, `labels.csv` beside them. */
 export function simImages(out: string, count: number, size: number, seed: number): Promise<number> {
-  return runTakt('simulators/plant', ['images', '--count', String(count), '--size', String(size), '--seed', String(seed), '--out', out]);
+  return runTakt('simulators/plant', [
+    'images',
+    '--count',
+    String(count),
+    '--size',
+    String(size),
+    '--seed',
+    String(seed),
+    '--out',
+    out,
+  ]);
 }
 
 /** Labelled camera frames ready for the model: NHWC [N, size, size, 1], values 0..1. */
@@ -46,7 +61,8 @@ export function readFrames(dir: string, size: number): Frames {
   const labels = rows.map((row, n) => {
     const [file = '', label = ''] = row.split(',');
     const img = decodePng(readFileSync(join(dir, file)));
-    if (img.width !== size || img.height !== size) throw new Error(`${file} is ${img.width}×${img.height}, expected ${size}×${size}`);
+    if (img.width !== size || img.height !== size)
+      throw new Error(`${file} is ${img.width}×${img.height}, expected ${size}×${size}`);
     for (let i = 0; i < per; i++) x[n * per + i] = (img.data[i] as number) / 255;
     return label.trim();
   });

@@ -29,6 +29,6 @@ export function explainKernels(fp32: OpTimes, int8: OpTimes, int8All: OpTimes): 
     `Quantize/Dequantize/Transpose/Reorder: fp32 ${ms(glue(fp32))}, int8 ${ms(glue(int8))}.`,
     'At 32×32 the vision CNN has no patch stem and few channels: the int8 kernels win on the convolutions, and the fixed cost of layout changes and quantize/dequantize around them is what keeps the whole graph short of 2× (at the default 128 px of real tiles, bench/src/ml, int8 is 2.33× fp32).',
     `int8-all quantizes the 1-channel first conv too: QLinearConv with dot products of 9 costs ${ms(sum(int8All, ['QLinearConv']))} ms (${ms(total(int8All))} ms in all), which is why the trainer keeps that conv fp32.`,
-    'The quantizer moves a fp32 conv\'s ReLU after its max-pool (equal results): without that, onnxruntime hoisted the following QuantizeLinear above the pool and ran it on uint8 NCHW data in its generic kernel (0.39 of 0.64 ms in the previous bench).',
+    "The quantizer moves a fp32 conv's ReLU after its max-pool (equal results): without that, onnxruntime hoisted the following QuantizeLinear above the pool and ran it on uint8 NCHW data in its generic kernel (0.39 of 0.64 ms in the previous bench).",
   ].join(' ');
 }

@@ -53,7 +53,13 @@ async function quantizeAll(model: VisionModel, size: number): Promise<Uint8Array
  * onnxruntime-node on CPU: latency at batch 1, throughput at batch 16, held-out accuracy, kernels.
  */
 export async function run(): Promise<BenchReport> {
-  const settings: TrainSettings = { count: num('TRAIN', 1000), size: num('SIZE', 32), seed: 1, epochs: num('EPOCHS', 60), patience: num('PATIENCE', 12) };
+  const settings: TrainSettings = {
+    count: num('TRAIN', 1000),
+    size: num('SIZE', 32),
+    seed: 1,
+    epochs: num('EPOCHS', 60),
+    patience: num('PATIENCE', 12),
+  };
   const threads = num('THREADS', 1);
   const shape = [settings.size, settings.size, 1];
   const model = await ensureVisionModel(join(workspaceRoot(), 'bench', 'results', '.cache', 'inference'), settings);
@@ -63,15 +69,36 @@ export async function run(): Promise<BenchReport> {
   const int8All = await quantizeAll(model, settings.size);
   const variants: Variant[] = [];
   try {
-    variants.push(await loadVariant('fp32', model.fp32, threads), await loadVariant('int8', model.int8, threads), await loadVariant('int8-all', int8All, threads));
+    variants.push(
+      await loadVariant('fp32', model.fp32, threads),
+      await loadVariant('int8', model.int8, threads),
+      await loadVariant('int8-all', int8All, threads),
+    );
     const acc = new Map<string, Awaited<ReturnType<typeof accuracy>>>();
     for (const v of variants) acc.set(v.name, await accuracy(v, heldOut.x, y, shape, classes.length));
     const b1 = await timeVariants(variants, heldOut.x, shape, 1, num('ROUNDS1', 300));
     const b16 = await timeVariants(variants, heldOut.x, shape, 16, num('ROUNDS16', 80));
-    const batch16 = { input: new ort.Tensor('float32', heldOut.x.slice(0, 16 * shape.reduce((a, b) => a * b, 1)), [16, ...shape]) };
+    const batch16 = {
+      input: new ort.Tensor('float32', heldOut.x.slice(0, 16 * shape.reduce((a, b) => a * b, 1)), [16, ...shape]),
+    };
     const profiles: Record<string, Record<string, number>> = {};
-    for (const [name, bytes] of [['fp32', model.fp32], ['int8', model.int8], ['int8-all', int8All]] as const) profiles[name] = (await profileKernels(bytes, batch16, { runs: PROFILE_RUNS, threads })).opTimeUs;
-    return report({ model, settings, acc, b1, b16, profiles, threads, sizes: { fp32: model.fp32.length, int8: model.int8.length }, test: y.length });
+    for (const [name, bytes] of [
+      ['fp32', model.fp32],
+      ['int8', model.int8],
+      ['int8-all', int8All],
+    ] as const)
+      profiles[name] = (await profileKernels(bytes, batch16, { runs: PROFILE_RUNS, threads })).opTimeUs;
+    return report({
+      model,
+      settings,
+      acc,
+      b1,
+      b16,
+      profiles,
+      threads,
+      sizes: { fp32: model.fp32.length, int8: model.int8.length },
+      test: y.length,
+    });
   } finally {
     for (const v of variants) await v.session.release();
   }
@@ -93,17 +120,59 @@ function rowsOf(r: Results): BenchRow[] {
   const ms = (m: Map<string, number>, k: string) => m.get(k) as number;
   const accOf = (k: string) => (r.acc.get(k)?.accuracy ?? 0) * 100;
   const fpPred = r.acc.get('fp32')?.predictions ?? [];
-  const agree = (k: string) => (100 * (r.acc.get(k)?.predictions ?? []).filter((c, i) => c === fpPred[i]).length) / Math.max(1, fpPred.length);
+  const agree = (k: string) =>
+    (100 * (r.acc.get(k)?.predictions ?? []).filter((c, i) => c === fpPred[i]).length) / Math.max(1, fpPred.length);
   const tput = (k: string) => (16 * 1000) / ms(r.b16, k);
   const m = r.model.manifest.metrics;
   const val = `trainer's validation split (${m['val_samples']} frames): fp32 ${((m['val_accuracy'] ?? NaN) * 100).toFixed(1)} %, int8 ${((m['val_accuracy_int8'] ?? NaN) * 100).toFixed(1)} %`;
   return [
-    { metric: 'latency, batch 1 (median)', unit: 'ms', ours: ms(r.b1, 'int8'), peer: ms(r.b1, 'fp32'), peerName: 'fp32', ratio: ratioOf(ms(r.b1, 'fp32'), ms(r.b1, 'int8')), note: 'ratio = fp32 / int8 (speed-up)' },
-    { metric: 'throughput, batch 16', unit: 'img/s', ours: tput('int8'), peer: tput('fp32'), peerName: 'fp32', target: 'int8 ≥ 2× fp32' },
-    { metric: 'throughput, batch 16, int8 incl. first conv', unit: 'img/s', ours: tput('int8-all'), peer: tput('fp32'), peerName: 'fp32', note: 'minReduction 0: the 1-channel 3×3 conv as QLinearConv too' },
-    { metric: `held-out top-1 accuracy, fp32 (${r.test} frames, sim seed ${HELD_OUT_SEED})`, unit: '%', ours: accOf('fp32'), target: '≥ 95 %', note: val },
-    { metric: 'held-out top-1 accuracy, int8', unit: '%', ours: accOf('int8'), peer: accOf('fp32'), peerName: 'fp32', target: '≤ 1 point lost', note: `${(accOf('fp32') - accOf('int8')).toFixed(2)} points lost; int8-all ${accOf('int8-all').toFixed(1)} %` },
-    { metric: 'top-1 agreement int8 vs fp32', unit: '%', ours: agree('int8'), note: `int8-all: ${agree('int8-all').toFixed(2)} %` },
+    {
+      metric: 'latency, batch 1 (median)',
+      unit: 'ms',
+      ours: ms(r.b1, 'int8'),
+      peer: ms(r.b1, 'fp32'),
+      peerName: 'fp32',
+      ratio: ratioOf(ms(r.b1, 'fp32'), ms(r.b1, 'int8')),
+      note: 'ratio = fp32 / int8 (speed-up)',
+    },
+    {
+      metric: 'throughput, batch 16',
+      unit: 'img/s',
+      ours: tput('int8'),
+      peer: tput('fp32'),
+      peerName: 'fp32',
+      target: 'int8 ≥ 2× fp32',
+    },
+    {
+      metric: 'throughput, batch 16, int8 incl. first conv',
+      unit: 'img/s',
+      ours: tput('int8-all'),
+      peer: tput('fp32'),
+      peerName: 'fp32',
+      note: 'minReduction 0: the 1-channel 3×3 conv as QLinearConv too',
+    },
+    {
+      metric: `held-out top-1 accuracy, fp32 (${r.test} frames, sim seed ${HELD_OUT_SEED})`,
+      unit: '%',
+      ours: accOf('fp32'),
+      target: '≥ 95 %',
+      note: val,
+    },
+    {
+      metric: 'held-out top-1 accuracy, int8',
+      unit: '%',
+      ours: accOf('int8'),
+      peer: accOf('fp32'),
+      peerName: 'fp32',
+      target: '≤ 1 point lost',
+      note: `${(accOf('fp32') - accOf('int8')).toFixed(2)} points lost; int8-all ${accOf('int8-all').toFixed(1)} %`,
+    },
+    {
+      metric: 'top-1 agreement int8 vs fp32',
+      unit: '%',
+      ours: agree('int8'),
+      note: `int8-all: ${agree('int8-all').toFixed(2)} %`,
+    },
     { metric: 'model size', unit: 'bytes', ours: r.sizes.int8, peer: r.sizes.fp32, peerName: 'fp32' },
   ];
 }

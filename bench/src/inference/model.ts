@@ -32,7 +32,8 @@ export interface VisionModel {
 }
 
 /** Cache folder name: every setting that changes the model. */
-export const cacheKey = (s: TrainSettings) => `vision-${s.size}px-n${s.count}-seed${s.seed}-e${s.epochs}-p${s.patience}`;
+export const cacheKey = (s: TrainSettings) =>
+  `vision-${s.size}px-n${s.count}-seed${s.seed}-e${s.epochs}-p${s.patience}`;
 
 function load(root: string, wallSeconds?: number): VisionModel {
   const dir = join(root, 'model');

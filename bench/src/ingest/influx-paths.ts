@@ -1,7 +1,13 @@
 import { InfluxDB, type IPoint } from 'influx';
 
 /** POSTs `lines` to `/write` in `batch`-point bodies, `concurrency` requests in flight; returns points/s. */
-export async function rawHttpWrite(url: string, db: string, lines: readonly string[], batch: number, concurrency: number): Promise<number> {
+export async function rawHttpWrite(
+  url: string,
+  db: string,
+  lines: readonly string[],
+  batch: number,
+  concurrency: number,
+): Promise<number> {
   const bodies: string[] = [];
   for (let i = 0; i < lines.length; i += batch) bodies.push(lines.slice(i, i + batch).join('\n'));
   let next = 0;
@@ -23,16 +29,24 @@ export function toPoints(lines: readonly string[]): IPoint[] {
     const [head = '', fieldText = '', ts = '0'] = l.split(' ');
     const [measurement, ...tagParts] = head.split(',');
     const tags = Object.fromEntries(tagParts.map((t) => t.split('=') as [string, string]));
-    const fields = Object.fromEntries(fieldText.split(',').map((f) => {
-      const [k = '', v = ''] = f.split('=');
-      return [k, v.endsWith('i') ? Number(v.slice(0, -1)) : Number(v)];
-    }));
+    const fields = Object.fromEntries(
+      fieldText.split(',').map((f) => {
+        const [k = '', v = ''] = f.split('=');
+        return [k, v.endsWith('i') ? Number(v.slice(0, -1)) : Number(v)];
+      }),
+    );
     return { measurement, tags, fields, timestamp: Number(ts) };
   });
 }
 
 /** The same points through the `influx` npm client's `writePoints`, same batching; returns points/s. */
-export async function influxClientWrite(url: string, db: string, points: IPoint[], batch: number, concurrency: number): Promise<number> {
+export async function influxClientWrite(
+  url: string,
+  db: string,
+  points: IPoint[],
+  batch: number,
+  concurrency: number,
+): Promise<number> {
   const u = new URL(url);
   const client = new InfluxDB({ host: u.hostname, port: Number(u.port), database: db });
   let next = 0;
@@ -50,13 +64,18 @@ export async function influxClientWrite(url: string, db: string, points: IPoint[
 /** `SELECT count(seq)` of the raw telemetry in `db`. */
 export async function countPoints(url: string, db: string): Promise<number> {
   const q = encodeURIComponent('SELECT count("seq") FROM "raw"."telemetry"');
-  const res = (await (await fetch(`${url}/query?db=${db}&q=${q}`)).json()) as { results: { series?: { values: [string, number][] }[] }[] };
+  const res = (await (await fetch(`${url}/query?db=${db}&q=${q}`)).json()) as {
+    results: { series?: { values: [string, number][] }[] }[];
+  };
   return res.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
 }
 
 /** Creates `db` with the store's default RP `raw` (what `TelemetryStore.connect` makes). */
 export async function createDatabase(url: string, db: string): Promise<void> {
-  for (const q of [`CREATE DATABASE "${db}"`, `CREATE RETENTION POLICY "raw" ON "${db}" DURATION 7d REPLICATION 1 DEFAULT`]) {
+  for (const q of [
+    `CREATE DATABASE "${db}"`,
+    `CREATE RETENTION POLICY "raw" ON "${db}" DURATION 7d REPLICATION 1 DEFAULT`,
+  ]) {
     const res = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, { method: 'POST' });
     if (!res.ok) throw new Error(`${q}: ${res.status}`);
   }

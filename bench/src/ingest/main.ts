@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { freePort } from '@takt/runtime';
-import { connectClient, spawnTakt, startInfluxd, startMosquitto, startTestBroker, tempDir, type InfluxdServer } from '@takt/testing';
+import {
+  connectClient,
+  spawnTakt,
+  startInfluxd,
+  startMosquitto,
+  startTestBroker,
+  tempDir,
+  type InfluxdServer,
+} from '@takt/testing';
 import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
 import { Resources } from '../resources.js';
 import { CpuMeter } from '../cpu.js';
@@ -22,7 +30,12 @@ const BATCH = Number(process.env['TAKT_BENCH_INGEST_BATCH'] ?? 10);
 const DEVICES = 100;
 const SENSORS = 8;
 /** (points per request, requests in flight) tried for the raw ceiling; the best one is the ceiling */
-const RAW_SETTINGS: [number, number][] = [[5_000, 1], [5_000, 2], [5_000, 4], [10_000, 4]];
+const RAW_SETTINGS: [number, number][] = [
+  [5_000, 1],
+  [5_000, 2],
+  [5_000, 4],
+  [10_000, 4],
+];
 const INGEST = { maxPoints: 5_000, maxAgeMs: 250, concurrency: 4 };
 
 interface RawCeiling {
@@ -57,7 +70,11 @@ async function publishAll(publishers: MqttClient[], w: Workload, window = 1_000)
       const mine: number[] = [];
       for (let i = p; i < w.payloads.length; i += publishers.length) mine.push(i);
       for (let i = 0; i < mine.length; i += window) {
-        await Promise.all(mine.slice(i, i + window).map((j) => client.publishAsync(w.topics[j] as string, w.payloads[j] as Buffer, { qos: 1 })));
+        await Promise.all(
+          mine
+            .slice(i, i + window)
+            .map((j) => client.publishAsync(w.topics[j] as string, w.payloads[j] as Buffer, { qos: 1 })),
+        );
       }
     }),
   );
@@ -73,7 +90,12 @@ interface BenchBroker {
 /** takt-broker as shipped (auth, ACL, contract validation on). */
 async function taktBroker(): Promise<BenchBroker> {
   const b = await startTestBroker();
-  return { url: b.url, pid: b.process.pid, auth: { username: 'service', password: 'service-secret' }, close: () => b.close() };
+  return {
+    url: b.url,
+    pid: b.process.pid,
+    auth: { username: 'service', password: 'service-secret' },
+    close: () => b.close(),
+  };
 }
 
 /** mosquitto (C, no validation, unlimited in-flight), to separate the ingestor's cost from the broker's. */
@@ -88,7 +110,11 @@ async function mosquitto(): Promise<BenchBroker> {
  * count and when it last grew (performance.now() ms). influxd 1.x answers a /write only once the
  * points are queryable, so "written" is "queryable"; the caller checks the count in influxd after.
  */
-async function waitWritten(metricsUrl: string, total: number, stallMs = 20_000): Promise<{ written: number; at: number }> {
+async function waitWritten(
+  metricsUrl: string,
+  total: number,
+  stallMs = 20_000,
+): Promise<{ written: number; at: number }> {
   let written = 0;
   let at = performance.now();
   while (written < total && performance.now() - at < stallMs) {
@@ -110,30 +136,53 @@ interface PipelineResult {
   cpuUs: Record<string, number>;
 }
 
-async function pipeline(influx: InfluxdServer, w: Workload, db: string, startBroker: () => Promise<BenchBroker>): Promise<PipelineResult> {
+async function pipeline(
+  influx: InfluxdServer,
+  w: Workload,
+  db: string,
+  startBroker: () => Promise<BenchBroker>,
+): Promise<PipelineResult> {
   const res = new Resources();
   try {
     const dir = res.add('temp folder', tempDir('takt-bench-ingest-'), (d) => d.remove());
     const broker = res.add('broker', await startBroker(), (b) => b.close());
     const port = await freePort();
     const configFile = join(dir.path, 'ingest.json');
-    writeFileSync(configFile, JSON.stringify({
-      broker: { url: broker.url, ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-ingest` },
-      influx: { url: influx.url, database: db },
-      batch: INGEST,
-      buffer: { spoolDir: join(dir.path, 'spool') },
-      deadLetterFile: join(dir.path, 'dead.jsonl'),
-      metrics: { host: '127.0.0.1', port },
-    }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        broker: { url: broker.url, ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-ingest` },
+        influx: { url: influx.url, database: db },
+        batch: INGEST,
+        buffer: { spoolDir: join(dir.path, 'spool') },
+        deadLetterFile: join(dir.path, 'dead.jsonl'),
+        metrics: { host: '127.0.0.1', port },
+      }),
+    );
     const ingestor = res.add(
       'takt-ingest',
-      spawnTakt('apps/ingestor', ['--config', configFile], { ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, env: { TAKT_LOG_LEVEL: 'warn' } }),
+      spawnTakt('apps/ingestor', ['--config', configFile], {
+        ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+        env: { TAKT_LOG_LEVEL: 'warn' },
+      }),
       (p) => p.close(),
     );
     await ingestor.start();
     const publishers: MqttClient[] = [];
-    for (let p = 0; p < PUBLISHERS; p++) publishers.push(res.add(`publisher ${p}`, await connectClient(broker.url, { ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-pub-${p}` }), (c) => c.endAsync()));
-    const cpu = new CpuMeter({ influxd: influx.process.pid, broker: broker.pid, ingestor: ingestor.pid, self: undefined });
+    for (let p = 0; p < PUBLISHERS; p++)
+      publishers.push(
+        res.add(
+          `publisher ${p}`,
+          await connectClient(broker.url, { ...broker.auth, clientId: `${broker.auth.username ?? 'bench'}-pub-${p}` }),
+          (c) => c.endAsync(),
+        ),
+      );
+    const cpu = new CpuMeter({
+      influxd: influx.process.pid,
+      broker: broker.pid,
+      ingestor: ingestor.pid,
+      self: undefined,
+    });
     const t0 = performance.now();
     await publishAll(publishers, w);
     const published = performance.now();
@@ -142,17 +191,34 @@ async function pipeline(influx: InfluxdServer, w: Workload, db: string, startBro
     const seconds = (at - t0) / 1000;
     const stored = await countPoints(influx.url, db);
     const perPoint = (s: number) => (s * 1e6) / w.lines.length;
-    const cpuUs = { influxd: perPoint(used['influxd'] as number), broker: perPoint(used['broker'] as number), ingestor: perPoint(used['ingestor'] as number), publishers: perPoint(used['self'] as number) };
-    return { rate: stored / seconds, publishRate: w.payloads.length / ((published - t0) / 1000), stored, seconds, cpuUs };
+    const cpuUs = {
+      influxd: perPoint(used['influxd'] as number),
+      broker: perPoint(used['broker'] as number),
+      ingestor: perPoint(used['ingestor'] as number),
+      publishers: perPoint(used['self'] as number),
+    };
+    return {
+      rate: stored / seconds,
+      publishRate: w.payloads.length / ((published - t0) / 1000),
+      stored,
+      seconds,
+      cpuUs,
+    };
   } finally {
     await res.closeAll();
   }
 }
 
 const cpuNote = (c: Record<string, number>) =>
-  `CPU µs/point: ${Object.entries(c).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`;
+  `CPU µs/point: ${Object.entries(c)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ')}`;
 
-const sum = (c: Record<string, number>) => Object.values(c).filter(Number.isFinite).reduce((a, b) => a + b, 0);
+const sum = (c: Record<string, number>) =>
+  Object.values(c)
+    .filter(Number.isFinite)
+    .reduce((a, b) => a + b, 0);
 const lossNote = (total: number, stored: number) => (total === stored ? 'zero loss' : `LOST ${total - stored}`);
 
 export async function run(): Promise<BenchReport> {
@@ -171,26 +237,56 @@ export async function run(): Promise<BenchReport> {
     const mb = await pipeline(influx, wb, 'takt_mosquitto_batched', mosquitto);
     const pts = POINTS.toLocaleString('en-US');
     const rows: BenchRow[] = [
-      { metric: `influx npm client writePoints, ${raw.batch} pts × ${raw.concurrency} in flight`, unit: 'pts/s', ours: client, peer: raw.best, peerName: 'raw HTTP /write', ratio: ratioOf(client, raw.best), note: 'why the store writes line protocol over HTTP itself' },
+      {
+        metric: `influx npm client writePoints, ${raw.batch} pts × ${raw.concurrency} in flight`,
+        unit: 'pts/s',
+        ours: client,
+        peer: raw.best,
+        peerName: 'raw HTTP /write',
+        ratio: ratioOf(client, raw.best),
+        note: 'why the store writes line protocol over HTTP itself',
+      },
       {
         metric: `MQTT → takt-broker → takt-ingest → InfluxDB, ${pts} points, ${BATCH} per message (telemetryBatch ${BATCH})`,
-        unit: 'pts/s', ours: pb.rate, peer: raw.best, peerName: ceiling, ratio: ratioOf(pb.rate, raw.best), target: '>= 0.9 × raw, zero loss',
+        unit: 'pts/s',
+        ours: pb.rate,
+        peer: raw.best,
+        peerName: ceiling,
+        ratio: ratioOf(pb.rate, raw.best),
+        target: '>= 0.9 × raw, zero loss',
         note: `${lossNote(wb.lines.length, pb.stored)}; ${pb.seconds.toFixed(1)} s publish-to-queryable; ${Math.round(pb.publishRate).toLocaleString('en-US')} msgs/s published; ${cpuNote(pb.cpuUs)}`,
       },
       {
         metric: `MQTT → takt-broker → takt-ingest → InfluxDB, ${pts} points, 1 per message (the edge's default)`,
-        unit: 'pts/s', ours: p.rate, peer: raw.best, peerName: ceiling, ratio: ratioOf(p.rate, raw.best),
+        unit: 'pts/s',
+        ours: p.rate,
+        peer: raw.best,
+        peerName: ceiling,
+        ratio: ratioOf(p.rate, raw.best),
         note: `${lossNote(w.lines.length, p.stored)}; ${p.seconds.toFixed(1)} s publish-to-queryable; ${cpuNote(p.cpuUs)}`,
       },
-      { metric: `QoS 1 publish rate into takt-broker, 1 point per message (${PUBLISHERS} publishers)`, unit: 'msgs/s', ours: p.publishRate, note: 'upper bound for that run: every point is one MQTT message' },
+      {
+        metric: `QoS 1 publish rate into takt-broker, 1 point per message (${PUBLISHERS} publishers)`,
+        unit: 'msgs/s',
+        ours: p.publishRate,
+        note: 'upper bound for that run: every point is one MQTT message',
+      },
       {
         metric: `same points, mosquitto instead of takt-broker, ${BATCH} per message`,
-        unit: 'pts/s', ours: mb.rate, peer: raw.best, peerName: 'raw HTTP /write ceiling', ratio: ratioOf(mb.rate, raw.best),
+        unit: 'pts/s',
+        ours: mb.rate,
+        peer: raw.best,
+        peerName: 'raw HTTP /write ceiling',
+        ratio: ratioOf(mb.rate, raw.best),
         note: `${lossNote(wb.lines.length, mb.stored)}; mosquitto publish rate ${Math.round(mb.publishRate).toLocaleString('en-US')} msgs/s; ${cpuNote(mb.cpuUs)}`,
       },
       {
         metric: 'same points, mosquitto instead of takt-broker, 1 per message (ingestor-bound)',
-        unit: 'pts/s', ours: m.rate, peer: raw.best, peerName: 'raw HTTP /write ceiling', ratio: ratioOf(m.rate, raw.best),
+        unit: 'pts/s',
+        ours: m.rate,
+        peer: raw.best,
+        peerName: 'raw HTTP /write ceiling',
+        ratio: ratioOf(m.rate, raw.best),
         note: `${lossNote(w.lines.length, m.stored)}; mosquitto publish rate ${Math.round(m.publishRate).toLocaleString('en-US')} msgs/s; ${cpuNote(m.cpuUs)}`,
       },
     ];
@@ -202,7 +298,7 @@ export async function run(): Promise<BenchReport> {
         `Raw ceiling settings tried (points per request × requests in flight): ${raw.all.join('; ')}; influxd used ${raw.influxCpuUs.toFixed(1)} CPU µs per point at the best one.`,
         `Where the time goes: every process shares the same cores, so with the pipeline CPU-bound its rate is at most the raw rate × influxd's CPU per point / the whole pipeline's CPU per point (batched run: ${raw.influxCpuUs.toFixed(1)} / ${sum(pb.cpuUs).toFixed(1)} µs → ${(raw.influxCpuUs / sum(pb.cpuUs)).toFixed(2)}; 1 per message: ${(raw.influxCpuUs / sum(p.cpuUs)).toFixed(2)}). The timing waits on the ingestor's written-points counter, then checks the count in influxd once.`,
         `Ingestor: batches of ${INGEST.maxPoints} points or ${INGEST.maxAgeMs} ms, ${INGEST.concurrency} writes in flight; broker with contract validation on.`,
-        'Everything (influxd, broker, ingestor, publishers) shares this machine\'s cores with other work: figures are provisional.',
+        "Everything (influxd, broker, ingestor, publishers) shares this machine's cores with other work: figures are provisional.",
       ],
     };
   } finally {

@@ -7,7 +7,11 @@ import { sourceCommand } from '@takt/testing';
 /** Runs `takt-trainer` from source as a real process, as a user would; returns stdout. */
 export async function trainer(args: string[]): Promise<string> {
   const cmd = sourceCommand('apps/cloud-trainer', args);
-  const r = await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd, env: { ...process.env, TAKT_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 });
+  const r = await promisify(execFile)(cmd.command, cmd.args, {
+    cwd: cmd.cwd,
+    env: { ...process.env, TAKT_LOG_LEVEL: 'warn' },
+    maxBuffer: 64 << 20,
+  });
   return r.stdout;
 }
 
@@ -18,7 +22,8 @@ export interface ModelManifestView {
   metrics: Record<string, number>;
 }
 
-export const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifestView;
+export const readManifest = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifestView;
 
 /** The `anomaly` column (0/1: an event is open) of an `anomaly score` output, in row order. */
 export function anomalyFlags(scoreCsv: string): Uint8Array {

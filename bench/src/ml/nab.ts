@@ -14,14 +14,25 @@ export interface NabFileResult {
   eventsOutside: number;
 }
 
-const utc = (t: string) => Date.parse(`${t.trim().replace(' ', 'T').replace(/\.\d+$/, '')}Z`);
+const utc = (t: string) =>
+  Date.parse(
+    `${t
+      .trim()
+      .replace(' ', 'T')
+      .replace(/\.\d+$/, '')}Z`,
+  );
 
 /** Every NAB series with labelled windows, fitted on its first 15 % and scored whole through the CLI. */
 export async function nabThroughCli(nabDir: string, work: string): Promise<NabFileResult[]> {
-  const windows = JSON.parse(readFileSync(join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  const windows = JSON.parse(readFileSync(join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<
+    string,
+    [string, string][]
+  >;
   const results: NabFileResult[] = [];
   for (const group of readdirSync(join(nabDir, 'data'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const name of readdirSync(join(nabDir, 'data', group.name)).filter((f) => f.endsWith('.csv')).sort()) {
+    for (const name of readdirSync(join(nabDir, 'data', group.name))
+      .filter((f) => f.endsWith('.csv'))
+      .sort()) {
       const key = `${group.name}/${name}`;
       const wins = windows[key];
       if (!wins) continue;

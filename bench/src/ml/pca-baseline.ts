@@ -7,10 +7,19 @@
 export function pcaBaseline(train: number[][], varianceKept = 0.9): (rows: number[][]) => Uint8Array {
   const f = (train[0] as number[]).length;
   const mu = Array.from({ length: f }, (_, j) => train.reduce((a, r) => a + (r[j] as number), 0) / train.length);
-  const sd = Array.from({ length: f }, (_, j) => Math.sqrt(train.reduce((a, r) => a + ((r[j] as number) - (mu[j] as number)) ** 2, 0) / (train.length - 1)) || 1);
+  const sd = Array.from(
+    { length: f },
+    (_, j) =>
+      Math.sqrt(train.reduce((a, r) => a + ((r[j] as number) - (mu[j] as number)) ** 2, 0) / (train.length - 1)) || 1,
+  );
   const z = (r: number[]) => r.map((v, j) => (v - (mu[j] as number)) / (sd[j] as number));
   const zs = train.map(z);
-  const cov = Array.from({ length: f }, (_, i) => Array.from({ length: f }, (_, j) => zs.reduce((a, r) => a + (r[i] as number) * (r[j] as number), 0) / (zs.length - 1)));
+  const cov = Array.from({ length: f }, (_, i) =>
+    Array.from(
+      { length: f },
+      (_, j) => zs.reduce((a, r) => a + (r[i] as number) * (r[j] as number), 0) / (zs.length - 1),
+    ),
+  );
   const total = cov.reduce((a, r, i) => a + (r[i] as number), 0);
   const pcs: { v: number[]; lambda: number }[] = [];
   let held = 0;
@@ -25,13 +34,18 @@ export function pcaBaseline(train: number[][], varianceKept = 0.9): (rows: numbe
     }
     pcs.push({ v, lambda });
     held += lambda;
-    for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) (cov[i] as number[])[j] = ((cov[i] as number[])[j] as number) - lambda * (v[i] as number) * (v[j] as number);
+    for (let i = 0; i < f; i++)
+      for (let j = 0; j < f; j++)
+        (cov[i] as number[])[j] = ((cov[i] as number[])[j] as number) - lambda * (v[i] as number) * (v[j] as number);
   }
   const stats = (r: number[]) => {
     const x = z(r);
     const s = pcs.map((p) => p.v.reduce((a, c, j) => a + c * (x[j] as number), 0));
     const t2 = s.reduce((a, v, k) => a + v ** 2 / (pcs[k] as { lambda: number }).lambda, 0);
-    const spe = x.reduce((a, v, j) => a + (v - s.reduce((b, sk, k) => b + sk * ((pcs[k] as { v: number[] }).v[j] as number), 0)) ** 2, 0);
+    const spe = x.reduce(
+      (a, v, j) => a + (v - s.reduce((b, sk, k) => b + sk * ((pcs[k] as { v: number[] }).v[j] as number), 0)) ** 2,
+      0,
+    );
     return [t2, spe] as const;
   };
   const q99 = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(0.99 * (v.length - 1))] as number;

@@ -26,7 +26,11 @@ const summarise = (falseAlarm: number, pre: number[], detection: Record<number, 
 });
 
 /** `takt-trainer anomaly fit` on train_normal.csv, `anomaly score` on the test files, with the defaults (or `extra` flags). */
-export async function tepThroughCli(dir: string, work: string, extra: string[] = []): Promise<TepResult & { fitMs: number; detector: string }> {
+export async function tepThroughCli(
+  dir: string,
+  work: string,
+  extra: string[] = [],
+): Promise<TepResult & { fitMs: number; detector: string }> {
   const model = join(work, `tep-model${extra.join('')}`);
   const common = ['--time-column', 'time', '--exclude-columns', 'fault'];
   await trainer(['anomaly', 'fit', '--csv', join(dir, 'train_normal.csv'), ...common, ...extra, '--out', model]);
@@ -44,7 +48,11 @@ export async function tepThroughCli(dir: string, work: string, extra: string[] =
     detection[f] = flaggedShare(fl, ONSET_ROW);
   }
   const m = readManifest(model);
-  return { ...summarise(falseAlarm, pre, detection), fitMs: m.training.durationMs ?? NaN, detector: m.detector ?? 'kmeans' };
+  return {
+    ...summarise(falseAlarm, pre, detection),
+    fitMs: m.training.durationMs ?? NaN,
+    detector: m.detector ?? 'kmeans',
+  };
 }
 
 function readTep(file: string): number[][] {
@@ -73,11 +81,35 @@ export function tepBaseline(dir: string): TepResult {
 
 const pct = (v: number) => Math.round(v * 1000) / 10;
 
-export function tepRows(ours: TepResult & { fitMs: number; detector: string }, base: TepResult, label = 'defaults'): BenchRow[] {
+export function tepRows(
+  ours: TepResult & { fitMs: number; detector: string },
+  base: TepResult,
+  label = 'defaults',
+): BenchRow[] {
   return [
-    { metric: `TEP false alarms on test_normal.csv (${label}, detector ${ours.detector})`, unit: '% rows', ours: pct(ours.falseAlarm), peer: pct(base.falseAlarm), peerName: 'PCA T²/SPE 99 % limits', target: '<= 5 %' },
-    { metric: `TEP false alarms before onset, mean of 21 fault files (${label})`, unit: '% rows', ours: pct(ours.preOnsetFalseAlarm), peer: pct(base.preOnsetFalseAlarm), peerName: 'PCA T²/SPE 99 %' },
-    { metric: `TEP mean detection rate, 18 faults without 3, 9, 15 (${label})`, unit: '% rows', ours: pct(ours.meanDetection), peer: pct(base.meanDetection), peerName: 'PCA T²/SPE 99 %', target: '>= 85 %' },
+    {
+      metric: `TEP false alarms on test_normal.csv (${label}, detector ${ours.detector})`,
+      unit: '% rows',
+      ours: pct(ours.falseAlarm),
+      peer: pct(base.falseAlarm),
+      peerName: 'PCA T²/SPE 99 % limits',
+      target: '<= 5 %',
+    },
+    {
+      metric: `TEP false alarms before onset, mean of 21 fault files (${label})`,
+      unit: '% rows',
+      ours: pct(ours.preOnsetFalseAlarm),
+      peer: pct(base.preOnsetFalseAlarm),
+      peerName: 'PCA T²/SPE 99 %',
+    },
+    {
+      metric: `TEP mean detection rate, 18 faults without 3, 9, 15 (${label})`,
+      unit: '% rows',
+      ours: pct(ours.meanDetection),
+      peer: pct(base.meanDetection),
+      peerName: 'PCA T²/SPE 99 %',
+      target: '>= 85 %',
+    },
     {
       metric: `TEP detection per fault (${label})`,
       unit: '',

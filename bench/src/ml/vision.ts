@@ -31,12 +31,28 @@ interface Fit {
 
 async function fitThroughCli(tiles: string, out: string): Promise<Fit> {
   const extra = (process.env['TAKT_BENCH_VISION_ARGS'] ?? '').split(' ').filter(Boolean);
-  const cmd = sourceCommand('apps/cloud-trainer', ['vision', 'fit', '--images', tiles, '--labels', join(tiles, 'labels.csv'), ...extra, '--out', out]);
+  const cmd = sourceCommand('apps/cloud-trainer', [
+    'vision',
+    'fit',
+    '--images',
+    tiles,
+    '--labels',
+    join(tiles, 'labels.csv'),
+    ...extra,
+    '--out',
+    out,
+  ]);
   const t0 = performance.now();
   const { stdout } = await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd, maxBuffer: 1 << 24 });
   const wallSeconds = (performance.now() - t0) / 1000;
   const manifest = decodeManifest(readFileSync(join(out, 'manifest.json')));
-  return { manifest, fp32: readFileSync(join(out, 'model.onnx')), int8: readFileSync(join(out, 'model.int8.onnx')), wallSeconds, stdout };
+  return {
+    manifest,
+    fp32: readFileSync(join(out, 'model.onnx')),
+    int8: readFileSync(join(out, 'model.int8.onnx')),
+    wallSeconds,
+    stdout,
+  };
 }
 
 /** Test images per true class, read back from the manifest's confusion matrix rows. */
@@ -72,13 +88,61 @@ function rows(fit: Fit, s: Awaited<ReturnType<typeof speed>>): BenchRow[] {
   const majority = 100 * Math.max(goodShare, 1 - goodShare);
   const majority6 = (100 * Math.max(...counts)) / total;
   return [
-    { metric: `defect/free accuracy, fp32 (${total} held-out tiles)`, unit: '%', ours: pct('test_binary_accuracy'), peer: majority, peerName: 'majority class', target: '≥ 97 %' },
-    { metric: 'defect/free accuracy, int8', unit: '%', ours: pct('test_binary_accuracy_int8'), peer: pct('test_binary_accuracy'), peerName: 'fp32', target: '≥ 97 %, ≤ 1 point below fp32' },
-    { metric: 'defects caught (recall), fp32 / int8', unit: '%', ours: pct('test_defect_recall_int8'), peer: pct('test_defect_recall'), peerName: 'fp32' },
-    { metric: 'six-class accuracy, fp32', unit: '%', ours: pct('test_accuracy'), peer: majority6, peerName: 'majority class' },
-    { metric: 'six-class macro-F1, fp32 / int8', unit: '', ours: m['test_macro_f1_int8'] ?? NaN, peer: m['test_macro_f1'] ?? NaN, peerName: 'fp32', note: 'majority class: macro-F1 ≈ 0.12' },
-    { metric: 'training time with the defaults (vision fit, wall)', unit: 's', ours: fit.wallSeconds, target: '< 1200 s on 2 cores', note: `${m['epochs_run']} epochs, best ${m['best_epoch']}, ${((m['epoch_ms_mean'] ?? 0) / 1000).toFixed(1)} s/epoch` },
-    { metric: 'onnxruntime batch 16, int8 vs fp32', unit: 'ms', ours: s.int8Ms, peer: s.fp32Ms, peerName: 'fp32', ratio: Math.round((s.fp32Ms / s.int8Ms) * 100) / 100, target: 'int8 ≥ 2× faster', note: 'ratio = fp32 / int8 (speed-up)' },
+    {
+      metric: `defect/free accuracy, fp32 (${total} held-out tiles)`,
+      unit: '%',
+      ours: pct('test_binary_accuracy'),
+      peer: majority,
+      peerName: 'majority class',
+      target: '≥ 97 %',
+    },
+    {
+      metric: 'defect/free accuracy, int8',
+      unit: '%',
+      ours: pct('test_binary_accuracy_int8'),
+      peer: pct('test_binary_accuracy'),
+      peerName: 'fp32',
+      target: '≥ 97 %, ≤ 1 point below fp32',
+    },
+    {
+      metric: 'defects caught (recall), fp32 / int8',
+      unit: '%',
+      ours: pct('test_defect_recall_int8'),
+      peer: pct('test_defect_recall'),
+      peerName: 'fp32',
+    },
+    {
+      metric: 'six-class accuracy, fp32',
+      unit: '%',
+      ours: pct('test_accuracy'),
+      peer: majority6,
+      peerName: 'majority class',
+    },
+    {
+      metric: 'six-class macro-F1, fp32 / int8',
+      unit: '',
+      ours: m['test_macro_f1_int8'] ?? NaN,
+      peer: m['test_macro_f1'] ?? NaN,
+      peerName: 'fp32',
+      note: 'majority class: macro-F1 ≈ 0.12',
+    },
+    {
+      metric: 'training time with the defaults (vision fit, wall)',
+      unit: 's',
+      ours: fit.wallSeconds,
+      target: '< 1200 s on 2 cores',
+      note: `${m['epochs_run']} epochs, best ${m['best_epoch']}, ${((m['epoch_ms_mean'] ?? 0) / 1000).toFixed(1)} s/epoch`,
+    },
+    {
+      metric: 'onnxruntime batch 16, int8 vs fp32',
+      unit: 'ms',
+      ours: s.int8Ms,
+      peer: s.fp32Ms,
+      peerName: 'fp32',
+      ratio: Math.round((s.fp32Ms / s.int8Ms) * 100) / 100,
+      target: 'int8 ≥ 2× faster',
+      note: 'ratio = fp32 / int8 (speed-up)',
+    },
   ];
 }
 
@@ -86,7 +150,12 @@ function rows(fit: Fit, s: Awaited<ReturnType<typeof speed>>): BenchRow[] {
 export async function benchVision(): Promise<BenchReport> {
   const data = sharedDataDir();
   const tiles = data ? join(data, 'magnetic-tile') : '';
-  if (!existsSync(join(tiles, 'labels.csv'))) return { name: 'ml-vision', rows: [], notes: ['skipped: no magnetic-tile/labels.csv under shared/data (set TAKT_DATA_DIR)'] };
+  if (!existsSync(join(tiles, 'labels.csv')))
+    return {
+      name: 'ml-vision',
+      rows: [],
+      notes: ['skipped: no magnetic-tile/labels.csv under shared/data (set TAKT_DATA_DIR)'],
+    };
   const dir = tempDir('takt-bench-vision-');
   try {
     const fit = await fitThroughCli(tiles, join(dir.path, 'model'));
@@ -109,4 +178,5 @@ export async function benchVision(): Promise<BenchReport> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.stdout.write(`${toMarkdown(await benchVision())}\n`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  process.stdout.write(`${toMarkdown(await benchVision())}\n`);

@@ -11,7 +11,13 @@ const VIBRATION_SIZES = [100, 250, 500, 750, 1000, 1500];
 function rows(sink: string, kind: 'slow' | 'vibration', best: number, runs: SimStats[]): BenchRow[] {
   const what = kind === 'slow' ? 'machines at 10 Hz (3 sensors)' : '1 kHz vibration channels';
   const out: BenchRow[] = [
-    { metric: `${what} sustained in real time → ${sink}`, unit: kind === 'slow' ? 'machines' : 'channels', ours: best, ...(kind === 'slow' ? { target: '>= 1,000 machines' } : {}), note: `largest of ${(kind === 'slow' ? SLOW_SIZES : VIBRATION_SIZES).join('/')} with p99 lag < 100 ms` },
+    {
+      metric: `${what} sustained in real time → ${sink}`,
+      unit: kind === 'slow' ? 'machines' : 'channels',
+      ours: best,
+      ...(kind === 'slow' ? { target: '>= 1,000 machines' } : {}),
+      note: `largest of ${(kind === 'slow' ? SLOW_SIZES : VIBRATION_SIZES).join('/')} with p99 lag < 100 ms`,
+    },
   ];
   for (const r of runs) {
     out.push({
@@ -42,7 +48,13 @@ export async function run(): Promise<BenchReport> {
     const mosquitto = await startMosquitto();
     try {
       for (const kind of ['slow', 'vibration'] as const) {
-        const r = await largestSustained(dir.path, kind, kind === 'slow' ? SLOW_SIZES : VIBRATION_SIZES, { url: mosquitto.url }, SECONDS);
+        const r = await largestSustained(
+          dir.path,
+          kind,
+          kind === 'slow' ? SLOW_SIZES : VIBRATION_SIZES,
+          { url: mosquitto.url },
+          SECONDS,
+        );
         report.rows.push(...rows('mosquitto', kind, r.best, r.runs));
       }
     } finally {
@@ -50,7 +62,13 @@ export async function run(): Promise<BenchReport> {
     }
     const broker = await startTestBroker();
     try {
-      const r = await largestSustained(dir.path, 'slow', SLOW_SIZES, { url: broker.url, username: 'service', password: 'service-secret' }, SECONDS);
+      const r = await largestSustained(
+        dir.path,
+        'slow',
+        SLOW_SIZES,
+        { url: broker.url, username: 'service', password: 'service-secret' },
+        SECONDS,
+      );
       report.rows.push(...rows('takt-broker', 'slow', r.best, r.runs));
     } finally {
       await broker.close();

@@ -10,8 +10,29 @@ interface SoakResult {
   minutes: number;
   seed: number;
   schedule: { atS: number; victim: string; downMs: number }[];
-  seqs: { device: string; channel: string; count: number; missing: number[]; duplicates: number[]; unseen: number[]; overwritten: number[]; lostDownstream: number[]; redelivered: number }[];
-  memory: { name: string; minutes: number; measuredMinutes: number; mibPerHour: number; fromMiB: number; toMiB: number; heapAfterGcMibPerHour?: number; heapAfterGcFromMiB?: number; heapAfterGcToMiB?: number; runs: number }[];
+  seqs: {
+    device: string;
+    channel: string;
+    count: number;
+    missing: number[];
+    duplicates: number[];
+    unseen: number[];
+    overwritten: number[];
+    lostDownstream: number[];
+    redelivered: number;
+  }[];
+  memory: {
+    name: string;
+    minutes: number;
+    measuredMinutes: number;
+    mibPerHour: number;
+    fromMiB: number;
+    toMiB: number;
+    heapAfterGcMibPerHour?: number;
+    heapAfterGcFromMiB?: number;
+    heapAfterGcToMiB?: number;
+    runs: number;
+  }[];
   lag: { name: string; p99Ms: number; worstRunP99Ms: number; worstIntervalP99Ms: number; maxMs: number }[];
   simulatorExits: number;
 }
@@ -20,7 +41,9 @@ const SOAK = fileURLToPath(new URL('../../../test/src/soak/main.ts', import.meta
 
 function soak(): Promise<SoakResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', SOAK], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', SOAK], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('error', reject);
@@ -34,14 +57,55 @@ function soak(): Promise<SoakResult> {
 
 function rows(r: SoakResult): BenchRow[] {
   const why = (s: SoakResult['seqs'][number]) =>
-    s.missing.length === 0 ? `${s.redelivered} redelivered to the witness` : `never routed by the broker: ${s.unseen.length}; overwritten (same ts): ${s.overwritten.length}; lost after the broker: ${s.lostDownstream.length}`;
-  const seqRows = r.seqs.map((s) => ({ metric: `${s.device}/${s.channel}: seqs missing in InfluxDB (of ${s.count})`, unit: 'seqs', ours: s.missing.length, peer: 0, peerName: 'none lost', target: '0', note: `${s.duplicates.length} seqs on two points; ${why(s)}` }));
+    s.missing.length === 0
+      ? `${s.redelivered} redelivered to the witness`
+      : `never routed by the broker: ${s.unseen.length}; overwritten (same ts): ${s.overwritten.length}; lost after the broker: ${s.lostDownstream.length}`;
+  const seqRows = r.seqs.map((s) => ({
+    metric: `${s.device}/${s.channel}: seqs missing in InfluxDB (of ${s.count})`,
+    unit: 'seqs',
+    ours: s.missing.length,
+    peer: 0,
+    peerName: 'none lost',
+    target: '0',
+    note: `${s.duplicates.length} seqs on two points; ${why(s)}`,
+  }));
   const memRows = r.memory.flatMap((m) => [
-    { metric: `${m.name}: RSS growth after warm-up (${m.fromMiB}→${m.toMiB} MiB over the last ${m.measuredMinutes} min of its longest run, ${m.minutes} min; ${m.runs} runs)`, unit: 'MiB/h', ours: m.mibPerHour, note: 'least-squares slope' },
-    ...(m.heapAfterGcMibPerHour === undefined ? [] : [{ metric: `${m.name}: V8 heap after a full GC, growth after warm-up (${m.heapAfterGcFromMiB}→${m.heapAfterGcToMiB} MiB)`, unit: 'MiB/h', ours: m.heapAfterGcMibPerHour, note: 'least-squares slope, one sample a minute' }]),
+    {
+      metric: `${m.name}: RSS growth after warm-up (${m.fromMiB}→${m.toMiB} MiB over the last ${m.measuredMinutes} min of its longest run, ${m.minutes} min; ${m.runs} runs)`,
+      unit: 'MiB/h',
+      ours: m.mibPerHour,
+      note: 'least-squares slope',
+    },
+    ...(m.heapAfterGcMibPerHour === undefined
+      ? []
+      : [
+          {
+            metric: `${m.name}: V8 heap after a full GC, growth after warm-up (${m.heapAfterGcFromMiB}→${m.heapAfterGcToMiB} MiB)`,
+            unit: 'MiB/h',
+            ours: m.heapAfterGcMibPerHour,
+            note: 'least-squares slope, one sample a minute',
+          },
+        ]),
   ]);
-  const lagRows = r.lag.map((l) => ({ metric: `${l.name}: event-loop delay p99 over its longest run`, unit: 'ms', ours: l.p99Ms, note: `worst run p99 ${l.worstRunP99Ms} ms; worst 10 s p99 ${l.worstIntervalP99Ms} ms; max ${l.maxMs} ms` }));
-  return [...seqRows, ...memRows, ...lagRows, { metric: 'simulator runs ended on their own (restarted by the soak)', unit: 'runs', ours: r.simulatorExits, peer: 0, peerName: 'rides out broker restarts', target: '0' }];
+  const lagRows = r.lag.map((l) => ({
+    metric: `${l.name}: event-loop delay p99 over its longest run`,
+    unit: 'ms',
+    ours: l.p99Ms,
+    note: `worst run p99 ${l.worstRunP99Ms} ms; worst 10 s p99 ${l.worstIntervalP99Ms} ms; max ${l.maxMs} ms`,
+  }));
+  return [
+    ...seqRows,
+    ...memRows,
+    ...lagRows,
+    {
+      metric: 'simulator runs ended on their own (restarted by the soak)',
+      unit: 'runs',
+      ours: r.simulatorExits,
+      peer: 0,
+      peerName: 'rides out broker restarts',
+      target: '0',
+    },
+  ];
 }
 
 export async function run(): Promise<BenchReport> {

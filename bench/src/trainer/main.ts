@@ -7,7 +7,13 @@ import { sharedDataDir, sourceCommand, tempDir } from '@takt/testing';
 import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.js';
 
 // the real recordings live in shared/data beside the checkout (TAKT_DATA_DIR elsewhere)
-const NAB = join(sharedDataDir() ?? '/nonexistent', 'nab', 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+const NAB = join(
+  sharedDataDir() ?? '/nonexistent',
+  'nab',
+  'data',
+  'realKnownCause',
+  'machine_temperature_system_failure.csv',
+);
 const num = (name: string, fallback: number) => Number(process.env[`TAKT_BENCH_TRAINER_${name}`] ?? fallback);
 
 interface Manifest {
@@ -19,7 +25,11 @@ interface Manifest {
 async function takt(project: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   const cmd = sourceCommand(project, args);
   const t0 = performance.now();
-  await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd, env: { ...process.env, TAKT_LOG_LEVEL: 'warn', ...env }, maxBuffer: 16 << 20 });
+  await promisify(execFile)(cmd.command, cmd.args, {
+    cwd: cmd.cwd,
+    env: { ...process.env, TAKT_LOG_LEVEL: 'warn', ...env },
+    maxBuffer: 16 << 20,
+  });
   return performance.now() - t0;
 }
 
@@ -31,22 +41,73 @@ async function kmeansRows(dir: string): Promise<BenchRow[]> {
   const part = join(dir, 'nab-15.csv');
   writeFileSync(part, `${lines.slice(0, 1 + Math.floor((lines.length - 1) * 0.15)).join('\n')}\n`);
   const rows: BenchRow[] = [];
-  for (const [what, csv] of [['NAB first 15 %', part], ['NAB whole file', NAB]] as const) {
+  for (const [what, csv] of [
+    ['NAB first 15 %', part],
+    ['NAB whole file', NAB],
+  ] as const) {
     const out = join(dir, `km-${rows.length}`);
     await trainer(['anomaly', 'fit', '--csv', csv, '--time-column', 'timestamp', '--out', out]);
     const m = manifest(out);
-    rows.push({ metric: `K-means fit, ${what} (${m.training.samples} rows × 3 features, k=${m.metrics['k']})`, unit: 'ms', ours: m.training.durationMs ?? NaN, note: 'scaling, k 2..8 by silhouette × 5 restarts, ONNX export, threshold scored by onnxruntime' });
+    rows.push({
+      metric: `K-means fit, ${what} (${m.training.samples} rows × 3 features, k=${m.metrics['k']})`,
+      unit: 'ms',
+      ours: m.training.durationMs ?? NaN,
+      note: 'scaling, k 2..8 by silhouette × 5 restarts, ONNX export, threshold scored by onnxruntime',
+    });
   }
-  const scoreMs = await trainer(['anomaly', 'score', '--model', join(dir, 'km-1'), '--csv', NAB, '--time-column', 'timestamp', '--out', join(dir, 'scores.csv')]);
-  rows.push({ metric: `anomaly score, NAB whole file (${lines.length - 1} rows, process wall time)`, unit: 'rows/s', ours: (lines.length - 1) / (scoreMs / 1000), note: 'includes process start and CSV parsing' });
+  const scoreMs = await trainer([
+    'anomaly',
+    'score',
+    '--model',
+    join(dir, 'km-1'),
+    '--csv',
+    NAB,
+    '--time-column',
+    'timestamp',
+    '--out',
+    join(dir, 'scores.csv'),
+  ]);
+  rows.push({
+    metric: `anomaly score, NAB whole file (${lines.length - 1} rows, process wall time)`,
+    unit: 'rows/s',
+    ours: (lines.length - 1) / (scoreMs / 1000),
+    note: 'includes process start and CSV parsing',
+  });
   return rows;
 }
 
 async function visionRows(dir: string): Promise<{ rows: BenchRow[]; backend: string }> {
   const images = join(dir, 'images');
-  await takt('simulators/plant', ['images', '--count', String(num('IMAGES', 500)), '--size', '32', '--seed', '2', '--out', images]);
+  await takt('simulators/plant', [
+    'images',
+    '--count',
+    String(num('IMAGES', 500)),
+    '--size',
+    '32',
+    '--seed',
+    '2',
+    '--out',
+    images,
+  ]);
   const fit = (out: string, epochs: number, env?: Record<string, string>, extra: string[] = []) =>
-    trainer(['vision', 'fit', '--images', images, '--labels', join(images, 'labels.csv'), '--size', '32', '--epochs', String(epochs), ...extra, '--out', out], env);
+    trainer(
+      [
+        'vision',
+        'fit',
+        '--images',
+        images,
+        '--labels',
+        join(images, 'labels.csv'),
+        '--size',
+        '32',
+        '--epochs',
+        String(epochs),
+        ...extra,
+        '--out',
+        out,
+      ],
+      env,
+    );
   await fit(join(dir, 'v-fast'), 2, {}, ['--patience', '100']);
   await fit(join(dir, 'v-stock'), 1, { TAKT_TRAINER_TFJS_KERNELS: 'stock' });
   const fast = manifest(join(dir, 'v-fast'));
@@ -69,8 +130,20 @@ async function visionRows(dir: string): Promise<{ rows: BenchRow[]; backend: str
     const acc = manifest(join(dir, 'v-acc'));
     const a = (k: string) => (acc.metrics[k] ?? NaN) * 100;
     rows.push(
-      { metric: `vision val accuracy fp32 (onnxruntime), best of ${acc.metrics['epochs_run']} epochs`, unit: '%', ours: a('val_accuracy'), target: '>= 95 %' },
-      { metric: 'vision val accuracy int8 (QDQ, onnxruntime)', unit: '%', ours: a('val_accuracy_int8'), peer: a('val_accuracy'), peerName: 'fp32', target: 'fp32 − 1 point' },
+      {
+        metric: `vision val accuracy fp32 (onnxruntime), best of ${acc.metrics['epochs_run']} epochs`,
+        unit: '%',
+        ours: a('val_accuracy'),
+        target: '>= 95 %',
+      },
+      {
+        metric: 'vision val accuracy int8 (QDQ, onnxruntime)',
+        unit: '%',
+        ours: a('val_accuracy_int8'),
+        peer: a('val_accuracy'),
+        peerName: 'fp32',
+        target: 'fp32 − 1 point',
+      },
       { metric: 'vision fit wall time', unit: 's', ours: (acc.training.durationMs ?? NaN) / 1000 },
     );
   }

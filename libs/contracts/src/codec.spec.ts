@@ -86,9 +86,12 @@ describe.each(CHANNELS.map((c) => [c] as const))('channel %s', (channel) => {
   it('BAD INPUT - unknown field → UNKNOWN_FIELD', () => {
     expectCode(() => decode(channel, json({ ...valid(), extra: 1 })), 'UNKNOWN_FIELD', ['extra']);
   });
-  it.each(['press+1', 'press#1', 'a/b', '..', 'press 1', 'PRESS', 'prеss'])('BAD INPUT - deviceId %j → INVALID_ID', (id) => {
-    expectCode(() => decode(channel, json({ ...valid(), deviceId: id })), 'INVALID_ID', ['deviceId']);
-  });
+  it.each(['press+1', 'press#1', 'a/b', '..', 'press 1', 'PRESS', 'prеss'])(
+    'BAD INPUT - deviceId %j → INVALID_ID',
+    (id) => {
+      expectCode(() => decode(channel, json({ ...valid(), deviceId: id })), 'INVALID_ID', ['deviceId']);
+    },
+  );
   it('BAD INPUT - not an object', () => {
     expectCode(() => decode(channel, Buffer.from('[]')), 'WRONG_TYPE');
     expectCode(() => decode(channel, Buffer.from('null')), 'WRONG_TYPE');
@@ -98,8 +101,17 @@ describe.each(CHANNELS.map((c) => [c] as const))('channel %s', (channel) => {
 describe('message-specific rules', () => {
   it('BAD INPUT - raw series with a non-finite or missing value list', () => {
     const m = sampleMessage('raw');
-    expectCode(() => decode('raw', json({ ...m, sensors: { v: { rate: 10, values: [] } } })), 'INVALID_FIELD', ['sensors', 'v', 'values']);
-    expectCode(() => decode('raw', json({ ...m, sensors: { v: { rate: 10, values: ['x'] } } })), 'WRONG_TYPE', ['sensors', 'v', 'values', 0]);
+    expectCode(() => decode('raw', json({ ...m, sensors: { v: { rate: 10, values: [] } } })), 'INVALID_FIELD', [
+      'sensors',
+      'v',
+      'values',
+    ]);
+    expectCode(() => decode('raw', json({ ...m, sensors: { v: { rate: 10, values: ['x'] } } })), 'WRONG_TYPE', [
+      'sensors',
+      'v',
+      'values',
+      0,
+    ]);
     expectCode(() => decode('raw', json({ ...m, sensors: {} })), 'INVALID_FIELD');
     expectCode(() => decode('raw', json({ ...m, sensors: { 'bad name': { rate: 1, values: [1] } } })), 'INVALID_FIELD');
   });
@@ -109,39 +121,81 @@ describe('message-specific rules', () => {
     expectCode(() => decode('camera', json({ ...m, data: 'not base64!' })), 'INVALID_FIELD', ['data']);
   });
   it('BAD INPUT - confidence outside 0..1', () => {
-    expectCode(() => decode('inspection', json({ ...sampleMessage('inspection'), confidence: 1.2 })), 'INVALID_FIELD', ['confidence']);
+    expectCode(() => decode('inspection', json({ ...sampleMessage('inspection'), confidence: 1.2 })), 'INVALID_FIELD', [
+      'confidence',
+    ]);
   });
   it('BAD INPUT - telemetry with too many values', () => {
     const values = Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`s${i}`, i]));
     expectCode(() => decode('telemetry', json({ ...sampleMessage('telemetry'), values })), 'INVALID_FIELD', ['values']);
   });
   it('telemetry carries earlier intervals in time order before its latest one', () => {
-    const m = { ...sampleMessage('telemetry'), earlier: [{ ts: 1_767_225_598_000, values: { temperature: 41.2 } }, { ts: 1_767_225_599_000, values: { temperature: 41.3, current: 12 } }] };
+    const m = {
+      ...sampleMessage('telemetry'),
+      earlier: [
+        { ts: 1_767_225_598_000, values: { temperature: 41.2 } },
+        { ts: 1_767_225_599_000, values: { temperature: 41.3, current: 12 } },
+      ],
+    };
     expect(decode('telemetry', json(m)).earlier).toEqual(m.earlier);
   });
   it('BAD INPUT - telemetry rows out of order, at or after ts, empty, too many, or with a bad value', () => {
     const base = sampleMessage('telemetry');
     const row = (ts: number) => ({ ts, values: { temperature: 40 } });
-    expectCode(() => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts - 2000)] })), 'INVALID_FIELD', ['earlier', 0, 'ts']);
-    expectCode(() => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts)] })), 'INVALID_FIELD', ['earlier', 1, 'ts']);
+    expectCode(
+      () => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts - 2000)] })),
+      'INVALID_FIELD',
+      ['earlier', 0, 'ts'],
+    );
+    expectCode(
+      () => decode('telemetry', json({ ...base, earlier: [row(base.ts - 1000), row(base.ts)] })),
+      'INVALID_FIELD',
+      ['earlier', 1, 'ts'],
+    );
     expectCode(() => decode('telemetry', json({ ...base, earlier: [] })), 'INVALID_FIELD', ['earlier']);
-    const many = Array.from({ length: MAX_TELEMETRY_EARLIER + 1 }, (_, i) => row(base.ts - 1000 * (MAX_TELEMETRY_EARLIER + 1 - i)));
+    const many = Array.from({ length: MAX_TELEMETRY_EARLIER + 1 }, (_, i) =>
+      row(base.ts - 1000 * (MAX_TELEMETRY_EARLIER + 1 - i)),
+    );
     expectCode(() => decode('telemetry', json({ ...base, earlier: many })), 'INVALID_FIELD', ['earlier']);
-    expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: { temperature: 'hot' } }] })), 'WRONG_TYPE', ['earlier', 0, 'values', 'temperature']);
-    expectCode(() => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: {}, seq: 3 }] })), 'UNKNOWN_FIELD', ['earlier', 0, 'seq']);
+    expectCode(
+      () => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: { temperature: 'hot' } }] })),
+      'WRONG_TYPE',
+      ['earlier', 0, 'values', 'temperature'],
+    );
+    expectCode(
+      () => decode('telemetry', json({ ...base, earlier: [{ ts: base.ts - 1000, values: {}, seq: 3 }] })),
+      'UNKNOWN_FIELD',
+      ['earlier', 0, 'seq'],
+    );
   });
   it('state carries evidence counters by reason; an unknown reason or a negative count is refused', () => {
-    const evidence = { queued: { uncertain: 3, sample: 1 }, queuedBytes: 41_000, rateLimited: { uncertain: 12 }, shed: {} };
+    const evidence = {
+      queued: { uncertain: 3, sample: 1 },
+      queuedBytes: 41_000,
+      rateLimited: { uncertain: 12 },
+      shed: {},
+    };
     expect(decode('state', json({ ...sampleMessage('state'), evidence })).evidence).toEqual(evidence);
-    expect(() => decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, shed: { guess: 1 } } }))).toThrow(ContractError);
-    expect(() => decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, queued: { sample: -1 } } }))).toThrow(ContractError);
+    expect(() =>
+      decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, shed: { guess: 1 } } })),
+    ).toThrow(ContractError);
+    expect(() =>
+      decode('state', json({ ...sampleMessage('state'), evidence: { ...evidence, queued: { sample: -1 } } })),
+    ).toThrow(ContractError);
   });
   it('BAD INPUT - a desired model pointing at a non-http URL', () => {
-    expectCode(() => decode('model/desired', json({ ...sampleMessage('model/desired'), artifactUrl: 'file:///etc/passwd' })), 'INVALID_FIELD', ['artifactUrl']);
+    expectCode(
+      () => decode('model/desired', json({ ...sampleMessage('model/desired'), artifactUrl: 'file:///etc/passwd' })),
+      'INVALID_FIELD',
+      ['artifactUrl'],
+    );
   });
   it('encode refuses an invalid message and one over its limit', () => {
     expectCode(() => encode('telemetry', { ...sampleMessage('telemetry'), deviceId: 'Bad' }), 'INVALID_ID');
-    const huge = { ...sampleMessage('raw'), sensors: { v: { rate: 1000, values: Array.from({ length: 65_536 }, () => Math.PI / 10) } } };
+    const huge = {
+      ...sampleMessage('raw'),
+      sensors: { v: { rate: 1000, values: Array.from({ length: 65_536 }, () => Math.PI / 10) } },
+    };
     expectCode(() => encode('raw', huge), 'TOO_LARGE');
   });
 });
@@ -153,7 +207,10 @@ describe('decodePublish', () => {
     expect(message.deviceId).toBe('press-01');
   });
   it('BAD INPUT - a message for another device → DEVICE_MISMATCH', () => {
-    expectCode(() => decodePublish('takt/v1/s/l/press-02/telemetry', json(sampleMessage('telemetry'))), 'DEVICE_MISMATCH');
+    expectCode(
+      () => decodePublish('takt/v1/s/l/press-02/telemetry', json(sampleMessage('telemetry'))),
+      'DEVICE_MISMATCH',
+    );
   });
   it('BAD INPUT - a wildcard topic → INVALID_ID', () => {
     expectCode(() => decodePublish('takt/v1/s/l/+/telemetry', json(sampleMessage('telemetry'))), 'INVALID_ID');
@@ -190,7 +247,12 @@ describe('manifest', () => {
 describe('sequences', () => {
   it('counts per device and channel', () => {
     const c = new SequenceCounter();
-    expect([c.next('a', 'telemetry'), c.next('a', 'telemetry'), c.next('a', 'anomaly'), c.next('b', 'telemetry')]).toEqual([0, 1, 0, 0]);
+    expect([
+      c.next('a', 'telemetry'),
+      c.next('a', 'telemetry'),
+      c.next('a', 'anomaly'),
+      c.next('b', 'telemetry'),
+    ]).toEqual([0, 1, 0, 0]);
     const restored = new SequenceCounter(c.snapshot());
     expect(restored.next('a', 'telemetry')).toBe(2);
   });
@@ -204,6 +266,15 @@ describe('sequences', () => {
   it('reports gaps and duplicates', () => {
     const t = new SeqTracker();
     for (const s of [0, 1, 1, 2, 5, 6, 9]) t.add(s);
-    expect(t.report()).toEqual({ received: 6, duplicates: 1, gaps: [[3, 4], [7, 8]], min: 0, max: 9 });
+    expect(t.report()).toEqual({
+      received: 6,
+      duplicates: 1,
+      gaps: [
+        [3, 4],
+        [7, 8],
+      ],
+      min: 0,
+      max: 9,
+    });
   });
 });

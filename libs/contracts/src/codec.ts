@@ -31,10 +31,17 @@ export function toContractError(error: z.ZodError, data: unknown, what: string):
     return new ContractError('UNKNOWN_FIELD', `${what} has unknown field ${JSON.stringify(key)}`, [...path, key]);
   }
   if (path.length === 1 && path[0] === 'schemaVersion') {
-    return new ContractError('SCHEMA_VERSION', `${what} has schemaVersion ${JSON.stringify(valueAt(data, path))}, this build speaks ${SCHEMA_VERSION}`, path);
+    return new ContractError(
+      'SCHEMA_VERSION',
+      `${what} has schemaVersion ${JSON.stringify(valueAt(data, path))}, this build speaks ${SCHEMA_VERSION}`,
+      path,
+    );
   }
   const value = valueAt(data, issue.path);
-  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
+  if (
+    value === undefined &&
+    (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')
+  ) {
     return new ContractError('MISSING_FIELD', `${what} is missing a required field`, path);
   }
   if (issue.code === 'invalid_type' && !(typeof value === 'number' && issue.expected === 'int')) {
@@ -44,14 +51,21 @@ export function toContractError(error: z.ZodError, data: unknown, what: string):
     return new ContractError('WRONG_TYPE', `${what}: ${issue.message}`, path);
   }
   const last = path[path.length - 1];
-  if (typeof last === 'string' && ['deviceId', 'site', 'line', 'device', 'eventId', 'faultId', 'labelId', 'rolloutId', 'name'].includes(last) && issue.code === 'invalid_format') {
+  if (
+    typeof last === 'string' &&
+    ['deviceId', 'site', 'line', 'device', 'eventId', 'faultId', 'labelId', 'rolloutId', 'name'].includes(last) &&
+    issue.code === 'invalid_format'
+  ) {
     return new ContractError('INVALID_ID', `${what}: ${issue.message}`, path);
   }
   return new ContractError('INVALID_FIELD', `${what}: ${issue.message}`, path);
 }
 
 function parseJson(payload: Payload, what: string): unknown {
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  const text =
+    typeof payload === 'string'
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -64,7 +78,8 @@ export function decode<C extends Channel>(channel: C, payload: Payload): Message
   const limit = MAX_PAYLOAD_BYTES[channel];
   if (limit === undefined) throw new ContractError('UNKNOWN_CHANNEL', `unknown channel ${JSON.stringify(channel)}`);
   const size = byteLength(payload);
-  if (size > limit) throw new ContractError('TOO_LARGE', `${channel} payload of ${size} bytes exceeds the ${limit}-byte limit`);
+  if (size > limit)
+    throw new ContractError('TOO_LARGE', `${channel} payload of ${size} bytes exceeds the ${limit}-byte limit`);
   return validate(channel, parseJson(payload, `${channel} payload`));
 }
 
@@ -84,7 +99,10 @@ export function encode<C extends Channel>(channel: C, message: MessageInput<C>):
   const bytes = Buffer.from(JSON.stringify(checked));
   const limit = MAX_PAYLOAD_BYTES[channel];
   if (bytes.byteLength > limit) {
-    throw new ContractError('TOO_LARGE', `${channel} message of ${bytes.byteLength} bytes exceeds the ${limit}-byte limit`);
+    throw new ContractError(
+      'TOO_LARGE',
+      `${channel} message of ${bytes.byteLength} bytes exceeds the ${limit}-byte limit`,
+    );
   }
   return bytes;
 }
@@ -94,10 +112,15 @@ export function encode<C extends Channel>(channel: C, message: MessageInput<C>):
  * `{ topic: TopicParts & { channel: C }; message: MessageOf<C> }`. TypeScript does not narrow `p` by the
  * nested `p.topic.channel`, so narrow with `isPublishOn(p, 'state')` (then `p.message` is a `DeviceState`).
  */
-export type DecodedPublish<C extends Channel = Channel> = { [K in C]: { topic: TopicParts & { channel: K }; message: MessageOf<K> } }[C];
+export type DecodedPublish<C extends Channel = Channel> = {
+  [K in C]: { topic: TopicParts & { channel: K }; message: MessageOf<K> };
+}[C];
 
 /** Whether a decoded publish is on `channel`; narrows `p` to `DecodedPublish<C>` (topic and message alike). */
-export function isPublishOn<C extends Channel>(p: DecodedPublish, channel: C): p is Extract<DecodedPublish, { topic: { channel: C } }> {
+export function isPublishOn<C extends Channel>(
+  p: DecodedPublish,
+  channel: C,
+): p is Extract<DecodedPublish, { topic: { channel: C } }> {
   return p.topic.channel === channel;
 }
 
@@ -109,7 +132,11 @@ export function decodePublish(topic: string, payload: Payload): DecodedPublish {
   const parts = parseTopic(topic);
   const message = decode(parts.channel, payload);
   if (message.deviceId !== parts.device) {
-    throw new ContractError('DEVICE_MISMATCH', `message deviceId ${JSON.stringify(message.deviceId)} does not match topic device ${JSON.stringify(parts.device)}`, ['deviceId']);
+    throw new ContractError(
+      'DEVICE_MISMATCH',
+      `message deviceId ${JSON.stringify(message.deviceId)} does not match topic device ${JSON.stringify(parts.device)}`,
+      ['deviceId'],
+    );
   }
   return { topic: parts, message } as DecodedPublish;
 }
@@ -121,7 +148,8 @@ export function decodeManifest(input: Payload | object): ModelManifest {
   let value: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const size = byteLength(input);
-    if (size > MAX_MANIFEST_BYTES) throw new ContractError('TOO_LARGE', `manifest of ${size} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit`);
+    if (size > MAX_MANIFEST_BYTES)
+      throw new ContractError('TOO_LARGE', `manifest of ${size} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit`);
     value = parseJson(input, 'manifest');
   }
   const result = modelManifestSchema.safeParse(value);

@@ -13,7 +13,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 function paths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
   if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+  else if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
   return out;
 }
 
@@ -31,9 +32,36 @@ function setAt(root: unknown, path: (string | number)[], value: unknown | typeof
 const DELETE = Symbol('delete');
 /** Values that break some field somewhere: wrong types, out of range, not finite, not integer, bad names. */
 const REPLACEMENTS: unknown[] = [
-  DELETE, null, undefined, true, '', '5', 'Bad Name', 'a/b', 'press-01', -1, 0, 0.5, 1, 1.5, 2, 100_001, 3_600_001,
-  999_999_999_999, 10_000_000_000_000, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, -0, [], [1], {}, { x: 1 },
-  1_767_225_600_000, 1_767_225_600_500, 1_767_225_599_000,
+  DELETE,
+  null,
+  undefined,
+  true,
+  '',
+  '5',
+  'Bad Name',
+  'a/b',
+  'press-01',
+  -1,
+  0,
+  0.5,
+  1,
+  1.5,
+  2,
+  100_001,
+  3_600_001,
+  999_999_999_999,
+  10_000_000_000_000,
+  2 ** 53,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  -0,
+  [],
+  [1],
+  {},
+  { x: 1 },
+  1_767_225_600_000,
+  1_767_225_600_500,
+  1_767_225_599_000,
 ];
 
 /** Valid messages of the fast channels, a few shapes each. */
@@ -41,9 +69,25 @@ function valid(): [Channel, Json][] {
   const t = sampleMessage('telemetry') as unknown as { ts: number };
   return [
     ['raw', sampleMessage('raw') as unknown as Json],
-    ['raw', { ...(sampleMessage('raw') as unknown as Record<string, Json>), machineType: 'pump', sensors: { vibration: { rate: 2000, unit: 'g', values: [0.1, -0.2, 0.3] }, temp: { rate: 10, values: [40] } } }],
+    [
+      'raw',
+      {
+        ...(sampleMessage('raw') as unknown as Record<string, Json>),
+        machineType: 'pump',
+        sensors: { vibration: { rate: 2000, unit: 'g', values: [0.1, -0.2, 0.3] }, temp: { rate: 10, values: [40] } },
+      },
+    ],
     ['telemetry', sampleMessage('telemetry') as unknown as Json],
-    ['telemetry', { ...(sampleMessage('telemetry') as unknown as Record<string, Json>), earlier: [{ ts: t.ts - 2000, values: { a: 1 } }, { ts: t.ts - 1000, values: { a: 2, 'b.c': -3.5 } }] }],
+    [
+      'telemetry',
+      {
+        ...(sampleMessage('telemetry') as unknown as Record<string, Json>),
+        earlier: [
+          { ts: t.ts - 2000, values: { a: 1 } },
+          { ts: t.ts - 1000, values: { a: 2, 'b.c': -3.5 } },
+        ],
+      },
+    ],
     ['features', sampleMessage('features') as unknown as Json],
     ['features', { ...(sampleMessage('features') as unknown as Record<string, Json>), cluster: 3, smoothedScore: 0.2 }],
   ];
@@ -63,13 +107,20 @@ describe('fast acceptance checks', () => {
       const schema = channelSchemas[channel];
       for (const path of paths(msg)) {
         const candidates = REPLACEMENTS.map((r) => setAt(msg, path, r));
-        const parent = path.length === 0 ? msg : path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], msg);
-        if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) candidates.push(setAt(msg, [...path.slice(0, -1), 'extra'], 1));
+        const parent =
+          path.length === 0
+            ? msg
+            : path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], msg);
+        if (parent !== null && typeof parent === 'object' && !Array.isArray(parent))
+          candidates.push(setAt(msg, [...path.slice(0, -1), 'extra'], 1));
         for (const candidate of candidates) {
           tried++;
           const zod = schema.safeParse(candidate);
           if (check(candidate)) {
-            expect(zod.success, `fast check accepted what zod refuses: ${channel} ${path.join('.')} → ${JSON.stringify(candidate)?.slice(0, 300)}`).toBe(true);
+            expect(
+              zod.success,
+              `fast check accepted what zod refuses: ${channel} ${path.join('.')} → ${JSON.stringify(candidate)?.slice(0, 300)}`,
+            ).toBe(true);
             expect(zod.data).toEqual(candidate);
           } else if (!zod.success) refusedByBoth++;
         }
@@ -82,7 +133,11 @@ describe('fast acceptance checks', () => {
   it('telemetry: earlier rows out of order, at ts, or too many are left to zod (which refuses them)', () => {
     const m = sampleMessage('telemetry') as unknown as Record<string, Json> & { ts: number };
     const row = (ts: number) => ({ ts, values: { a: 1 } });
-    for (const earlier of [[row(m.ts - 1000), row(m.ts - 2000)], [row(m.ts)], Array.from({ length: MAX_TELEMETRY_EARLIER + 1 }, (_, i) => row(m.ts - 1_000_000 + i))]) {
+    for (const earlier of [
+      [row(m.ts - 1000), row(m.ts - 2000)],
+      [row(m.ts)],
+      Array.from({ length: MAX_TELEMETRY_EARLIER + 1 }, (_, i) => row(m.ts - 1_000_000 + i)),
+    ]) {
       expect(FAST_CHECKS.telemetry?.({ ...m, earlier })).toBe(false);
       expect(channelSchemas.telemetry.safeParse({ ...m, earlier }).success).toBe(false);
     }

@@ -14,7 +14,6 @@ import type { Channel } from './topics.js';
  */
 type Check = (v: unknown) => boolean;
 
-
 /** A plain JSON object (what JSON.parse makes), without a `__proto__` own key. */
 function isRecord(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -23,7 +22,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** zod's `.int()` is a safe integer */
-const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 const isTs = (v: unknown): boolean => isInt(v, TS_MIN, TS_MAX);
 const isFinite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 const isId = (v: unknown): boolean => typeof v === 'string' && ID_PATTERN.test(v);
@@ -58,14 +58,26 @@ const TELEMETRY_KEYS = [...ENVELOPE, 'values'];
 const TELEMETRY_OPTIONAL = ['intervalMs', 'earlier'];
 
 function telemetry(v: unknown): boolean {
-  if (!isRecord(v) || !hasOnlyKeys(v, TELEMETRY_KEYS, TELEMETRY_OPTIONAL) || !envelope(v) || !numberMap(v['values'], MAX_TELEMETRY_SENSORS)) return false;
+  if (
+    !isRecord(v) ||
+    !hasOnlyKeys(v, TELEMETRY_KEYS, TELEMETRY_OPTIONAL) ||
+    !envelope(v) ||
+    !numberMap(v['values'], MAX_TELEMETRY_SENSORS)
+  )
+    return false;
   if (v['intervalMs'] !== undefined && !isInt(v['intervalMs'], 1, 3_600_000)) return false;
   const rows = v['earlier'];
   if (rows === undefined) return true;
   if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_TELEMETRY_EARLIER) return false;
   let before = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
-    if (!isRecord(row) || !hasOnlyKeys(row, ['ts', 'values'], []) || !isTs(row['ts']) || !numberMap(row['values'], MAX_TELEMETRY_SENSORS)) return false;
+    if (
+      !isRecord(row) ||
+      !hasOnlyKeys(row, ['ts', 'values'], []) ||
+      !isTs(row['ts']) ||
+      !numberMap(row['values'], MAX_TELEMETRY_SENSORS)
+    )
+      return false;
     if ((row['ts'] as number) <= before) return false;
     before = row['ts'] as number;
   }
@@ -82,7 +94,9 @@ function features(v: unknown): boolean {
   if (v['cluster'] !== undefined && !isInt(v['cluster'], 0)) return false;
   const model = v['model'];
   if (model === undefined) return true;
-  return isRecord(model) && hasOnlyKeys(model, ['name', 'version'], []) && isId(model['name']) && isInt(model['version'], 1);
+  return (
+    isRecord(model) && hasOnlyKeys(model, ['name', 'version'], []) && isId(model['name']) && isInt(model['version'], 1)
+  );
 }
 
 const RAW_KEYS = [...ENVELOPE, 't0', 'sensors'];
@@ -92,7 +106,8 @@ function sensorSeries(s: unknown): boolean {
   if (!isRecord(s) || !hasOnlyKeys(s, ['rate', 'values'], ['unit'])) return false;
   const rate = s['rate'];
   if (typeof rate !== 'number' || !(rate > 0) || rate > RAW_LIMITS.maxRateHz) return false;
-  if (s['unit'] !== undefined && !(typeof s['unit'] === 'string' && s['unit'].length <= RAW_LIMITS.maxUnit)) return false;
+  if (s['unit'] !== undefined && !(typeof s['unit'] === 'string' && s['unit'].length <= RAW_LIMITS.maxUnit))
+    return false;
   const values = s['values'];
   if (!Array.isArray(values) || values.length < 1 || values.length > RAW_LIMITS.maxSamples) return false;
   for (let i = 0; i < values.length; i++) if (!isFinite(values[i])) return false;
@@ -101,7 +116,11 @@ function sensorSeries(s: unknown): boolean {
 
 function raw(v: unknown): boolean {
   if (!isRecord(v) || !hasOnlyKeys(v, RAW_KEYS, RAW_OPTIONAL) || !envelope(v) || !isTs(v['t0'])) return false;
-  if (v['machineType'] !== undefined && !(typeof v['machineType'] === 'string' && v['machineType'].length <= RAW_LIMITS.maxMachineType)) return false;
+  if (
+    v['machineType'] !== undefined &&
+    !(typeof v['machineType'] === 'string' && v['machineType'].length <= RAW_LIMITS.maxMachineType)
+  )
+    return false;
   const sensors = v['sensors'];
   if (!isRecord(sensors)) return false;
   let n = 0;

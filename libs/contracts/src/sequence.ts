@@ -58,6 +58,12 @@ export class SeqTracker {
       const cur = sorted[i] as number;
       if (cur > prev + 1) gaps.push([prev + 1, cur - 1]);
     }
-    return { received: sorted.length, duplicates: this.#duplicates, gaps, min: sorted[0] ?? -1, max: sorted[sorted.length - 1] ?? -1 };
+    return {
+      received: sorted.length,
+      duplicates: this.#duplicates,
+      gaps,
+      min: sorted[0] ?? -1,
+      max: sorted[sorted.length - 1] ?? -1,
+    };
   }
 }

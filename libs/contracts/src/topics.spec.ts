@@ -39,9 +39,12 @@ describe('topics', () => {
   it.each(BAD_IDS)('BAD ID - builder refuses a device id with %s', (_case, id) => {
     expect(() => buildTopic({ site: 's', line: 'l', device: id, channel: 'raw' })).toThrow(ContractError);
   });
-  it.each(BAD_IDS.filter(([c]) => c !== 'slash' && c !== 'empty'))('BAD ID - parser refuses a topic whose device has %s', (_c, id) => {
-    expect(() => parseTopic(`takt/v1/s/l/${id}/raw`)).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
-  });
+  it.each(BAD_IDS.filter(([c]) => c !== 'slash' && c !== 'empty'))(
+    'BAD ID - parser refuses a topic whose device has %s',
+    (_c, id) => {
+      expect(() => parseTopic(`takt/v1/s/l/${id}/raw`)).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
+    },
+  );
   it.each([
     ['wrong root', 'other/v1/s/l/d/raw', 'INVALID_TOPIC'],
     ['wrong version', 'takt/v2/s/l/d/raw', 'INVALID_TOPIC'],
@@ -53,7 +56,9 @@ describe('topics', () => {
     expect(() => parseTopic(topic)).toThrow(expect.objectContaining({ code }));
   });
   it('refuses an unknown channel when building', () => {
-    expect(() => buildTopic({ site: 's', line: 'l', device: 'd', channel: 'nope' as 'raw' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL' }));
+    expect(() => buildTopic({ site: 's', line: 'l', device: 'd', channel: 'nope' as 'raw' })).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_CHANNEL' }),
+    );
   });
   it('builds filters with + for omitted levels and validates given ids', () => {
     expect(topicFilter({ channel: 'telemetry' })).toBe('takt/v1/+/+/+/telemetry');

@@ -54,11 +54,19 @@ export function buildTopic(parts: TopicParts): string {
 export function parseTopic(topic: string): TopicParts {
   const levels = topic.split('/');
   if (levels.length < 6 || levels[0] !== TOPIC_ROOT || levels[1] !== TOPIC_VERSION) {
-    throw new ContractError('INVALID_TOPIC', `topic ${JSON.stringify(topic)} is not takt/v1/{site}/{line}/{device}/{channel}`);
+    throw new ContractError(
+      'INVALID_TOPIC',
+      `topic ${JSON.stringify(topic)} is not takt/v1/{site}/{line}/{device}/{channel}`,
+    );
   }
   const [site, line, device] = levels.slice(2, 5) as [string, string, string];
-  for (const [what, id] of [['site', site], ['line', line], ['device', device]] as const) {
-    if (!isValidId(id)) throw new ContractError('INVALID_ID', `${what} ${JSON.stringify(id)} in topic is not a valid id`, [what]);
+  for (const [what, id] of [
+    ['site', site],
+    ['line', line],
+    ['device', device],
+  ] as const) {
+    if (!isValidId(id))
+      throw new ContractError('INVALID_ID', `${what} ${JSON.stringify(id)} in topic is not a valid id`, [what]);
   }
   const channel = levels.slice(5).join('/');
   if (!isChannel(channel)) {

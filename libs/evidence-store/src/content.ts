@@ -7,12 +7,16 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
 
 /** True when the bytes start with the PNG signature (a cheap first check before decoding). */
 export function hasPngSignature(bytes: Uint8Array): boolean {
-  return bytes.byteLength >= PNG_SIGNATURE.length && PNG_SIGNATURE.equals(Buffer.from(bytes.buffer, bytes.byteOffset, PNG_SIGNATURE.length));
+  return (
+    bytes.byteLength >= PNG_SIGNATURE.length &&
+    PNG_SIGNATURE.equals(Buffer.from(bytes.buffer, bytes.byteOffset, PNG_SIGNATURE.length))
+  );
 }
 
 /** Width and height of a PNG file that decodes; throws `EvidenceStoreError('BAD_IMAGE')` otherwise. */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {
-  if (!hasPngSignature(bytes)) throw new EvidenceStoreError('BAD_IMAGE', 'not a PNG file (the PNG signature is missing)');
+  if (!hasPngSignature(bytes))
+    throw new EvidenceStoreError('BAD_IMAGE', 'not a PNG file (the PNG signature is missing)');
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height };
@@ -23,7 +27,8 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } {
 
 /** An 8-bit grayscale PNG of row-major gray8 pixels. */
 export function encodeGrayPng(width: number, height: number, pixels: Uint8Array): Buffer {
-  if (pixels.byteLength !== width * height) throw new EvidenceStoreError('BAD_IMAGE', `gray8 data holds ${pixels.byteLength} bytes, not ${width}×${height}`);
+  if (pixels.byteLength !== width * height)
+    throw new EvidenceStoreError('BAD_IMAGE', `gray8 data holds ${pixels.byteLength} bytes, not ${width}×${height}`);
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
   png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
@@ -38,7 +43,10 @@ export function frameBlob(frame: Pick<EvidenceFrame, 'width' | 'height' | 'encod
   if (frame.encoding === 'gray8') return encodeGrayPng(frame.width, frame.height, bytes);
   const size = pngSize(bytes);
   if (size.width !== frame.width || size.height !== frame.height) {
-    throw new EvidenceStoreError('BAD_IMAGE', `PNG is ${size.width}×${size.height}, the message says ${frame.width}×${frame.height}`);
+    throw new EvidenceStoreError(
+      'BAD_IMAGE',
+      `PNG is ${size.width}×${size.height}, the message says ${frame.width}×${frame.height}`,
+    );
   }
   return bytes;
 }

@@ -12,7 +12,10 @@ afterAll(() => dir.remove());
 let n = 0;
 const fresh = () => new DiskBlobStore({ dir: join(dir.path, `store-${n++}`) });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const filesUnder = (root: string): string[] => readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+const filesUnder = (root: string): string[] =>
+  readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 
 describe('DiskBlobStore', () => {
   it('stores bytes under their SHA-256 as dir/sha256/ab/cdef… and reads them back', async () => {
@@ -20,7 +23,9 @@ describe('DiskBlobStore', () => {
     const bytes = Buffer.from('a frame, say');
     const address = await store.put(bytes);
     expect(address).toEqual({ sha256: sha(bytes), bytes: bytes.length });
-    expect(store.pathOf(address.sha256)).toBe(join(store.dir, 'sha256', address.sha256.slice(0, 2), address.sha256.slice(2)));
+    expect(store.pathOf(address.sha256)).toBe(
+      join(store.dir, 'sha256', address.sha256.slice(0, 2), address.sha256.slice(2)),
+    );
     expect(filesUnder(store.dir)).toEqual([store.pathOf(address.sha256)]);
     expect(Buffer.from((await store.get(address.sha256)) as Uint8Array).toString()).toBe('a frame, say');
     expect(await store.has(address.sha256)).toBe(true);
@@ -65,7 +70,8 @@ describe('DiskBlobStore', () => {
     const now = Date.now();
     const old = await Promise.all(['a', 'b', 'c'].map((s) => store.put(Buffer.from(`old ${s}`))));
     const young = await store.put(Buffer.from('young'));
-    for (const a of old) utimesSync(store.pathOf(a.sha256), new Date(now - 31 * 86_400_000), new Date(now - 31 * 86_400_000));
+    for (const a of old)
+      utimesSync(store.pathOf(a.sha256), new Date(now - 31 * 86_400_000), new Date(now - 31 * 86_400_000));
     expect(await store.sweep(now - 30 * 86_400_000)).toBe(3);
     for (const a of old) expect(await store.get(a.sha256)).toBeUndefined();
     expect(await store.has(young.sha256)).toBe(true);
@@ -90,7 +96,11 @@ describe('DiskBlobStore', () => {
   ])('BAD HASH - %s is refused by get, has and delete with BAD_HASH', async (_what, bad) => {
     const store = fresh();
     for (const call of [store.get(bad), store.has(bad), store.delete(bad)]) {
-      await expect(call).rejects.toMatchObject({ name: 'EvidenceStoreError', code: 'BAD_HASH', message: expect.stringContaining('is not a SHA-256') });
+      await expect(call).rejects.toMatchObject({
+        name: 'EvidenceStoreError',
+        code: 'BAD_HASH',
+        message: expect.stringContaining('is not a SHA-256'),
+      });
     }
   });
 
@@ -114,10 +124,21 @@ describe('blob content', () => {
   });
 
   it('BAD IMAGE - a png frame that is not a PNG, is truncated, or disagrees with its width/height', () => {
-    const png = frameBlob({ width: 2, height: 2, encoding: 'gray8', data: Buffer.from([1, 2, 3, 4]).toString('base64') });
-    expect(() => frameBlob({ width: 2, height: 2, encoding: 'png', data: Buffer.from('GIF89a....').toString('base64') })).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('signature') }));
-    expect(() => frameBlob({ width: 2, height: 2, encoding: 'png', data: png.subarray(0, 20).toString('base64') })).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('does not decode') }));
-    expect(() => frameBlob({ width: 4, height: 1, encoding: 'png', data: png.toString('base64') })).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('2×2') }));
+    const png = frameBlob({
+      width: 2,
+      height: 2,
+      encoding: 'gray8',
+      data: Buffer.from([1, 2, 3, 4]).toString('base64'),
+    });
+    expect(() =>
+      frameBlob({ width: 2, height: 2, encoding: 'png', data: Buffer.from('GIF89a....').toString('base64') }),
+    ).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('signature') }));
+    expect(() =>
+      frameBlob({ width: 2, height: 2, encoding: 'png', data: png.subarray(0, 20).toString('base64') }),
+    ).toThrow(expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('does not decode') }));
+    expect(() => frameBlob({ width: 4, height: 1, encoding: 'png', data: png.toString('base64') })).toThrow(
+      expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('2×2') }),
+    );
   });
 
   it('a window is the UTF-8 JSON of {t0, sensors}', () => {

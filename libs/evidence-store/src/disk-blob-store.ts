@@ -71,7 +71,8 @@ export class DiskBlobStore implements BlobStore {
       throw err;
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) throw new EvidenceStoreError('CORRUPT_BLOB', `blob ${sha256} on disk hashes to ${actual}: the file was altered`);
+    if (actual !== sha256)
+      throw new EvidenceStoreError('CORRUPT_BLOB', `blob ${sha256} on disk hashes to ${actual}: the file was altered`);
     return bytes;
   }
 

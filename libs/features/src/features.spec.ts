@@ -3,14 +3,27 @@ import { bandsFor, computeFeatures, featureNames } from './features.js';
 import { FeatureError } from './errors.js';
 import type { FeatureWindow } from './types.js';
 
-const win = (sensors: FeatureWindow['sensors']): FeatureWindow => ({ deviceId: 'press-01', start: 0, end: 1000, sensors });
+const win = (sensors: FeatureWindow['sensors']): FeatureWindow => ({
+  deviceId: 'press-01',
+  start: 0,
+  end: 1000,
+  sensors,
+});
 const sine = (n: number, rate: number, hz: number, amp = 1, offset = 0) =>
   Float64Array.from({ length: n }, (_, i) => offset + amp * Math.sin((2 * Math.PI * hz * i) / rate));
 
 describe('computeFeatures', () => {
   it('time-domain features of a square wave are exact', () => {
     const f = computeFeatures(win({ current: { rate: 10, values: Float64Array.from([1, -1, 1, -1]) } }));
-    expect(f).toEqual({ 'current.mean': 0, 'current.rms': 1, 'current.std': 1, 'current.peak': 1, 'current.crest': 1, 'current.kurtosis': 1, 'current.skew': 0 });
+    expect(f).toEqual({
+      'current.mean': 0,
+      'current.rms': 1,
+      'current.std': 1,
+      'current.peak': 1,
+      'current.crest': 1,
+      'current.kurtosis': 1,
+      'current.skew': 0,
+    });
   });
 
   it('time-domain features of a skewed sample match hand-computed moments', () => {
@@ -45,7 +58,12 @@ describe('computeFeatures', () => {
   it('clips bands to Nyquist and gives slow sensors no spectral features', () => {
     expect(bandsFor(1000).map((b) => b.name)).toEqual(['band_0_500']);
     expect(bandsFor(3000).map((b) => b.name)).toEqual(['band_0_500', 'band_500_1000', 'band_1000_1500']);
-    expect(bandsFor(20000).map((b) => b.name)).toEqual(['band_0_500', 'band_500_1000', 'band_1000_2000', 'band_2000_5000']);
+    expect(bandsFor(20000).map((b) => b.name)).toEqual([
+      'band_0_500',
+      'band_500_1000',
+      'band_1000_2000',
+      'band_2000_5000',
+    ]);
     const f = computeFeatures(win({ temperature: { rate: 10, values: sine(10, 10, 1) } }));
     expect(Object.keys(f).some((k) => k.includes('band') || k.includes('dominant'))).toBe(false);
   });
@@ -89,6 +107,8 @@ describe('computeFeatures', () => {
   });
 
   it('BAD INPUT - zero rate is refused with INVALID_RATE', () => {
-    expect(() => computeFeatures(win({ current: { rate: 0, values: Float64Array.from([1]) } }))).toThrow(expect.objectContaining({ code: 'INVALID_RATE' }));
+    expect(() => computeFeatures(win({ current: { rate: 0, values: Float64Array.from([1]) } }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_RATE' }),
+    );
   });
 });

@@ -49,10 +49,16 @@ export function featureNames(sensors: Record<string, number>): string[] {
 }
 
 function checkSensor(name: string, s: SensorWindow): void {
-  if (!(s.rate > 0) || !Number.isFinite(s.rate)) throw new FeatureError('INVALID_RATE', `sensor ${JSON.stringify(name)} has rate ${s.rate}; must be a positive number of Hz`);
-  if (s.values.length === 0) throw new FeatureError('EMPTY_SENSOR', `sensor ${JSON.stringify(name)} has no samples in the window`);
+  if (!(s.rate > 0) || !Number.isFinite(s.rate))
+    throw new FeatureError(
+      'INVALID_RATE',
+      `sensor ${JSON.stringify(name)} has rate ${s.rate}; must be a positive number of Hz`,
+    );
+  if (s.values.length === 0)
+    throw new FeatureError('EMPTY_SENSOR', `sensor ${JSON.stringify(name)} has no samples in the window`);
   for (let i = 0; i < s.values.length; i++) {
-    if (!Number.isFinite(s.values[i])) throw new FeatureError('NON_FINITE', `sensor ${JSON.stringify(name)} sample ${i} is ${s.values[i]}`);
+    if (!Number.isFinite(s.values[i]))
+      throw new FeatureError('NON_FINITE', `sensor ${JSON.stringify(name)} sample ${i} is ${s.values[i]}`);
   }
 }
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { resizeGrayArea } from './image-resize.js';
 
-const frame = (width: number, height: number, f: (x: number, y: number) => number) => ({ width, height, pixels: Uint8Array.from({ length: width * height }, (_, i) => f(i % width, Math.floor(i / width))) });
+const frame = (width: number, height: number, f: (x: number, y: number) => number) => ({
+  width,
+  height,
+  pixels: Uint8Array.from({ length: width * height }, (_, i) => f(i % width, Math.floor(i / width))),
+});
 
 describe('resizeGrayArea', () => {
   it('averages whole blocks when the size divides: 4×4 → 2×2', () => {
@@ -29,12 +33,24 @@ describe('resizeGrayArea', () => {
 
   it('enlarging repeats the covering pixel; writes at an offset', () => {
     const out = new Float32Array(2 + 4);
-    resizeGrayArea(frame(1, 1, () => 255), 2, 2, out, 2);
+    resizeGrayArea(
+      frame(1, 1, () => 255),
+      2,
+      2,
+      out,
+      2,
+    );
     expect(Array.from(out)).toEqual([0, 0, 1, 1, 1, 1]);
   });
 
   it('BAD CALL - empty image or non-integer size throw RangeError', () => {
     expect(() => resizeGrayArea({ width: 0, height: 3, pixels: new Uint8Array(0) }, 2, 2)).toThrow(RangeError);
-    expect(() => resizeGrayArea(frame(2, 2, () => 0), 1.5, 2)).toThrow(RangeError);
+    expect(() =>
+      resizeGrayArea(
+        frame(2, 2, () => 0),
+        1.5,
+        2,
+      ),
+    ).toThrow(RangeError);
   });
 });

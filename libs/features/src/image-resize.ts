@@ -35,9 +35,17 @@ function areaTaps(src: number, dst: number): { index: Int32Array; weight: Float3
  * enlarging it falls back to the covering pixel. The aspect ratio is not kept (the frame is
  * stretched to the model's input), the same in training and at the edge.
  */
-export function resizeGrayArea(img: GrayFrame, height: number, width: number, out: Float32Array = new Float32Array(height * width), offset = 0): Float32Array {
-  if (!(img.width > 0 && img.height > 0 && img.pixels.length >= img.width * img.height)) throw new RangeError(`resizeGrayArea: image ${img.width}×${img.height} has ${img.pixels.length} pixels`);
-  if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0)) throw new RangeError(`resizeGrayArea: target ${height}×${width} must be positive integers`);
+export function resizeGrayArea(
+  img: GrayFrame,
+  height: number,
+  width: number,
+  out: Float32Array = new Float32Array(height * width),
+  offset = 0,
+): Float32Array {
+  if (!(img.width > 0 && img.height > 0 && img.pixels.length >= img.width * img.height))
+    throw new RangeError(`resizeGrayArea: image ${img.width}×${img.height} has ${img.pixels.length} pixels`);
+  if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0))
+    throw new RangeError(`resizeGrayArea: target ${height}×${width} must be positive integers`);
   const cols = areaTaps(img.width, width);
   const rows = areaTaps(img.height, height);
   // horizontal pass: every source row to `width` columns
@@ -46,7 +54,8 @@ export function resizeGrayArea(img: GrayFrame, height: number, width: number, ou
     const row = y * img.width;
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      for (let t = cols.start[x] as number; t < (cols.start[x + 1] as number); t++) acc += (img.pixels[row + (cols.index[t] as number)] as number) * (cols.weight[t] as number);
+      for (let t = cols.start[x] as number; t < (cols.start[x + 1] as number); t++)
+        acc += (img.pixels[row + (cols.index[t] as number)] as number) * (cols.weight[t] as number);
       tmp[y * width + x] = acc;
     }
   }
@@ -56,7 +65,8 @@ export function resizeGrayArea(img: GrayFrame, height: number, width: number, ou
     for (let t = rows.start[y] as number; t < (rows.start[y + 1] as number); t++) {
       const w = (rows.weight[t] as number) / 255;
       const src = (rows.index[t] as number) * width;
-      for (let x = 0; x < width; x++) out[offset + y * width + x] = (out[offset + y * width + x] as number) + (tmp[src + x] as number) * w;
+      for (let x = 0; x < width; x++)
+        out[offset + y * width + x] = (out[offset + y * width + x] as number) + (tmp[src + x] as number) * w;
     }
   }
   return out;

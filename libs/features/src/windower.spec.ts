@@ -13,7 +13,10 @@ interface Signal {
 
 /** 3 s of a 1 kHz vibration with an impulse train and a 10 Hz temperature, deterministic. */
 function signals(): Record<string, Signal> {
-  const vib = Array.from({ length: 3000 }, (_, i) => Math.sin(i * 0.37) + 0.3 * Math.sin(i * 1.91) + (i % 97 === 0 ? 2.5 : 0));
+  const vib = Array.from(
+    { length: 3000 },
+    (_, i) => Math.sin(i * 0.37) + 0.3 * Math.sin(i * 1.91) + (i % 97 === 0 ? 2.5 : 0),
+  );
   const temp = Array.from({ length: 30 }, (_, i) => 40 + 0.01 * i * i);
   return { vibration: { rate: 1000, values: vib }, temperature: { rate: 10, values: temp } };
 }
@@ -42,7 +45,13 @@ function separately(sig: Record<string, Signal>, sizes: Record<string, number>):
     const q: RawSampleBatch[] = [];
     const size = sizes[name];
     for (let i = 0; i < s.values.length; i += size) {
-      q.push(batch({ [name]: { rate: s.rate, values: s.values.slice(i, i + size) } }, T0 + Math.round((i * 1000) / s.rate), 0));
+      q.push(
+        batch(
+          { [name]: { rate: s.rate, values: s.values.slice(i, i + size) } },
+          T0 + Math.round((i * 1000) / s.rate),
+          0,
+        ),
+      );
     }
     return q;
   });
@@ -96,7 +105,9 @@ describe('Windower', () => {
     const a = together(signals(), 100);
     const b = a.map((x) => ({ ...x, deviceId: 'press-02' }));
     const wins = a.flatMap((x, i) => [...w.push(x), ...w.push(b[i])]);
-    expect(wins.filter((x) => x.deviceId === 'press-01').length).toBe(wins.filter((x) => x.deviceId === 'press-02').length);
+    expect(wins.filter((x) => x.deviceId === 'press-01').length).toBe(
+      wins.filter((x) => x.deviceId === 'press-02').length,
+    );
     expect(wins.length).toBeGreaterThan(6);
   });
 
@@ -120,7 +131,13 @@ describe('Windower', () => {
   });
 
   it('BAD INPUT - non-positive lengthMs is refused naming the option', () => {
-    expect(() => new Windower({ lengthMs: 0, hopMs: 100 })).toThrow(expect.objectContaining({ name: 'FeatureError', code: 'INVALID_OPTION', message: expect.stringMatching(/lengthMs/) }));
+    expect(() => new Windower({ lengthMs: 0, hopMs: 100 })).toThrow(
+      expect.objectContaining({
+        name: 'FeatureError',
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/lengthMs/),
+      }),
+    );
   });
 
   it('BAD INPUT - NaN hopMs and an empty sensors list are refused', () => {

@@ -36,10 +36,13 @@ export class Windower {
   /** @throws FeatureError('INVALID_OPTION') naming the option. */
   constructor(opts: WindowerOptions) {
     for (const key of ['lengthMs', 'hopMs'] as const) {
-      if (!(opts[key] > 0) || !Number.isFinite(opts[key])) throw new FeatureError('INVALID_OPTION', `${key} must be a positive number of ms, got ${opts[key]}`);
+      if (!(opts[key] > 0) || !Number.isFinite(opts[key]))
+        throw new FeatureError('INVALID_OPTION', `${key} must be a positive number of ms, got ${opts[key]}`);
     }
-    if (opts.staleAfterMs !== undefined && !(opts.staleAfterMs > 0)) throw new FeatureError('INVALID_OPTION', `staleAfterMs must be positive, got ${opts.staleAfterMs}`);
-    if (opts.sensors !== undefined && opts.sensors.length === 0) throw new FeatureError('INVALID_OPTION', 'sensors must name at least one sensor when given');
+    if (opts.staleAfterMs !== undefined && !(opts.staleAfterMs > 0))
+      throw new FeatureError('INVALID_OPTION', `staleAfterMs must be positive, got ${opts.staleAfterMs}`);
+    if (opts.sensors !== undefined && opts.sensors.length === 0)
+      throw new FeatureError('INVALID_OPTION', 'sensors must name at least one sensor when given');
     this.lengthMs = opts.lengthMs;
     this.hopMs = opts.hopMs;
     if (opts.sensors) this.#sensors = new Set(opts.sensors);

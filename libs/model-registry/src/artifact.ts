@@ -23,15 +23,18 @@ export async function hashFile(file: string): Promise<{ sha256: string; bytes: n
 export function artifactRef(m: ModelManifest, variant?: string): ArtifactRef {
   if (variant === undefined) return m.artifact;
   const ref = m.variants && Object.hasOwn(m.variants, variant) ? m.variants[variant] : undefined;
-  if (!ref) throw new RegistryError('NOT_FOUND', `model ${m.name} v${m.version} has no variant ${JSON.stringify(variant)}`);
+  if (!ref)
+    throw new RegistryError('NOT_FOUND', `model ${m.name} v${m.version} has no variant ${JSON.stringify(variant)}`);
   return ref;
 }
 
 /** Compares a size and hash to a reference: `TRUNCATED` when short, `HASH_MISMATCH` otherwise. */
 export function checkDigest(ref: ArtifactRef, actual: { sha256: string; bytes: number }, what: string): void {
   if (actual.bytes < ref.bytes) throw new RegistryError('TRUNCATED', `${what}: ${actual.bytes} of ${ref.bytes} bytes`);
-  if (actual.bytes > ref.bytes) throw new RegistryError('HASH_MISMATCH', `${what}: ${actual.bytes} bytes, manifest says ${ref.bytes}`);
-  if (actual.sha256 !== ref.sha256) throw new RegistryError('HASH_MISMATCH', `${what}: sha256 ${actual.sha256} does not match manifest ${ref.sha256}`);
+  if (actual.bytes > ref.bytes)
+    throw new RegistryError('HASH_MISMATCH', `${what}: ${actual.bytes} bytes, manifest says ${ref.bytes}`);
+  if (actual.sha256 !== ref.sha256)
+    throw new RegistryError('HASH_MISMATCH', `${what}: sha256 ${actual.sha256} does not match manifest ${ref.sha256}`);
 }
 
 /**

@@ -30,7 +30,6 @@ function required(values: Record<string, string | boolean | undefined>, name: st
   return v;
 }
 
-
 async function keygen(args: string[]): Promise<CommandResult> {
   const { values } = parseArgs({ args, options: { 'key-id': { type: 'string' }, out: { type: 'string' } } });
   const key = generateSigningKey(required(values, 'key-id'));
@@ -39,7 +38,15 @@ async function keygen(args: string[]): Promise<CommandResult> {
 }
 
 async function sign(args: string[]): Promise<CommandResult> {
-  const { values } = parseArgs({ args, options: { manifest: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      manifest: { type: 'string' },
+      key: { type: 'string' },
+      'key-id': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
   const file = required(values, 'manifest');
   const manifest = parseManifest(await readFile(file));
   const signed = signManifest(manifest, await readPrivateKeyFile(required(values, 'key')), required(values, 'key-id'));
@@ -49,7 +56,15 @@ async function sign(args: string[]): Promise<CommandResult> {
 }
 
 async function verify(args: string[]): Promise<CommandResult> {
-  const { values } = parseArgs({ args, options: { manifest: { type: 'string' }, artifact: { type: 'string' }, trusted: { type: 'string' }, variant: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      manifest: { type: 'string' },
+      artifact: { type: 'string' },
+      trusted: { type: 'string' },
+      variant: { type: 'string' },
+    },
+  });
   const manifest = parseManifest(await readFile(required(values, 'manifest')));
   verifyManifest(manifest, await loadTrustedKeys(required(values, 'trusted')));
   verifyArtifact(manifest, await readFile(required(values, 'artifact')), values.variant);
@@ -58,7 +73,10 @@ async function verify(args: string[]): Promise<CommandResult> {
 
 /** Serves signing on a Unix socket until SIGTERM or SIGINT. */
 async function signer(args: string[]): Promise<CommandResult> {
-  const { values } = parseArgs({ args, options: { key: { type: 'string' }, 'key-id': { type: 'string' }, socket: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { key: { type: 'string' }, 'key-id': { type: 'string' }, socket: { type: 'string' } },
+  });
   const key = { keyId: required(values, 'key-id'), privateKeyPem: await readPrivateKeyFile(required(values, 'key')) };
   const server = await serveSigner({ socketPath: required(values, 'socket'), key });
   await new Promise<void>((resolve) => {

@@ -16,11 +16,16 @@ const at = (f: string) => join(dir, f);
 
 const artifact = Buffer.from('model bytes for the cli');
 writeFileSync(at('model.onnx'), artifact);
-const { signature: _s, ...unsigned } = sampleManifest({ artifact: { file: 'model.onnx', sha256: sha256Hex(artifact), bytes: artifact.length } });
+const { signature: _s, ...unsigned } = sampleManifest({
+  artifact: { file: 'model.onnx', sha256: sha256Hex(artifact), bytes: artifact.length },
+});
 writeFileSync(at('manifest.json'), JSON.stringify(unsigned));
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return err === undefined ? undefined : (err as RegistryError).code;
 }
 
@@ -32,7 +37,17 @@ describe('takt-registry commands', () => {
     const trusted = mkdtempSync(join(dir, 'trusted-'));
     writeFileSync(join(trusted, 'k-2026.pub'), readFileSync(at('k-2026.pub')));
 
-    await runCommand(['sign', '--manifest', at('manifest.json'), '--key', at('k-2026.key'), '--key-id', 'k-2026', '--out', at('old.json')]);
+    await runCommand([
+      'sign',
+      '--manifest',
+      at('manifest.json'),
+      '--key',
+      at('k-2026.key'),
+      '--key-id',
+      'k-2026',
+      '--out',
+      at('old.json'),
+    ]);
     const verifyOld = ['verify', '--manifest', at('old.json'), '--artifact', at('model.onnx'), '--trusted', trusted];
     expect(await runCommand(verifyOld)).toMatch(/^ok: pump-anomaly v3 signed by k-2026/);
 
@@ -40,7 +55,17 @@ describe('takt-registry commands', () => {
     await runCommand(['keygen', '--key-id', 'k-2027', '--out', dir]);
     writeFileSync(join(trusted, 'k-2027.pub'), readFileSync(at('k-2027.pub')));
     // step 2: new manifests are signed with the new key; old ones still verify
-    await runCommand(['sign', '--manifest', at('manifest.json'), '--key', at('k-2027.key'), '--key-id', 'k-2027', '--out', at('new.json')]);
+    await runCommand([
+      'sign',
+      '--manifest',
+      at('manifest.json'),
+      '--key',
+      at('k-2027.key'),
+      '--key-id',
+      'k-2027',
+      '--out',
+      at('new.json'),
+    ]);
     const verifyNew = ['verify', '--manifest', at('new.json'), '--artifact', at('model.onnx'), '--trusted', trusted];
     expect(await runCommand(verifyNew)).toMatch(/signed by k-2027/);
     expect(await runCommand(verifyOld)).toMatch(/signed by k-2026/);
@@ -55,8 +80,22 @@ describe('takt-registry commands', () => {
     await runCommand(['keygen', '--key-id', 'b', '--out', dir]);
     const trusted = mkdtempSync(join(dir, 'trusted-'));
     writeFileSync(join(trusted, 'a.pub'), readFileSync(at('a.pub')));
-    await runCommand(['sign', '--manifest', at('manifest.json'), '--key', at('b.key'), '--key-id', 'a', '--out', at('mixed.json')]);
-    expect(await codeOf(runCommand(['verify', '--manifest', at('mixed.json'), '--artifact', at('model.onnx'), '--trusted', trusted]))).toBe('BAD_SIGNATURE');
+    await runCommand([
+      'sign',
+      '--manifest',
+      at('manifest.json'),
+      '--key',
+      at('b.key'),
+      '--key-id',
+      'a',
+      '--out',
+      at('mixed.json'),
+    ]);
+    expect(
+      await codeOf(
+        runCommand(['verify', '--manifest', at('mixed.json'), '--artifact', at('model.onnx'), '--trusted', trusted]),
+      ),
+    ).toBe('BAD_SIGNATURE');
   });
 
   it('BAD INPUT - missing option or unknown command → USAGE', async () => {
@@ -67,19 +106,47 @@ describe('takt-registry commands', () => {
   it('runs as a process: exit 0 when verified, 1 with the code on stderr when refused', async () => {
     const cli = join(dirname(fileURLToPath(import.meta.url)), 'cli.ts');
     const run = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', cli, ...args], { env: { ...process.env, TAKT_LOG_LEVEL: 'silent' } }).then(
+      promisify(execFile)(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', cli, ...args], {
+        env: { ...process.env, TAKT_LOG_LEVEL: 'silent' },
+      }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
     await runCommand(['keygen', '--key-id', 'proc', '--out', dir]);
     const trusted = mkdtempSync(join(dir, 'trusted-'));
     writeFileSync(join(trusted, 'proc.pub'), readFileSync(at('proc.pub')));
-    await run(['sign', '--manifest', at('manifest.json'), '--key', at('proc.key'), '--key-id', 'proc', '--out', at('proc.json')]);
-    const ok = await run(['verify', '--manifest', at('proc.json'), '--artifact', at('model.onnx'), '--trusted', trusted]);
+    await run([
+      'sign',
+      '--manifest',
+      at('manifest.json'),
+      '--key',
+      at('proc.key'),
+      '--key-id',
+      'proc',
+      '--out',
+      at('proc.json'),
+    ]);
+    const ok = await run([
+      'verify',
+      '--manifest',
+      at('proc.json'),
+      '--artifact',
+      at('model.onnx'),
+      '--trusted',
+      trusted,
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('artifact verified');
     writeFileSync(at('cut.onnx'), artifact.subarray(0, 5));
-    const refused = await run(['verify', '--manifest', at('proc.json'), '--artifact', at('cut.onnx'), '--trusted', trusted]);
+    const refused = await run([
+      'verify',
+      '--manifest',
+      at('proc.json'),
+      '--artifact',
+      at('cut.onnx'),
+      '--trusted',
+      trusted,
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^takt-registry: error \[TRUNCATED\]: /);
   });

@@ -63,11 +63,18 @@ export async function downloadArtifact(url: string, dest: string, opts: Download
     }
     await rm(part, { force: true });
     if (restarted || attempt === retries) {
-      throw new RegistryError('HASH_MISMATCH', `download of ${url}: sha256 ${digest.sha256} does not match expected ${opts.sha256}`);
+      throw new RegistryError(
+        'HASH_MISMATCH',
+        `download of ${url}: sha256 ${digest.sha256} does not match expected ${opts.sha256}`,
+      );
     }
     restarted = true; // a stale .part may have poisoned the resume; try once more from byte 0
   }
-  throw new RegistryError('DOWNLOAD_FAILED', `download of ${url} failed after ${retries + 1} attempts: ${String(lastError)}`, { cause: lastError });
+  throw new RegistryError(
+    'DOWNLOAD_FAILED',
+    `download of ${url} failed after ${retries + 1} attempts: ${String(lastError)}`,
+    { cause: lastError },
+  );
 }
 
 async function backoff(attempt: number, opts: DownloadOptions): Promise<void> {
@@ -110,12 +117,18 @@ async function fetchInto(url: string, part: string, opts: DownloadOptions): Prom
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (opts.bytes !== undefined && Number.isFinite(declared) && have + declared > opts.bytes) {
     await res.body?.cancel();
-    throw new RegistryError('HASH_MISMATCH', `download of ${url}: ${have + declared} bytes offered, manifest says ${opts.bytes}`);
+    throw new RegistryError(
+      'HASH_MISMATCH',
+      `download of ${url}: ${have + declared} bytes offered, manifest says ${opts.bytes}`,
+    );
   }
   const limit = Math.min(opts.bytes ?? Infinity, opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES);
   if (Number.isFinite(declared) && have + declared > limit) {
     await res.body?.cancel();
-    throw new RegistryError('TOO_LARGE', `download of ${url}: ${have + declared} bytes offered, at most ${limit} taken`);
+    throw new RegistryError(
+      'TOO_LARGE',
+      `download of ${url}: ${have + declared} bytes offered, at most ${limit} taken`,
+    );
   }
   if (!res.body) return 'retry';
   const total = await appendBody(res.body, part, limit, url);

@@ -22,7 +22,11 @@ let failWith: number[] = [];
 let seen: { range?: string; ifRange?: string; auth?: string }[] = [];
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
-  seen.push({ range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, auth: req.headers.authorization });
+  seen.push({
+    range: req.headers.range,
+    ifRange: req.headers['if-range'] as string | undefined,
+    auth: req.headers.authorization,
+  });
   const status = failWith.shift();
   if (status) {
     res.writeHead(status).end();
@@ -136,7 +140,11 @@ describe('downloadArtifact', () => {
   const dest = (name: string) => join(dir, name);
 
   it('downloads, verifies and sends the given headers', async () => {
-    await downloadArtifact(`${base}/a`, dest('full.onnx'), { sha256, bytes: payload.length, headers: { authorization: 'Bearer t0k' } });
+    await downloadArtifact(`${base}/a`, dest('full.onnx'), {
+      sha256,
+      bytes: payload.length,
+      headers: { authorization: 'Bearer t0k' },
+    });
     expect(readFileSync(dest('full.onnx')).equals(payload)).toBe(true);
     expect(seen).toEqual([{ auth: 'Bearer t0k' }].map((s) => ({ ...s, range: undefined, ifRange: undefined })));
     expect(existsSync(`${dest('full.onnx')}.part`)).toBe(false);
@@ -168,7 +176,9 @@ describe('downloadArtifact', () => {
   });
 
   it('BAD INPUT - wrong expected hash → HASH_MISMATCH, nothing at dest, no .part left', async () => {
-    const err = await downloadArtifact(`${base}/a`, dest('bad.onnx'), { sha256: 'd'.repeat(64), backoffMs: 5 }).catch((e: unknown) => e);
+    const err = await downloadArtifact(`${base}/a`, dest('bad.onnx'), { sha256: 'd'.repeat(64), backoffMs: 5 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('HASH_MISMATCH');
     expect(existsSync(dest('bad.onnx'))).toBe(false);
@@ -193,7 +203,9 @@ describe('downloadArtifact', () => {
     expect((notFound as RegistryError).code).toBe('DOWNLOAD_FAILED');
     expect(seen).toHaveLength(1);
     failWith = [503, 503, 503];
-    const spent = await downloadArtifact(`${base}/a`, dest('y.onnx'), { sha256, retries: 2, backoffMs: 1 }).catch((e: unknown) => e);
+    const spent = await downloadArtifact(`${base}/a`, dest('y.onnx'), { sha256, retries: 2, backoffMs: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect((spent as RegistryError).code).toBe('DOWNLOAD_FAILED');
     expect(existsSync(dest('y.onnx'))).toBe(false);
   });
@@ -202,17 +214,29 @@ describe('downloadArtifact', () => {
     failWith = [503, 503, 503, 503];
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const err = await downloadArtifact(`${base}/a`, dest('z.onnx'), { sha256, backoffMs: 1000, signal: ac.signal }).catch((e: unknown) => e);
+    const err = await downloadArtifact(`${base}/a`, dest('z.onnx'), {
+      sha256,
+      backoffMs: 1000,
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
     expect((err as RegistryError).code).toBe('ABORTED');
   });
 
   it('BAD INPUT - a body without Content-Length that never ends → TOO_LARGE at maxBytes, nothing past it written', async () => {
-    const err = await downloadArtifact(`${base}/endless`, dest('endless.onnx'), { sha256, maxBytes: 1_000_000, retries: 0 }).catch((e: unknown) => e);
+    const err = await downloadArtifact(`${base}/endless`, dest('endless.onnx'), {
+      sha256,
+      maxBytes: 1_000_000,
+      retries: 0,
+    }).catch((e: unknown) => e);
     expect((err as RegistryError).code).toBe('TOO_LARGE');
     expect(existsSync(dest('endless.onnx'))).toBe(false);
     expect(statSync(`${dest('endless.onnx')}.part`).size).toBeLessThanOrEqual(1_000_000);
     // the manifest's size bounds it too
-    const err2 = await downloadArtifact(`${base}/endless`, dest('endless2.onnx'), { sha256, bytes: 100_000, retries: 0 }).catch((e: unknown) => e);
+    const err2 = await downloadArtifact(`${base}/endless`, dest('endless2.onnx'), {
+      sha256,
+      bytes: 100_000,
+      retries: 0,
+    }).catch((e: unknown) => e);
     expect((err2 as RegistryError).code).toBe('TOO_LARGE');
   });
 });

@@ -8,7 +8,10 @@ export const PRIVATE_KEY_SUFFIX = '.key';
 export const PUBLIC_KEY_SUFFIX = '.pub';
 
 /** Writes a key pair as `<dir>/<keyId>.key` (0600) and `<dir>/<keyId>.pub`; refuses to overwrite. */
-export async function writeSigningKey(dir: string, key: SigningKey): Promise<{ privateFile: string; publicFile: string }> {
+export async function writeSigningKey(
+  dir: string,
+  key: SigningKey,
+): Promise<{ privateFile: string; publicFile: string }> {
   const privateFile = join(dir, `${key.keyId}${PRIVATE_KEY_SUFFIX}`);
   const publicFile = join(dir, `${key.keyId}${PUBLIC_KEY_SUFFIX}`);
   try {
@@ -16,7 +19,8 @@ export async function writeSigningKey(dir: string, key: SigningKey): Promise<{ p
     await chmod(privateFile, 0o600);
     await writeFile(publicFile, key.publicKeyPem, { flag: 'wx', mode: 0o644 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RegistryError('INVALID_KEY', `key ${key.keyId} already exists in ${dir}; pick a new key id`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new RegistryError('INVALID_KEY', `key ${key.keyId} already exists in ${dir}; pick a new key id`);
     throw err;
   }
   return { privateFile, publicFile };
@@ -33,9 +37,15 @@ export async function readPrivateKeyFile(file: string): Promise<string> {
     mode = (await stat(file)).mode & 0o777;
     pem = await readFile(file, 'utf8');
   } catch (err) {
-    throw new RegistryError('INVALID_KEY', `private key file ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new RegistryError('INVALID_KEY', `private key file ${file} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  if (mode & 0o077) throw new RegistryError('INVALID_KEY', `private key file ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+  if (mode & 0o077)
+    throw new RegistryError(
+      'INVALID_KEY',
+      `private key file ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`,
+    );
   return pem;
 }
 
@@ -48,7 +58,9 @@ export async function loadTrustedKeys(dir: string): Promise<Record<string, strin
   try {
     files = await readdir(dir);
   } catch (err) {
-    throw new RegistryError('UNKNOWN_KEY', `trusted key folder ${dir} is not readable: ${(err as Error).message}`, { cause: err });
+    throw new RegistryError('UNKNOWN_KEY', `trusted key folder ${dir} is not readable: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const keys: Record<string, string> = {};
   for (const file of files.filter((f) => f.endsWith(PUBLIC_KEY_SUFFIX)).sort()) {

@@ -6,7 +6,8 @@ export function parseManifest(input: string | Uint8Array | object): ModelManifes
   try {
     return decodeManifest(input);
   } catch (err) {
-    if (err instanceof ContractError) throw new RegistryError('INVALID_MANIFEST', `invalid manifest: ${err.message} [${err.code}]`, { cause: err });
+    if (err instanceof ContractError)
+      throw new RegistryError('INVALID_MANIFEST', `invalid manifest: ${err.message} [${err.code}]`, { cause: err });
     throw err;
   }
 }

@@ -6,7 +6,11 @@ import { generateSigningKey } from './signing.js';
 const key = generateSigningKey('trainer-1');
 const trusted = { [key.keyId]: key.publicKeyPem };
 const now = 1_767_225_600_000;
-const grant = signRollbackGrant({ model: 'press-anomaly', version: 3, devices: ['press-1', 'press-2'], now, ttlMs: 60_000 }, key.privateKeyPem, key.keyId);
+const grant = signRollbackGrant(
+  { model: 'press-anomaly', version: 3, devices: ['press-1', 'press-2'], now, ttlMs: 60_000 },
+  key.privateKeyPem,
+  key.keyId,
+);
 const want = { model: 'press-anomaly', version: 3, device: 'press-1', now: now + 1_000 };
 const code = (f: () => void) => {
   try {
@@ -33,10 +37,20 @@ describe('rollback grants', () => {
   });
 
   it('BAD INPUT - a tampered grant or an untrusted key is refused', () => {
-    expect(code(() => verifyRollbackGrant({ ...grant, devices: ['press-1', 'press-9'] }, trusted, { ...want, device: 'press-9' }))).toBe('BAD_SIGNATURE');
-    expect(code(() => verifyRollbackGrant({ ...grant, expiresAt: now + 999_999 }, trusted, want))).toBe('BAD_SIGNATURE');
+    expect(
+      code(() =>
+        verifyRollbackGrant({ ...grant, devices: ['press-1', 'press-9'] }, trusted, { ...want, device: 'press-9' }),
+      ),
+    ).toBe('BAD_SIGNATURE');
+    expect(code(() => verifyRollbackGrant({ ...grant, expiresAt: now + 999_999 }, trusted, want))).toBe(
+      'BAD_SIGNATURE',
+    );
     const other = generateSigningKey('attacker');
-    const forged = signRollbackGrant({ model: 'press-anomaly', version: 1, devices: ['press-1'], now }, other.privateKeyPem, other.keyId);
+    const forged = signRollbackGrant(
+      { model: 'press-anomaly', version: 1, devices: ['press-1'], now },
+      other.privateKeyPem,
+      other.keyId,
+    );
     expect(code(() => verifyRollbackGrant(forged, trusted, { ...want, version: 1 }))).toBe('UNKNOWN_KEY');
   });
 });

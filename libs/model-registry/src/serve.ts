@@ -40,7 +40,11 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -49,8 +53,14 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
  * `If-None-Match` → 304, `Range` → 206 (or 416 with `Content-Range: bytes *\/size`), `If-Range`,
  * `HEAD`; other methods → 405, missing file → 404. Never throws; resolves when the response ends.
  */
-export async function serveArtifact(req: IncomingMessage, res: ServerResponse, file: string, sha256: string): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
+export async function serveArtifact(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  sha256: string,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
   const etag = `"${sha256}"`;
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return plain(res, 404, 'artifact not found\n');
@@ -62,9 +72,14 @@ export async function serveArtifact(req: IncomingMessage, res: ServerResponse, f
   }
   const ifRange = req.headers['if-range'];
   const range = ifRange === undefined || ifRange === etag ? parseRange(req.headers.range, info.size) : undefined;
-  if (range === 'unsatisfiable') return plain(res, 416, 'range not satisfiable\n', { ...common, 'content-range': `bytes */${info.size}` });
+  if (range === 'unsatisfiable')
+    return plain(res, 416, 'range not satisfiable\n', { ...common, 'content-range': `bytes */${info.size}` });
   const { start, end } = range ?? { start: 0, end: info.size - 1 };
-  const headers: Record<string, string | number> = { ...common, 'content-type': 'application/octet-stream', 'content-length': Math.max(0, end - start + 1) };
+  const headers: Record<string, string | number> = {
+    ...common,
+    'content-type': 'application/octet-stream',
+    'content-length': Math.max(0, end - start + 1),
+  };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${info.size}`;
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD' || info.size === 0) {

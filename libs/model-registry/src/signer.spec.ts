@@ -28,7 +28,23 @@ const canConnect = (path: string) =>
   });
 
 function start(keyFile: string, sock: string): ChildProcess {
-  const p = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', cli, 'signer', '--key', keyFile, '--key-id', key.keyId, '--socket', sock], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    process.execPath,
+    [
+      '--conditions=@takt/source',
+      '--import',
+      'tsx',
+      cli,
+      'signer',
+      '--key',
+      keyFile,
+      '--key-id',
+      key.keyId,
+      '--socket',
+      sock,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   p.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   return p;
 }
@@ -52,15 +68,28 @@ describe('takt-registry signer (a separate process holding the key)', () => {
   it('signs what the registry registers and the rollback grants it issues; the socket is owner-only', async () => {
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     const registry = new ModelRegistry({ dir: join(dir, 'reg'), signer: new SocketSigner(socket) });
-    const { artifact: _a, signature: _s, variants: _v, ...manifest } = sampleManifest({ name: 'press-anomaly', version: 1 });
+    const {
+      artifact: _a,
+      signature: _s,
+      variants: _v,
+      ...manifest
+    } = sampleManifest({ name: 'press-anomaly', version: 1 });
     const m = await registry.register({ manifest, artifact: Buffer.from('onnx bytes') });
     expect(() => verifyManifest(m, { [key.keyId]: key.publicKeyPem })).not.toThrow();
     const grant = await registry.grantRollback('press-anomaly', 1, ['press-1']);
-    expect(() => verifyRollbackGrant(grant, { [key.keyId]: key.publicKeyPem }, { model: 'press-anomaly', version: 1, device: 'press-1' })).not.toThrow();
+    expect(() =>
+      verifyRollbackGrant(
+        grant,
+        { [key.keyId]: key.publicKeyPem },
+        { model: 'press-anomaly', version: 1, device: 'press-1' },
+      ),
+    ).not.toThrow();
   });
 
   it('BAD INPUT - a malformed manifest is refused by the signer, with its reason', async () => {
-    const err = await new SocketSigner(socket).signManifest({ name: 'NOT A VALID NAME' } as never).catch((e: unknown) => e);
+    const err = await new SocketSigner(socket)
+      .signManifest({ name: 'NOT A VALID NAME' } as never)
+      .catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('INVALID_MANIFEST');
     expect((err as Error).message).toMatch(/^signer: /);
   });
@@ -71,9 +100,13 @@ describe('takt-registry signer (a separate process holding the key)', () => {
     const p = start(privateFile, join(dir, 'other.sock'));
     const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/\[INVALID_KEY\]: private key file .*open\.key is readable by others \(mode 644\); chmod 600 it/);
+    expect(stderr).toMatch(
+      /\[INVALID_KEY\]: private key file .*open\.key is readable by others \(mode 644\); chmod 600 it/,
+    );
     expect(existsSync(join(dir, 'other.sock'))).toBe(false);
-    const err = await new SocketSigner(join(dir, 'nobody.sock')).signRollbackGrant({ model: 'm', version: 1, devices: ['d'] }).catch((e: unknown) => e);
+    const err = await new SocketSigner(join(dir, 'nobody.sock'))
+      .signRollbackGrant({ model: 'm', version: 1, devices: ['d'] })
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/signer at .*nobody\.sock unreachable/);
   });
 });

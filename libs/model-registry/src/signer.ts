@@ -60,9 +60,12 @@ function readLine(socket: Socket): Promise<string> {
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl >= 0) resolve(buf.slice(0, nl));
-      else if (buf.length > MAX_REQUEST_BYTES) reject(new RegistryError('INVALID_MANIFEST', `signer request over ${MAX_REQUEST_BYTES} bytes`));
+      else if (buf.length > MAX_REQUEST_BYTES)
+        reject(new RegistryError('INVALID_MANIFEST', `signer request over ${MAX_REQUEST_BYTES} bytes`));
     });
-    socket.once('end', () => reject(new RegistryError('DOWNLOAD_FAILED', 'signer connection closed before a full line')));
+    socket.once('end', () =>
+      reject(new RegistryError('DOWNLOAD_FAILED', 'signer connection closed before a full line')),
+    );
     socket.once('error', reject);
   });
 }
@@ -81,7 +84,9 @@ export class SocketSigner implements Signer {
 
   async #call(req: Request): Promise<unknown> {
     const socket = connect(this.socketPath);
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy(new Error(`signer at ${this.socketPath} did not answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    socket.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      socket.destroy(new Error(`signer at ${this.socketPath} did not answer within ${REQUEST_TIMEOUT_MS} ms`)),
+    );
     try {
       socket.write(`${JSON.stringify(req)}\n`);
       const res = JSON.parse(await readLine(socket)) as Response;
@@ -89,7 +94,9 @@ export class SocketSigner implements Signer {
       return res.result;
     } catch (err) {
       if (err instanceof RegistryError) throw err;
-      throw new RegistryError('INVALID_KEY', `signer at ${this.socketPath} unreachable: ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('INVALID_KEY', `signer at ${this.socketPath} unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
     } finally {
       socket.destroy();
     }
@@ -101,7 +108,11 @@ export class SocketSigner implements Signer {
  * only its owner can open (mode 0600), what the trainer asks for — a manifest that validates
  * against the contract, or a rollback grant — never arbitrary bytes. Every signature is logged.
  */
-export async function serveSigner(opts: { socketPath: string; key: { keyId: string; privateKeyPem: string }; logger?: Logger }): Promise<{ close: () => Promise<void> }> {
+export async function serveSigner(opts: {
+  socketPath: string;
+  key: { keyId: string; privateKeyPem: string };
+  logger?: Logger;
+}): Promise<{ close: () => Promise<void> }> {
   const logger = opts.logger ?? createLogger('takt-signer');
   const signer = new KeySigner(opts.key);
   const answer = async (line: string): Promise<Response> => {
@@ -109,15 +120,25 @@ export async function serveSigner(opts: { socketPath: string; key: { keyId: stri
       const req = JSON.parse(line) as Request;
       if (req.op === 'sign-manifest') {
         const m = await signer.signManifest(req.draft);
-        logger.info({ model: m.name, version: m.version, sha256: m.artifact.sha256, keyId: opts.key.keyId }, 'manifest signed');
+        logger.info(
+          { model: m.name, version: m.version, sha256: m.artifact.sha256, keyId: opts.key.keyId },
+          'manifest signed',
+        );
         return { ok: true, result: m };
       }
       if (req.op === 'sign-grant') {
         const g = await signer.signRollbackGrant(req.request);
-        logger.info({ model: g.model, version: g.version, devices: g.devices.length, keyId: opts.key.keyId }, 'rollback grant signed');
+        logger.info(
+          { model: g.model, version: g.version, devices: g.devices.length, keyId: opts.key.keyId },
+          'rollback grant signed',
+        );
         return { ok: true, result: g };
       }
-      return { ok: false, code: 'INVALID_MANIFEST', message: `unknown op ${JSON.stringify((req as { op?: unknown }).op)}` };
+      return {
+        ok: false,
+        code: 'INVALID_MANIFEST',
+        message: `unknown op ${JSON.stringify((req as { op?: unknown }).op)}`,
+      };
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'signing refused');
       return { ok: false, code: errorCode(err, 'INVALID_MANIFEST'), message: (err as Error).message };

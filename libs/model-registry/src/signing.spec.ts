@@ -22,7 +22,9 @@ const { signature: _s, ...unsigned } = sampleManifest();
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and ignores insertion order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
   it('drops undefined members and refuses non-finite numbers', () => {
@@ -51,7 +53,10 @@ describe('signManifest / verifyManifest', () => {
 
   it('BAD INPUT - artifact hash swapped after signing → BAD_SIGNATURE', () => {
     const signed = signManifest(unsigned, key.privateKeyPem, key.keyId);
-    expectCode(() => verifyManifest({ ...signed, artifact: { ...signed.artifact, sha256: 'b'.repeat(64) } }, trusted), 'BAD_SIGNATURE');
+    expectCode(
+      () => verifyManifest({ ...signed, artifact: { ...signed.artifact, sha256: 'b'.repeat(64) } }, trusted),
+      'BAD_SIGNATURE',
+    );
   });
 
   it('BAD INPUT - signed with a different key under a trusted key id → BAD_SIGNATURE', () => {
@@ -83,7 +88,9 @@ describe('signManifest / verifyManifest', () => {
   });
 
   it('BAD INPUT - RSA key, garbage PEM, bad key id → INVALID_KEY', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     expectCode(() => signManifest(unsigned, rsa, 'k1'), 'INVALID_KEY');
     expectCode(() => signManifest(unsigned, 'not a key', 'k1'), 'INVALID_KEY');
     expectCode(() => generateSigningKey('has space'), 'INVALID_KEY');

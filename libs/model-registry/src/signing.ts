@@ -16,7 +16,8 @@ export interface SigningKey {
 const KEY_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function assertKeyId(keyId: string): void {
-  if (!KEY_ID.test(keyId)) throw new RegistryError('INVALID_KEY', `key id ${JSON.stringify(keyId)} must match ${KEY_ID.source}`);
+  if (!KEY_ID.test(keyId))
+    throw new RegistryError('INVALID_KEY', `key id ${JSON.stringify(keyId)} must match ${KEY_ID.source}`);
 }
 
 /** A fresh Ed25519 key pair named `keyId` (letters, digits, `_.:-`, at most 64). */
@@ -41,29 +42,56 @@ function ed25519Key(pem: string, kind: 'private' | 'public', keyId: string): Key
   try {
     key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
   } catch (err) {
-    throw new RegistryError('INVALID_KEY', `${kind} key ${JSON.stringify(keyId)} is not a readable PEM key`, { cause: err });
+    throw new RegistryError('INVALID_KEY', `${kind} key ${JSON.stringify(keyId)} is not a readable PEM key`, {
+      cause: err,
+    });
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new RegistryError('INVALID_KEY', `${kind} key ${JSON.stringify(keyId)} is ${key.asymmetricKeyType}, not ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new RegistryError(
+      'INVALID_KEY',
+      `${kind} key ${JSON.stringify(keyId)} is ${key.asymmetricKeyType}, not ed25519`,
+    );
   return key;
 }
 
 /** An Ed25519 signature of `bytes` by `keyId`, as manifests and rollback grants carry it. */
-export function signBytes(bytes: Buffer, privateKeyPem: string, keyId: string): { alg: 'ed25519'; keyId: string; value: string } {
+export function signBytes(
+  bytes: Buffer,
+  privateKeyPem: string,
+  keyId: string,
+): { alg: 'ed25519'; keyId: string; value: string } {
   assertKeyId(keyId);
-  return { alg: 'ed25519', keyId, value: sign(null, bytes, ed25519Key(privateKeyPem, 'private', keyId)).toString('base64') };
+  return {
+    alg: 'ed25519',
+    keyId,
+    value: sign(null, bytes, ed25519Key(privateKeyPem, 'private', keyId)).toString('base64'),
+  };
 }
 
 /** Checks a signature of `bytes` against the trusted keys; `what` names the signed thing in errors (`UNKNOWN_KEY`, `BAD_SIGNATURE`). */
-export function verifyBytes(bytes: Buffer, sig: { keyId: string; value: string }, trustedKeys: Record<string, string>, what: string): void {
+export function verifyBytes(
+  bytes: Buffer,
+  sig: { keyId: string; value: string },
+  trustedKeys: Record<string, string>,
+  what: string,
+): void {
   const pem = Object.hasOwn(trustedKeys, sig.keyId) ? trustedKeys[sig.keyId] : undefined;
-  if (pem === undefined) throw new RegistryError('UNKNOWN_KEY', `${what} is signed by key ${JSON.stringify(sig.keyId)}, which is not trusted`);
+  if (pem === undefined)
+    throw new RegistryError(
+      'UNKNOWN_KEY',
+      `${what} is signed by key ${JSON.stringify(sig.keyId)}, which is not trusted`,
+    );
   if (!verify(null, bytes, ed25519Key(pem, 'public', sig.keyId), Buffer.from(sig.value, 'base64'))) {
     throw new RegistryError('BAD_SIGNATURE', `${what}: signature by key ${JSON.stringify(sig.keyId)} does not verify`);
   }
 }
 
 /** Signs a manifest (any existing signature is replaced); the result is validated against the contract. */
-export function signManifest(m: Omit<ModelManifest, 'signature'> & { signature?: unknown }, privateKeyPem: string, keyId: string): ModelManifest {
+export function signManifest(
+  m: Omit<ModelManifest, 'signature'> & { signature?: unknown },
+  privateKeyPem: string,
+  keyId: string,
+): ModelManifest {
   const { signature: _old, ...draft } = m;
   const body = parseManifest(draft); // validate (and drop unknown junk) before anything is signed
   return parseManifest({ ...body, signature: signBytes(manifestSigningBytes(body), privateKeyPem, keyId) });

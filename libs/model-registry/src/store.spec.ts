@@ -62,7 +62,10 @@ describe('ModelRegistry', () => {
   });
 
   it('BAD INPUT - version repeated, even by concurrent registers → VERSION_NOT_INCREASING', async () => {
-    const results = await Promise.allSettled([registry.register(input('lathe', 1)), registry.register(input('lathe', 1))]);
+    const results = await Promise.allSettled([
+      registry.register(input('lathe', 1)),
+      registry.register(input('lathe', 1)),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as RegistryError).code).toBe('VERSION_NOT_INCREASING');
@@ -74,7 +77,11 @@ describe('ModelRegistry', () => {
   });
 
   it('BAD INPUT - manifest breaking the contract, or empty artifact → INVALID_MANIFEST, nothing registered', async () => {
-    expect(await codeOf(registry.register({ ...input('drill', 1), manifest: { ...input('drill', 1).manifest, threshold: Number.NaN } }))).toBe('INVALID_MANIFEST');
+    expect(
+      await codeOf(
+        registry.register({ ...input('drill', 1), manifest: { ...input('drill', 1).manifest, threshold: Number.NaN } }),
+      ),
+    ).toBe('INVALID_MANIFEST');
     expect(await codeOf(registry.register(input('drill', 1, Buffer.alloc(0))))).toBe('INVALID_MANIFEST');
     expect(await registry.latest('drill')).toBeUndefined();
     expect(existsSync(join(root, 'blobs', 'sha256', sha256Hex(Buffer.from('drill-1-fp32'))))).toBe(false);

@@ -52,7 +52,10 @@ export class ModelRegistry {
     assertName(name);
     const latest = await this.latest(name);
     if (latest && version <= latest.version) {
-      throw new RegistryError('VERSION_NOT_INCREASING', `model ${name}: version ${version} is not above the latest registered version ${latest.version}`);
+      throw new RegistryError(
+        'VERSION_NOT_INCREASING',
+        `model ${name}: version ${version} is not above the latest registered version ${latest.version}`,
+      );
     }
     const artifact = refOf(input.artifact, 'model.onnx');
     const blobs: [ArtifactRef, Uint8Array][] = [[artifact, input.artifact]];
@@ -71,7 +74,8 @@ export class ModelRegistry {
     try {
       await mkdir(versionDir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RegistryError('VERSION_NOT_INCREASING', `model ${name}: version ${version} already exists`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new RegistryError('VERSION_NOT_INCREASING', `model ${name}: version ${version} already exists`);
       throw err;
     }
     await writeFileAtomic(join(versionDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -102,12 +106,14 @@ export class ModelRegistry {
   /** One manifest; `NOT_FOUND` when that name/version was never registered, `INVALID_MANIFEST` when its file is corrupt. */
   async get(name: string, version: number): Promise<ModelManifest> {
     assertName(name);
-    if (!Number.isInteger(version) || version < 1) throw new RegistryError('NOT_FOUND', `model ${name}: no version ${version}`);
+    if (!Number.isInteger(version) || version < 1)
+      throw new RegistryError('NOT_FOUND', `model ${name}: no version ${version}`);
     let text: string;
     try {
       text = await readFile(join(this.#dir, 'models', name, String(version), 'manifest.json'), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RegistryError('NOT_FOUND', `model ${name}: no version ${version}`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new RegistryError('NOT_FOUND', `model ${name}: no version ${version}`);
       throw err;
     }
     return parseManifest(text);
@@ -134,7 +140,8 @@ export class ModelRegistry {
     const entries = await listDir(join(this.#dir, 'models', name));
     const versions: number[] = [];
     for (const e of entries.filter((v) => /^[1-9][0-9]*$/.test(v))) {
-      if (await stat(join(this.#dir, 'models', name, e, 'manifest.json')).catch(() => undefined)) versions.push(Number(e));
+      if (await stat(join(this.#dir, 'models', name, e, 'manifest.json')).catch(() => undefined))
+        versions.push(Number(e));
     }
     return versions.sort((a, b) => b - a);
   }
@@ -158,10 +165,15 @@ export class ModelRegistry {
     try {
       bytes = await readFile(this.#blobPath(ref.sha256));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RegistryError('NOT_FOUND', `blob ${ref.sha256} of ${m.name} v${m.version} is missing`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new RegistryError('NOT_FOUND', `blob ${ref.sha256} of ${m.name} v${m.version} is missing`);
       throw err;
     }
-    checkDigest(ref, { bytes: bytes.length, sha256: sha256Hex(bytes) }, `stored artifact ${variant ?? 'main'} of ${m.name} v${m.version}`);
+    checkDigest(
+      ref,
+      { bytes: bytes.length, sha256: sha256Hex(bytes) },
+      `stored artifact ${variant ?? 'main'} of ${m.name} v${m.version}`,
+    );
     return bytes;
   }
 }
@@ -172,7 +184,8 @@ function refOf(bytes: Uint8Array, file: string): ArtifactRef {
 }
 
 function assertName(name: string): void {
-  if (!ID_PATTERN.test(name)) throw new RegistryError('NOT_FOUND', `model name ${JSON.stringify(name)} must match ${ID_PATTERN.source}`);
+  if (!ID_PATTERN.test(name))
+    throw new RegistryError('NOT_FOUND', `model name ${JSON.stringify(name)} must match ${ID_PATTERN.source}`);
 }
 
 async function listDir(dir: string): Promise<string[]> {

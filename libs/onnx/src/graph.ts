@@ -34,7 +34,8 @@ export function toAttributeProto(name: string, a: Attr): OnnxTypes.IAttributePro
 /** A tensor proto with little-endian `rawData`. */
 export function tensorProto(name: string, dims: number[], data: TensorData): OnnxTypes.ITensorProto {
   const count = dims.reduce((a, b) => a * b, 1);
-  if (data.values.length !== count) throw new RangeError(`tensor ${name}: ${data.values.length} values for dims [${dims.join(',')}]`);
+  if (data.values.length !== count)
+    throw new RangeError(`tensor ${name}: ${data.values.length} values for dims [${dims.join(',')}]`);
   const raw =
     data.type === DataType.INT64
       ? new Uint8Array(BigInt64Array.from(data.values, (v) => BigInt(v)).buffer)
@@ -45,7 +46,12 @@ export function tensorProto(name: string, dims: number[], data: TensorData): Onn
 export function valueInfo(name: string, elemType: DataTypeCode, dims: Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -101,7 +107,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node; `outputs` are names, or a prefix for one fresh output. Returns the output names. */
-  node(op: string, inputs: string[], outputs: string[] | string, attrs: Record<string, Attr> = {}, domain?: string): string[] {
+  node(
+    op: string,
+    inputs: string[],
+    outputs: string[] | string,
+    attrs: Record<string, Attr> = {},
+    domain?: string,
+  ): string[] {
     const outs = typeof outputs === 'string' ? [this.name(outputs)] : outputs;
     outs.forEach((o) => this.#used.add(o));
     this.nodes.push({
@@ -128,7 +140,13 @@ export class GraphBuilder {
       producerVersion: '0.1.0',
       opsetImport: [{ domain: '', version: opts.opset }],
       ...(opts.docString ? { docString: opts.docString } : {}),
-      graph: { name: this.graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: this.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     };
     return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
   }

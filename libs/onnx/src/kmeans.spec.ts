@@ -29,7 +29,9 @@ describe('kmeansToOnnx', () => {
       const spread = i % 4 === 0 ? 1e-3 : i % 4 === 1 ? 0.3 : 4;
       return c.map((v, j) => (v + r() * spread) * (p.scale[j] as number) + (p.center[j] as number));
     });
-    const out = await runOnnx(kmeansToOnnx(p), { features: new ort.Tensor('float32', Float32Array.from(rows.flat()), [n, f]) });
+    const out = await runOnnx(kmeansToOnnx(p), {
+      features: new ort.Tensor('float32', Float32Array.from(rows.flat()), [n, f]),
+    });
     expect(out['score']?.dims).toEqual([n]);
     expect(out['cluster']?.type).toBe('int64');
     const scores = out['score']?.data as Float32Array;
@@ -43,15 +45,28 @@ describe('kmeansToOnnx', () => {
   });
 
   it('scores a point on a centroid as 0 and names the input as asked', async () => {
-    const p = { centroids: [[0, 0], [2, 2]], center: [10, 20], scale: [2, 4], inputName: 'x' };
-    const out = await runOnnx(kmeansToOnnx(p), { x: new ort.Tensor('float32', Float32Array.from([10, 20, 14, 28, 13, 20]), [3, 2]) });
-    expect(Array.from(out['score']?.data as Float32Array)).toEqual([0, 0, 1.5]) // z = (1.5, 0): 1.5 from c0, √4.25 from c1;
+    const p = {
+      centroids: [
+        [0, 0],
+        [2, 2],
+      ],
+      center: [10, 20],
+      scale: [2, 4],
+      inputName: 'x',
+    };
+    const out = await runOnnx(kmeansToOnnx(p), {
+      x: new ort.Tensor('float32', Float32Array.from([10, 20, 14, 28, 13, 20]), [3, 2]),
+    });
+    expect(Array.from(out['score']?.data as Float32Array)).toEqual([0, 0, 1.5]); // z = (1.5, 0): 1.5 from c0, √4.25 from c1;
     expect(Array.from(out['cluster']?.data as BigInt64Array)).toEqual([0n, 1n, 0n]);
   });
 
   it('declares [N, F] input and [N] outputs with a symbolic batch', () => {
     const m = onnx.ModelProto.decode(kmeansToOnnx(params(2, 3, 9)));
-    expect(m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 3]);
+    expect(m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue))).toEqual([
+      'N',
+      3,
+    ]);
     expect(m.graph?.output?.map((o) => o.name)).toEqual(['score', 'cluster']);
   });
 
@@ -62,6 +77,8 @@ describe('kmeansToOnnx', () => {
     ['NaN center', { centroids: [[0]], center: [Number.NaN], scale: [1] }],
     ['scale shorter than center', { centroids: [[0, 0]], center: [0, 0], scale: [1] }],
   ])('BAD INPUT - %s → INVALID_PARAMS', (_name, p) => {
-    expect(() => kmeansToOnnx(p)).toThrow(expect.objectContaining({ name: 'OnnxExportError', code: 'INVALID_PARAMS' }) as OnnxExportError);
+    expect(() => kmeansToOnnx(p)).toThrow(
+      expect.objectContaining({ name: 'OnnxExportError', code: 'INVALID_PARAMS' }) as OnnxExportError,
+    );
   });
 });

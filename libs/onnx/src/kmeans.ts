@@ -53,7 +53,10 @@ export function kmeansToOnnx(p: KmeansParams): Uint8Array {
   g.node('ArgMin', [d2], ['cluster'], { axis: attr.i(1), keepdims: attr.i(0), select_last_index: attr.i(0) });
   g.output('score', DataType.FLOAT, ['N']);
   g.output('cluster', DataType.INT64, ['N']);
-  return g.build({ opset: KMEANS_OPSET, docString: `k-means anomaly: ${k} centroids over ${f} robust-scaled features; score = distance to nearest centroid` });
+  return g.build({
+    opset: KMEANS_OPSET,
+    docString: `k-means anomaly: ${k} centroids over ${f} robust-scaled features; score = distance to nearest centroid`,
+  });
 }
 
 /**

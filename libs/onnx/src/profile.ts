@@ -16,7 +16,11 @@ export interface KernelProfile {
  * default 1) with profiling on, and reports which kernels ran and their mean time per run — the way to
  * see whether an int8 model really runs as QLinearConv/QGemm rather than Conv/Gemm.
  */
-export async function profileKernels(model: Uint8Array, feeds: Record<string, ort.Tensor>, opts: { runs?: number; threads?: number } = {}): Promise<KernelProfile> {
+export async function profileKernels(
+  model: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+  opts: { runs?: number; threads?: number } = {},
+): Promise<KernelProfile> {
   const runs = opts.runs ?? 5;
   const dir = await mkdtemp(join(tmpdir(), 'takt-ort-profile-'));
   try {
@@ -31,7 +35,14 @@ export async function profileKernels(model: Uint8Array, feeds: Record<string, or
     session.endProfiling();
     await session.release();
     const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
-    const events = file ? (JSON.parse(await readFile(join(dir, file), 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[]) : [];
+    const events = file
+      ? (JSON.parse(await readFile(join(dir, file), 'utf8')) as {
+          cat?: string;
+          name?: string;
+          dur?: number;
+          args?: { op_name?: string };
+        }[])
+      : [];
     const opTimeUs: Record<string, number> = {};
     for (const e of events) {
       const op = e.args?.op_name;

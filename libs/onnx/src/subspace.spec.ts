@@ -25,7 +25,9 @@ function params(k: number, q: number, f: number, seed: number): SubspaceParams {
     scale: Array.from({ length: f }, () => 0.1 + Math.abs(r()) * 5),
     basis: orthonormal(q, f, r),
     variance: Array.from({ length: q }, (_, j) => 4 / (j + 1)),
-    centroids: Array.from({ length: k }, (_, j) => (j === 0 ? Array<number>(q).fill(0) : Array.from({ length: q }, () => r()))),
+    centroids: Array.from({ length: k }, (_, j) =>
+      j === 0 ? Array<number>(q).fill(0) : Array.from({ length: q }, () => r()),
+    ),
     limits: { t2: 1 + Math.abs(r()) * 10, spe: 1 + Math.abs(r()) * 5 },
   };
 }
@@ -41,8 +43,12 @@ describe('subspaceToOnnx', () => {
     const p = params(k, q, f, seed);
     const r = seededNormal(seed + 100);
     const n = 48;
-    const rows = Array.from({ length: n }, (_, i) => p.center.map((c, j) => c + r() * (p.scale[j] as number) * (i % 3 === 0 ? 0.01 : i % 3 === 1 ? 1 : 6)));
-    const out = await runOnnx(subspaceToOnnx(p), { features: new ort.Tensor('float32', Float32Array.from(rows.flat()), [n, f]) });
+    const rows = Array.from({ length: n }, (_, i) =>
+      p.center.map((c, j) => c + r() * (p.scale[j] as number) * (i % 3 === 0 ? 0.01 : i % 3 === 1 ? 1 : 6)),
+    );
+    const out = await runOnnx(subspaceToOnnx(p), {
+      features: new ort.Tensor('float32', Float32Array.from(rows.flat()), [n, f]),
+    });
     expect(out['score']?.dims).toEqual([n]);
     expect(out['cluster']?.type).toBe('int64');
     const scores = out['score']?.data as Float32Array;
@@ -56,8 +62,17 @@ describe('subspaceToOnnx', () => {
 
   it('splits a row into T² along the basis and SPE off it', async () => {
     // F = 2, basis = x axis with variance 4: (2, 0) → T² = 1, (0, 3) → SPE = 9
-    const p: SubspaceParams = { center: [0, 0], scale: [1, 1], basis: [[1, 0]], variance: [4], centroids: [[0]], limits: { t2: 2, spe: 3 } };
-    const out = await runOnnx(subspaceToOnnx(p), { features: new ort.Tensor('float32', Float32Array.from([2, 0, 0, 3, 2, 3]), [3, 2]) });
+    const p: SubspaceParams = {
+      center: [0, 0],
+      scale: [1, 1],
+      basis: [[1, 0]],
+      variance: [4],
+      centroids: [[0]],
+      limits: { t2: 2, spe: 3 },
+    };
+    const out = await runOnnx(subspaceToOnnx(p), {
+      features: new ort.Tensor('float32', Float32Array.from([2, 0, 0, 3, 2, 3]), [3, 2]),
+    });
     expect(Array.from(out['score']?.data as Float32Array)).toEqual([0.5, 3, 3.5]);
   });
 
@@ -69,7 +84,17 @@ describe('subspaceToOnnx', () => {
     ['limit of zero', { limits: { t2: 0, spe: 1 } }],
     ['NaN center', { center: [Number.NaN, 0] }],
   ])('BAD INPUT - %s → INVALID_PARAMS', (_name, patch) => {
-    const p = { center: [0, 0], scale: [1, 1], basis: [[1, 0]], variance: [1], centroids: [[0]], limits: { t2: 1, spe: 1 }, ...patch };
-    expect(() => subspaceToOnnx(p)).toThrow(expect.objectContaining({ name: 'OnnxExportError', code: 'INVALID_PARAMS' }) as OnnxExportError);
+    const p = {
+      center: [0, 0],
+      scale: [1, 1],
+      basis: [[1, 0]],
+      variance: [1],
+      centroids: [[0]],
+      limits: { t2: 1, spe: 1 },
+      ...patch,
+    };
+    expect(() => subspaceToOnnx(p)).toThrow(
+      expect.objectContaining({ name: 'OnnxExportError', code: 'INVALID_PARAMS' }) as OnnxExportError,
+    );
   });
 });

@@ -48,7 +48,8 @@ function validate(p: SubspaceParams): { f: number; q: number } {
   if (p.variance.length !== q) bad(`variance has ${p.variance.length} values, basis has ${q} directions`);
   if (p.centroids.length === 0) bad('no centroids');
   p.centroids.forEach((c, i) => c.length !== q && bad(`centroid ${i} has ${c.length} values, expected ${q}`));
-  if (![...p.center, ...p.basis.flat(), ...p.centroids.flat()].every(Number.isFinite)) bad('center, basis and centroids must be finite');
+  if (![...p.center, ...p.basis.flat(), ...p.centroids.flat()].every(Number.isFinite))
+    bad('center, basis and centroids must be finite');
   const positive = (v: number) => Number.isFinite(v) && v > 0;
   if (!p.scale.every(positive)) bad('every scale must be finite and > 0');
   if (!p.variance.every(positive)) bad('every variance must be finite and > 0');
@@ -66,17 +67,36 @@ export function subspaceToOnnx(p: SubspaceParams): Uint8Array {
   const k = p.centroids.length;
   const g = new GraphBuilder('takt_subspace');
   const x = g.input(p.inputName ?? 'features', DataType.FLOAT, ['N', f]);
-  const z = g.op('Div', [g.op('Sub', [x, g.floats('center', [f], p.center)], 'centered'), g.floats('scale', [f], p.scale)], 'scaled');
+  const z = g.op(
+    'Div',
+    [g.op('Sub', [x, g.floats('center', [f], p.center)], 'centered'), g.floats('scale', [f], p.scale)],
+    'scaled',
+  );
   const basisT = Array.from({ length: f * q }, (_, i) => (p.basis[i % q] as number[])[Math.floor(i / q)] as number);
   const s = g.op('MatMul', [z, g.floats('basis_t', [f, q], basisT)], 'scores_nq');
   const t = g.op('Div', [s, g.floats('sd', [q], p.variance.map(Math.sqrt))], 'whitened_nq');
-  const diff = g.op('Sub', [g.op('Unsqueeze', [t, g.int64s('axis1', [1])], 'whitened_n1q'), g.floats('centroids', [k, q], p.centroids.flat())], 'diff_nkq');
-  const d2 = g.op('ReduceSum', [g.op('Mul', [diff, diff], 'sq_nkq'), g.int64s('axis2', [2])], 'dist2_nk', { keepdims: attr.i(0) });
-  const t2 = g.op('Div', [g.op('ReduceMin', [d2], 'min_dist2', { axes: attr.ints([1]), keepdims: attr.i(0) }), g.floats('limit_t2', [], [p.limits.t2])], 't2_index');
+  const diff = g.op(
+    'Sub',
+    [g.op('Unsqueeze', [t, g.int64s('axis1', [1])], 'whitened_n1q'), g.floats('centroids', [k, q], p.centroids.flat())],
+    'diff_nkq',
+  );
+  const d2 = g.op('ReduceSum', [g.op('Mul', [diff, diff], 'sq_nkq'), g.int64s('axis2', [2])], 'dist2_nk', {
+    keepdims: attr.i(0),
+  });
+  const t2 = g.op(
+    'Div',
+    [
+      g.op('ReduceMin', [d2], 'min_dist2', { axes: attr.ints([1]), keepdims: attr.i(0) }),
+      g.floats('limit_t2', [], [p.limits.t2]),
+    ],
+    't2_index',
+  );
   if (q < f) {
     const recon = g.op('MatMul', [s, g.floats('basis', [q, f], p.basis.flat())], 'recon_nf');
     const r = g.op('Sub', [z, recon], 'residual_nf');
-    const spe = g.op('ReduceSum', [g.op('Mul', [r, r], 'residual_sq'), g.int64s('axis_f', [1])], 'spe', { keepdims: attr.i(0) });
+    const spe = g.op('ReduceSum', [g.op('Mul', [r, r], 'residual_sq'), g.int64s('axis_f', [1])], 'spe', {
+      keepdims: attr.i(0),
+    });
     g.node('Add', [t2, g.op('Div', [spe, g.floats('limit_spe', [], [p.limits.spe])], 'spe_index')], ['score']);
   } else {
     g.node('Identity', [t2], ['score']);
@@ -84,13 +104,22 @@ export function subspaceToOnnx(p: SubspaceParams): Uint8Array {
   g.node('ArgMin', [d2], ['cluster'], { axis: attr.i(1), keepdims: attr.i(0), select_last_index: attr.i(0) });
   g.output('score', DataType.FLOAT, ['N']);
   g.output('cluster', DataType.INT64, ['N']);
-  return g.build({ opset: SUBSPACE_OPSET, docString: `subspace anomaly: ${k} centroid(s) in ${q} whitened principal scores of ${f} scaled features, plus SPE; score = T²/${p.limits.t2.toPrecision(4)} + SPE/${p.limits.spe.toPrecision(4)}` });
+  return g.build({
+    opset: SUBSPACE_OPSET,
+    docString: `subspace anomaly: ${k} centroid(s) in ${q} whitened principal scores of ${f} scaled features, plus SPE; score = T²/${p.limits.t2.toPrecision(4)} + SPE/${p.limits.spe.toPrecision(4)}`,
+  });
 }
 
 /** The two statistics of one row (float64), before the limits divide them. */
-export function subspaceStatistics(p: SubspaceParams, features: ArrayLike<number>): { t2: number; spe: number; cluster: number } {
+export function subspaceStatistics(
+  p: SubspaceParams,
+  features: ArrayLike<number>,
+): { t2: number; spe: number; cluster: number } {
   const f = p.center.length;
-  const z = Array.from({ length: f }, (_, i) => ((features[i] as number) - (p.center[i] as number)) / (p.scale[i] as number));
+  const z = Array.from(
+    { length: f },
+    (_, i) => ((features[i] as number) - (p.center[i] as number)) / (p.scale[i] as number),
+  );
   const s = p.basis.map((b) => b.reduce((acc, v, i) => acc + v * (z[i] as number), 0));
   const t = s.map((v, j) => v / Math.sqrt(p.variance[j] as number));
   let t2 = Infinity;
@@ -101,7 +130,8 @@ export function subspaceStatistics(p: SubspaceParams, features: ArrayLike<number
   });
   let spe = 0;
   if (p.basis.length < f) {
-    for (let i = 0; i < f; i++) spe += ((z[i] as number) - s.reduce((acc, v, j) => acc + v * ((p.basis[j] as number[])[i] as number), 0)) ** 2;
+    for (let i = 0; i < f; i++)
+      spe += ((z[i] as number) - s.reduce((acc, v, j) => acc + v * ((p.basis[j] as number[])[i] as number), 0)) ** 2;
   }
   return { t2, spe, cluster };
 }

@@ -23,13 +23,26 @@ describe('loadConfig', () => {
     const cfg = loadConfig(schema, {
       file: file('{"port": 1884, "allowAnonymous": true}'),
       envPrefix: 'TAKT_BROKER_',
-      env: { TAKT_BROKER_MAX_PACKET_SIZE: '2048', TAKT_BROKER_PERSISTENCE__REDIS_URL: 'redis://127.0.0.1:6379', OTHER: 'x' },
+      env: {
+        TAKT_BROKER_MAX_PACKET_SIZE: '2048',
+        TAKT_BROKER_PERSISTENCE__REDIS_URL: 'redis://127.0.0.1:6379',
+        OTHER: 'x',
+      },
     });
-    expect(cfg).toEqual({ port: 1884, allowAnonymous: true, maxPacketSize: 2048, persistence: { redisUrl: 'redis://127.0.0.1:6379' } });
+    expect(cfg).toEqual({
+      port: 1884,
+      allowAnonymous: true,
+      maxPacketSize: 2048,
+      persistence: { redisUrl: 'redis://127.0.0.1:6379' },
+    });
   });
   it('BAD CONFIG - an invalid env value names the key and the variable', () => {
     expect(() => loadConfig(schema, { envPrefix: 'TAKT_BROKER_', env: { TAKT_BROKER_PORT: 'abc' } })).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', key: 'port', message: expect.stringContaining('TAKT_BROKER_PORT') }),
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        key: 'port',
+        message: expect.stringContaining('TAKT_BROKER_PORT'),
+      }),
     );
   });
   it('BAD CONFIG - an unknown key in the file is named', () => {
@@ -38,11 +51,17 @@ describe('loadConfig', () => {
     );
   });
   it('BAD CONFIG - a value out of range in the file is named', () => {
-    expect(() => loadConfig(schema, { file: file('{"port": 70000}'), envPrefix: 'X_', env: {} })).toThrow(/config key "port" \(from file .*\) is invalid/);
+    expect(() => loadConfig(schema, { file: file('{"port": 70000}'), envPrefix: 'X_', env: {} })).toThrow(
+      /config key "port" \(from file .*\) is invalid/,
+    );
   });
   it('BAD CONFIG - missing file and invalid JSON', () => {
-    expect(() => loadConfig(schema, { file: '/nonexistent/c.json', envPrefix: 'X_', env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }));
+    expect(() => loadConfig(schema, { file: '/nonexistent/c.json', envPrefix: 'X_', env: {} })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }),
+    );
     expect(() => loadConfig(schema, { file: file('{port:'), envPrefix: 'X_', env: {} })).toThrow(ConfigError);
-    expect(() => loadConfig(schema, { file: file('[1]'), envPrefix: 'X_', env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_PARSE' }));
+    expect(() => loadConfig(schema, { file: file('[1]'), envPrefix: 'X_', env: {} })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_PARSE' }),
+    );
   });
 });

@@ -60,7 +60,12 @@ function merge(base: Tree, over: Tree): Tree {
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] =
-      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      b !== null &&
+      typeof b === 'object' &&
+      !Array.isArray(b)
         ? merge(b as Tree, v as Tree)
         : v;
   }
@@ -97,8 +102,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOp
   const result = schema.safeParse(merged);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const key = issue ? [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [])].map(String).join('.') : '';
+  const key = issue
+    ? [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [])].map(String).join('.')
+    : '';
   const source = sources.get(key) ?? (options.file ? `file ${options.file}` : 'defaults');
-  const what = issue?.code === 'unrecognized_keys' ? 'is not a known setting' : `is invalid: ${issue?.message ?? 'unknown'}`;
+  const what =
+    issue?.code === 'unrecognized_keys' ? 'is not a known setting' : `is invalid: ${issue?.message ?? 'unknown'}`;
   throw new ConfigError('CONFIG_INVALID', `config key "${key}" (from ${source}) ${what}`, key);
 }

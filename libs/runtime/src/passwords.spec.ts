@@ -12,7 +12,8 @@ describe('passwords', () => {
     expect(await verifyPassword('s3creT', h)).toBe(false);
   });
   it('BAD HASH - malformed hashes never verify', async () => {
-    for (const h of ['', 'plain', 'scrypt$1$1$1$$', 'scrypt$x$8$1$AAAA$AAAA', 'bcrypt$1$2$3$4$5']) expect(await verifyPassword('a', h)).toBe(false);
+    for (const h of ['', 'plain', 'scrypt$1$1$1$$', 'scrypt$x$8$1$AAAA$AAAA', 'bcrypt$1$2$3$4$5'])
+      expect(await verifyPassword('a', h)).toBe(false);
   });
   it('adds and updates users in a 0600 file', async () => {
     const f = join(mkdtempSync(join(tmpdir(), 'users-')), 'users.json');

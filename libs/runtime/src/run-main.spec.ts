@@ -12,8 +12,12 @@ const USAGE = `usage:
 
 describe('runMain pieces', () => {
   it('subcommandUsage: the asked subcommand with its continuation lines, else the whole text', () => {
-    expect(subcommandUsage(USAGE, 'takt-x', ['passwd', 'f'])).toBe('usage:\n  takt-x passwd FILE USER      add a user\n                               (password from stdin)');
-    expect(subcommandUsage(USAGE, 'takt-x', ['anomaly', 'fit', '--csv', 'a'])).toBe('usage:\n  takt-x anomaly fit --csv F');
+    expect(subcommandUsage(USAGE, 'takt-x', ['passwd', 'f'])).toBe(
+      'usage:\n  takt-x passwd FILE USER      add a user\n                               (password from stdin)',
+    );
+    expect(subcommandUsage(USAGE, 'takt-x', ['anomaly', 'fit', '--csv', 'a'])).toBe(
+      'usage:\n  takt-x anomaly fit --csv F',
+    );
     expect(subcommandUsage(USAGE, 'takt-x', ['anomaly'])).toContain('anomaly score');
     expect(subcommandUsage(USAGE, 'takt-x', ['nothing'])).toBe(USAGE);
     expect(subcommandUsage(USAGE, 'takt-x', [])).toBe(USAGE);
@@ -38,7 +42,9 @@ describe('runMain pieces', () => {
   });
 
   it('one failure line: name, code when there is one, message', () => {
-    expect(failureLine('takt-x', new ConfigError('CONFIG_INVALID', 'config key "a" is not a known setting'))).toBe('takt-x: error [CONFIG_INVALID]: config key "a" is not a known setting');
+    expect(failureLine('takt-x', new ConfigError('CONFIG_INVALID', 'config key "a" is not a known setting'))).toBe(
+      'takt-x: error [CONFIG_INVALID]: config key "a" is not a known setting',
+    );
     expect(failureLine('takt-x', new Error('boom'))).toBe('takt-x: error: boom');
   });
 });

@@ -42,13 +42,35 @@ export function windowDurationMs(sensors: Record<string, { rate: number; values:
 
 /** The evidence input of an `evidence` publish whose blob is stored at `blob`. */
 export function evidenceInputOf(p: DecodedPublish, blob: { sha256: string; bytes: number }): EvidenceInput {
-  if (!isPublishOn(p, 'evidence')) throw new StoreError('INVALID_ARGUMENT', `evidenceInputOf needs an evidence publish, got channel ${p.topic.channel}`);
+  if (!isPublishOn(p, 'evidence'))
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `evidenceInputOf needs an evidence publish, got channel ${p.topic.channel}`,
+    );
   const m = p.message;
   const w = m.window;
   return {
-    evidenceId: m.evidenceId, deviceId: p.topic.device, site: p.topic.site, line: p.topic.line, ts: m.ts, seq: m.seq, kind: m.kind, reason: m.reason, ...blob,
+    evidenceId: m.evidenceId,
+    deviceId: p.topic.device,
+    site: p.topic.site,
+    line: p.topic.line,
+    ts: m.ts,
+    seq: m.seq,
+    kind: m.kind,
+    reason: m.reason,
+    ...blob,
     ...(m.frame ? { frame: { frameId: m.frame.frameId, width: m.frame.width, height: m.frame.height } } : {}),
-    ...(w ? { window: { t0: w.t0, durationMs: windowDurationMs(w.sensors), sensors: Object.keys(w.sensors), ...(w.eventId ? { eventId: w.eventId } : {}), ...(w.onset !== undefined ? { onset: w.onset } : {}) } } : {}),
+    ...(w
+      ? {
+          window: {
+            t0: w.t0,
+            durationMs: windowDurationMs(w.sensors),
+            sensors: Object.keys(w.sensors),
+            ...(w.eventId ? { eventId: w.eventId } : {}),
+            ...(w.onset !== undefined ? { onset: w.onset } : {}),
+          },
+        }
+      : {}),
     ...(m.model ? { model: m.model } : {}),
     ...(m.prediction ? { prediction: { label: m.prediction.label, confidence: m.prediction.confidence } } : {}),
     ...(m.truth ? { truth: m.truth } : {}),
@@ -63,8 +85,10 @@ const str = (k: string, v: string) => `,${k}=${quoteString(v)}`;
  * device, site, line (when known), kind and reason; the rest are fields.
  */
 export function evidenceLine(e: EvidenceInput): string {
-  if (!/^[0-9a-f]{64}$/.test(e.sha256)) throw new StoreError('INVALID_POINT', `evidence ${e.evidenceId}: sha256 must be 64 hex digits`);
-  if (!Number.isInteger(e.ts) || e.ts < 0) throw new StoreError('INVALID_POINT', `evidence ${e.evidenceId}: ts must be ms since epoch, got ${e.ts}`);
+  if (!/^[0-9a-f]{64}$/.test(e.sha256))
+    throw new StoreError('INVALID_POINT', `evidence ${e.evidenceId}: sha256 must be 64 hex digits`);
+  if (!Number.isInteger(e.ts) || e.ts < 0)
+    throw new StoreError('INVALID_POINT', `evidence ${e.evidenceId}: ts must be ms since epoch, got ${e.ts}`);
   let t = `,device=${escapeTag(e.deviceId)},kind=${e.kind}`;
   if (e.line !== undefined) t += `,line=${escapeTag(e.line)}`;
   t += `,reason=${e.reason}`;
@@ -80,6 +104,7 @@ export function evidenceLine(e: EvidenceInput): string {
   if (e.model) f += `${str('model', e.model.name)}${int('model_version', e.model.version)}`;
   if (e.prediction) f += `${str('prediction', e.prediction.label)},confidence=${e.prediction.confidence}`;
   if (e.truth !== undefined) f += str('truth', e.truth);
-  if (e.upload) f += `${str('upload_label', e.upload.label)}${str('upload_by', e.upload.by)}${str('file', e.upload.file)}`;
+  if (e.upload)
+    f += `${str('upload_label', e.upload.label)}${str('upload_by', e.upload.by)}${str('file', e.upload.file)}`;
   return `${EVIDENCE_MEASUREMENT}${t} ${f} ${e.ts}`;
 }

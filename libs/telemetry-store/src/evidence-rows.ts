@@ -68,7 +68,8 @@ export function evidenceRow(r: Row): EvidenceRecord {
   };
   if (str(r['site'])) rec.site = String(r['site']);
   if (str(r['line'])) rec.line = String(r['line']);
-  if (str(r['frame_id'])) rec.frame = { frameId: String(r['frame_id']), width: Number(r['width']), height: Number(r['height']) };
+  if (str(r['frame_id']))
+    rec.frame = { frameId: String(r['frame_id']), width: Number(r['width']), height: Number(r['height']) };
   if (num(r['t0']) !== undefined) {
     rec.window = { t0: Number(r['t0']), durationMs: Number(r['duration_ms'] ?? 0), sensors: sensorsOf(r['sensors']) };
     if (str(r['event_id'])) rec.window.eventId = String(r['event_id']);
@@ -78,7 +79,13 @@ export function evidenceRow(r: Row): EvidenceRecord {
   if (str(r['prediction'])) rec.prediction = { label: String(r['prediction']), confidence: Number(r['confidence']) };
   if (str(r['truth'])) rec.truth = String(r['truth']);
   if (str(r['file'])) rec.file = String(r['file']);
-  if (str(r['upload_label'])) rec.label = { label: String(r['upload_label']), by: String(r['upload_by'] ?? 'upload'), at: rec.ts, source: 'upload' };
+  if (str(r['upload_label']))
+    rec.label = {
+      label: String(r['upload_label']),
+      by: String(r['upload_by'] ?? 'upload'),
+      at: rec.ts,
+      source: 'upload',
+    };
   return rec;
 }
 
@@ -89,7 +96,14 @@ export class EvidenceLabelIndex {
   constructor(labels: readonly LabelRow[]) {
     for (const l of labels) {
       if (l.refId === undefined) continue;
-      const key = l.target === 'evidence' ? `e:${l.refId}` : l.target === 'inspection' ? `i:${l.deviceId}:${l.refId}` : l.target === 'anomaly' ? `a:${l.deviceId}:${l.refId}` : undefined;
+      const key =
+        l.target === 'evidence'
+          ? `e:${l.refId}`
+          : l.target === 'inspection'
+            ? `i:${l.deviceId}:${l.refId}`
+            : l.target === 'anomaly'
+              ? `a:${l.deviceId}:${l.refId}`
+              : undefined;
       if (key === undefined) continue;
       const have = this.#byKey.get(key);
       if (!have || l.ts >= have.ts) this.#byKey.set(key, l);
@@ -121,7 +135,13 @@ export function truthIntervals(rows: readonly Row[]): FaultTruthInterval[] {
       if (have) have.end = at;
       continue;
     }
-    if (!have) byId.set(key, { deviceId: String(r['device']), fault: String(r['fault']), faultId: String(r['fault_id']), start: at });
+    if (!have)
+      byId.set(key, {
+        deviceId: String(r['device']),
+        fault: String(r['fault']),
+        faultId: String(r['fault_id']),
+        start: at,
+      });
   }
   return [...byId.values()].sort((a, b) => a.start - b.start);
 }

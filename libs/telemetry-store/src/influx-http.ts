@@ -41,10 +41,14 @@ export class InfluxHttp {
     } catch {
       throw new StoreError('INVALID_ARGUMENT', `influx url ${JSON.stringify(options.url)} is not a URL`);
     }
-    if (this.url.protocol !== 'http:') throw new StoreError('INVALID_ARGUMENT', `influx url must be http:, got ${this.url.protocol}`);
+    if (this.url.protocol !== 'http:')
+      throw new StoreError('INVALID_ARGUMENT', `influx url must be http:, got ${this.url.protocol}`);
     this.#agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 });
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#auth = options.username === undefined ? undefined : `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    this.#auth =
+      options.username === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
   }
 
   /** POSTs a line-protocol body (points separated by `\n`), precision ms. */
@@ -101,18 +105,32 @@ export class InfluxHttp {
     })();
     const detail = `influxd ${what} answered ${status}: ${message.slice(0, 500)}`;
     if (status === 401 || status === 403) return new StoreError('UNAUTHORIZED', detail, { status });
-    if (status === 404 && /database not found/.test(message)) return new StoreError('DATABASE_NOT_FOUND', detail, { status });
+    if (status === 404 && /database not found/.test(message))
+      return new StoreError('DATABASE_NOT_FOUND', detail, { status });
     if (status >= 500 || status === 408 || status === 429) return new StoreError('UNAVAILABLE', detail, { status });
     return new StoreError('BAD_REQUEST', detail, { status });
   }
 
-  #send(path: string, qs: URLSearchParams, body: string | Buffer | undefined, method = 'POST'): Promise<{ status: number; text: string }> {
+  #send(
+    path: string,
+    qs: URLSearchParams,
+    body: string | Buffer | undefined,
+    method = 'POST',
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
       if (this.#auth) headers['authorization'] = this.#auth;
       if (body !== undefined) headers['content-type'] = 'text/plain; charset=utf-8';
       const req = request(
-        { protocol: 'http:', hostname: this.url.hostname, port: this.url.port, path: `${path}?${qs.toString()}`, method, headers, agent: this.#agent },
+        {
+          protocol: 'http:',
+          hostname: this.url.hostname,
+          port: this.url.port,
+          path: `${path}?${qs.toString()}`,
+          method,
+          headers,
+          agent: this.#agent,
+        },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

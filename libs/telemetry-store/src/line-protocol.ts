@@ -46,13 +46,15 @@ const intField = (k: string, v: number) => `${k}=${Math.trunc(v)}i`;
 function numberFields(values: Record<string, number>, reserved: Set<string>, what: string): string {
   let out = '';
   for (const key in values) {
-    if (reserved.has(key)) throw new StoreError('INVALID_POINT', `${what} named ${JSON.stringify(key)} collides with a reserved field`);
+    if (reserved.has(key))
+      throw new StoreError('INVALID_POINT', `${what} named ${JSON.stringify(key)} collides with a reserved field`);
     out += `${out ? ',' : ''}${key}=${values[key] as number}`;
   }
   return out;
 }
 
-const telemetryTail = (m: MessageOf<'telemetry'>) => `seq=${m.seq}i${m.intervalMs === undefined ? '' : `,interval_ms=${m.intervalMs}i`}`;
+const telemetryTail = (m: MessageOf<'telemetry'>) =>
+  `seq=${m.seq}i${m.intervalMs === undefined ? '' : `,interval_ms=${m.intervalMs}i`}`;
 function telemetryPoint(values: Record<string, number>, ts: number, tail: string, t: string): string {
   const f = numberFields(values, RESERVED.telemetry, 'sensor');
   return `telemetry${t} ${f ? `${f},` : ''}${tail} ${ts}`;
@@ -110,7 +112,10 @@ const ENCODERS: { [C in StoredChannel]: Encoder<C> } = {
     return `fault_truth${t},state=${m.state} ${f} ${m.ts}`;
   },
   evidence: () => {
-    throw new StoreError('INVALID_ARGUMENT', 'evidence is stored with its blob: store the blob, then write evidenceLine(evidenceInputOf(publish, blob))');
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      'evidence is stored with its blob: store the blob, then write evidenceLine(evidenceInputOf(publish, blob))',
+    );
   },
   label: (m, t) => {
     let f = `label_id=${quoteString(m.labelId)},target=${quoteString(m.target)},label=${quoteString(m.label)},by=${quoteString(m.by)},seq=${m.seq}i`;
@@ -152,7 +157,8 @@ export function toLine(p: DecodedPublish): string {
 /** The single point of a publish, telemetry's `earlier` rows left aside. */
 function encodeOne(p: DecodedPublish): string {
   const channel = p.topic.channel;
-  if (!isStoredChannel(channel)) throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(channel)} is not stored`);
+  if (!isStoredChannel(channel))
+    throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(channel)} is not stored`);
   const encode = ENCODERS[channel] as Encoder<StoredChannel>;
   return encode(p.message as MessageOf<StoredChannel>, tags(p.topic));
 }
@@ -172,9 +178,11 @@ export interface ModelEvent {
 
 export function modelEventLine(e: ModelEvent): string {
   if (!e.kind || !e.model) throw new StoreError('INVALID_ARGUMENT', 'a model event needs a kind and a model');
-  if (!Number.isInteger(e.version) || e.version < 0) throw new StoreError('INVALID_ARGUMENT', `model event version must be a non-negative integer, got ${e.version}`);
+  if (!Number.isInteger(e.version) || e.version < 0)
+    throw new StoreError('INVALID_ARGUMENT', `model event version must be a non-negative integer, got ${e.version}`);
   const ts = e.ts ?? Date.now();
-  if (!Number.isInteger(ts) || ts < 0) throw new StoreError('INVALID_ARGUMENT', `model event ts must be ms since epoch, got ${ts}`);
+  if (!Number.isInteger(ts) || ts < 0)
+    throw new StoreError('INVALID_ARGUMENT', `model event ts must be ms since epoch, got ${ts}`);
   const device = e.deviceId === undefined ? '' : `,device=${escapeTag(e.deviceId)}`;
   const detail = quoteString(JSON.stringify(e.detail ?? {}));
   return `${MODEL_EVENTS_MEASUREMENT}${device},kind=${escapeTag(e.kind)},model=${escapeTag(e.model)} version=${e.version}i,detail=${detail} ${ts}`;

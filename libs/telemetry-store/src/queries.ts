@@ -57,8 +57,10 @@ export interface SeriesPlan {
 
 /** Builds the InfluxQL of a series query; `useRollup` decided by the caller. */
 export function seriesQuery(db: string, q: SeriesQuery, useRollup: boolean): SeriesPlan {
-  if (!Object.hasOwn(ROLLUPS, q.measurement)) throw new StoreError('INVALID_ARGUMENT', `measurement ${JSON.stringify(q.measurement)} has no series`);
-  for (const f of q.fields ?? []) if (!FIELD_NAME.test(f)) throw new StoreError('INVALID_ARGUMENT', `field ${JSON.stringify(f)} is not a field name`);
+  if (!Object.hasOwn(ROLLUPS, q.measurement))
+    throw new StoreError('INVALID_ARGUMENT', `measurement ${JSON.stringify(q.measurement)} has no series`);
+  for (const f of q.fields ?? [])
+    if (!FIELD_NAME.test(f)) throw new StoreError('INVALID_ARGUMENT', `field ${JSON.stringify(f)} is not a field name`);
   const where = ` WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`;
   if (q.every === undefined) {
     const sel = q.fields?.length ? q.fields.map(ident).join(', ') : '*::field';
@@ -66,7 +68,9 @@ export function seriesQuery(db: string, q: SeriesQuery, useRollup: boolean): Ser
   }
   const every = q.every;
   durationMs(every, 'every');
-  const from = useRollup ? `${ident(db)}.${ident(ROLLUP_RP)}.${ident(ROLLUPS[q.measurement])}` : rawFrom(db, q.measurement);
+  const from = useRollup
+    ? `${ident(db)}.${ident(ROLLUP_RP)}.${ident(ROLLUPS[q.measurement])}`
+    : rawFrom(db, q.measurement);
   const inner = (f: string) => ident(useRollup ? `mean_${f}` : f);
   const sel = q.fields?.length ? q.fields.map((f) => `mean(${inner(f)}) AS ${ident(f)}`).join(', ') : 'mean(*)';
   const prefix = q.fields?.length ? '' : useRollup ? 'mean_mean_' : 'mean_';

@@ -112,16 +112,42 @@ function defined<T extends object>(o: T): T {
 }
 
 function deviceRow(r: Row): DeviceRow {
-  return { deviceId: String(r['device']), site: String(r['site']), line: String(r['line']), ts: Number(r['time']), seq: Number(r['seq'] ?? -1) };
+  return {
+    deviceId: String(r['device']),
+    site: String(r['site']),
+    line: String(r['line']),
+    ts: Number(r['time']),
+    seq: Number(r['seq'] ?? -1),
+  };
 }
 
-const FEATURE_META = new Set(['time', 'device', 'site', 'line', 'model', 'model_version', 'seq', 'score', 'smoothed_score', 'cluster', 'window_start']);
+const FEATURE_META = new Set([
+  'time',
+  'device',
+  'site',
+  'line',
+  'model',
+  'model_version',
+  'seq',
+  'score',
+  'smoothed_score',
+  'cluster',
+  'window_start',
+]);
 
 export function featureRow(r: Row): FeatureRow {
   const features: Record<string, number> = {};
   for (const k in r) if (!FEATURE_META.has(k) && typeof r[k] === 'number') features[k] = r[k];
   const model = str(r['model']) ? { name: String(r['model']), version: Number(r['model_version']) } : undefined;
-  return defined({ ...deviceRow(r), features, score: num(r['score']), smoothedScore: num(r['smoothed_score']), cluster: num(r['cluster']), windowStart: num(r['window_start']), model });
+  return defined({
+    ...deviceRow(r),
+    features,
+    score: num(r['score']),
+    smoothedScore: num(r['smoothed_score']),
+    cluster: num(r['cluster']),
+    windowStart: num(r['window_start']),
+    model,
+  });
 }
 
 export function anomalyRow(r: Row): AnomalyEventRow {
@@ -140,7 +166,8 @@ export function anomalyRow(r: Row): AnomalyEventRow {
 }
 
 export function labelRow(r: Row): LabelRow {
-  const target = r['target'] === 'inspection' || r['target'] === 'window' || r['target'] === 'evidence' ? r['target'] : 'anomaly';
+  const target =
+    r['target'] === 'inspection' || r['target'] === 'window' || r['target'] === 'evidence' ? r['target'] : 'anomaly';
   return defined({
     ...deviceRow(r),
     labelId: String(r['label_id']),

@@ -26,14 +26,21 @@ export const EVIDENCE_RP = 'evidence';
 export const ROLLUPS = { telemetry: 'telemetry_1m', features: 'features_1m', heartbeats: 'heartbeats_1m' } as const;
 export type RolledUpMeasurement = keyof typeof ROLLUPS;
 
-export const DEFAULT_RETENTION: Required<RetentionOptions> = { raw: '7d', rollup: '52w', resampleEvery: '1m', resampleFor: '1h', evidence: '30d' };
+export const DEFAULT_RETENTION: Required<RetentionOptions> = {
+  raw: '7d',
+  rollup: '52w',
+  resampleEvery: '1m',
+  resampleFor: '1h',
+  evidence: '30d',
+};
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** ms of an InfluxQL duration like `90s` or `7d`; throws `StoreError('INVALID_ARGUMENT')` otherwise. */
 export function durationMs(d: string, what = 'duration'): number {
   const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(d);
-  if (!m || Number(m[1]) <= 0) throw new StoreError('INVALID_ARGUMENT', `${what} ${JSON.stringify(d)} must look like 30s, 1m, 7d`);
+  if (!m || Number(m[1]) <= 0)
+    throw new StoreError('INVALID_ARGUMENT', `${what} ${JSON.stringify(d)} must look like 30s, 1m, 7d`);
   return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
 }
 
@@ -49,12 +56,21 @@ function cqStatement(db: string, m: RolledUpMeasurement, r: Required<RetentionOp
   return `CREATE CONTINUOUS QUERY ${ident(ROLLUPS[m])} ON ${ident(db)} RESAMPLE EVERY ${r.resampleEvery} FOR ${r.resampleFor} BEGIN ${rollupSelect(db, m)} END`;
 }
 
-async function ensureRetentionPolicy(http: InfluxHttp, db: string, name: string, duration: string, isDefault: boolean, alter = true): Promise<void> {
+async function ensureRetentionPolicy(
+  http: InfluxHttp,
+  db: string,
+  name: string,
+  duration: string,
+  isDefault: boolean,
+  alter = true,
+): Promise<void> {
   const [series] = await http.query(`SHOW RETENTION POLICIES ON ${ident(db)}`);
   const exists = (series?.[0]?.values ?? []).some((row) => row[0] === name);
   if (exists && !alter) return;
   const verb = exists ? 'ALTER' : 'CREATE';
-  await http.query(`${verb} RETENTION POLICY ${ident(name)} ON ${ident(db)} DURATION ${duration} REPLICATION 1${isDefault ? ' DEFAULT' : ''}`);
+  await http.query(
+    `${verb} RETENTION POLICY ${ident(name)} ON ${ident(db)} DURATION ${duration} REPLICATION 1${isDefault ? ' DEFAULT' : ''}`,
+  );
 }
 
 /** Continuous queries of `db` by name → their stored query text. */
@@ -71,7 +87,8 @@ async function continuousQueries(http: InfluxHttp, db: string): Promise<Map<stri
 export async function ensureSchema(http: InfluxHttp, db: string, retention: RetentionOptions = {}): Promise<void> {
   const r = { ...DEFAULT_RETENTION, ...retention };
   for (const [key, value] of Object.entries(r)) durationMs(value, `retention.${key}`);
-  if (durationMs(r.resampleFor) < 60_000) throw new StoreError('INVALID_ARGUMENT', 'retention.resampleFor must be at least 1m (the rollup interval)');
+  if (durationMs(r.resampleFor) < 60_000)
+    throw new StoreError('INVALID_ARGUMENT', 'retention.resampleFor must be at least 1m (the rollup interval)');
   await http.query(`CREATE DATABASE ${ident(db)}`);
   await ensureRetentionPolicy(http, db, RAW_RP, r.raw, true);
   await ensureRetentionPolicy(http, db, ROLLUP_RP, r.rollup, false);

@@ -1,15 +1,60 @@
 import type { DecodedPublish } from '@takt/contracts';
 import { StoreError } from './errors.js';
 import { InfluxHttp } from './influx-http.js';
-import { isStoredChannel, MEASUREMENT_OF, MODEL_EVENTS_MEASUREMENT, modelEventLine, toPoints, type ModelEvent } from './line-protocol.js';
-import { deviceClause, rawFrom, SERIES_BOOKKEEPING, seriesQuery, tagClause, timeRange, type SeriesQuery } from './queries.js';
 import {
-  anomalyRow, featureRow, inspectionRow, labelRow, modelEventRow, rowsOf, stateRow,
-  type AnomalyEventRow, type DeviceStateRow, type FeatureRow, type InspectionRow, type LabelRow, type ModelEventRow, type SeriesPoint,
+  isStoredChannel,
+  MEASUREMENT_OF,
+  MODEL_EVENTS_MEASUREMENT,
+  modelEventLine,
+  toPoints,
+  type ModelEvent,
+} from './line-protocol.js';
+import {
+  deviceClause,
+  rawFrom,
+  SERIES_BOOKKEEPING,
+  seriesQuery,
+  tagClause,
+  timeRange,
+  type SeriesQuery,
+} from './queries.js';
+import {
+  anomalyRow,
+  featureRow,
+  inspectionRow,
+  labelRow,
+  modelEventRow,
+  rowsOf,
+  stateRow,
+  type AnomalyEventRow,
+  type DeviceStateRow,
+  type FeatureRow,
+  type InspectionRow,
+  type LabelRow,
+  type ModelEventRow,
+  type SeriesPoint,
 } from './rows.js';
-import { DEFAULT_RETENTION, durationMs, ensureSchema, EVIDENCE_RP, RAW_RP, rollupSelect, ROLLUPS, type RetentionOptions, type RolledUpMeasurement } from './schema.js';
+import {
+  DEFAULT_RETENTION,
+  durationMs,
+  ensureSchema,
+  EVIDENCE_RP,
+  RAW_RP,
+  rollupSelect,
+  ROLLUPS,
+  type RetentionOptions,
+  type RolledUpMeasurement,
+} from './schema.js';
 import { EVIDENCE_MEASUREMENT, evidenceLine, type EvidenceInput } from './evidence-lines.js';
-import { evidenceFrom, findEvidence, queryEvidence, queryTruth, queryUploadLabels, type EvidenceQuery, type TruthQuery } from './evidence-query.js';
+import {
+  evidenceFrom,
+  findEvidence,
+  queryEvidence,
+  queryTruth,
+  queryUploadLabels,
+  type EvidenceQuery,
+  type TruthQuery,
+} from './evidence-query.js';
 import type { EvidenceRecord, FaultTruthInterval } from './evidence-rows.js';
 import { splitTrainingWindows, type TrainingWindows, type TrainingWindowsQuery } from './training.js';
 
@@ -76,7 +121,12 @@ export class TelemetryStore {
     if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
       throw new StoreError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${opts.batchSize}`);
     }
-    const http = new InfluxHttp({ url: opts.url, username: opts.username, password: opts.password, timeoutMs: opts.timeoutMs });
+    const http = new InfluxHttp({
+      url: opts.url,
+      username: opts.username,
+      password: opts.password,
+      timeoutMs: opts.timeoutMs,
+    });
     const store = new TelemetryStore(http, opts);
     try {
       if (opts.ensureSchema !== false) await store.ensureSchema();
@@ -119,12 +169,22 @@ export class TelemetryStore {
 
   /** Evidence newest first with resolved labels (see `queryEvidence` in evidence-query.ts). */
   async queryEvidence(q: EvidenceQuery): Promise<EvidenceRecord[]> {
-    return queryEvidence((text) => this.#one(text), this.database, () => this.#allLabels(), q);
+    return queryEvidence(
+      (text) => this.#one(text),
+      this.database,
+      () => this.#allLabels(),
+      q,
+    );
   }
 
   /** The newest record of one piece of evidence, or undefined (unknown, or past the `evidence` retention). */
   async findEvidence(evidenceId: string): Promise<EvidenceRecord | undefined> {
-    return findEvidence((text) => this.#one(text), this.database, () => this.#allLabels(), evidenceId);
+    return findEvidence(
+      (text) => this.#one(text),
+      this.database,
+      () => this.#allLabels(),
+      evidenceId,
+    );
   }
 
   /** Labels uploaded images carry, distinct and sorted. */
@@ -143,20 +203,27 @@ export class TelemetryStore {
 
   async queryFeatures(q: FeatureQuery): Promise<FeatureRow[]> {
     const where = `${timeRange(q.from, q.to)}${deviceClause(q.device, q.devices)}${tagClause('model', q.model)}`;
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'features')} WHERE ${where}`)).map(featureRow);
+    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'features')} WHERE ${where}`)).map(
+      featureRow,
+    );
   }
 
   /** Feature windows split into healthy and labelled ones (see `splitTrainingWindows`). */
   async queryTrainingWindows(q: TrainingWindowsQuery): Promise<TrainingWindows> {
     // labels are written after the windows they judge, and events may open before `from`: read both unbounded
     const all = { from: 0, to: Math.max(q.to, Date.now()) + 86_400_000 };
-    const [windows, labels, events] = await Promise.all([this.queryFeatures(q), this.queryLabels(all), this.queryAnomalyEvents(all)]);
+    const [windows, labels, events] = await Promise.all([
+      this.queryFeatures(q),
+      this.queryLabels(all),
+      this.queryAnomalyEvents(all),
+    ]);
     return splitTrainingWindows(windows, labels, events, q.healthyLabels);
   }
 
   /** A device's series, raw or in `every` buckets (means; empty buckets null), oldest first. */
   async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
-    if (q.source === 'rollup' && q.every === undefined) throw new StoreError('INVALID_ARGUMENT', 'source rollup needs every (e.g. 1m)');
+    if (q.source === 'rollup' && q.every === undefined)
+      throw new StoreError('INVALID_ARGUMENT', 'source rollup needs every (e.g. 1m)');
     const plan = seriesQuery(this.database, q, this.#useRollup(q));
     const explicit = new Set(q.fields ?? []);
     return rowsOf(await this.#one(plan.q)).map((r) => {
@@ -173,37 +240,60 @@ export class TelemetryStore {
   }
 
   async queryAnomalyEvents(q: RangeQuery): Promise<AnomalyEventRow[]> {
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'anomaly_events')} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`)).map(anomalyRow);
+    return rowsOf(
+      await this.#one(
+        `SELECT * FROM ${rawFrom(this.database, 'anomaly_events')} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`,
+      ),
+    ).map(anomalyRow);
   }
 
   async queryLabels(q: RangeQuery): Promise<LabelRow[]> {
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'labels')} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`)).map(labelRow);
+    return rowsOf(
+      await this.#one(
+        `SELECT * FROM ${rawFrom(this.database, 'labels')} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`,
+      ),
+    ).map(labelRow);
   }
 
   /** Newest first; `limit` default 100. */
   async queryInspections(q: RangeQuery & { limit?: number }): Promise<InspectionRow[]> {
     const limit = q.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1) throw new StoreError('INVALID_ARGUMENT', `limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new StoreError('INVALID_ARGUMENT', `limit must be a positive integer, got ${limit}`);
     const where = `${timeRange(q.from, q.to)}${deviceClause(q.device)}`;
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'inspections')} WHERE ${where} ORDER BY time DESC LIMIT ${limit}`)).map(inspectionRow);
+    return rowsOf(
+      await this.#one(
+        `SELECT * FROM ${rawFrom(this.database, 'inspections')} WHERE ${where} ORDER BY time DESC LIMIT ${limit}`,
+      ),
+    ).map(inspectionRow);
   }
 
   /** The newest `state` of every device still in raw retention. */
   async queryLatestStates(): Promise<DeviceStateRow[]> {
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, 'device_state')} GROUP BY "device" ORDER BY time DESC LIMIT 1`)).map(stateRow);
+    return rowsOf(
+      await this.#one(
+        `SELECT * FROM ${rawFrom(this.database, 'device_state')} GROUP BY "device" ORDER BY time DESC LIMIT 1`,
+      ),
+    ).map(stateRow);
   }
 
   async queryModelEvents(q: { from: number; to: number; model?: string; kind?: string }): Promise<ModelEventRow[]> {
     const where = `${timeRange(q.from, q.to)}${tagClause('model', q.model)}${q.kind === undefined ? '' : ` AND "kind" = '${q.kind.replace(/['\\]/g, '\\$&')}'`}`;
-    return rowsOf(await this.#one(`SELECT * FROM ${rawFrom(this.database, MODEL_EVENTS_MEASUREMENT)} WHERE ${where}`)).map(modelEventRow);
+    return rowsOf(
+      await this.#one(`SELECT * FROM ${rawFrom(this.database, MODEL_EVENTS_MEASUREMENT)} WHERE ${where}`),
+    ).map(modelEventRow);
   }
 
   /** The stored `seq` numbers of one device's channel in a range, ascending (for loss checks). */
   async querySeqs(q: { device: string; channel: string; from: number; to: number }): Promise<number[]> {
-    if (!isStoredChannel(q.channel)) throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(q.channel)} is not stored`);
+    if (!isStoredChannel(q.channel))
+      throw new StoreError('INVALID_ARGUMENT', `channel ${JSON.stringify(q.channel)} is not stored`);
     const measurement = MEASUREMENT_OF[q.channel];
-    const from = measurement === EVIDENCE_MEASUREMENT ? evidenceFrom(this.database) : rawFrom(this.database, measurement);
-    const rows = rowsOf(await this.#one(`SELECT "seq" FROM ${from} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`));
+    const from =
+      measurement === EVIDENCE_MEASUREMENT ? evidenceFrom(this.database) : rawFrom(this.database, measurement);
+    const rows = rowsOf(
+      await this.#one(`SELECT "seq" FROM ${from} WHERE ${timeRange(q.from, q.to)}${deviceClause(q.device)}`),
+    );
     return rows.map((r) => Number(r['seq'])).sort((a, b) => a - b);
   }
 
@@ -215,7 +305,8 @@ export class TelemetryStore {
     const from = Math.floor(q.from / 60_000) * 60_000;
     const to = Math.ceil(q.to / 60_000) * 60_000;
     const where = ` WHERE ${timeRange(from, to)}`;
-    for (const m of q.measurements ?? (Object.keys(ROLLUPS) as RolledUpMeasurement[])) await this.#http.query(rollupSelect(this.database, m, where), { db: this.database });
+    for (const m of q.measurements ?? (Object.keys(ROLLUPS) as RolledUpMeasurement[]))
+      await this.#http.query(rollupSelect(this.database, m, where), { db: this.database });
   }
 
   /** True when influxd answers `/ping`. */

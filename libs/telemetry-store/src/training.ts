@@ -42,19 +42,27 @@ function eventSpans(events: AnomalyEventRow[]): Map<string, Span> {
 /** A label's time span: its own range (`window` labels) or the span of the event it names. */
 function labelSpan(label: LabelRow, events: Map<string, Span>): Span | undefined {
   if (label.target === 'window') {
-    return label.from === undefined || label.to === undefined ? undefined : { device: label.deviceId, from: label.from, to: label.to };
+    return label.from === undefined || label.to === undefined
+      ? undefined
+      : { device: label.deviceId, from: label.from, to: label.to };
   }
   return label.target === 'anomaly' && label.refId !== undefined ? events.get(label.refId) : undefined;
 }
 
-const overlaps = (w: FeatureRow, s: Span) => s.device === w.deviceId && (w.windowStart ?? w.ts) <= s.to && w.ts >= s.from;
+const overlaps = (w: FeatureRow, s: Span) =>
+  s.device === w.deviceId && (w.windowStart ?? w.ts) <= s.to && w.ts >= s.from;
 
 /**
  * Splits feature windows for training: a window covered by a label takes the newest such label
  * (healthy labels count as healthy); an unlabelled window is healthy unless an anomaly event
  * covers it, in which case it is unconfirmed.
  */
-export function splitTrainingWindows(windows: FeatureRow[], labels: LabelRow[], events: AnomalyEventRow[], healthyLabels = DEFAULT_HEALTHY_LABELS): TrainingWindows {
+export function splitTrainingWindows(
+  windows: FeatureRow[],
+  labels: LabelRow[],
+  events: AnomalyEventRow[],
+  healthyLabels = DEFAULT_HEALTHY_LABELS,
+): TrainingWindows {
   const spans = eventSpans(events);
   const labelled = [...labels]
     .sort((a, b) => b.ts - a.ts)

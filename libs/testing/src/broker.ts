@@ -48,7 +48,9 @@ export const DEFAULT_TEST_BROKER_USERS: readonly TestBrokerUser[] = [
 ];
 
 async function writeUsers(file: string, users: readonly TestBrokerUser[]): Promise<void> {
-  const entries = await Promise.all(users.map(async (u) => [u.username, { passwordHash: await hashPassword(u.password), role: u.role }] as const));
+  const entries = await Promise.all(
+    users.map(async (u) => [u.username, { passwordHash: await hashPassword(u.password), role: u.role }] as const),
+  );
   writeFileSync(file, JSON.stringify(Object.fromEntries(entries), null, 2), { mode: 0o600 });
 }
 

@@ -18,9 +18,13 @@ describe('private influxd', () => {
   });
 
   it('writes and reads back a point, and keeps it across a restart', async () => {
-    const q = (query: string) => fetch(`${influx.url}/query?db=t&q=${encodeURIComponent(query)}`, { method: 'POST' }).then((r) => r.json());
+    const q = (query: string) =>
+      fetch(`${influx.url}/query?db=t&q=${encodeURIComponent(query)}`, { method: 'POST' }).then((r) => r.json());
     await q('CREATE DATABASE t');
-    const w = await fetch(`${influx.url}/write?db=t&precision=ms`, { method: 'POST', body: 'm,device=d1 v=42 1767225600000' });
+    const w = await fetch(`${influx.url}/write?db=t&precision=ms`, {
+      method: 'POST',
+      body: 'm,device=d1 v=42 1767225600000',
+    });
     expect(w.status).toBe(204);
     await influx.restart();
     const res = (await q('SELECT v FROM m')) as { results: { series?: { values: unknown[][] }[] }[] };

@@ -7,7 +7,12 @@ export const boundClientId = (username: string) => `${username}-${Math.random().
 export function connectClient(url: string, options: IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const clientId = options.clientId ?? (options.username ? boundClientId(options.username) : undefined);
-    const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options, ...(clientId ? { clientId } : {}) });
+    const client = connect(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      ...options,
+      ...(clientId ? { clientId } : {}),
+    });
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);
@@ -17,7 +22,12 @@ export function connectClient(url: string, options: IClientOptions = {}): Promis
 }
 
 /** Collects messages a client receives on `filter` until `count` arrived (or times out). */
-export function collectMessages(client: MqttClient, filter: string, count: number, timeoutMs = 10_000): Promise<{ topic: string; payload: Buffer }[]> {
+export function collectMessages(
+  client: MqttClient,
+  filter: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<{ topic: string; payload: Buffer }[]> {
   return new Promise((resolve, reject) => {
     const got: { topic: string; payload: Buffer }[] = [];
     const timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} messages on ${filter}`)), timeoutMs);

@@ -36,7 +36,12 @@ asyncio.run(main())
 /** Why pymodbus cannot run here, or undefined when it can (tests skip with this reason). */
 export function pymodbusMissing(): string | undefined {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-pymodbus)`;
-  if (!['/usr/lib/python3/dist-packages/pymodbus', '/usr/local/lib/python3/dist-packages/pymodbus'].some((p) => existsSync(p)) && !process.env['TAKT_PYTHON3']) {
+  if (
+    !['/usr/lib/python3/dist-packages/pymodbus', '/usr/local/lib/python3/dist-packages/pymodbus'].some((p) =>
+      existsSync(p),
+    ) &&
+    !process.env['TAKT_PYTHON3']
+  ) {
     return 'python3-pymodbus is not installed (apt-get install python3-pymodbus)';
   }
   return undefined;
@@ -55,7 +60,15 @@ export async function startPymodbus(): Promise<PymodbusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'takt-pymodbus-'));
   const script = join(dir, 'server.py');
   writeFileSync(script, SERVER_PY);
-  const proc = new ManagedProcess({ name: `pymodbus on ${port}`, command: PYTHON, args: [script, String(port)], logFile: process.env['TAKT_PYMODBUS_LOG'], ready: () => tcpReady(port), readyTimeoutMs: 20_000, stopTimeoutMs: 3_000 });
+  const proc = new ManagedProcess({
+    name: `pymodbus on ${port}`,
+    command: PYTHON,
+    args: [script, String(port)],
+    logFile: process.env['TAKT_PYMODBUS_LOG'],
+    ready: () => tcpReady(port),
+    readyTimeoutMs: 20_000,
+    stopTimeoutMs: 3_000,
+  });
   await proc.start();
   return {
     url: `modbus://127.0.0.1:${port}`,

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ManagedProcess, startInfluxd, startRedis, type InfluxdServer, type RedisServer } from '@takt/runtime';
+import {
+  freePort,
+  ManagedProcess,
+  startInfluxd,
+  startRedis,
+  type InfluxdServer,
+  type RedisServer,
+} from '@takt/runtime';
 
 export { startInfluxd, startRedis, type InfluxdServer, type RedisServer };
 
@@ -29,7 +36,10 @@ export async function startMosquitto(options: { extraConfig?: string } = {}): Pr
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'takt-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n${options.extraConfig ?? ''}\n`);
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n${options.extraConfig ?? ''}\n`,
+  );
   const proc = new ManagedProcess({
     name: `mosquitto on ${port}`,
     command: process.env['TAKT_MOSQUITTO'] ?? '/usr/sbin/mosquitto',

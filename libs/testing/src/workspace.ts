@@ -33,7 +33,11 @@ export function sourceCommand(project: string, args: string[] = []): { command: 
   // TAKT_CPU_PROF_DIR: every program started from source writes a V8 CPU profile there (for benchmarks)
   const prof = process.env['TAKT_CPU_PROF_DIR'];
   const profile = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  return { command: process.execPath, args: [...profile, '--conditions=@takt/source', '--import', 'tsx', main, ...args], cwd: root };
+  return {
+    command: process.execPath,
+    args: [...profile, '--conditions=@takt/source', '--import', 'tsx', main, ...args],
+    cwd: root,
+  };
 }
 
 /** A `ManagedProcess` for one of our programs, e.g. `spawnTakt('apps/broker', ['--config', f], {...})`. */
@@ -43,7 +47,12 @@ export function spawnTakt(
   options: Omit<ManagedProcessOptions, 'command' | 'args' | 'cwd' | 'name'> & { name?: string },
 ): ManagedProcess {
   const cmd = sourceCommand(project, args);
-  return new ManagedProcess({ name: options.name ?? project, ...cmd, ...options, env: { ...process.env, TAKT_LOG_LEVEL: process.env['TAKT_LOG_LEVEL'] ?? 'warn', ...options.env } });
+  return new ManagedProcess({
+    name: options.name ?? project,
+    ...cmd,
+    ...options,
+    env: { ...process.env, TAKT_LOG_LEVEL: process.env['TAKT_LOG_LEVEL'] ?? 'warn', ...options.env },
+  });
 }
 
 /**
@@ -68,8 +77,13 @@ export interface SharedData {
  * test skipped for want of data is skipped loudly (`it.skipIf(d.absent)(\`name${d.skipNote}\`, …)`).
  */
 export function sharedData(...parts: string[]): SharedData {
-  const path = join(sharedDataDir() ?? process.env['TAKT_DATA_DIR'] ?? join(workspaceRoot(), '..', 'shared', 'data'), ...parts);
+  const path = join(
+    sharedDataDir() ?? process.env['TAKT_DATA_DIR'] ?? join(workspaceRoot(), '..', 'shared', 'data'),
+    ...parts,
+  );
   if (existsSync(path)) return { path, absent: false, skipNote: '' };
-  process.stderr.write(`[takt] ${parts.join('/')} is absent (looked for ${path}; TAKT_DATA_DIR sets the folder): the tests that need it are skipped\n`);
+  process.stderr.write(
+    `[takt] ${parts.join('/')} is absent (looked for ${path}; TAKT_DATA_DIR sets the folder): the tests that need it are skipped\n`,
+  );
   return { path, absent: true, skipNote: ` (SKIPPED: shared data ${parts.join('/')} absent)` };
 }

@@ -6,7 +6,15 @@ import { Rng } from './prng.js';
 import type { Ambient } from './physics/environment.js';
 import { OperatingProfile } from './physics/environment.js';
 import { resolveParams, type MachineParams } from './physics/params.js';
-import { DECIMALS, defaultNoise, processValue, sensorSpan, steadyTemperature, UNITS, type ProcessPoint } from './physics/process.js';
+import {
+  DECIMALS,
+  defaultNoise,
+  processValue,
+  sensorSpan,
+  steadyTemperature,
+  UNITS,
+  type ProcessPoint,
+} from './physics/process.js';
 import { VibrationChannel } from './physics/vibration.js';
 
 /** One sensor's buffer: filled in place every batch (no allocation on the hot path). */
@@ -67,7 +75,16 @@ export class MachineSimulator {
   #tempC: number;
   #seq = 0;
 
-  constructor(o: { spec: MachineSpec; site: string; line: string; ambient: Ambient; seed: number | string; startMs: number; batchMs: number; randomFaults?: RandomFaultsSpec }) {
+  constructor(o: {
+    spec: MachineSpec;
+    site: string;
+    line: string;
+    ambient: Ambient;
+    seed: number | string;
+    startMs: number;
+    batchMs: number;
+    randomFaults?: RandomFaultsSpec;
+  }) {
     this.spec = o.spec;
     this.address = { site: o.site, line: o.line, device: o.spec.id };
     this.params = resolveParams(o.spec);
@@ -79,8 +96,20 @@ export class MachineSimulator {
     this.#channels = Object.entries(o.spec.sensors).map(([name, s]) => {
       const kind = sensorKindOf(name, s.kind) as SensorKind;
       const count = Math.round((s.rate * o.batchMs) / 1000);
-      const channel: SensorChannel = { name, kind, rate: s.rate, unit: UNITS[kind], count, values: new Float64Array(count), decimals: DECIMALS[kind], noise: s.noise ?? defaultNoise(kind, this.params), stuck: new Map(), last: 0 };
-      if (kind === 'vibration') channel.vibration = new VibrationChannel(this.params, s.rate, new Rng(o.seed, o.spec.id, 'vibration', name));
+      const channel: SensorChannel = {
+        name,
+        kind,
+        rate: s.rate,
+        unit: UNITS[kind],
+        count,
+        values: new Float64Array(count),
+        decimals: DECIMALS[kind],
+        noise: s.noise ?? defaultNoise(kind, this.params),
+        stuck: new Map(),
+        last: 0,
+      };
+      if (kind === 'vibration')
+        channel.vibration = new VibrationChannel(this.params, s.rate, new Rng(o.seed, o.spec.id, 'vibration', name));
       return channel;
     });
     const load = this.#profile.load(o.startMs);
@@ -104,7 +133,14 @@ export class MachineSimulator {
     const load0 = this.#profile.load(t0);
     const load1 = this.#profile.load(t1);
     const mid = (load0 + load1) / 2;
-    const target = steadyTemperature(this.params, this.#ambient.at(t0), mid, levels.overheating, levels.bearingWear, levels.imbalance);
+    const target = steadyTemperature(
+      this.params,
+      this.#ambient.at(t0),
+      mid,
+      levels.overheating,
+      levels.bearingWear,
+      levels.imbalance,
+    );
     const temp0 = this.#tempC;
     this.#tempC = target + (temp0 - target) * Math.exp(-this.#batchMs / (this.params.tauS * 1000));
     const common = { bearingWear: levels.bearingWear, imbalance: levels.imbalance, cavitation: levels.cavitation };
@@ -127,8 +163,17 @@ export class MachineSimulator {
   }
 
   #fillVibration(c: SensorChannel, a: ProcessPoint, b: ProcessPoint, levels: FaultLevels): void {
-    (c.vibration as VibrationChannel).fill(c.values, { t0: a.t, rpmStart: a.rpm, rpmEnd: b.rpm, load: a.load, imbalance: levels.imbalance, bearingWear: levels.bearingWear, cavitation: levels.cavitation });
-    if (c.noise > 0) for (let i = 0; i < c.count; i++) c.values[i] = (c.values[i] as number) + c.noise * this.#rng.normal();
+    (c.vibration as VibrationChannel).fill(c.values, {
+      t0: a.t,
+      rpmStart: a.rpm,
+      rpmEnd: b.rpm,
+      load: a.load,
+      imbalance: levels.imbalance,
+      bearingWear: levels.bearingWear,
+      cavitation: levels.cavitation,
+    });
+    if (c.noise > 0)
+      for (let i = 0; i < c.count; i++) c.values[i] = (c.values[i] as number) + c.noise * this.#rng.normal();
   }
 
   /** Sensor faults: stuck holds the last good reading, drift adds a growing offset; returns false on dropout. */
@@ -141,7 +186,8 @@ export class MachineSimulator {
         const s = severityAt(f, t);
         if (s === 0) continue;
         if (f.kind === 'dropout') present = false;
-        else if (f.kind === 'sensor-drift') c.values[i] = (c.values[i] as number) + (0.1 * s * sensorSpan(c.kind, this.params) * (t - f.start)) / 60_000;
+        else if (f.kind === 'sensor-drift')
+          c.values[i] = (c.values[i] as number) + (0.1 * s * sensorSpan(c.kind, this.params) * (t - f.start)) / 60_000;
         else if (f.kind === 'sensor-stuck') {
           if (!c.stuck.has(f.id)) c.stuck.set(f.id, i > 0 ? (c.values[i - 1] as number) : c.last);
           c.values[i] = c.stuck.get(f.id) as number;
@@ -166,6 +212,13 @@ export class MachineSimulator {
       if (ok) present.push(c);
     }
     if (present.length === 0) return undefined;
-    return { address: this.address, machineType: this.spec.type, seq: this.#seq++, t0, ts: t0 + this.#batchMs, sensors: present };
+    return {
+      address: this.address,
+      machineType: this.spec.type,
+      seq: this.#seq++,
+      t0,
+      ts: t0 + this.#batchMs,
+      sensors: present,
+    };
   }
 }

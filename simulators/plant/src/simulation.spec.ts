@@ -36,7 +36,12 @@ describe('PlantSimulation', () => {
   });
 
   it('publishes a truth start and end at each fault time, valid on the truth channel', () => {
-    const plant = singleMachinePlant({ id: 'm-1', type: 'motor', sensors: { temperature: { rate: 10 } }, faults: [{ id: 'f-1', kind: 'overheating', start: 2, duration: 3 }] });
+    const plant = singleMachinePlant({
+      id: 'm-1',
+      type: 'motor',
+      sensors: { temperature: { rate: 10 } },
+      faults: [{ id: 'f-1', kind: 'overheating', start: 2, duration: 3 }],
+    });
     const rec = simulate(plant, 8);
     expect(rec.truth.map((t) => [t.state, t.ts - S, t.faultId, t.fault, t.seq])).toEqual([
       ['start', 2000, 'f-1', 'overheating', 0],
@@ -46,9 +51,16 @@ describe('PlantSimulation', () => {
   });
 
   it('healthy operation moves with load cycles and ambient, so one fixed threshold does not separate faults', () => {
-    const plant = singleMachinePlant({ id: 'pump-7', type: 'pump', loadCycleS: 60, sensors: { vibration: { rate: 1000 }, temperature: { rate: 10 }, current: { rate: 10 } } });
+    const plant = singleMachinePlant({
+      id: 'pump-7',
+      type: 'pump',
+      loadCycleS: 60,
+      sensors: { vibration: { rate: 1000 }, temperature: { rate: 10 }, current: { rate: 10 } },
+    });
     const rec = simulate(plant, 600);
-    const rms = [0, 100, 200, 300, 400, 500].flatMap((a) => [0, 15, 30, 45].map((o) => stdOf(samples(rec, 'pump-7', 'vibration', a + o, a + o + 1))));
+    const rms = [0, 100, 200, 300, 400, 500].flatMap((a) =>
+      [0, 15, 30, 45].map((o) => stdOf(samples(rec, 'pump-7', 'vibration', a + o, a + o + 1))),
+    );
     expect(Math.max(...rms) / Math.min(...rms)).toBeGreaterThan(1.3);
     const current = samples(rec, 'pump-7', 'current', 0, 600);
     expect(Math.max(...current) - Math.min(...current)).toBeGreaterThan(5);

@@ -42,8 +42,23 @@ export class PlantSimulation {
       for (const line of site.lines) {
         for (const spec of line.machines) {
           const address = { site: site.id, line: line.id, device: spec.id };
-          if (spec.type === 'camera' && spec.camera) this.cameras.push(new CameraStation({ address, spec: spec.camera, seed: this.seed, startMs: this.startMs }));
-          else this.machines.push(new MachineSimulator({ spec, site: site.id, line: line.id, ambient, seed: this.seed, startMs: this.startMs, batchMs: this.batchMs, ...(plant.randomFaults ? { randomFaults: plant.randomFaults } : {}) }));
+          if (spec.type === 'camera' && spec.camera)
+            this.cameras.push(
+              new CameraStation({ address, spec: spec.camera, seed: this.seed, startMs: this.startMs }),
+            );
+          else
+            this.machines.push(
+              new MachineSimulator({
+                spec,
+                site: site.id,
+                line: line.id,
+                ambient,
+                seed: this.seed,
+                startMs: this.startMs,
+                batchMs: this.batchMs,
+                ...(plant.randomFaults ? { randomFaults: plant.randomFaults } : {}),
+              }),
+            );
         }
       }
     }
@@ -88,6 +103,8 @@ export class PlantSimulation {
 
   /** Every fault that started before `t` (default: now), over all machines, in start order. */
   faultsBefore(t = this.#now): ScheduledFault[] {
-    return this.machines.flatMap((m) => m.faults.startedBefore(t)).sort((a, b) => a.start - b.start || a.id.localeCompare(b.id));
+    return this.machines
+      .flatMap((m) => m.faults.startedBefore(t))
+      .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id));
   }
 }

@@ -8,7 +8,10 @@ import { rawMessage } from './output/raw-json.js';
 export const EXAMPLE_START_MS = 1_767_225_600_000;
 
 /** A one-machine plant around `machine` (plant-file input form). */
-export function singleMachinePlant(machine: Partial<PlantFileInput['sites'][number]['lines'][number]['machines'][number]> & Pick<MachineSpec, 'id' | 'type'>): PlantFile {
+export function singleMachinePlant(
+  machine: Partial<PlantFileInput['sites'][number]['lines'][number]['machines'][number]> &
+    Pick<MachineSpec, 'id' | 'type'>,
+): PlantFile {
   return parsePlant({ sites: [{ id: 'site-1', lines: [{ id: 'line-1', machines: [machine] }] }] }, 'example');
 }
 
@@ -19,12 +22,21 @@ export interface Recorded {
 }
 
 /** Simulates `seconds` of `plant` in memory and keeps every message. */
-export function simulate(plant: PlantFile, seconds: number, seed: number | string = 1, startMs = EXAMPLE_START_MS): Recorded {
+export function simulate(
+  plant: PlantFile,
+  seconds: number,
+  seed: number | string = 1,
+  startMs = EXAMPLE_START_MS,
+): Recorded {
   const sim = new PlantSimulation(plant, { seed, startMs });
   const out: Recorded = { raw: [], truth: [], camera: [] };
   const end = startMs + seconds * 1000;
   while (sim.now < end) {
-    sim.step({ raw: (v) => out.raw.push(rawMessage(v)), truth: (_a, m) => out.truth.push(m), camera: (_a, f) => out.camera.push(f) });
+    sim.step({
+      raw: (v) => out.raw.push(rawMessage(v)),
+      truth: (_a, m) => out.truth.push(m),
+      camera: (_a, f) => out.camera.push(f),
+    });
   }
   return out;
 }
@@ -32,6 +44,8 @@ export function simulate(plant: PlantFile, seconds: number, seed: number | strin
 /** The samples of `sensor` of `device` in batches starting within [fromS, toS) after `EXAMPLE_START_MS`. */
 export function samples(rec: Recorded, device: string, sensor: string, fromS: number, toS: number): number[] {
   return rec.raw
-    .filter((b) => b.deviceId === device && b.t0 >= EXAMPLE_START_MS + fromS * 1000 && b.t0 < EXAMPLE_START_MS + toS * 1000)
+    .filter(
+      (b) => b.deviceId === device && b.t0 >= EXAMPLE_START_MS + fromS * 1000 && b.t0 < EXAMPLE_START_MS + toS * 1000,
+    )
     .flatMap((b) => b.sensors[sensor]?.values ?? []);
 }

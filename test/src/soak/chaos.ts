@@ -19,7 +19,12 @@ export interface ChaosEvent {
  * two minutes stay quiet so the pipeline can drain. The schedule is reported with the results, and
  * `random` (default Math.random) can be fixed to run one again.
  */
-export function chaosSchedule(victims: readonly string[], durationS: number, rnd: () => number = Math.random, gapS: readonly [number, number] = [30, 90]): ChaosEvent[] {
+export function chaosSchedule(
+  victims: readonly string[],
+  durationS: number,
+  rnd: () => number = Math.random,
+  gapS: readonly [number, number] = [30, 90],
+): ChaosEvent[] {
   const events: ChaosEvent[] = [];
   const order = [...victims].sort(() => rnd() - 0.5);
   const [lo, hi] = gapS;
@@ -31,7 +36,12 @@ export function chaosSchedule(victims: readonly string[], durationS: number, rnd
 }
 
 /** Runs the schedule against the victims from `t0` (ms); resolves after the last restart. */
-export async function runChaos(schedule: readonly ChaosEvent[], victims: ReadonlyMap<string, Victim>, t0: number, log: (line: string) => void): Promise<void> {
+export async function runChaos(
+  schedule: readonly ChaosEvent[],
+  victims: ReadonlyMap<string, Victim>,
+  t0: number,
+  log: (line: string) => void,
+): Promise<void> {
   for (const e of schedule) {
     const wait = t0 + e.atS * 1_000 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));

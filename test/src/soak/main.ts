@@ -48,12 +48,20 @@ const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function victimsOf(stack: Stack): Victim[] {
-  const proc = (name: string, p: { kill(): Promise<void>; start(): Promise<void>; pid: number | undefined }): Victim => ({ name, kill: () => p.kill(), start: () => p.start(), pid: () => p.pid });
+  const proc = (
+    name: string,
+    p: { kill(): Promise<void>; start(): Promise<void>; pid: number | undefined },
+  ): Victim => ({ name, kill: () => p.kill(), start: () => p.start(), pid: () => p.pid });
   return [
     ...stack.edges.map((e) => proc(e.name, e.process)),
     ...stack.brokers.map((b) => proc(b.name, b.process)),
     ...stack.ingestors.map((i) => proc(i.name, i.process)),
-    { name: 'influxd', kill: () => stack.influx.process.kill(), start: () => stack.influx.start(), pid: () => stack.influx.process.pid },
+    {
+      name: 'influxd',
+      kill: () => stack.influx.process.kill(),
+      start: () => stack.influx.start(),
+      pid: () => stack.influx.process.pid,
+    },
   ];
 }
 
@@ -87,18 +95,45 @@ async function soak(o: SoakOptions): Promise<SoakResult> {
   const probeDir = join(dir.path, 'probe');
   process.env['TAKT_PROBE_DIR'] = probeDir; // every Node process of the stack loads the probe
   process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import=${PROBE}`.trim();
-  const plantFile = writeSmallPlant(dir.path, { layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'], 'line-2': ['pump-2', 'motor-2'] } } });
-  const stack = await new Stack({ dir: dir.path, mode: 'source', plantFile, redisPersistence: true, onProgress: (w) => log(`[soak] up: ${w}`) }).start();
+  const plantFile = writeSmallPlant(dir.path, {
+    layout: { 'plant-a': { 'line-1': ['pump-1', 'motor-1'], 'line-2': ['pump-2', 'motor-2'] } },
+  });
+  const stack = await new Stack({
+    dir: dir.path,
+    mode: 'source',
+    plantFile,
+    redisPersistence: true,
+    onProgress: (w) => log(`[soak] up: ${w}`),
+  }).start();
   const store = await TelemetryStore.connect({ url: stack.influx.url });
   const broker = stack.brokers[0];
   if (!broker) throw new Error('the stack started no broker');
-  const witness = new Witness({ url: broker.url, username: 'ingestor', password: stack.secrets.broker.ingestor, clientId: 'ingestor-soak-witness', channels: CHANNELS });
+  const witness = new Witness({
+    url: broker.url,
+    username: 'ingestor',
+    password: stack.secrets.broker.ingestor,
+    clientId: 'ingestor-soak-witness',
+    channels: CHANNELS,
+  });
   try {
     const t0 = Date.now();
     const victims = victimsOf(stack);
     const names = victims.map((v) => v.name);
-    const schedule = chaosSchedule(o.victims?.filter((n) => names.includes(n)) ?? names, o.minutes * 60, seededRandom(o.seed), o.gapS);
-    const memory = new MemorySampler([...victims, { name: 'takt-sim', pid: () => stack.simulator?.process.pid }, { name: 'redis (broker sessions)', pid: () => stack.redis?.process.pid }], 10_000, probeDir);
+    const schedule = chaosSchedule(
+      o.victims?.filter((n) => names.includes(n)) ?? names,
+      o.minutes * 60,
+      seededRandom(o.seed),
+      o.gapS,
+    );
+    const memory = new MemorySampler(
+      [
+        ...victims,
+        { name: 'takt-sim', pid: () => stack.simulator?.process.pid },
+        { name: 'redis (broker sessions)', pid: () => stack.redis?.process.pid },
+      ],
+      10_000,
+      probeDir,
+    );
     const exits = { n: 0 };
     const simulator = watchSimulator(stack, exits);
     await runChaos(schedule, new Map(victims.map((v) => [v.name, v])), t0, log);
@@ -110,8 +145,17 @@ async function soak(o: SoakOptions): Promise<SoakResult> {
     const devices = stack.edges.flatMap((e) => e.devices.map((d) => d.device));
     log('[soak] run over; waiting for the pipeline to drain');
     // state goes on after the simulator stops (the agents report every 10 s): its count is left out of "stable"
-    const checks = await untilStable(() => Promise.all(devices.flatMap((d) => CHANNELS.map((c) => checkSeqs(store, d, c, t0 - 60_000)))), 5_000, o.drainS * 1_000, drained(['state']));
-    const seqs = checks.map((c) => ({ ...c, ...witness.explain(c.device, c.channel, c.missing), redelivered: witness.redelivered(c.device, c.channel) }));
+    const checks = await untilStable(
+      () => Promise.all(devices.flatMap((d) => CHANNELS.map((c) => checkSeqs(store, d, c, t0 - 60_000)))),
+      5_000,
+      o.drainS * 1_000,
+      drained(['state']),
+    );
+    const seqs = checks.map((c) => ({
+      ...c,
+      ...witness.explain(c.device, c.channel, c.missing),
+      redelivered: witness.redelivered(c.device, c.channel),
+    }));
     return { minutes: o.minutes, seed: o.seed, schedule, seqs, memory: growth, lag, simulatorExits: exits.n };
   } finally {
     await witness.close();

@@ -125,7 +125,9 @@ export class MemorySampler {
     const from = t0 + (tEnd - t0) / 3; // the first third is warm-up (JIT, caches, first windows)
     const after = run.filter((s) => s.t >= from);
     const rss = after.map((s) => ({ t: s.t, v: s.rssBytes }));
-    const heap = this.#probe((run[0] as Sample).pid).flatMap((s) => (s.heapAfterGc !== undefined && s.t >= from ? [{ t: s.t, v: s.heapAfterGc }] : []));
+    const heap = this.#probe((run[0] as Sample).pid).flatMap((s) =>
+      s.heapAfterGc !== undefined && s.t >= from ? [{ t: s.t, v: s.heapAfterGc }] : [],
+    );
     const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
     const out: MemoryGrowth = {
       name,

@@ -24,7 +24,15 @@ if (dir) {
   let ticks = 0;
   const timer = setInterval(() => {
     ticks++;
-    const sample = { t: Date.now(), argv: ticks === 1 ? process.argv.slice(1).join(' ') : undefined, lagP99Ms: ms(recent.percentile(99)), lagMaxMs: ms(recent.max), lagP99TotalMs: ms(total.percentile(99)), rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed };
+    const sample = {
+      t: Date.now(),
+      argv: ticks === 1 ? process.argv.slice(1).join(' ') : undefined,
+      lagP99Ms: ms(recent.percentile(99)),
+      lagMaxMs: ms(recent.max),
+      lagP99TotalMs: ms(total.percentile(99)),
+      rss: process.memoryUsage.rss(),
+      heapUsed: process.memoryUsage().heapUsed,
+    };
     recent.reset();
     if (ticks % 6 === 0 && typeof gc === 'function') {
       gc();

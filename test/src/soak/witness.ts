@@ -21,7 +21,13 @@ export class Witness {
   readonly #seen = new Map<string, Map<number, Seen>>();
 
   constructor(o: { url: string; username: string; password: string; clientId: string; channels: readonly string[] }) {
-    this.#client = connect(o.url, { username: o.username, password: o.password, clientId: o.clientId, clean: false, reconnectPeriod: 1_000 });
+    this.#client = connect(o.url, {
+      username: o.username,
+      password: o.password,
+      clientId: o.clientId,
+      clean: false,
+      reconnectPeriod: 1_000,
+    });
     const filters = o.channels.map((c) => `takt/v1/+/+/+/${c}`);
     this.#client.on('connect', (ack) => {
       if (!ack.sessionPresent) this.#client.subscribe(filters, { qos: 1 });
@@ -49,7 +55,11 @@ export class Witness {
    * `unseen` (never fanned out by the broker), `overwritten` (another seq carried the same ts),
    * or `lost-downstream` (the broker delivered it; the ingestor or influxd lost it).
    */
-  explain(device: string, channel: string, missing: readonly number[]): { unseen: number[]; overwritten: number[]; lostDownstream: number[] } {
+  explain(
+    device: string,
+    channel: string,
+    missing: readonly number[],
+  ): { unseen: number[]; overwritten: number[]; lostDownstream: number[] } {
     const seqs = this.#seen.get(`${device}/${channel}`) ?? new Map<number, Seen>();
     const byTs = new Map<number, number[]>();
     for (const [seq, s] of seqs) byTs.set(s.ts, [...(byTs.get(s.ts) ?? []), seq]);

@@ -88,7 +88,14 @@ export function ingestorComponent(paths: StackPaths, mode: LaunchMode, spec: Ing
   const base = readBase(spec.base) as { broker?: Record<string, unknown> };
   const configFile = writeConfig(paths, spec.name, {
     ...base,
-    broker: { ...base.broker, url: spec.brokerUrl, username: 'ingestor', password: spec.password, clientId: spec.name /* ingestor-N: bound to the user "ingestor" */, ...(spec.filters ? { filters: spec.filters } : {}) },
+    broker: {
+      ...base.broker,
+      url: spec.brokerUrl,
+      username: 'ingestor',
+      password: spec.password,
+      clientId: spec.name /* ingestor-N: bound to the user "ingestor" */,
+      ...(spec.filters ? { filters: spec.filters } : {}),
+    },
     influx: { url: spec.influxUrl, database: 'takt' },
     buffer: { spoolDir: join(dir, 'spool') },
     deadLetterFile: join(dir, 'dead-letters.jsonl'),
@@ -139,7 +146,11 @@ export function edgeComponent(paths: StackPaths, mode: LaunchMode, spec: EdgeSpe
     ...(spec.window ? { window: spec.window } : {}),
     heartbeatIntervalMs: 2_000,
     stateIntervalMs: 10_000,
-    rollout: { trustedKeysDir: spec.trustedKeysDir, token: spec.registryToken, ...(spec.registryUrl ? { registryUrl: spec.registryUrl } : {}) },
+    rollout: {
+      trustedKeysDir: spec.trustedKeysDir,
+      token: spec.registryToken,
+      ...(spec.registryUrl ? { registryUrl: spec.registryUrl } : {}),
+    },
     ...spec.extra,
   });
   const process = launch('apps/edge-agent', ['--config', configFile], {
@@ -189,7 +200,19 @@ export interface SimulatorSpec {
 }
 
 export function simulatorComponent(paths: StackPaths, mode: LaunchMode, spec: SimulatorSpec): Component {
-  const args = ['run', '--plant', spec.plantFile, '--broker', spec.brokerUrl, '--username', 'simulator', '--seed', String(spec.seed), '--truth', join(paths.data, 'truth.csv')];
+  const args = [
+    'run',
+    '--plant',
+    spec.plantFile,
+    '--broker',
+    spec.brokerUrl,
+    '--username',
+    'simulator',
+    '--seed',
+    String(spec.seed),
+    '--truth',
+    join(paths.data, 'truth.csv'),
+  ];
   if (spec.durationS) args.push('--duration', String(spec.durationS));
   args.push(...(spec.args ?? []));
   const process = launch('simulators/plant', args, {

@@ -14,7 +14,8 @@ export function repoRoot(): string {
 /** node arguments that run `project`'s main (e.g. `apps/broker`), or another `entry` file, in the given mode. */
 export function programArgs(project: string, mode: LaunchMode, entry = 'main'): string[] {
   const root = repoRoot();
-  if (mode === 'source') return ['--conditions=@takt/source', '--import', 'tsx', join(root, project, 'src', `${entry}.ts`)];
+  if (mode === 'source')
+    return ['--conditions=@takt/source', '--import', 'tsx', join(root, project, 'src', `${entry}.ts`)];
   const main = join(root, project, 'dist', `${entry}.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npm run build)`);
   return [main];

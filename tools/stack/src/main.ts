@@ -32,8 +32,11 @@ async function preferred(envName: string, fallback: number): Promise<number> {
 
 /** The plant file with every scheduled fault moved `delayS` later. */
 function delayedPlant(file: string, delayS: number, out: string): string {
-  const plant = JSON.parse(readFileSync(file, 'utf8')) as { sites: { lines: { machines: { faults?: { start: number }[] }[] }[] }[] };
-  for (const site of plant.sites) for (const line of site.lines) for (const m of line.machines) for (const f of m.faults ?? []) f.start += delayS;
+  const plant = JSON.parse(readFileSync(file, 'utf8')) as {
+    sites: { lines: { machines: { faults?: { start: number }[] }[] }[] }[];
+  };
+  for (const site of plant.sites)
+    for (const line of site.lines) for (const m of line.machines) for (const f of m.faults ?? []) f.start += delayS;
   writeFileSync(out, JSON.stringify(plant, null, 2));
   return out;
 }
@@ -42,13 +45,24 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { dir: { type: 'string' }, plant: { type: 'string' }, 'fault-delay': { type: 'string' }, seed: { type: 'string' }, source: { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      plant: { type: 'string' },
+      'fault-delay': { type: 'string' },
+      seed: { type: 'string' },
+      source: { type: 'boolean' },
+    },
   });
-  if ((positionals[0] ?? 'up') !== 'up' || positionals.length > 1) throw new UsageError(`unknown command ${JSON.stringify(positionals.join(' '))}`);
+  if ((positionals[0] ?? 'up') !== 'up' || positionals.length > 1)
+    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(' '))}`);
   const root = repoRoot();
   const dir = resolve(values.dir ?? join(root, '.takt', 'plant'));
   mkdirSync(dir, { recursive: true });
-  const plantFile = delayedPlant(values.plant ?? join(root, 'simulators/plant/plants/demo.json'), Number(values['fault-delay'] ?? 150), join(dir, 'plant.json'));
+  const plantFile = delayedPlant(
+    values.plant ?? join(root, 'simulators/plant/plants/demo.json'),
+    Number(values['fault-delay'] ?? 150),
+    join(dir, 'plant.json'),
+  );
   const demoPassword = process.env['TAKT_DEMO_PASSWORD'] ?? 'takt-demo';
   const stack = new Stack({
     dir,
@@ -68,7 +82,13 @@ async function main(argv: string[]): Promise<void> {
     },
     trainerConfig: {
       training: {
-        model: 'plant-anomaly', firstTrainAfterMs: 75_000, pollMs: 10_000, scheduleMs: 0, lookbackMs: 3_600_000, minWindows: 100, autoRollout: { canary: 1, watchMs: 15_000 },
+        model: 'plant-anomaly',
+        firstTrainAfterMs: 75_000,
+        pollMs: 10_000,
+        scheduleMs: 0,
+        lookbackMs: 3_600_000,
+        minWindows: 100,
+        autoRollout: { canary: 1, watchMs: 15_000 },
         // the demo's CNNs: small inputs and few epochs, so they train in about a minute on two cores beside the plant
         vision: { size: 48, epochs: 25, patience: 8, minLabelled: 60, retrainAfterLabels: 10 },
         fault: { minLabelled: 8, epochs: 20, retrainAfterLabels: 5 },
@@ -81,7 +101,9 @@ async function main(argv: string[]): Promise<void> {
     // the vision model's first labels: a simulator image set uploaded as a user would (takt-trainer evidence upload)
     seedImages: { count: 240, size: 96 },
     // a healthy raw window a minute (not ten) and a larger budget, so the fault CNN has data within the demo's first minutes
-    edgeConfig: { evidence: { windows: { healthyEveryMs: 60_000 }, budget: { bytesPerSecond: 16_384, burstBytes: 1_048_576 } } },
+    edgeConfig: {
+      evidence: { windows: { healthyEveryMs: 60_000 }, budget: { bytesPerSecond: 16_384, burstBytes: 1_048_576 } },
+    },
     onProgress: say,
   });
   let stopping = false;
@@ -105,12 +127,29 @@ async function main(argv: string[]): Promise<void> {
   say(`influxd    ${stack.influx.url}`);
   say(`broker     ${stack.brokers.map((b) => b.url).join(', ')}`);
   say(`trainer    ${stack.trainer?.url ?? '-'}`);
-  say(`edge       ${stack.edges.length} agents serving ${stack.edges.reduce((n, e) => n + e.devices.length, 0)} machines`);
-  if (stack.serving?.opcua) say(`opc ua     ${stack.serving.opcua}   (UaExpert: anonymous, security None; nodes under Objects/<site>/<line>/<machine>)`);
-  if (stack.serving?.modbus) say(`modbus     ${stack.serving.modbus}   (mbpoll -m tcp -p <port> -a <unit> -0 -t 4:float -B -r 0 -c <sensors> 127.0.0.1; map in ${join(dir, 'serve-map.json')})`);
+  say(
+    `edge       ${stack.edges.length} agents serving ${stack.edges.reduce((n, e) => n + e.devices.length, 0)} machines`,
+  );
+  if (stack.serving?.opcua)
+    say(
+      `opc ua     ${stack.serving.opcua}   (UaExpert: anonymous, security None; nodes under Objects/<site>/<line>/<machine>)`,
+    );
+  if (stack.serving?.modbus)
+    say(
+      `modbus     ${stack.serving.modbus}   (mbpoll -m tcp -p <port> -a <unit> -0 -t 4:float -B -r 0 -c <sensors> 127.0.0.1; map in ${join(dir, 'serve-map.json')})`,
+    );
   say(`dashboard  ${stack.dashboard?.url}   sign in as "engineer" (or "admin") / "${demoPassword}"`);
-  say(`plant running — a first model trains after ~75 s of data and rolls out; faults start ${values['fault-delay'] ?? 150} s in. Ctrl-C stops everything. Logs: ${join(dir, 'logs')}`);
-  say('camera station cam-1: a vision model trains from the uploaded image set and rolls out in the first minutes (Inspections page); the fault CNN follows once enough fault windows are labelled (Models page)');
+  say(
+    `plant running — a first model trains after ~75 s of data and rolls out; faults start ${values['fault-delay'] ?? 150} s in. Ctrl-C stops everything. Logs: ${join(dir, 'logs')}`,
+  );
+  say(
+    'camera station cam-1: a vision model trains from the uploaded image set and rolls out in the first minutes (Inspections page); the fault CNN follows once enough fault windows are labelled (Models page)',
+  );
 }
 
-await runMain({ name: 'takt-stack', packageJson: new URL('../package.json', import.meta.url), usage: USAGE, run: main });
+await runMain({
+  name: 'takt-stack',
+  packageJson: new URL('../package.json', import.meta.url),
+  usage: USAGE,
+  run: main,
+});

@@ -5,7 +5,12 @@ import { generateSigningKey } from '@takt/model-registry';
 import { setUser } from '@takt/runtime';
 
 /** Broker user of each service, and the role it logs in with (least privilege: apps/broker/README.md). */
-export const SERVICE_ROLES = { ingestor: 'ingestor', trainer: 'trainer', dashboard: 'dashboard', simulator: 'plant' } as const;
+export const SERVICE_ROLES = {
+  ingestor: 'ingestor',
+  trainer: 'trainer',
+  dashboard: 'dashboard',
+  simulator: 'plant',
+} as const;
 
 /** Credentials of one stack, generated once and kept in `<dir>/secrets.json` (mode 0600). */
 export interface StackSecrets {
@@ -39,7 +44,9 @@ export async function ensureEdgeUsers(dir: string, secrets: StackSecrets, edges:
     added ||= secrets.edges[e.name] === undefined;
     secrets.edges[e.name] ??= secret();
     // written every start: the bindings follow the plant file when a line gains or loses a device
-    await setUser(brokerUsers, e.name, secrets.edges[e.name] as string, 'edge', { devices: e.devices.map((d) => `${d.site}/${d.line}/${d.device}`) });
+    await setUser(brokerUsers, e.name, secrets.edges[e.name] as string, 'edge', {
+      devices: e.devices.map((d) => `${d.site}/${d.line}/${d.device}`),
+    });
   }
   if (added) writeFileSync(join(dir, 'secrets.json'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
 }
@@ -51,19 +58,26 @@ export async function ensureEdgeUsers(dir: string, secrets: StackSecrets, edges:
 export async function ensureSecrets(dir: string, demoPassword?: string): Promise<StackSecrets> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'secrets.json');
-  const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets> & { broker: { edge?: string } }) : undefined;
+  const old = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets> & { broker: { edge?: string } })
+    : undefined;
   if (old?.edges && old.broker.edge === undefined) return old as StackSecrets;
   // new, or made before per-box edge users: fresh broker accounts (the shared `edge` one is gone), the rest kept
   const s: StackSecrets = {
     broker: { ingestor: secret(), trainer: secret(), dashboard: secret(), simulator: secret() },
     edges: {},
-    dashboard: old?.dashboard ?? { admin: demoPassword ?? secret(), engineer: demoPassword ?? secret(), viewer: demoPassword ?? secret() },
+    dashboard: old?.dashboard ?? {
+      admin: demoPassword ?? secret(),
+      engineer: demoPassword ?? secret(),
+      viewer: demoPassword ?? secret(),
+    },
     tokens: old?.tokens ?? { reader: secret(), operator: secret() },
     signingKey: old?.signingKey ?? generateSigningKey('takt-demo-1'),
   };
   const brokerUsers = join(dir, 'broker-users.json');
   rmSync(brokerUsers, { force: true });
-  for (const [user, password] of Object.entries(s.broker)) await setUser(brokerUsers, user, password, SERVICE_ROLES[user as keyof typeof SERVICE_ROLES]);
+  for (const [user, password] of Object.entries(s.broker))
+    await setUser(brokerUsers, user, password, SERVICE_ROLES[user as keyof typeof SERVICE_ROLES]);
   const dashUsers = join(dir, 'dashboard-users.json');
   for (const [user, password] of Object.entries(s.dashboard)) await setUser(dashUsers, user, password, user);
   mkdirSync(join(dir, 'keys'), { recursive: true });

@@ -16,7 +16,16 @@ export interface ServePorts {
 
 /** The simulator's arguments that serve the plant file's marked lines. */
 export function serveArgs(p: ServePorts): string[] {
-  return ['--serve', 'opcua,modbus', '--opcua-port', String(p.opcua), '--modbus-port', String(p.modbus), '--serve-map', p.mapFile];
+  return [
+    '--serve',
+    'opcua,modbus',
+    '--opcua-port',
+    String(p.opcua),
+    '--modbus-port',
+    String(p.modbus),
+    '--serve-map',
+    p.mapFile,
+  ];
 }
 
 export function readServeMap(file: string): ServeMap {

@@ -131,7 +131,11 @@ export class Stack {
   async #start(): Promise<this> {
     const o = this.options;
     this.secrets = await ensureSecrets(this.paths.dir, o.demoPassword);
-    this.influx = await startInfluxd({ dataDir: join(this.paths.data, 'influxdb'), port: o.ports?.influx || undefined, detached: true });
+    this.influx = await startInfluxd({
+      dataDir: join(this.paths.data, 'influxdb'),
+      port: o.ports?.influx || undefined,
+      detached: true,
+    });
     this.#started.push({ name: 'influxd', stop: () => this.influx.close() });
     const brokerCount = o.brokers ?? 1;
     if (brokerCount > 1 || o.redisPersistence) {
@@ -141,7 +145,14 @@ export class Stack {
     for (let i = 0; i < brokerCount; i++) {
       const port = await portOr(i === 0 ? o.ports?.broker : undefined);
       const metricsPort = await portOr(undefined);
-      const b = brokerComponent(this.paths, this.mode, { name: `broker-${i + 1}`, port, metricsPort, usersFile: join(this.paths.dir, 'broker-users.json'), redisUrl: this.redis?.url, base: o.brokerBase });
+      const b = brokerComponent(this.paths, this.mode, {
+        name: `broker-${i + 1}`,
+        port,
+        metricsPort,
+        usersFile: join(this.paths.dir, 'broker-users.json'),
+        redisUrl: this.redis?.url,
+        base: o.brokerBase,
+      });
       await this.#up(b);
       this.brokers.push({ ...b, url: `mqtt://127.0.0.1:${port}`, port, metricsPort });
     }
@@ -149,7 +160,16 @@ export class Stack {
     // evidence blobs: one folder the ingestors write and the trainer reads (an S3-compatible store past one machine)
     const evidenceDir = join(this.paths.data, 'evidence');
     for (const [i, spec] of (o.ingestors ?? [{}]).entries()) {
-      const c = ingestorComponent(this.paths, this.mode, { name: `ingestor-${i + 1}`, brokerUrl: brokerUrl(i), password: this.secrets.broker.ingestor, influxUrl: this.influx.url, metricsPort: await portOr(undefined), filters: spec.filters, base: spec.base, evidenceDir });
+      const c = ingestorComponent(this.paths, this.mode, {
+        name: `ingestor-${i + 1}`,
+        brokerUrl: brokerUrl(i),
+        password: this.secrets.broker.ingestor,
+        influxUrl: this.influx.url,
+        metricsPort: await portOr(undefined),
+        filters: spec.filters,
+        base: spec.base,
+        evidenceDir,
+      });
       await this.#up(c);
       this.ingestors.push(c);
     }
@@ -159,33 +179,82 @@ export class Stack {
       const port = await portOr(o.ports?.trainer);
       const extra = o.trainerConfig ?? {};
       const evidence = { dir: evidenceDir, ...(extra['evidence'] as Record<string, unknown> | undefined) };
-      const c = trainerComponent(this.paths, this.mode, { signerSocket: signer.socket, port, brokerUrl: brokerUrl(), password: this.secrets.broker.trainer, influxUrl: this.influx.url, secrets: this.secrets, extra: { ...extra, evidence } });
+      const c = trainerComponent(this.paths, this.mode, {
+        signerSocket: signer.socket,
+        port,
+        brokerUrl: brokerUrl(),
+        password: this.secrets.broker.trainer,
+        influxUrl: this.influx.url,
+        secrets: this.secrets,
+        extra: { ...extra, evidence },
+      });
       await this.#up(c);
       this.trainer = { ...c, url: `http://127.0.0.1:${port}` };
       if (o.seedImages) {
         this.options.onProgress?.('seeding the vision model: uploading a labelled simulator image set');
-        await seedImages(this.paths, this.mode, { ...o.seedImages, trainerUrl: this.trainer.url, token: this.secrets.tokens.operator });
+        await seedImages(this.paths, this.mode, {
+          ...o.seedImages,
+          trainerUrl: this.trainer.url,
+          token: this.secrets.tokens.operator,
+        });
       }
     }
     if (o.dashboard) {
       const port = await portOr(o.ports?.dashboard);
-      const trainer = this.trainer ? { url: this.trainer.url, readerToken: this.secrets.tokens.reader, operatorToken: this.secrets.tokens.operator } : undefined;
-      const c = dashboardComponent(this.paths, this.mode, { port, usersFile: join(this.paths.dir, 'dashboard-users.json'), brokerUrl: brokerUrl(), password: this.secrets.broker.dashboard, influxUrl: this.influx.url, trainer });
+      const trainer = this.trainer
+        ? {
+            url: this.trainer.url,
+            readerToken: this.secrets.tokens.reader,
+            operatorToken: this.secrets.tokens.operator,
+          }
+        : undefined;
+      const c = dashboardComponent(this.paths, this.mode, {
+        port,
+        usersFile: join(this.paths.dir, 'dashboard-users.json'),
+        brokerUrl: brokerUrl(),
+        password: this.secrets.broker.dashboard,
+        influxUrl: this.influx.url,
+        trainer,
+      });
       await this.#up(c);
       this.dashboard = { ...c, url: `http://127.0.0.1:${port}` };
     }
-    const serve = o.serve ? { opcua: await portOr(o.ports?.opcua), modbus: await portOr(o.ports?.modbus), mapFile: join(this.paths.dir, 'serve-map.json') } : undefined;
-    const simulator = () => simulatorComponent(this.paths, this.mode, { plantFile: o.plantFile, brokerUrl: brokerUrl(), password: this.secrets.broker.simulator, seed: o.seed ?? 1, ...(serve ? { args: serveArgs(serve) } : {}) });
+    const serve = o.serve
+      ? {
+          opcua: await portOr(o.ports?.opcua),
+          modbus: await portOr(o.ports?.modbus),
+          mapFile: join(this.paths.dir, 'serve-map.json'),
+        }
+      : undefined;
+    const simulator = () =>
+      simulatorComponent(this.paths, this.mode, {
+        plantFile: o.plantFile,
+        brokerUrl: brokerUrl(),
+        password: this.secrets.broker.simulator,
+        seed: o.seed ?? 1,
+        ...(serve ? { args: serveArgs(serve) } : {}),
+      });
     // a served plant comes first: the agents' intake config names its endpoints
     if (serve && (o.simulator ?? true)) {
       await this.#up((this.simulator = simulator()));
       this.serving = readServeMap(serve.mapFile).endpoints;
     }
     const map = serve && this.serving ? readServeMap(serve.mapFile) : undefined;
-    const edges = o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
+    const edges =
+      o.edges ?? devicesByLine(o.plantFile).map((l, i) => ({ name: `edge-${l.line}`, devices: l.devices, broker: i }));
     await ensureEdgeUsers(this.paths.dir, this.secrets, edges);
     for (const e of edges) {
-      const c = edgeComponent(this.paths, this.mode, { name: e.name, brokerUrl: brokerUrl(e.broker ?? 0), password: this.secrets.edges[e.name] as string, devices: e.devices, trustedKeysDir: join(this.paths.dir, 'keys'), registryToken: this.secrets.tokens.reader, ...(this.trainer ? { registryUrl: this.trainer.url } : {}), intake: lineIntake(map, e.devices), ...(o.edgeConfig ? { extra: o.edgeConfig } : {}) });
+      const c = edgeComponent(this.paths, this.mode, {
+        name: e.name,
+        brokerUrl: brokerUrl(e.broker ?? 0),
+        password: this.secrets.edges[e.name] as string,
+        devices: e.devices,
+        trustedKeysDir: join(this.paths.dir, 'keys'),
+        registryToken: this.secrets.tokens.reader,
+        ...(this.trainer ? { registryUrl: this.trainer.url } : {}),
+        intake: lineIntake(map, e.devices),
+        ...(o.edgeConfig ? { extra: o.edgeConfig } : {}),
+      });
       await this.#up(c);
       this.edges.push({ ...c, devices: e.devices });
     }

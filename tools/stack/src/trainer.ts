@@ -21,18 +21,26 @@ export interface TrainerSpec {
  * The signer: `takt-registry signer`, the only process that holds the private signing key; the
  * trainer service asks it over a Unix socket (0600) to sign manifests and rollback grants.
  */
-export function signerComponent(paths: StackPaths, mode: LaunchMode, secrets: StackSecrets): Component & { socket: string } {
+export function signerComponent(
+  paths: StackPaths,
+  mode: LaunchMode,
+  secrets: StackSecrets,
+): Component & { socket: string } {
   const keyFile = join(paths.dir, 'keys', `${secrets.signingKey.keyId}.key`);
   writeFileSync(keyFile, secrets.signingKey.privateKeyPem, { mode: 0o600 });
   chmodSync(keyFile, 0o600);
   const socket = join(paths.dir, 'signer.sock');
-  const process = launch('libs/model-registry', ['signer', '--key', keyFile, '--key-id', secrets.signingKey.keyId, '--socket', socket], {
-    mode,
-    entry: 'cli',
-    name: 'signer',
-    logFile: join(paths.logs, 'signer.log'),
-    ready: () => canConnect(socket),
-  });
+  const process = launch(
+    'libs/model-registry',
+    ['signer', '--key', keyFile, '--key-id', secrets.signingKey.keyId, '--socket', socket],
+    {
+      mode,
+      entry: 'cli',
+      name: 'signer',
+      logFile: join(paths.logs, 'signer.log'),
+      ready: () => canConnect(socket),
+    },
+  );
   return { name: 'signer', process, socket };
 }
 

@@ -57,7 +57,10 @@ function readSeries(files: string[], opts: CsvReadOptions, progress: ProgressRep
   const first = all[0] as CsvSeries;
   for (const s of all.slice(1)) {
     if (s.columns.join('\u0000') !== first.columns.join('\u0000')) {
-      throw new TrainerError('FEATURE_MISMATCH', `CSV ${s.file} has feature columns ${s.columns.join(', ')}; ${first.file} has ${first.columns.join(', ')}`);
+      throw new TrainerError(
+        'FEATURE_MISMATCH',
+        `CSV ${s.file} has feature columns ${s.columns.join(', ')}; ${first.file} has ${first.columns.join(', ')}`,
+      );
     }
   }
   return all;
@@ -65,7 +68,10 @@ function readSeries(files: string[], opts: CsvReadOptions, progress: ProgressRep
 
 /** median ms between rows over all files (at least 1) */
 function samplePeriod(all: CsvSeries[]): number {
-  const gaps = all.flatMap((s) => Array.from(s.ts.subarray(1), (t, i) => t - (s.ts[i] as number))).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = all
+    .flatMap((s) => Array.from(s.ts.subarray(1), (t, i) => t - (s.ts[i] as number)))
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   return Math.max(1, Math.round(gaps[Math.floor(gaps.length / 2)] ?? 1000));
 }
 
@@ -79,7 +85,13 @@ export function csvSmoothing(all: CsvSeries[]): SmoothingSpec {
   return { alpha: 0.3, openAfterMs: CSV_OPEN_ROWS * period, closeAfterMs: 72 * period };
 }
 
-const modelName = (file: string) => basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'csv-anomaly';
+const modelName = (file: string) =>
+  basename(file)
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63) || 'csv-anomaly';
 
 /**
  * `anomaly fit`: every CSV is a healthy time series (rows are samples in time order); features per
@@ -129,7 +141,8 @@ const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"
 /** `anomaly score`: one output row per input row, same order: time, smoothed score, anomaly 0/1. */
 export async function scoreCsvAnomaly(opts: CsvScoreOptions): Promise<CsvScoreSummary> {
   const { manifest, bytes } = readModelDir(opts.model);
-  if (manifest.kind !== 'kmeans-anomaly') throw new TrainerError('BAD_MODEL', `model in ${opts.model} is a ${manifest.kind}, not a kmeans-anomaly model`);
+  if (manifest.kind !== 'kmeans-anomaly')
+    throw new TrainerError('BAD_MODEL', `model in ${opts.model} is a ${manifest.kind}, not a kmeans-anomaly model`);
   const [series] = readSeries([opts.csv], opts, opts.progress ?? silentProgress) as [CsvSeries];
   const names = manifest.input.featureNames ?? [];
   const features = buildRowFeatures(series, names);
@@ -137,9 +150,20 @@ export async function scoreCsvAnomaly(opts: CsvScoreOptions): Promise<CsvScoreSu
   try {
     const t = await scoreTimeline(scorer, manifest, series.ts, features);
     const mask = openMask(series.ts, t.events);
-    const lines = ['time,score,anomaly', ...series.timeCells.map((time, i) => `${csvCell(time)},${(t.smoothed[i] as number).toPrecision(6)},${mask[i]}`)];
+    const lines = [
+      'time,score,anomaly',
+      ...series.timeCells.map((time, i) => `${csvCell(time)},${(t.smoothed[i] as number).toPrecision(6)},${mask[i]}`),
+    ];
     writeFileSync(opts.out, `${lines.join('\n')}\n`);
-    return { rows: series.ts.length, anomalousRows: mask.reduce((n, v) => n + v, 0), events: t.events.map((e) => ({ openedAt: e.openedAt, ...(e.closedAt !== undefined ? { closedAt: e.closedAt } : {}), peak: e.peak })) };
+    return {
+      rows: series.ts.length,
+      anomalousRows: mask.reduce((n, v) => n + v, 0),
+      events: t.events.map((e) => ({
+        openedAt: e.openedAt,
+        ...(e.closedAt !== undefined ? { closedAt: e.closedAt } : {}),
+        peak: e.peak,
+      })),
+    };
   } finally {
     await scorer.close();
   }

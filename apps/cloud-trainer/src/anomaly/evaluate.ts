@@ -12,12 +12,18 @@ export interface ScoredTimeline {
 
 /** The smoothing and threshold a manifest prescribes; `BAD_MODEL` when it has none. */
 export function decisionOf(m: ModelManifest): { threshold: number; smoothing: SmoothingSpec } {
-  if (m.threshold === undefined || !m.smoothing) throw new TrainerError('BAD_MODEL', `model ${m.name} v${m.version} has no threshold or smoothing`);
+  if (m.threshold === undefined || !m.smoothing)
+    throw new TrainerError('BAD_MODEL', `model ${m.name} v${m.version} has no threshold or smoothing`);
   return { threshold: m.threshold, smoothing: m.smoothing };
 }
 
 /** Scores one series with the ONNX model and applies the edge's EMA and hysteresis. */
-export async function scoreTimeline(scorer: OnnxAnomalyScorer, manifest: ModelManifest, ts: ArrayLike<number>, features: Matrix): Promise<ScoredTimeline> {
+export async function scoreTimeline(
+  scorer: OnnxAnomalyScorer,
+  manifest: ModelManifest,
+  ts: ArrayLike<number>,
+  features: Matrix,
+): Promise<ScoredTimeline> {
   const { threshold, smoothing } = decisionOf(manifest);
   const { score } = await scorer.score(features);
   const smoothed = emaSmooth(score, smoothing.alpha);

@@ -70,7 +70,8 @@ const ONNX_TOLERANCE = 1e-3;
 function keepColumns(m: Matrix, kept: number[]): Matrix {
   if (kept.length === m.cols) return m;
   const data = new Float64Array(m.rows * kept.length);
-  for (let r = 0; r < m.rows; r++) kept.forEach((c, j) => (data[r * kept.length + j] = m.data[r * m.cols + c] as number));
+  for (let r = 0; r < m.rows; r++)
+    kept.forEach((c, j) => (data[r * kept.length + j] = m.data[r * m.cols + c] as number));
   return { rows: m.rows, cols: kept.length, data };
 }
 
@@ -88,8 +89,16 @@ async function checkOnnx(onnx: Uint8Array, params: SubspaceParams, raw: Matrix):
     const got = await scorer.score(rows);
     const want = combinedScores(params, rowStatistics(params, rows));
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs((got.score[i] as number) - (want[i] as number)) / Math.max(1, want[i] as number));
-    if (worst > ONNX_TOLERANCE) throw new TrainerError('BAD_MODEL', `exported anomaly graph disagrees with the trained model by ${worst.toExponential(2)} (relative)`);
+    for (let i = 0; i < n; i++)
+      worst = Math.max(
+        worst,
+        Math.abs((got.score[i] as number) - (want[i] as number)) / Math.max(1, want[i] as number),
+      );
+    if (worst > ONNX_TOLERANCE)
+      throw new TrainerError(
+        'BAD_MODEL',
+        `exported anomaly graph disagrees with the trained model by ${worst.toExponential(2)} (relative)`,
+      );
     return worst;
   } finally {
     await scorer.close();
@@ -106,11 +115,27 @@ interface Candidate {
   sharpness: number;
 }
 
-function fitCandidate(detector: Detector, series: AnomalySeries[], scaling: RobustScaling, o: AnomalyFitOptions, progress: ProgressReporter): Candidate {
+function fitCandidate(
+  detector: Detector,
+  series: AnomalySeries[],
+  scaling: RobustScaling,
+  o: AnomalyFitOptions,
+  progress: ProgressReporter,
+): Candidate {
   const fitScaled = applyScaling(stack(series), scaling);
   const maxK = Math.min(o.maxK ?? 8, fitScaled.rows - 1);
-  const kPhase = progress.phase(detector === 'kmeans' ? 'k-means (k, restarts)' : 'principal components', detector === 'kmeans' ? Math.max(1, maxK - (o.minK ?? 2) + 1) : 1);
-  const base = { detector, varianceKept: o.varianceKept, minK: o.minK, maxK: o.maxK, restarts: o.restarts, seed: o.seed };
+  const kPhase = progress.phase(
+    detector === 'kmeans' ? 'k-means (k, restarts)' : 'principal components',
+    detector === 'kmeans' ? Math.max(1, maxK - (o.minK ?? 2) + 1) : 1,
+  );
+  const base = {
+    detector,
+    varianceKept: o.varianceKept,
+    minK: o.minK,
+    maxK: o.maxK,
+    restarts: o.restarts,
+    seed: o.seed,
+  };
   const fitted = fitDetector(fitScaled, scaling, { ...base, onK: (k, s) => kPhase.tick({ k, silhouette: s }) });
   kPhase.done();
   const folds = o.folds ?? DEFAULT_FOLDS;
@@ -118,7 +143,10 @@ function fitCandidate(detector: Detector, series: AnomalySeries[], scaling: Robu
   const oof: RowStatistics[] = crossFitStatistics(series, scaling, { ...base, k: fitted.k }, folds);
   fPhase.tick({ folds });
   fPhase.done();
-  const limits = { t2: limitOf(oof.map((s) => s.t2)), spe: fitted.params.basis.length < fitted.params.center.length ? limitOf(oof.map((s) => s.spe)) : 1 };
+  const limits = {
+    t2: limitOf(oof.map((s) => s.t2)),
+    spe: fitted.params.basis.length < fitted.params.center.length ? limitOf(oof.map((s) => s.spe)) : 1,
+  };
   const params = { ...fitted.params, limits };
   const held = series.map((s, i) => ({ ts: s.ts, score: combinedScores(params, oof[i] as RowStatistics) }));
   const smoothing = o.smoothing ?? DEFAULT_SMOOTHING;
@@ -133,7 +161,10 @@ function fitCandidate(detector: Detector, series: AnomalySeries[], scaling: Robu
  * on blocked cross-fitted (held-out) healthy scores by peaks over threshold, and the ONNX export
  * checked against the float64 model.
  */
-export async function fitAnomalyModel(series: AnomalySeries[], options: AnomalyFitOptions): Promise<FittedAnomalyModel> {
+export async function fitAnomalyModel(
+  series: AnomalySeries[],
+  options: AnomalyFitOptions,
+): Promise<FittedAnomalyModel> {
   const started = Date.now();
   const progress = options.progress ?? silentProgress;
   const smoothing = options.smoothing ?? DEFAULT_SMOOTHING;
@@ -141,7 +172,11 @@ export async function fitAnomalyModel(series: AnomalySeries[], options: AnomalyF
   if (all.rows === 0) throw new TrainerError('EMPTY_INPUT', 'no samples to train on');
   const minK = options.minK ?? 2;
   const minRows = Math.max(minK + 1, 2 * (options.folds ?? DEFAULT_FOLDS));
-  if (all.rows < minRows) throw new TrainerError('TOO_FEW_ROWS', `${all.rows} training rows are fewer than needed for ${minK} clusters and ${options.folds ?? DEFAULT_FOLDS}-fold calibration (at least ${minRows})`);
+  if (all.rows < minRows)
+    throw new TrainerError(
+      'TOO_FEW_ROWS',
+      `${all.rows} training rows are fewer than needed for ${minK} clusters and ${options.folds ?? DEFAULT_FOLDS}-fold calibration (at least ${minRows})`,
+    );
   const scaled = fitRobustScaling(all, options.featureNames, { constantColumns: options.constantColumns });
   const kept = series.map((s) => ({ ...s, features: keepColumns(s.features, scaled.kept) }));
   const keptScaling = { center: scaled.center, scale: scaled.scale };
@@ -173,5 +208,17 @@ export async function fitAnomalyModel(series: AnomalySeries[], options: AnomalyF
     ...Object.fromEntries(reference.map((v, i) => [`ref_score_p${(i + 1) * 10}`, v])),
   };
   const scaling = { center: best.params.center, scale: best.params.scale };
-  return { onnx, detector: best.detector, featureNames, params: best.params, scaling, threshold: best.cal.threshold, smoothing, reference, metrics, samples: all.rows, durationMs: Date.now() - started };
+  return {
+    onnx,
+    detector: best.detector,
+    featureNames,
+    params: best.params,
+    scaling,
+    threshold: best.cal.threshold,
+    smoothing,
+    reference,
+    metrics,
+    samples: all.rows,
+    durationMs: Date.now() - started,
+  };
 }

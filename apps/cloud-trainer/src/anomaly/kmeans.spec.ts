@@ -27,8 +27,16 @@ describe('k-means', () => {
     const a = fitKmeans(m, { k: 4, seed: 3 });
     const b = fitKmeans(m, { k: 4, seed: 3 });
     expect(Array.from(a.centroids.data)).toEqual(Array.from(b.centroids.data));
-    const found = Array.from({ length: 4 }, (_, k) => [a.centroids.data[2 * k] as number, a.centroids.data[2 * k + 1] as number]);
-    for (const c of centres) expect(Math.min(...found.map((f) => Math.hypot((f[0] as number) - (c[0] as number), (f[1] as number) - (c[1] as number))))).toBeLessThan(0.3);
+    const found = Array.from({ length: 4 }, (_, k) => [
+      a.centroids.data[2 * k] as number,
+      a.centroids.data[2 * k + 1] as number,
+    ]);
+    for (const c of centres)
+      expect(
+        Math.min(
+          ...found.map((f) => Math.hypot((f[0] as number) - (c[0] as number), (f[1] as number) - (c[1] as number))),
+        ),
+      ).toBeLessThan(0.3);
     expect(a.inertia / m.rows).toBeLessThan(0.7);
   });
 
@@ -55,8 +63,15 @@ describe('k-means', () => {
   });
 
   it('BAD INPUT - fewer rows than clusters names both counts', () => {
-    expect(() => fitKmeans(matrixFromRows([[1], [2]]), { k: 3 })).toThrow(expect.objectContaining({ code: 'TOO_FEW_ROWS', message: expect.stringContaining('2 rows cannot form 3 clusters') }));
-    expect(() => selectK(matrixFromRows([[1], [2]]), { minK: 2 })).toThrow(expect.objectContaining({ code: 'TOO_FEW_ROWS' }));
+    expect(() => fitKmeans(matrixFromRows([[1], [2]]), { k: 3 })).toThrow(
+      expect.objectContaining({
+        code: 'TOO_FEW_ROWS',
+        message: expect.stringContaining('2 rows cannot form 3 clusters'),
+      }),
+    );
+    expect(() => selectK(matrixFromRows([[1], [2]]), { minK: 2 })).toThrow(
+      expect.objectContaining({ code: 'TOO_FEW_ROWS' }),
+    );
   });
 });
 
@@ -81,7 +96,9 @@ describe('robust scaling', () => {
       [2, 5],
       [3, 5],
     ]);
-    expect(() => fitRobustScaling(m, ['a', 'b'])).toThrow(expect.objectContaining({ code: 'CONSTANT_COLUMN', message: expect.stringContaining('column "b"') }));
+    expect(() => fitRobustScaling(m, ['a', 'b'])).toThrow(
+      expect.objectContaining({ code: 'CONSTANT_COLUMN', message: expect.stringContaining('column "b"') }),
+    );
     const s = fitRobustScaling(m, ['a', 'b'], { constantColumns: 'drop' });
     expect(s.kept).toEqual([0]);
     expect(s.dropped).toEqual(['b']);

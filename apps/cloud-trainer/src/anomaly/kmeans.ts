@@ -74,7 +74,8 @@ function update(m: Matrix, centroids: Matrix, labels: Int32Array, dist: Float64A
   for (let i = 0; i < m.rows; i++) {
     const l = labels[i] as number;
     counts[l] = (counts[l] as number) + 1;
-    for (let c = 0; c < cols; c++) sums[l * cols + c] = (sums[l * cols + c] as number) + (m.data[i * cols + c] as number);
+    for (let c = 0; c < cols; c++)
+      sums[l * cols + c] = (sums[l * cols + c] as number) + (m.data[i * cols + c] as number);
   }
   let shift = 0;
   for (let k = 0; k < centroids.rows; k++) {
@@ -111,7 +112,8 @@ function lloyd(m: Matrix, init: Matrix, maxIterations: number, tolerance: number
 export function fitKmeans(m: Matrix, options: KmeansOptions): KmeansResult {
   const { k } = options;
   if (!Number.isInteger(k) || k < 1) throw new TrainerError('BAD_ARGUMENT', `k must be a positive integer, got ${k}`);
-  if (m.rows < k) throw new TrainerError('TOO_FEW_ROWS', `${m.rows} rows cannot form ${k} clusters: need at least ${k} rows`);
+  if (m.rows < k)
+    throw new TrainerError('TOO_FEW_ROWS', `${m.rows} rows cannot form ${k} clusters: need at least ${k} rows`);
   const rng = new SeededRandom(options.seed ?? 1);
   let best: KmeansResult | undefined;
   const restarts = options.restarts ?? 5;

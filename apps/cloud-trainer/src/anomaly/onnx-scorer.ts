@@ -32,20 +32,27 @@ export class OnnxAnomalyScorer {
   static async create(model: Uint8Array, features: number, inputName = 'features'): Promise<OnnxAnomalyScorer> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(model, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+      });
     } catch (err) {
       throw new TrainerError('BAD_MODEL', `onnxruntime cannot load the K-means model: ${(err as Error).message}`);
     }
     if (!session.inputNames.includes(inputName) || !session.outputNames.includes('score')) {
       await session.release();
-      throw new TrainerError('BAD_MODEL', `K-means model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected input "${inputName}" and output "score"`);
+      throw new TrainerError(
+        'BAD_MODEL',
+        `K-means model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected input "${inputName}" and output "score"`,
+      );
     }
     return new OnnxAnomalyScorer(session, inputName, features);
   }
 
   /** Scores every row of `m` (raw, unscaled features in manifest order). */
   async score(m: Matrix): Promise<AnomalyScores> {
-    if (m.cols !== this.features) throw new TrainerError('FEATURE_MISMATCH', `model takes ${this.features} features, got ${m.cols}`);
+    if (m.cols !== this.features)
+      throw new TrainerError('FEATURE_MISMATCH', `model takes ${this.features} features, got ${m.cols}`);
     const score = new Float64Array(m.rows);
     const cluster = new Int32Array(m.rows);
     for (let start = 0; start < m.rows; start += BATCH_ROWS) {

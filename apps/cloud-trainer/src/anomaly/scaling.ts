@@ -67,7 +67,10 @@ export function fitRobustScaling(m: Matrix, names: string[], options: ScalingOpt
     const s = columnScale(col.slice().sort());
     if (!s) {
       if ((options.constantColumns ?? 'error') === 'error') {
-        throw new TrainerError('CONSTANT_COLUMN', `column "${names[c]}" has the same value (${col[0]}) in every row; exclude it (--exclude-columns ${names[c]})`);
+        throw new TrainerError(
+          'CONSTANT_COLUMN',
+          `column "${names[c]}" has the same value (${col[0]}) in every row; exclude it (--exclude-columns ${names[c]})`,
+        );
       }
       dropped.push(names[c] ?? String(c));
       continue;
@@ -76,7 +79,11 @@ export function fitRobustScaling(m: Matrix, names: string[], options: ScalingOpt
     scale.push(s.scale);
     kept.push(c);
   }
-  if (kept.length === 0) throw new TrainerError('CONSTANT_COLUMN', `every feature column is constant (${dropped.join(', ')}); nothing to learn from`);
+  if (kept.length === 0)
+    throw new TrainerError(
+      'CONSTANT_COLUMN',
+      `every feature column is constant (${dropped.join(', ')}); nothing to learn from`,
+    );
   return { center, scale, kept, dropped };
 }
 
@@ -86,7 +93,8 @@ export function applyScaling(m: Matrix, s: RobustScaling & { kept?: number[] }):
   const out = new Float64Array(m.rows * kept.length);
   for (let r = 0; r < m.rows; r++) {
     for (let j = 0; j < kept.length; j++) {
-      out[r * kept.length + j] = ((m.data[r * m.cols + (kept[j] as number)] as number) - (s.center[j] as number)) / (s.scale[j] as number);
+      out[r * kept.length + j] =
+        ((m.data[r * m.cols + (kept[j] as number)] as number) - (s.center[j] as number)) / (s.scale[j] as number);
     }
   }
   return { rows: m.rows, cols: kept.length, data: out };

@@ -15,12 +15,14 @@ export function silhouette(m: Matrix, labels: Int32Array, k: number): number {
   const sums = new Float64Array(k);
   for (let i = 0; i < m.rows; i++) {
     sums.fill(0);
-    for (let j = 0; j < m.rows; j++) if (j !== i) sums[labels[j] as number] = (sums[labels[j] as number] as number) + Math.sqrt(sqDist(m, i, m, j));
+    for (let j = 0; j < m.rows; j++)
+      if (j !== i) sums[labels[j] as number] = (sums[labels[j] as number] as number) + Math.sqrt(sqDist(m, i, m, j));
     const own = labels[i] as number;
     if ((sizes[own] as number) <= 1) continue;
     const a = (sums[own] as number) / ((sizes[own] as number) - 1);
     let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== own && (sizes[c] as number) > 0) b = Math.min(b, (sums[c] as number) / (sizes[c] as number));
+    for (let c = 0; c < k; c++)
+      if (c !== own && (sizes[c] as number) > 0) b = Math.min(b, (sums[c] as number) / (sizes[c] as number));
     if (b === Infinity) continue;
     total += (b - a) / Math.max(a, b);
   }
@@ -59,7 +61,11 @@ export interface SelectKResult {
 export function selectK(m: Matrix, options: SelectKOptions = {}): SelectKResult {
   const minK = options.minK ?? 2;
   const maxK = Math.min(options.maxK ?? 8, m.rows - 1);
-  if (m.rows < minK + 1) throw new TrainerError('TOO_FEW_ROWS', `${m.rows} rows are too few to choose among k >= ${minK} clusters: need at least ${minK + 1}`);
+  if (m.rows < minK + 1)
+    throw new TrainerError(
+      'TOO_FEW_ROWS',
+      `${m.rows} rows are too few to choose among k >= ${minK} clusters: need at least ${minK + 1}`,
+    );
   const rng = new SeededRandom(options.seed ?? 1);
   const fit = takeRows(m, rng.sample(m.rows, options.fitSample ?? 4000));
   const evalIdx = rng.sample(fit.rows, options.silhouetteSample ?? 800);
@@ -68,7 +74,11 @@ export function selectK(m: Matrix, options: SelectKOptions = {}): SelectKResult 
   let best: { k: number; s: number; model: KmeansResult } | undefined;
   for (let k = minK; k <= maxK; k++) {
     const model = fitKmeans(fit, { k, restarts: options.restarts ?? 5, seed: (options.seed ?? 1) * 1000 + k });
-    const s = silhouette(evalRows, Int32Array.from(evalIdx, (i) => model.labels[i] as number), k);
+    const s = silhouette(
+      evalRows,
+      Int32Array.from(evalIdx, (i) => model.labels[i] as number),
+      k,
+    );
     silhouettes[k] = s;
     options.onK?.(k, s);
     if (!best || s > best.s + 1e-9) best = { k, s, model };

@@ -9,14 +9,21 @@ export interface AnomalySeries {
 
 function slice(s: AnomalySeries, from: number, to: number): AnomalySeries {
   const { cols } = s.features;
-  return { id: s.id, ts: s.ts.slice(from, to), features: { rows: to - from, cols, data: s.features.data.slice(from * cols, to * cols) } };
+  return {
+    id: s.id,
+    ts: s.ts.slice(from, to),
+    features: { rows: to - from, cols, data: s.features.data.slice(from * cols, to * cols) },
+  };
 }
 
 /**
  * Holds out the latest `fraction` of every series for threshold calibration, so the threshold is
  * set on scores of data the centroids never saw (in-sample scores are optimistically small).
  */
-export function splitForCalibration(series: AnomalySeries[], fraction: number): { fit: AnomalySeries[]; calibration: AnomalySeries[] } {
+export function splitForCalibration(
+  series: AnomalySeries[],
+  fraction: number,
+): { fit: AnomalySeries[]; calibration: AnomalySeries[] } {
   const fit: AnomalySeries[] = [];
   const calibration: AnomalySeries[] = [];
   for (const s of series) {

@@ -24,7 +24,19 @@ let truth: TruthFault[];
 
 beforeAll(async () => {
   const plant = join(import.meta.dirname, '..', '..', 'testdata', 'anomaly-plant.json');
-  const cmd = sourceCommand('simulators/plant', ['record', '--plant', plant, '--seed', '7', '--duration', String((END - START) / 1000), '--start', String(START), '--out', tmp.path]);
+  const cmd = sourceCommand('simulators/plant', [
+    'record',
+    '--plant',
+    plant,
+    '--seed',
+    '7',
+    '--duration',
+    String((END - START) / 1000),
+    '--start',
+    String(START),
+    '--out',
+    tmp.path,
+  ]);
   await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd, maxBuffer: 1 << 20 });
   // the edge's default window: 1 s every 0.5 s, features from @takt/features
   series = await featuresFromRaw(join(tmp.path, 'raw.jsonl'), { lengthMs: 1000, hopMs: 500 });
@@ -35,7 +47,10 @@ afterAll(() => tmp.remove());
 /** The part of a device's windows in [from, to) as a matrix of `names`. */
 function slice(s: DeviceFeatureSeries, names: string[], from: number, to: number) {
   const idx = [...s.ts.keys()].filter((i) => (s.ts[i] as number) >= from && (s.ts[i] as number) < to);
-  const { matrix, kept } = featureMatrix(idx.map((i) => s.features[i] as Record<string, number>), names);
+  const { matrix, kept } = featureMatrix(
+    idx.map((i) => s.features[i] as Record<string, number>),
+    names,
+  );
   return { id: s.deviceId, ts: Float64Array.from(kept, (k) => s.ts[idx[k] as number] as number), features: matrix };
 }
 
@@ -50,7 +65,10 @@ describe('K-means on simulator data (takt-sim record → @takt/features windows 
         { featureNames: names, constantColumns: 'drop' },
       );
       const draft = anomalyManifest(fitted, { name: `${group}-anomaly`, version: 1, group, source: 'takt-sim record' });
-      const manifest = decodeManifest({ ...draft, artifact: { file: 'model.onnx', sha256: '0'.repeat(64), bytes: fitted.onnx.length } });
+      const manifest = decodeManifest({
+        ...draft,
+        artifact: { file: 'model.onnx', sha256: '0'.repeat(64), bytes: fitted.onnx.length },
+      });
       const scorer = await OnnxAnomalyScorer.create(fitted.onnx, fitted.featureNames.length);
       try {
         for (const s of own) {
@@ -60,12 +78,18 @@ describe('K-means on simulator data (takt-sim record → @takt/features windows 
       } finally {
         await scorer.close();
       }
-      const report = detectionReport(new Map([...events].filter(([d]) => devices.includes(d))), truth, { from: START + HEALTHY_MS, to: END });
+      const report = detectionReport(new Map([...events].filter(([d]) => devices.includes(d))), truth, {
+        from: START + HEALTHY_MS,
+        to: END,
+      });
       console.info(describeReport(manifest, report));
     }
     const all = detectionReport(events, truth, { from: START + HEALTHY_MS, to: END });
     expect(all.faults).toBe(8);
-    expect(all.detected / all.faults, `missed ${all.missed.map((m) => `${m.machine}/${m.fault}`).join(', ')}`).toBeGreaterThanOrEqual(0.95);
+    expect(
+      all.detected / all.faults,
+      `missed ${all.missed.map((m) => `${m.machine}/${m.fault}`).join(', ')}`,
+    ).toBeGreaterThanOrEqual(0.95);
     expect(all.falseAlarms).toBeLessThanOrEqual(Math.floor(all.machineHours));
     expect(Math.max(...all.delaysMs)).toBeLessThanOrEqual(10_000);
   }, 90_000);

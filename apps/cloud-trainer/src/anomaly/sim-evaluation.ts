@@ -45,15 +45,25 @@ export function detectionReport(
   let falseAlarms = 0;
   for (const [machine, list] of events) {
     for (const e of list) {
-      const explained = truth.some((t) => t.machine === machine && e.openedAt >= t.start && e.openedAt <= t.end + grace);
+      const explained = truth.some(
+        (t) => t.machine === machine && e.openedAt >= t.start && e.openedAt <= t.end + grace,
+      );
       if (!explained && e.openedAt >= span.from && e.openedAt < span.to) falseAlarms++;
     }
   }
-  return { faults: faults.length, detected: delaysMs.length, delaysMs, falseAlarms, machineHours: (events.size * (span.to - span.from)) / 3_600_000, missed };
+  return {
+    faults: faults.length,
+    detected: delaysMs.length,
+    delaysMs,
+    falseAlarms,
+    machineHours: (events.size * (span.to - span.from)) / 3_600_000,
+    missed,
+  };
 }
 
 /** A one-line summary for test output and benchmarks. */
 export function describeReport(model: ModelManifest, r: DetectionReport): string {
-  const p = (q: number) => [...r.delaysMs].sort((a, b) => a - b)[Math.min(r.delaysMs.length - 1, Math.floor(q * r.delaysMs.length))] ?? NaN;
+  const p = (q: number) =>
+    [...r.delaysMs].sort((a, b) => a - b)[Math.min(r.delaysMs.length - 1, Math.floor(q * r.delaysMs.length))] ?? NaN;
   return `${model.name}: k=${model.metrics['k']}, ${r.detected}/${r.faults} faults detected within 10 s (delay median ${(p(0.5) / 1000).toFixed(1)} s, max ${(Math.max(...r.delaysMs) / 1000).toFixed(1)} s), ${r.falseAlarms} false alarms in ${r.machineHours.toFixed(2)} machine-hours${r.missed.length ? `; missed ${r.missed.map((m) => `${m.machine}/${m.fault}`).join(', ')}` : ''}`;
 }

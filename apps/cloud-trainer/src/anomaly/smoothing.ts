@@ -35,7 +35,12 @@ export interface AnomalyEventSpan {
  * `threshold` for `openAfterMs`, and closes once it has stayed at or below it for `closeAfterMs`.
  * `ts` are the sample times (window ends), ascending, ms.
  */
-export function hysteresisEvents(ts: ArrayLike<number>, smoothed: ArrayLike<number>, threshold: number, spec: SmoothingSpec): AnomalyEventSpan[] {
+export function hysteresisEvents(
+  ts: ArrayLike<number>,
+  smoothed: ArrayLike<number>,
+  threshold: number,
+  spec: SmoothingSpec,
+): AnomalyEventSpan[] {
   const events: AnomalyEventSpan[] = [];
   let aboveSince: number | undefined;
   let belowSince: number | undefined;

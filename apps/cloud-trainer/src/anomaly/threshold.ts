@@ -33,9 +33,14 @@ export interface ThresholdCalibration {
  * EMA-smoothed scores extrapolated by peaks over threshold (`potThreshold`), times `headroom`.
  * Then counts what the edge would raise on that same data.
  */
-export function calibrateThreshold(series: ScoredSeries[], smoothing: SmoothingSpec, options: ThresholdOptions = {}): ThresholdCalibration {
+export function calibrateThreshold(
+  series: ScoredSeries[],
+  smoothing: SmoothingSpec,
+  options: ThresholdOptions = {},
+): ThresholdCalibration {
   const rate = options.targetFalseAlarmRate ?? 0.001;
-  if (!(rate > 0 && rate < 0.5)) throw new TrainerError('BAD_ARGUMENT', `targetFalseAlarmRate must be in (0, 0.5), got ${rate}`);
+  if (!(rate > 0 && rate < 0.5))
+    throw new TrainerError('BAD_ARGUMENT', `targetFalseAlarmRate must be in (0, 0.5), got ${rate}`);
   const smoothed = series.map((s) => emaSmooth(s.score, smoothing.alpha));
   const all = Float64Array.from(smoothed.flatMap((s) => Array.from(s)));
   if (all.length === 0) throw new TrainerError('NO_DATA', 'no healthy samples to calibrate the threshold on');

@@ -57,7 +57,8 @@ export async function anomalyScore(args: string[]): Promise<void> {
   const cmd = 'anomaly score';
   const v = parse(cmd, args, { ...csvOptions, model: { type: 'string' } });
   const csv = list(v, 'csv');
-  if (csv.length !== 1) throw new TrainerError('BAD_ARGUMENT', `${cmd}: exactly one --csv FILE is scored, got ${csv.length}`);
+  if (csv.length !== 1)
+    throw new TrainerError('BAD_ARGUMENT', `${cmd}: exactly one --csv FILE is scored, got ${csv.length}`);
   const out = required(cmd, v, 'out');
   const summary = await scoreCsvAnomaly({
     model: required(cmd, v, 'model'),
@@ -69,5 +70,7 @@ export async function anomalyScore(args: string[]): Promise<void> {
     progress: new TerminalProgress(),
     onWarning: warn,
   });
-  console.log(`${summary.rows} rows scored to ${out}: ${summary.events.length} anomaly events, ${summary.anomalousRows} anomalous rows`);
+  console.log(
+    `${summary.rows} rows scored to ${out}: ${summary.events.length} anomaly events, ${summary.anomalousRows} anomalous rows`,
+  );
 }

@@ -24,7 +24,11 @@ export function checkUploadRows(dir: string, labelsFile: string): Row[] {
   for (const e of readLabels(labelsFile)) {
     const path = resolve(root, e.file);
     const rel = relative(root, path);
-    if (e.file === '' || rel.startsWith('..') || rel === '') throw new TrainerError('BAD_LABELS', `labels file ${labelsFile} line ${e.line}: file ${JSON.stringify(e.file)} is outside ${dir}`);
+    if (e.file === '' || rel.startsWith('..') || rel === '')
+      throw new TrainerError(
+        'BAD_LABELS',
+        `labels file ${labelsFile} line ${e.line}: file ${JSON.stringify(e.file)} is outside ${dir}`,
+      );
     let bytes: number;
     try {
       const s = statSync(path);
@@ -37,9 +41,18 @@ export function checkUploadRows(dir: string, labelsFile: string): Row[] {
     if (!startsLikePng(path)) notPng.push(e.file);
     rows.push({ file: rel.split(sep).join('/'), path, label: e.label, bytes });
   }
-  const list = (files: string[]) => `${files.slice(0, 50).join(', ')}${files.length > 50 ? ` and ${files.length - 50} more` : ''}`;
-  if (missing.length > 0) throw new TrainerError('MISSING_IMAGE', `${missing.length} file(s) named in ${labelsFile} are not in ${dir}; nothing was sent: ${list(missing)}`);
-  if (notPng.length > 0) throw new TrainerError('UNREADABLE_IMAGE', `${notPng.length} file(s) are not PNG images (only PNG is uploaded); nothing was sent: ${list(notPng)}`);
+  const list = (files: string[]) =>
+    `${files.slice(0, 50).join(', ')}${files.length > 50 ? ` and ${files.length - 50} more` : ''}`;
+  if (missing.length > 0)
+    throw new TrainerError(
+      'MISSING_IMAGE',
+      `${missing.length} file(s) named in ${labelsFile} are not in ${dir}; nothing was sent: ${list(missing)}`,
+    );
+  if (notPng.length > 0)
+    throw new TrainerError(
+      'UNREADABLE_IMAGE',
+      `${notPng.length} file(s) are not PNG images (only PNG is uploaded); nothing was sent: ${list(notPng)}`,
+    );
   return rows;
 }
 
@@ -88,7 +101,9 @@ async function post(url: string, token: string, body: unknown): Promise<{ stored
     // not JSON: the text as it came
   }
   const err = new Error(`the trainer answered ${res.status}: ${message}`);
-  throw res.status === 400 || res.status === 401 || res.status === 403 ? new TrainerError('BAD_ARGUMENT', err.message) : err;
+  throw res.status === 400 || res.status === 401 || res.status === 403
+    ? new TrainerError('BAD_ARGUMENT', err.message)
+    : err;
 }
 
 /**
@@ -99,13 +114,19 @@ async function post(url: string, token: string, body: unknown): Promise<{ stored
 export async function evidenceUpload(args: string[]): Promise<void> {
   const cmd = 'evidence upload';
   const v = parse(cmd, args, {
-    images: { type: 'string' }, labels: { type: 'string' }, set: { type: 'string' }, by: { type: 'string' },
-    'batch-mib': { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+    images: { type: 'string' },
+    labels: { type: 'string' },
+    set: { type: 'string' },
+    by: { type: 'string' },
+    'batch-mib': { type: 'string' },
+    url: { type: 'string' },
+    token: { type: 'string' },
   });
   const images = required(cmd, v, 'images');
   const url = required(cmd, v, 'url');
   const token = required(cmd, v, 'token');
-  if (!/^https?:\/\/\S+$/.test(url)) throw new TrainerError('BAD_ARGUMENT', `${cmd}: --url must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (!/^https?:\/\/\S+$/.test(url))
+    throw new TrainerError('BAD_ARGUMENT', `${cmd}: --url must be an http(s) URL, got ${JSON.stringify(url)}`);
   const set = typeof v['set'] === 'string' ? v['set'] : undefined;
   const by = typeof v['by'] === 'string' ? v['by'] : undefined;
   const batchBytes = num(cmd, v, 'batch-mib', 8, 0.001, 30) * MiB;
@@ -114,12 +135,17 @@ export async function evidenceUpload(args: string[]): Promise<void> {
   let stored = 0;
   let sent = 0;
   for (const [i, batch] of batches.entries()) {
-    const body = { ...(set ? { set } : {}), ...(by ? { by } : {}), images: batch.map((r) => ({ file: r.file, label: r.label, png: readFileSync(r.path).toString('base64') })) };
+    const body = {
+      ...(set ? { set } : {}),
+      ...(by ? { by } : {}),
+      images: batch.map((r) => ({ file: r.file, label: r.label, png: readFileSync(r.path).toString('base64') })),
+    };
     try {
       stored += (await post(url, token, body)).stored;
     } catch (err) {
       const note = stored > 0 ? ` (${stored} image(s) of earlier batches were stored)` : '';
-      if (err instanceof TrainerError) throw new TrainerError(err.code, `batch ${i + 1} of ${batches.length}: ${err.message}${note}`);
+      if (err instanceof TrainerError)
+        throw new TrainerError(err.code, `batch ${i + 1} of ${batches.length}: ${err.message}${note}`);
       throw new Error(`batch ${i + 1} of ${batches.length}: ${(err as Error).message}${note}`, { cause: err });
     }
     sent += batch.length;

@@ -35,14 +35,27 @@ export async function faultFit(args: string[]): Promise<void> {
     onBackend: (line) => console.error(line),
   });
   const m = manifest.metrics;
-  console.log(`fault model written to ${out} (${backend}): classes ${manifest.classes?.join(',')}, val accuracy fp32 ${((m['val_accuracy'] ?? 0) * 100).toFixed(1)} %, int8 ${((m['val_accuracy_int8'] ?? 0) * 100).toFixed(1)} %`);
+  console.log(
+    `fault model written to ${out} (${backend}): classes ${manifest.classes?.join(',')}, val accuracy fp32 ${((m['val_accuracy'] ?? 0) * 100).toFixed(1)} %, int8 ${((m['val_accuracy_int8'] ?? 0) * 100).toFixed(1)} %`,
+  );
 }
 
 /** `takt-trainer fault predict --model DIR [--int8] --raw FILE.jsonl --out FILE.csv` */
 export async function faultPredict(args: string[]): Promise<void> {
   const cmd = 'fault predict';
-  const v = parse(cmd, args, { model: { type: 'string' }, int8: { type: 'boolean' }, raw: { type: 'string' }, out: { type: 'string' } });
+  const v = parse(cmd, args, {
+    model: { type: 'string' },
+    int8: { type: 'boolean' },
+    raw: { type: 'string' },
+    out: { type: 'string' },
+  });
   const out = required(cmd, v, 'out');
-  const r = await predictFault({ model: required(cmd, v, 'model'), int8: v['int8'] === true, raw: required(cmd, v, 'raw'), out, progress: new TerminalProgress() });
+  const r = await predictFault({
+    model: required(cmd, v, 'model'),
+    int8: v['int8'] === true,
+    raw: required(cmd, v, 'raw'),
+    out,
+    progress: new TerminalProgress(),
+  });
   console.log(`${r.windows} windows classified to ${out}: ${JSON.stringify(r.counts)}`);
 }

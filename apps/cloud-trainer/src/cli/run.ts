@@ -36,9 +36,13 @@ export async function runTrainerCommand(argv: string[]): Promise<void> {
   const key = commandKey(argv);
   const load = commands[key];
   if (!load) {
-    throw new UsageError(argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`);
+    throw new UsageError(
+      argv.length === 0 ? 'a command is required' : `unknown command "${argv.slice(0, 2).join(' ')}"`,
+    );
   }
-  await (await load())(argv.slice(key === 'serve' ? 1 : 2));
+  await (
+    await load()
+  )(argv.slice(key === 'serve' ? 1 : 2));
 }
 
 const exitCode = (err: unknown) => (err instanceof TrainerError ? EXIT.usage : undefined);

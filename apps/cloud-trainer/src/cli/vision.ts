@@ -39,15 +39,28 @@ export async function visionFit(args: string[]): Promise<void> {
   });
   const m = manifest.metrics;
   const minutes = ((manifest.training.durationMs ?? 0) / 60_000).toFixed(1);
-  console.log(`vision model written to ${out} (${backend}, ${manifest.input.shape[1]} px): best epoch ${m['best_epoch']} of ${m['epochs_run']}, ${((m['epoch_ms_mean'] ?? 0) / 1000).toFixed(1)} s/epoch, ${minutes} min in all`);
+  console.log(
+    `vision model written to ${out} (${backend}, ${manifest.input.shape[1]} px): best epoch ${m['best_epoch']} of ${m['epochs_run']}, ${((m['epoch_ms_mean'] ?? 0) / 1000).toFixed(1)} s/epoch, ${minutes} min in all`,
+  );
   console.log(formatEvaluation(evaluation, testSamples));
 }
 
 /** `takt-trainer vision predict --model DIR [--int8] --images DIR --out FILE.csv` */
 export async function visionPredict(args: string[]): Promise<void> {
   const cmd = 'vision predict';
-  const v = parse(cmd, args, { model: { type: 'string' }, int8: { type: 'boolean' }, images: { type: 'string' }, out: { type: 'string' } });
+  const v = parse(cmd, args, {
+    model: { type: 'string' },
+    int8: { type: 'boolean' },
+    images: { type: 'string' },
+    out: { type: 'string' },
+  });
   const out = required(cmd, v, 'out');
-  const r = await predictVision({ model: required(cmd, v, 'model'), int8: v['int8'] === true, images: required(cmd, v, 'images'), out, progress: new TerminalProgress() });
+  const r = await predictVision({
+    model: required(cmd, v, 'model'),
+    int8: v['int8'] === true,
+    images: required(cmd, v, 'images'),
+    out,
+    progress: new TerminalProgress(),
+  });
   console.log(`${r.images} images classified to ${out}: ${JSON.stringify(r.counts)}`);
 }

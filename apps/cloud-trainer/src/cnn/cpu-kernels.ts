@@ -21,10 +21,30 @@ interface ConvGeometry {
   backend: CpuBackend;
 }
 
-function geometry(tf: Tf, args: KernelArgs, xShape: number[], filterShape: [number, number, number, number], dilations: number | [number, number] = 1): ConvGeometry | undefined {
-  const a = args.attrs as unknown as { strides: [number, number] | number; pad: tfjs.Conv2DAttrs['pad']; dataFormat?: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+function geometry(
+  tf: Tf,
+  args: KernelArgs,
+  xShape: number[],
+  filterShape: [number, number, number, number],
+  dilations: number | [number, number] = 1,
+): ConvGeometry | undefined {
+  const a = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: tfjs.Conv2DAttrs['pad'];
+    dataFormat?: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
   const format = tf.backend_util.convertConv2DDataFormat(a.dataFormat ?? 'NHWC');
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, a.strides, dilations, a.pad, a.dimRoundingMode, false, format);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape,
+    a.strides,
+    dilations,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    format,
+  );
   if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   return { info, backend: args.backend as unknown as CpuBackend };
 }
@@ -35,7 +55,19 @@ function geometry(tf: Tf, args: KernelArgs, xShape: number[], filterShape: [numb
  * (times inChannels·outChannels). Every convolution sum below is this walk plus one inner loop.
  */
 function eachTap(info: ConvGeometry['info'], visit: (yBase: number, xBase: number, wBase: number) => void): void {
-  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, outChannels: co, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: ci,
+    outHeight,
+    outWidth,
+    outChannels: co,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  } = info;
   for (let b = 0; b < batchSize; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       for (let ox = 0; ox < outWidth; ox++) {
@@ -62,7 +94,13 @@ function convForward(tf: Tf, original: tfjs.KernelFunc, fused: boolean): tfjs.Ke
     const activation = fused ? (attrs.activation ?? 'linear') : 'linear';
     if (activation !== 'linear' && activation !== 'relu') return original(args);
     const g = geometry(tf, args, x.shape, filter.shape as [number, number, number, number], attrs.dilations);
-    if (!g || (bias && bias.shape.reduce((p, d) => p * d, 1) !== 1 && bias.shape.reduce((p, d) => p * d, 1) !== g.info.outChannels)) return original(args);
+    if (
+      !g ||
+      (bias &&
+        bias.shape.reduce((p, d) => p * d, 1) !== 1 &&
+        bias.shape.reduce((p, d) => p * d, 1) !== g.info.outChannels)
+    )
+      return original(args);
     const { info, backend } = g;
     const xv = backend.data.get(x.dataId).values;
     const wv = backend.data.get(filter.dataId).values;
@@ -139,12 +177,31 @@ function maxPoolGrad(tf: Tf, original: tfjs.KernelFunc): tfjs.KernelFunc {
   return (args: KernelArgs) => {
     const { dy, input } = args.inputs as { dy: tfjs.TensorInfo; input: tfjs.TensorInfo };
     const a = args.attrs as unknown as tfjs.MaxPoolGradAttrs;
-    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-    if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') return original(args);
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      a.filterSize,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast')
+      return original(args);
     const backend = args.backend as unknown as CpuBackend;
     const xv = backend.data.get(input.dataId).values;
     const dyv = backend.data.get(dy.dataId).values;
-    const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const {
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels: ch,
+      outHeight,
+      outWidth,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+    } = info;
     const dx = new Float32Array(xv.length);
     for (let b = 0; b < batchSize; b++) {
       for (let oy = 0; oy < outHeight; oy++) {
@@ -164,7 +221,8 @@ function maxPoolGrad(tf: Tf, original: tfjs.KernelFunc): tfjs.KernelFunc {
                 }
               }
             }
-            if (best >= 0) dx[best] = (dx[best] as number) + (dyv[((b * outHeight + oy) * outWidth + ox) * ch + c] as number);
+            if (best >= 0)
+              dx[best] = (dx[best] as number) + (dyv[((b * outHeight + oy) * outWidth + ox) * ch + c] as number);
           }
         }
       }

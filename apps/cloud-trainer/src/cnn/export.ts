@@ -17,7 +17,12 @@ export interface ExportedClassifier {
 }
 
 /** Classes `model` bytes predict for a split's samples, run by onnxruntime. */
-export async function onnxPredict(model: Uint8Array, split: ClassifierSplit, sampleShape: number[], classes: number): Promise<Int32Array> {
+export async function onnxPredict(
+  model: Uint8Array,
+  split: ClassifierSplit,
+  sampleShape: number[],
+  classes: number,
+): Promise<Int32Array> {
   const clf = await OnnxClassifier.create(model);
   try {
     return topClass(await clf.predict(split.x, sampleShape, classes), classes).index;
@@ -31,7 +36,14 @@ export async function onnxPredict(model: Uint8Array, split: ClassifierSplit, sam
  * inputs), and evaluates both artifacts on the validation split with onnxruntime (pass the
  * held-out test split here when there is one).
  */
-export async function exportClassifier(model: tfjs.LayersModel, train: ClassifierSplit, val: ClassifierSplit, sampleShape: number[], classes: number, calibrationSamples = 256): Promise<ExportedClassifier> {
+export async function exportClassifier(
+  model: tfjs.LayersModel,
+  train: ClassifierSplit,
+  val: ClassifierSplit,
+  sampleShape: number[],
+  classes: number,
+  calibrationSamples = 256,
+): Promise<ExportedClassifier> {
   const fp32 = tfjsToOnnx(model);
   const per = sampleShape.reduce((a, b) => a * b, 1);
   const n = Math.min(calibrationSamples, train.labels.length);

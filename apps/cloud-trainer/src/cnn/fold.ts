@@ -14,7 +14,8 @@ export function channelStats(x: Float32Array, channels: number): InputNormalizat
   const mean = new Array<number>(channels).fill(0);
   const sq = new Array<number>(channels).fill(0);
   for (let i = 0; i < x.length; i++) mean[i % channels] = (mean[i % channels] as number) + (x[i] as number) / n;
-  for (let i = 0; i < x.length; i++) sq[i % channels] = (sq[i % channels] as number) + ((x[i] as number) - (mean[i % channels] as number)) ** 2 / n;
+  for (let i = 0; i < x.length; i++)
+    sq[i % channels] = (sq[i % channels] as number) + ((x[i] as number) - (mean[i % channels] as number)) ** 2 / n;
   return { mean, std: sq.map((v) => Math.max(1e-6, Math.sqrt(v))) };
 }
 
@@ -39,14 +40,21 @@ export function foldNormalization(tf: Tf, model: tfjs.LayersModel, norm: InputNo
   const first = model.layers.find((l) => l.getClassName() === 'Conv1D' || l.getClassName() === 'Conv2D');
   const cfg = first?.getConfig() as { padding?: string; useBias?: boolean } | undefined;
   if (!first || first !== model.layers[0] || cfg?.padding !== 'valid' || cfg.useBias === false) {
-    throw new TrainerError('BAD_MODEL', 'input normalisation folds only into a first Conv layer with valid padding and a bias');
+    throw new TrainerError(
+      'BAD_MODEL',
+      'input normalisation folds only into a first Conv layer with valid padding and a bias',
+    );
   }
   const [kernel, bias] = first.getWeights() as [tfjs.Tensor, tfjs.Tensor];
   const cin = kernel.shape[kernel.shape.length - 2] as number;
-  if (cin !== norm.mean.length) throw new TrainerError('BAD_MODEL', `normalisation has ${norm.mean.length} channels, the first conv takes ${cin}`);
+  if (cin !== norm.mean.length)
+    throw new TrainerError('BAD_MODEL', `normalisation has ${norm.mean.length} channels, the first conv takes ${cin}`);
   const [k2, b2] = tf.tidy(() => {
     const shape = kernel.shape.map((_, i) => (i === kernel.shape.length - 2 ? cin : 1));
-    const inv = tf.tensor(norm.std.map((s) => 1 / s), shape);
+    const inv = tf.tensor(
+      norm.std.map((s) => 1 / s),
+      shape,
+    );
     const mu = tf.tensor(norm.mean, shape);
     const k = kernel.mul(inv);
     const axes = kernel.shape.slice(0, -1).map((_, i) => i);

@@ -19,7 +19,18 @@ function run(tf: typeof tfjs, seed: number, poolTies = true): Float32Array[] {
       const b = tf.randomNormal([co], 0, 1, 'float32', seed + 2);
       const y = tf.conv2d(x as tfjs.Tensor4D, k as tfjs.Tensor4D, stride, pad);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 3);
-      const f = (xx: tfjs.Tensor, kk: tfjs.Tensor) => tf.fused.conv2d({ x: xx as tfjs.Tensor4D, filter: kk as tfjs.Tensor4D, strides: stride, pad, bias: b, activation: 'relu' }).mul(dy).sum();
+      const f = (xx: tfjs.Tensor, kk: tfjs.Tensor) =>
+        tf.fused
+          .conv2d({
+            x: xx as tfjs.Tensor4D,
+            filter: kk as tfjs.Tensor4D,
+            strides: stride,
+            pad,
+            bias: b,
+            activation: 'relu',
+          })
+          .mul(dy)
+          .sum();
       const [dx, dk] = tf.grads(f)([x, k]);
       // a 2×2 pool of a one-row input is empty (wasm's MaxPoolGrad faults on it); conv1d pools 1×2.
       // Pools follow ReLUs. With `poolTies` the gradient w.r.t. the ReLU's output shows which of the tied
@@ -28,7 +39,9 @@ function run(tf: typeof tfjs, seed: number, poolTies = true): Float32Array[] {
       const window: [number, number] = h === 1 ? [1, 2] : [2, 2];
       const pooled = (v: tfjs.Tensor) => tf.maxPool(v as tfjs.Tensor4D, window, window, 'valid');
       const poolDy = tf.randomNormal(pooled(x).shape, 0, 1, 'float32', seed);
-      const pool = poolTies ? tf.grad((v: tfjs.Tensor) => pooled(v).mul(poolDy).sum())(tf.relu(x)) : tf.grad((v: tfjs.Tensor) => pooled(tf.relu(v)).mul(poolDy).sum())(x);
+      const pool = poolTies
+        ? tf.grad((v: tfjs.Tensor) => pooled(v).mul(poolDy).sum())(tf.relu(x))
+        : tf.grad((v: tfjs.Tensor) => pooled(tf.relu(v)).mul(poolDy).sum())(x);
       const scale = tf.randomNormal([co], 1, 0.1, 'float32', seed + 4);
       const bn = tf.grad((v: tfjs.Tensor) => {
         const { mean, variance } = tf.moments(v, [0, 1, 2]);
@@ -46,7 +59,8 @@ function expectClose(actual: Float32Array[], expected: Float32Array[]): void {
     const e = expected[i] as Float32Array;
     expect(a.length, `result ${i}`).toBe(e.length);
     let worst = 0;
-    for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs((a[j] as number) - (e[j] as number)) / Math.max(1, Math.abs(e[j] as number)));
+    for (let j = 0; j < a.length; j++)
+      worst = Math.max(worst, Math.abs((a[j] as number) - (e[j] as number)) / Math.max(1, Math.abs(e[j] as number)));
     expect(worst, `result ${i}`).toBeLessThan(1e-4);
   });
 }

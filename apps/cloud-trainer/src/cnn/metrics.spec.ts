@@ -6,7 +6,11 @@ describe('classificationReport', () => {
     // truth 0 0 0 1 1 2; predicted 0 0 1 1 2 2
     const r = classificationReport([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], 3);
     expect(r.accuracy).toBeCloseTo(4 / 6);
-    expect(r.confusion).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    expect(r.confusion).toEqual([
+      [2, 1, 0],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
     expect(r.precision).toEqual([1, 0.5, 0.5]);
     expect(r.recall.map((v) => Number(v.toFixed(4)))).toEqual([0.6667, 0.5, 1]);
     expect(r.f1[0]).toBeCloseTo(0.8);

@@ -16,8 +16,13 @@ export interface ClassificationReport {
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /** Accuracy, per-class precision/recall/F1, macro-F1 and the confusion matrix of `classes` classes. */
-export function classificationReport(truth: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ClassificationReport {
-  if (truth.length !== predicted.length) throw new RangeError(`classificationReport: ${truth.length} truths, ${predicted.length} predictions`);
+export function classificationReport(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): ClassificationReport {
+  if (truth.length !== predicted.length)
+    throw new RangeError(`classificationReport: ${truth.length} truths, ${predicted.length} predictions`);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   for (let i = 0; i < truth.length; i++) {
@@ -32,7 +37,14 @@ export function classificationReport(truth: ArrayLike<number>, predicted: ArrayL
   const precision = confusion.map((_, c) => ratio(hit(c), col(c)));
   const recall = confusion.map((_, c) => ratio(hit(c), row(c)));
   const f1 = precision.map((p, c) => ratio(2 * p * (recall[c] as number), p + (recall[c] as number)));
-  return { accuracy: ratio(correct, truth.length), precision, recall, f1, macroF1: f1.reduce((a, b) => a + b, 0) / Math.max(1, classes), confusion };
+  return {
+    accuracy: ratio(correct, truth.length),
+    precision,
+    recall,
+    f1,
+    macroF1: f1.reduce((a, b) => a + b, 0) / Math.max(1, classes),
+    confusion,
+  };
 }
 
 /**

@@ -46,9 +46,19 @@ export function visionCnn(tf: Tf, size: number, classes: number, seed = 1): tfjs
     m.add(tf.layers.activation({ activation: 'relu' }));
   };
   const stem = visionStem(size);
-  block(tf.layers.conv2d({ inputShape: [size, size, 1], filters: STEM_FILTERS, kernelSize: stem.kernel, strides: stem.stride, padding: 'valid', kernelInitializer: init(tf, s++) }));
+  block(
+    tf.layers.conv2d({
+      inputShape: [size, size, 1],
+      filters: STEM_FILTERS,
+      kernelSize: stem.kernel,
+      strides: stem.stride,
+      padding: 'valid',
+      kernelInitializer: init(tf, s++),
+    }),
+  );
   const widths = visionStages(size);
-  const conv = (filters: number) => tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: init(tf, s++) });
+  const conv = (filters: number) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: init(tf, s++) });
   for (const filters of widths) {
     block(conv(filters));
     m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -66,9 +76,26 @@ export function visionCnn(tf: Tf, size: number, classes: number, seed = 1): tfjs
 export function faultCnn(tf: Tf, steps: number, channels: number, classes: number, seed = 1): tfjs.LayersModel {
   const m = tf.sequential();
   let s = seed;
-  m.add(tf.layers.conv1d({ inputShape: [steps, channels], filters: 16, kernelSize: 7, padding: 'valid', activation: 'relu', kernelInitializer: init(tf, s++) }));
+  m.add(
+    tf.layers.conv1d({
+      inputShape: [steps, channels],
+      filters: 16,
+      kernelSize: 7,
+      padding: 'valid',
+      activation: 'relu',
+      kernelInitializer: init(tf, s++),
+    }),
+  );
   m.add(tf.layers.maxPooling1d({ poolSize: 4 }));
-  m.add(tf.layers.conv1d({ filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(tf, s++) }));
+  m.add(
+    tf.layers.conv1d({
+      filters: 32,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(tf, s++),
+    }),
+  );
   m.add(tf.layers.maxPooling1d({ poolSize: 4 }));
   m.add(tf.layers.globalMaxPooling1d({}));
   m.add(tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: init(tf, s++) }));

@@ -51,7 +51,8 @@ export function topClass(probs: Float32Array, classes: number): { index: Int32Ar
   const confidence = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if ((probs[i * classes + c] as number) > (probs[i * classes + best] as number)) best = c;
+    for (let c = 1; c < classes; c++)
+      if ((probs[i * classes + c] as number) > (probs[i * classes + best] as number)) best = c;
     index[i] = best;
     confidence[i] = probs[i * classes + best] as number;
   }

@@ -63,7 +63,8 @@ function shuffled(n: number, rng: SeededRandom): number[] {
 
 // tfjs keeps Adam's rate in a protected field that applyGradients reads each step
 const rateOf = (optimizer: tfjs.Optimizer) => (optimizer as unknown as { learningRate: number }).learningRate;
-const setRate = (optimizer: tfjs.Optimizer, rate: number) => void ((optimizer as unknown as { learningRate: number }).learningRate = rate);
+const setRate = (optimizer: tfjs.Optimizer, rate: number) =>
+  void ((optimizer as unknown as { learningRate: number }).learningRate = rate);
 
 /** Learning rate of epoch `epoch` (1-based): linear warm-up, then cosine decay to 2 % of `base` at `epochs`. */
 export function cosineRate(base: number, epoch: number, epochs: number, warmup: number): number {
@@ -72,7 +73,13 @@ export function cosineRate(base: number, epoch: number, epochs: number, warmup: 
   return base * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
-async function evaluate(tf: Tf, model: tfjs.LayersModel, val: ClassifierSplit, shape: number[], classes: number): Promise<{ loss: number; acc: number }> {
+async function evaluate(
+  tf: Tf,
+  model: tfjs.LayersModel,
+  val: ClassifierSplit,
+  shape: number[],
+  classes: number,
+): Promise<{ loss: number; acc: number }> {
   const [loss, acc] = tf.tidy(() => {
     const xs = tf.tensor(val.x, [val.labels.length, ...shape]);
     const ys = tf.oneHot(tf.tensor1d(val.labels, 'int32'), classes);
@@ -89,14 +96,22 @@ async function evaluate(tf: Tf, model: tfjs.LayersModel, val: ClassifierSplit, s
  * class-weighted cross-entropy, early stopping on validation accuracy (ties: lower loss), the
  * best epoch's weights restored at the end and the input normalisation folded in.
  */
-export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: ClassifierSplit, val: ClassifierSplit, options: TrainClassifierOptions): Promise<TrainedClassifier> {
+export async function trainClassifier(
+  tf: Tf,
+  model: tfjs.LayersModel,
+  train: ClassifierSplit,
+  val: ClassifierSplit,
+  options: TrainClassifierOptions,
+): Promise<TrainedClassifier> {
   const { sampleShape, classes } = options;
   const per = sampleShape.reduce((a, b) => a * b, 1);
   const rng = new SeededRandom(options.seed ?? 1);
   const epochs = options.epochs ?? 40;
   const patience = options.patience ?? 6;
   const baseRate = options.learningRate ?? 0.003;
-  const optimizer = tf.train.adam(options.schedule === 'cosine' ? cosineRate(baseRate, 1, epochs, options.warmupEpochs ?? 2) : baseRate);
+  const optimizer = tf.train.adam(
+    options.schedule === 'cosine' ? cosineRate(baseRate, 1, epochs, options.warmupEpochs ?? 2) : baseRate,
+  );
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const lrPatience = options.lrPatience ?? Math.max(1, Math.floor(patience / 2));
   let lastLrDrop = 0;
@@ -114,8 +129,22 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
     const xRaw = gather(train.x, per, order);
     const x = prepare(options.augment ? options.augment(xRaw, rng) : xRaw);
     const xs = tf.tensor(x, [order.length, ...sampleShape]);
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(order, (i) => train.labels[i] as number), 'int32'), classes));
-    const h = await model.fit(xs, ys, { epochs: 1, batchSize: options.batchSize ?? 32, shuffle: false, classWeight: weights, verbose: 0 });
+    const ys = tf.tidy(() =>
+      tf.oneHot(
+        tf.tensor1d(
+          Int32Array.from(order, (i) => train.labels[i] as number),
+          'int32',
+        ),
+        classes,
+      ),
+    );
+    const h = await model.fit(xs, ys, {
+      epochs: 1,
+      batchSize: options.batchSize ?? 32,
+      shuffle: false,
+      classWeight: weights,
+      verbose: 0,
+    });
     tf.dispose([xs, ys]);
     const v = await evaluate(tf, model, valPrepared, sampleShape, classes);
     epochMs.push(Date.now() - t0);
@@ -130,7 +159,14 @@ export async function trainClassifier(tf: Tf, model: tfjs.LayersModel, train: Cl
       lastLrDrop = epoch;
     }
     const msEpoch = epochMs.reduce((a, b) => a + b, 0) / epochMs.length;
-    phase.tick({ loss: Number(h.history['loss']?.[0]), acc: Number(h.history['acc']?.[0] ?? h.history['accuracy']?.[0]), val_loss: v.loss, val_acc: v.acc, s_epoch: msEpoch / 1000, eta_s: Math.round((msEpoch * (Math.min(epochs, best.epoch + patience) - epoch)) / 1000) });
+    phase.tick({
+      loss: Number(h.history['loss']?.[0]),
+      acc: Number(h.history['acc']?.[0] ?? h.history['accuracy']?.[0]),
+      val_loss: v.loss,
+      val_acc: v.acc,
+      s_epoch: msEpoch / 1000,
+      eta_s: Math.round((msEpoch * (Math.min(epochs, best.epoch + patience) - epoch)) / 1000),
+    });
   }
   phase.done({ best_epoch: best.epoch, val_acc: best.acc });
   model.setWeights(best.weights);

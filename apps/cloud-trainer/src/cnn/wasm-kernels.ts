@@ -48,7 +48,16 @@ function runner(tf: Tf, backend: WasmBackend) {
 }
 
 function convInfo(tf: Tf, xShape: number[], filterShape: number[], a: ConvAttrs) {
-  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
 function conv2dBackpropFilter(tf: Tf): tfjs.KernelFunc {
@@ -65,9 +74,15 @@ function conv2dBackpropFilter(tf: Tf): tfjs.KernelFunc {
     const { run, release } = runner(tf, args.backend as unknown as WasmBackend);
     const xT = run('Transpose', { x }, { perm: [3, 1, 2, 0] });
     const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-    const pad: Pad = [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]];
+    const pad: Pad = [
+      [0, 0],
+      [top, Math.max(0, bottom)],
+      [left, Math.max(0, right)],
+      [0, 0],
+    ];
     let r = run('Conv2D', { x: xT, filter: dyT }, { strides: 1, dilations: [sh, sw], pad, dataFormat: 'NHWC' });
-    if (bottom < 0 || right < 0) r = run('Slice', { x: r }, { begin: [0, 0, 0, 0], size: [info.inChannels, kh, kw, info.outChannels] });
+    if (bottom < 0 || right < 0)
+      r = run('Slice', { x: r }, { begin: [0, 0, 0, 0], size: [info.inChannels, kh, kw, info.outChannels] });
     const dw = run('Transpose', { x: r }, { perm: [1, 2, 0, 3] });
     release(dw);
     return dw;
@@ -85,7 +100,12 @@ function conv2dBackpropInput(tf: Tf, original: tfjs.KernelFunc): tfjs.KernelFunc
     const { run, release } = runner(tf, args.backend as unknown as WasmBackend);
     const rotated = run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] });
-    const pad: Pad = [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]];
+    const pad: Pad = [
+      [0, 0],
+      [kh - 1 - top, kh - 1 - bottom],
+      [kw - 1 - left, kw - 1 - right],
+      [0, 0],
+    ];
     const dx = run('Conv2D', { x: dy, filter: swapped }, { strides: 1, dilations: 1, pad, dataFormat: 'NHWC' });
     release(dx);
     return dx;
@@ -98,7 +118,8 @@ function tile(original: tfjs.KernelFunc): tfjs.KernelFunc {
     const { x } = args.inputs as { x: tfjs.TensorInfo };
     const { reps } = args.attrs as unknown as { reps: number[] };
     const last = x.shape.length - 1;
-    if (x.dtype !== 'float32' || last < 0 || x.shape.slice(0, last).some((d) => d !== 1) || reps[last] !== 1) return original(args);
+    if (x.dtype !== 'float32' || last < 0 || x.shape.slice(0, last).some((d) => d !== 1) || reps[last] !== 1)
+      return original(args);
     const backend = args.backend as unknown as WasmBackend;
     const out = backend.makeOutput(
       x.shape.map((d, i) => d * (reps[i] as number)),
@@ -119,7 +140,15 @@ export function installWasmTrainingKernels(tf: Tf): void {
   const replace = (name: string, make: (original: tfjs.KernelFunc) => tfjs.KernelFunc) => {
     const original = tf.getKernel(name, 'wasm');
     if (original) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...(original ?? { kernelName: name, backendName: 'wasm' }), kernelFunc: make(original?.kernelFunc ?? (() => { throw new Error(`${name}: no wasm kernel`); })) });
+    tf.registerKernel({
+      ...(original ?? { kernelName: name, backendName: 'wasm' }),
+      kernelFunc: make(
+        original?.kernelFunc ??
+          (() => {
+            throw new Error(`${name}: no wasm kernel`);
+          }),
+      ),
+    });
   };
   replace('Conv2DBackpropFilter', () => conv2dBackpropFilter(tf));
   replace('Conv2DBackpropInput', (o) => conv2dBackpropInput(tf, o));

@@ -43,27 +43,43 @@ describe('CSV reading', () => {
   });
 
   it('BAD INPUT - empty CSV, and a header without rows', () => {
-    expect(() => readCsv(csv('empty.csv', ''))).toThrow(expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('is empty') }));
-    expect(() => readCsv(csv('head.csv', 'timestamp,value\n'))).toThrow(expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('no data rows') }));
+    expect(() => readCsv(csv('empty.csv', ''))).toThrow(
+      expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('is empty') }),
+    );
+    expect(() => readCsv(csv('head.csv', 'timestamp,value\n'))).toThrow(
+      expect.objectContaining({ code: 'EMPTY_INPUT', message: expect.stringContaining('no data rows') }),
+    );
   });
 
   it('BAD INPUT - a non-numeric cell names the column and the line', () => {
     const f = csv('text.csv', 'timestamp,value,state\n2020-01-01 00:00:00,1.5,ok\n');
     expect(() => csvSeries(readCsv(f), { timeColumn: 'timestamp' })).toThrow(
-      expect.objectContaining({ code: 'NON_NUMERIC', message: expect.stringMatching(/line 2: column "state" holds "ok", not a number/) }),
+      expect.objectContaining({
+        code: 'NON_NUMERIC',
+        message: expect.stringMatching(/line 2: column "state" holds "ok", not a number/),
+      }),
     );
   });
 
   it('a clock that jumps back (as in NAB machine_temperature) keeps file order, holds the time and warns with the line', () => {
-    const s = csvSeries(readCsv(csv('back.csv', 'ts,value\n2020-01-01 00:00:05,1\n2020-01-01 00:00:01,2\n2020-01-01 00:00:06,3\n')), { timeColumn: 'ts' });
+    const s = csvSeries(
+      readCsv(csv('back.csv', 'ts,value\n2020-01-01 00:00:05,1\n2020-01-01 00:00:01,2\n2020-01-01 00:00:06,3\n')),
+      { timeColumn: 'ts' },
+    );
     expect(Array.from(s.ts).map((t) => t - Date.UTC(2020, 0, 1))).toEqual([5000, 5000, 6000]);
     expect(s.warnings).toEqual([expect.stringContaining('line 3: time goes back by 4 s')]);
   });
 
   it('BAD INPUT - missing time column, unparsable time, ragged rows', () => {
     const f = csv('t.csv', 'ts,value\n2020-01-01 00:00:01,1\n2020-01-01 00:00:00,2\n');
-    expect(() => csvSeries(readCsv(f), { timeColumn: 'time' })).toThrow(expect.objectContaining({ code: 'MISSING_COLUMN', message: expect.stringContaining('"time"') }));
-    expect(() => csvSeries(readCsv(csv('t2.csv', 'ts,value\nnoon,1\n')), { timeColumn: 'ts' })).toThrow(expect.objectContaining({ code: 'BAD_TIME' }));
-    expect(() => readCsv(csv('r.csv', 'ts,value\n1,2,3\n'))).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', message: expect.stringContaining('line 2 has 3 fields') }));
+    expect(() => csvSeries(readCsv(f), { timeColumn: 'time' })).toThrow(
+      expect.objectContaining({ code: 'MISSING_COLUMN', message: expect.stringContaining('"time"') }),
+    );
+    expect(() => csvSeries(readCsv(csv('t2.csv', 'ts,value\nnoon,1\n')), { timeColumn: 'ts' })).toThrow(
+      expect.objectContaining({ code: 'BAD_TIME' }),
+    );
+    expect(() => readCsv(csv('r.csv', 'ts,value\n1,2,3\n'))).toThrow(
+      expect.objectContaining({ code: 'BAD_ARGUMENT', message: expect.stringContaining('line 2 has 3 fields') }),
+    );
   });
 });

@@ -15,7 +15,8 @@ export { parseCsvTime as parseTime } from '@takt/runtime';
 
 /** Reads a CSV file with a header row; throws `TrainerError('EMPTY_INPUT')` when it has no data rows. */
 export function readCsv(file: string, delimiter = ','): CsvTable {
-  if (delimiter.length !== 1) throw new TrainerError('BAD_ARGUMENT', `--delimiter must be one character, got ${JSON.stringify(delimiter)}`);
+  if (delimiter.length !== 1)
+    throw new TrainerError('BAD_ARGUMENT', `--delimiter must be one character, got ${JSON.stringify(delimiter)}`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -26,7 +27,8 @@ export function readCsv(file: string, delimiter = ','): CsvTable {
   try {
     records = parseCsvRecords(text, delimiter);
   } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new TrainerError('BAD_ARGUMENT', `CSV ${file} line ${err.line ?? '?'}: ${err.message}`);
+    if (err instanceof CsvSyntaxError)
+      throw new TrainerError('BAD_ARGUMENT', `CSV ${file} line ${err.line ?? '?'}: ${err.message}`);
     throw err;
   }
   const head = records.shift();
@@ -35,7 +37,10 @@ export function readCsv(file: string, delimiter = ','): CsvTable {
   const header = head.cells.map((h) => h.trim());
   for (const r of records) {
     if (r.cells.length !== header.length) {
-      throw new TrainerError('BAD_ARGUMENT', `CSV ${file} line ${r.line} has ${r.cells.length} fields, the header has ${header.length} (delimiter ${JSON.stringify(delimiter)})`);
+      throw new TrainerError(
+        'BAD_ARGUMENT',
+        `CSV ${file} line ${r.line} has ${r.cells.length} fields, the header has ${header.length} (delimiter ${JSON.stringify(delimiter)})`,
+      );
     }
   }
   return { file, header, rows: records.map((r) => r.cells), lines: records.map((r) => r.line) };

@@ -21,7 +21,10 @@ export function rowFeatureNames(columns: string[], window: number, stats: Rollin
 
 /** A column header as a manifest feature name (`[A-Za-z0-9_.:-]`, at most 64 characters). */
 export function featureName(column: string): string {
-  const name = column.trim().replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 64);
+  const name = column
+    .trim()
+    .replace(/[^A-Za-z0-9_.:-]/g, '_')
+    .slice(0, 64);
   return name === '' ? '_' : name;
 }
 
@@ -52,14 +55,20 @@ export function buildRowFeatures(series: CsvSeries, names: string[]): Matrix {
   const cols = series.columns.map(featureName);
   const recipes = names.map((name) => {
     const r = recipeFor(name, cols);
-    if (!r) throw new TrainerError('FEATURE_MISMATCH', `CSV ${series.file} cannot supply model feature "${name}" (columns: ${series.columns.join(', ')})`);
+    if (!r)
+      throw new TrainerError(
+        'FEATURE_MISMATCH',
+        `CSV ${series.file} cannot supply model feature "${name}" (columns: ${series.columns.join(', ')})`,
+      );
     return r;
   });
   const out = new Float64Array(series.values.rows * names.length);
   for (let r = 0; r < series.values.rows; r++) {
     recipes.forEach((rec, j) => {
       out[r * names.length + j] =
-        rec.kind === 'value' ? (series.values.data[r * series.values.cols + rec.column] as number) : trailing(series.values, rec.column, r, rec.window, rec.kind);
+        rec.kind === 'value'
+          ? (series.values.data[r * series.values.cols + rec.column] as number)
+          : trailing(series.values, rec.column, r, rec.window, rec.kind);
     });
   }
   return { rows: series.values.rows, cols: names.length, data: out };

@@ -26,13 +26,27 @@ export interface CsvSeries {
 
 function resolveColumns(table: CsvTable, opts: CsvColumnsOptions): { timeIndex: number; columns: number[] } {
   const timeIndex = table.header.indexOf(opts.timeColumn);
-  if (timeIndex < 0) throw new TrainerError('MISSING_COLUMN', `CSV ${table.file} has no time column "${opts.timeColumn}" (columns: ${table.header.join(', ')})`);
+  if (timeIndex < 0)
+    throw new TrainerError(
+      'MISSING_COLUMN',
+      `CSV ${table.file} has no time column "${opts.timeColumn}" (columns: ${table.header.join(', ')})`,
+    );
   const exclude = new Set(opts.excludeColumns ?? []);
   for (const name of exclude) {
-    if (!table.header.includes(name)) throw new TrainerError('MISSING_COLUMN', `CSV ${table.file} has no column "${name}" to exclude (columns: ${table.header.join(', ')})`);
+    if (!table.header.includes(name))
+      throw new TrainerError(
+        'MISSING_COLUMN',
+        `CSV ${table.file} has no column "${name}" to exclude (columns: ${table.header.join(', ')})`,
+      );
   }
-  const columns = table.header.map((_, i) => i).filter((i) => i !== timeIndex && !exclude.has(table.header[i] as string));
-  if (columns.length === 0) throw new TrainerError('EMPTY_INPUT', `CSV ${table.file} has no feature columns besides the time column and the excluded ones`);
+  const columns = table.header
+    .map((_, i) => i)
+    .filter((i) => i !== timeIndex && !exclude.has(table.header[i] as string));
+  if (columns.length === 0)
+    throw new TrainerError(
+      'EMPTY_INPUT',
+      `CSV ${table.file} has no feature columns besides the time column and the excluded ones`,
+    );
   return { timeIndex, columns };
 }
 
@@ -40,9 +54,16 @@ function parseTimes(table: CsvTable, timeIndex: number, column: string, warnings
   const ts = new Float64Array(table.rows.length);
   for (let r = 0; r < table.rows.length; r++) {
     const t = parseTime(table.rows[r]?.[timeIndex] ?? '');
-    if (t === undefined) throw new TrainerError('BAD_TIME', `CSV ${table.file} line ${table.lines[r]}: time column "${column}" holds ${JSON.stringify(table.rows[r]?.[timeIndex])}, not a time`);
+    if (t === undefined)
+      throw new TrainerError(
+        'BAD_TIME',
+        `CSV ${table.file} line ${table.lines[r]}: time column "${column}" holds ${JSON.stringify(table.rows[r]?.[timeIndex])}, not a time`,
+      );
     const prev = r > 0 ? (ts[r - 1] as number) : -Infinity;
-    if (t < prev) warnings.push(`CSV ${table.file} line ${table.lines[r]}: time goes back by ${(prev - t) / 1000} s; rows are taken in file order and this row's time is held at the previous one for smoothing`);
+    if (t < prev)
+      warnings.push(
+        `CSV ${table.file} line ${table.lines[r]}: time goes back by ${(prev - t) / 1000} s; rows are taken in file order and this row's time is held at the previous one for smoothing`,
+      );
     ts[r] = Math.max(t, prev);
   }
   return ts;
@@ -58,7 +79,10 @@ export function csvSeries(table: CsvTable, opts: CsvColumnsOptions): CsvSeries {
       const v = cell === '' ? NaN : Number(cell);
       if (!Number.isFinite(v)) {
         const name = table.header[columns[j] as number];
-        throw new TrainerError('NON_NUMERIC', `CSV ${table.file} line ${table.lines[r]}: column "${name}" holds ${JSON.stringify(cell)}, not a number (exclude it with --exclude-columns ${name})`);
+        throw new TrainerError(
+          'NON_NUMERIC',
+          `CSV ${table.file} line ${table.lines[r]}: column "${name}" holds ${JSON.stringify(cell)}, not a number (exclude it with --exclude-columns ${name})`,
+        );
       }
       values[r * columns.length + j] = v;
     }

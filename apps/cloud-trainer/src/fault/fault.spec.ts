@@ -10,7 +10,19 @@ import { runCli } from '../cli/run.js';
 const tmp = tempDir('trainer-fault-');
 afterAll(() => tmp.remove());
 beforeAll(async () => {
-  const cmd = sourceCommand('simulators/plant', ['record', '--plant', join(import.meta.dirname, '..', '..', 'testdata', 'fault-plant.json'), '--seed', '3', '--duration', '160', '--start', '1767225600000', '--out', tmp.path]);
+  const cmd = sourceCommand('simulators/plant', [
+    'record',
+    '--plant',
+    join(import.meta.dirname, '..', '..', 'testdata', 'fault-plant.json'),
+    '--seed',
+    '3',
+    '--duration',
+    '160',
+    '--start',
+    '1767225600000',
+    '--out',
+    tmp.path,
+  ]);
   await promisify(execFile)(cmd.command, cmd.args, { cwd: cmd.cwd });
 }, 60_000);
 
@@ -30,10 +42,32 @@ describe('fault fit / predict (1-D CNN on labelled raw windows)', () => {
   it('trains from takt-sim raw.jsonl + truth.csv, exports fp32 + int8 with the edge window spec, predicts every window', async () => {
     const model = join(tmp.path, 'model');
     const raw = join(tmp.path, 'raw.jsonl');
-    const fit = await cli('fault', 'fit', '--raw', raw, '--truth', join(tmp.path, 'truth.csv'), '--window-ms', '2000', '--length', '64', '--epochs', '3', '--out', model);
+    const fit = await cli(
+      'fault',
+      'fit',
+      '--raw',
+      raw,
+      '--truth',
+      join(tmp.path, 'truth.csv'),
+      '--window-ms',
+      '2000',
+      '--length',
+      '64',
+      '--epochs',
+      '3',
+      '--out',
+      model,
+    );
     expect(fit.code, fit.err).toBe(0);
     const m = decodeManifest(readFileSync(join(model, 'manifest.json')));
-    expect(m).toMatchObject({ kind: 'cnn-fault', classes: ['imbalance', 'ok', 'overheating'], input: { shape: [null, 64, 3], window: { lengthMs: 2000, hopMs: 1000, sensors: ['current', 'temperature', 'vibration'], sampleRate: 32 } } });
+    expect(m).toMatchObject({
+      kind: 'cnn-fault',
+      classes: ['imbalance', 'ok', 'overheating'],
+      input: {
+        shape: [null, 64, 3],
+        window: { lengthMs: 2000, hopMs: 1000, sensors: ['current', 'temperature', 'vibration'], sampleRate: 32 },
+      },
+    });
     expect(m.variants?.['int8']).toBeDefined();
     expect(m.metrics['val_accuracy']).toBeGreaterThan(0);
     const out = join(tmp.path, 'pred.csv');

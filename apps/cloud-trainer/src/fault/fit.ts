@@ -50,9 +50,15 @@ export interface FaultTrainingSet {
 }
 
 /** Validation by whole groups: a group is held out when its hash position is under `share`; every class keeps training windows. */
-export function groupSplit(labels: Int32Array, groups: string[], classes: number, share: number): { train: number[]; val: number[] } {
+export function groupSplit(
+  labels: Int32Array,
+  groups: string[],
+  classes: number,
+  share: number,
+): { train: number[]; val: number[] } {
   const held = new Set(groups.filter((g) => holdoutPosition(g) < share));
-  if (held.size === 0 && groups.length > 0) held.add([...new Set(groups)].sort((a, b) => holdoutPosition(a) - holdoutPosition(b))[0] as string);
+  if (held.size === 0 && groups.length > 0)
+    held.add([...new Set(groups)].sort((a, b) => holdoutPosition(a) - holdoutPosition(b))[0] as string);
   for (let c = 0; c < classes; c++) {
     const mine = groups.filter((_, i) => labels[i] === c);
     // a class whose every recording was held out would have nothing to learn from: its recordings train
@@ -95,10 +101,18 @@ export async function trainFault(set: FaultTrainingSet, opts: FaultTrainOptions)
   const progress = opts.progress ?? silentProgress;
   const names = set.names;
   const classes = [...new Set(names)].sort();
-  if (classes.length < 2) throw new TrainerError('BAD_LABELS', `${opts.source} leaves ${classes.length} class(es) (${classes.join(', ')}); a classifier needs at least 2`);
+  if (classes.length < 2)
+    throw new TrainerError(
+      'BAD_LABELS',
+      `${opts.source} leaves ${classes.length} class(es) (${classes.join(', ')}); a classifier needs at least 2`,
+    );
   for (const c of classes) {
     const n = names.filter((l) => l === c).length;
-    if (n < (opts.minPerClass ?? 10)) throw new TrainerError('TOO_FEW_ROWS', `class "${c}" has ${n} window(s); at least ${opts.minPerClass ?? 10} are needed`);
+    if (n < (opts.minPerClass ?? 10))
+      throw new TrainerError(
+        'TOO_FEW_ROWS',
+        `class "${c}" has ${n} window(s); at least ${opts.minPerClass ?? 10} are needed`,
+      );
   }
   const labels = Int32Array.from(names, (l) => classes.indexOf(l));
   const rt = await loadTensorflow();
@@ -107,15 +121,31 @@ export async function trainFault(set: FaultTrainingSet, opts: FaultTrainOptions)
   const seed = opts.seed ?? 1;
   const channels = set.sensors.length;
   const per = set.length * channels;
-  const split = set.groups ? groupSplit(labels, set.groups, classes.length, opts.valSplit ?? 0.2) : stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
-  if (split.val.length === 0) throw new TrainerError('TOO_FEW_ROWS', `no window is left for validation: ${new Set(set.groups).size} recording(s) of ${classes.join(', ')}; more labelled recordings are needed`);
-  const pick = (idx: number[]): ClassifierSplit => ({ x: gather(set.x, per, idx), labels: Int32Array.from(idx, (i) => labels[i] as number) });
+  const split = set.groups
+    ? groupSplit(labels, set.groups, classes.length, opts.valSplit ?? 0.2)
+    : stratifiedSplit(labels, classes.length, opts.valSplit ?? 0.2, seed);
+  if (split.val.length === 0)
+    throw new TrainerError(
+      'TOO_FEW_ROWS',
+      `no window is left for validation: ${new Set(set.groups).size} recording(s) of ${classes.join(', ')}; more labelled recordings are needed`,
+    );
+  const pick = (idx: number[]): ClassifierSplit => ({
+    x: gather(set.x, per, idx),
+    labels: Int32Array.from(idx, (i) => labels[i] as number),
+  });
   const train = pick(split.train);
   const val = pick(split.val);
   const sampleShape = [set.length, channels];
   const model = faultCnn(rt.tf, set.length, channels, classes.length, seed);
   try {
-    const trained = await trainClassifier(rt.tf, model, train, val, { sampleShape, classes: classes.length, epochs: opts.epochs ?? 30, seed, normalization: channelStats(train.x, channels), progress });
+    const trained = await trainClassifier(rt.tf, model, train, val, {
+      sampleShape,
+      classes: classes.length,
+      epochs: opts.epochs ?? 30,
+      seed,
+      normalization: channelStats(train.x, channels),
+      progress,
+    });
     const exported = await exportClassifier(trained.model, train, val, sampleShape, classes.length);
     const draft: ManifestDraft = {
       schemaVersion: 1,
@@ -123,10 +153,25 @@ export async function trainFault(set: FaultTrainingSet, opts: FaultTrainOptions)
       kind: 'cnn-fault',
       version: 1,
       createdAt: Date.now(),
-      input: { name: 'input', shape: [null, set.length, channels], dtype: 'float32', window: { lengthMs: set.lengthMs, hopMs: set.hopMs, sensors: set.sensors, sampleRate: (set.length * 1000) / set.lengthMs } },
+      input: {
+        name: 'input',
+        shape: [null, set.length, channels],
+        dtype: 'float32',
+        window: {
+          lengthMs: set.lengthMs,
+          hopMs: set.hopMs,
+          sensors: set.sensors,
+          sampleRate: (set.length * 1000) / set.lengthMs,
+        },
+      },
       outputs: [{ name: 'output', shape: [null, classes.length] }],
       classes,
-      training: { samples: labels.length, source: opts.source.slice(0, 256), backend: rt.backend, durationMs: Date.now() - started },
+      training: {
+        samples: labels.length,
+        source: opts.source.slice(0, 256),
+        backend: rt.backend,
+        durationMs: Date.now() - started,
+      },
       metrics: {
         val_accuracy: exported.fp32Accuracy,
         val_accuracy_int8: exported.int8Accuracy,

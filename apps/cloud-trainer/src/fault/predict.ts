@@ -15,14 +15,26 @@ export interface FaultPredictOptions {
 }
 
 /** `fault predict`: classifies every window of a raw recording with the exported 1-D CNN. */
-export async function predictFault(opts: FaultPredictOptions): Promise<{ windows: number; counts: Record<string, number> }> {
+export async function predictFault(
+  opts: FaultPredictOptions,
+): Promise<{ windows: number; counts: Record<string, number> }> {
   const { manifest, bytes } = readModelDir(opts.model, opts.int8 ? 'int8' : undefined);
   const w = manifest.input.window;
   const [, length, channels] = manifest.input.shape;
-  if (manifest.kind !== 'cnn-fault' || !w || typeof length !== 'number' || channels !== w.sensors.length || !manifest.classes) {
+  if (
+    manifest.kind !== 'cnn-fault' ||
+    !w ||
+    typeof length !== 'number' ||
+    channels !== w.sensors.length ||
+    !manifest.classes
+  ) {
     throw new TrainerError('BAD_MODEL', `model in ${opts.model} is not a cnn-fault model with a window spec`);
   }
-  const raw = await rawWindows(opts.raw, { lengthMs: w.lengthMs, hopMs: w.hopMs, length, sensors: w.sensors }, opts.progress);
+  const raw = await rawWindows(
+    opts.raw,
+    { lengthMs: w.lengthMs, hopMs: w.hopMs, length, sensors: w.sensors },
+    opts.progress,
+  );
   const clf = await OnnxClassifier.create(bytes);
   try {
     const classes = manifest.classes;

@@ -24,7 +24,6 @@ export interface RawWindows {
   windows: { deviceId: string; start: number; end: number }[];
 }
 
-
 export function windowInput(w: FeatureWindow, sensors: string[], length: number): Float32Array | undefined {
   const data = new Float32Array(length * sensors.length);
   for (let c = 0; c < sensors.length; c++) {
@@ -37,7 +36,11 @@ export function windowInput(w: FeatureWindow, sensors: string[], length: number)
 }
 
 /** Cuts a raw recording into resampled windows of the given sensors. */
-export async function rawWindows(file: string, spec: FaultWindowSpec, progress: ProgressReporter = silentProgress): Promise<RawWindows> {
+export async function rawWindows(
+  file: string,
+  spec: FaultWindowSpec,
+  progress: ProgressReporter = silentProgress,
+): Promise<RawWindows> {
   const lengthMs = spec.lengthMs ?? 2000;
   const hopMs = spec.hopMs ?? Math.max(10, Math.round(lengthMs / 2));
   const length = spec.length ?? 128;
@@ -50,7 +53,8 @@ export async function rawWindows(file: string, spec: FaultWindowSpec, progress: 
   });
   phase.done();
   const sensors = spec.sensors ?? commonSensors(all);
-  if (sensors.length === 0) throw new TrainerError('NO_DATA', `${file}: no sensor is sent by every device; name --sensors`);
+  if (sensors.length === 0)
+    throw new TrainerError('NO_DATA', `${file}: no sensor is sent by every device; name --sensors`);
   const xs: Float32Array[] = [];
   const windows: RawWindows['windows'] = [];
   for (const w of all) {
@@ -76,7 +80,10 @@ function commonSensors(windows: FeatureWindow[]): string[] {
 }
 
 /** Labels windows from ground truth; drops ambiguous ones (a fault covering less than half). */
-export function labelWindows(raw: RawWindows, truth: TruthFault[]): { x: Float32Array; labels: string[]; kept: number[] } {
+export function labelWindows(
+  raw: RawWindows,
+  truth: TruthFault[],
+): { x: Float32Array; labels: string[]; kept: number[] } {
   const per = raw.length * raw.sensors.length;
   const kept: number[] = [];
   const labels: string[] = [];

@@ -12,7 +12,10 @@ export interface DeviceFeatureSeries {
 }
 
 /** Cuts a raw recording into feature windows per device (`@takt/features`, as the edge does). */
-export async function featuresFromRaw(file: string, window: { lengthMs: number; hopMs: number; sensors?: string[] }): Promise<DeviceFeatureSeries[]> {
+export async function featuresFromRaw(
+  file: string,
+  window: { lengthMs: number; hopMs: number; sensors?: string[] },
+): Promise<DeviceFeatureSeries[]> {
   const windower = new Windower(window);
   const byDevice = new Map<string, { ts: number[]; start: number[]; features: Record<string, number>[] }>();
   const take = (w: FeatureWindow) => {
@@ -23,7 +26,12 @@ export async function featuresFromRaw(file: string, window: { lengthMs: number; 
     d.features.push(computeFeatures(w));
   };
   await readRawBatches(file, (b) => windower.push(b).forEach(take));
-  return [...byDevice.entries()].map(([deviceId, d]) => ({ deviceId, ts: Float64Array.from(d.ts), windowStart: Float64Array.from(d.start), features: d.features }));
+  return [...byDevice.entries()].map(([deviceId, d]) => ({
+    deviceId,
+    ts: Float64Array.from(d.ts),
+    windowStart: Float64Array.from(d.start),
+    features: d.features,
+  }));
 }
 
 /**

@@ -29,7 +29,8 @@ export async function readRawBatches(file: string, onBatch: (b: RawSampleBatch) 
     }
   } catch (err) {
     if (err instanceof ContractError) throw new TrainerError('BAD_ARGUMENT', `${file} line ${lineNo}: ${err.message}`);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TrainerError('NOT_FOUND', `cannot read ${file}: no such file`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new TrainerError('NOT_FOUND', `cannot read ${file}: no such file`);
     throw err;
   }
   if (n === 0) throw new TrainerError('EMPTY_INPUT', `${file} holds no raw sample batches`);
@@ -47,14 +48,21 @@ export function readTruth(file: string): TruthFault[] {
   }
   const col = (name: string) => {
     const i = table.header.indexOf(name);
-    if (i < 0) throw new TrainerError('BAD_LABELS', `truth file ${file} must have columns machine,fault,start,end (has ${table.header.join(', ')})`);
+    if (i < 0)
+      throw new TrainerError(
+        'BAD_LABELS',
+        `truth file ${file} must have columns machine,fault,start,end (has ${table.header.join(', ')})`,
+      );
     return i;
   };
   const [m, f, s, e] = [col('machine'), col('fault'), col('start'), col('end')];
   return table.rows.map((r, i) => {
     const fault = { machine: r[m] ?? '', fault: r[f] ?? '', start: Number(r[s]), end: Number(r[e]) };
     if (!(FAULT_KINDS as readonly string[]).includes(fault.fault) || !(fault.end > fault.start)) {
-      throw new TrainerError('BAD_LABELS', `truth file ${file} line ${table.lines[i]}: ${JSON.stringify(r)} is not machine,known-fault,start<end`);
+      throw new TrainerError(
+        'BAD_LABELS',
+        `truth file ${file} line ${table.lines[i]}: ${JSON.stringify(r)} is not machine,known-fault,start<end`,
+      );
     }
     return fault;
   });

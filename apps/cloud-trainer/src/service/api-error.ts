@@ -5,7 +5,8 @@ import { RegistryError } from '@takt/model-registry';
 import type { Logger } from '@takt/runtime';
 import { TrainerError } from '../errors.js';
 
-export type ApiErrorCode = 'BAD_REQUEST' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE' | 'INTERNAL';
+export type ApiErrorCode =
+  'BAD_REQUEST' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE' | 'INTERNAL';
 
 const STATUS: Record<ApiErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -33,11 +34,19 @@ export class ApiError extends CodedError<ApiErrorCode> {
 }
 
 /** Parses `value` with `schema`, throwing a 400 that names the first bad field (`body.canary.0`, `params.version`). */
-export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'params' | 'query'): z.output<S> {
+export function parseOr400<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: 'body' | 'params' | 'query',
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = [what, ...(issue?.path ?? []).map(String), ...(issue?.code === 'unrecognized_keys' ? [issue.keys[0] ?? '?'] : [])].join('.');
+  const path = [
+    what,
+    ...(issue?.path ?? []).map(String),
+    ...(issue?.code === 'unrecognized_keys' ? [issue.keys[0] ?? '?'] : []),
+  ].join('.');
   const message = issue?.code === 'unrecognized_keys' ? 'is not a known field' : (issue?.message ?? 'is invalid');
   throw new ApiError('BAD_REQUEST', `${path} ${message}`);
 }
@@ -67,6 +76,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       e = new ApiError('INTERNAL', 'internal error');
     }
     if (res.headersSent) return;
-    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+    res
+      .status(e.status)
+      .set(e.headers)
+      .json({ error: { code: e.code, message: e.message } });
   };
 }

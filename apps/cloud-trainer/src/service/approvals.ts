@@ -36,7 +36,11 @@ export class ApprovalQueue {
   /** Removes and returns the waiting request for exactly this model and version; `NOT_FOUND` otherwise. */
   take(model: string, version: number): PendingApproval {
     const a = this.#pending.get(model);
-    if (!a || a.version !== version) throw new ApiError('NOT_FOUND', `no rollout of ${model} v${version} awaits approval${a ? ` (v${a.version} does)` : ''}`);
+    if (!a || a.version !== version)
+      throw new ApiError(
+        'NOT_FOUND',
+        `no rollout of ${model} v${version} awaits approval${a ? ` (v${a.version} does)` : ''}`,
+      );
     this.#pending.delete(model);
     return a;
   }

@@ -31,10 +31,12 @@ export class BearerAuth {
     return (req, _res, next) => {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       const challenge = { 'www-authenticate': 'Bearer realm="takt-trainer"' };
-      if (!m) return next(new ApiError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <token>)', challenge));
+      if (!m)
+        return next(new ApiError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <token>)', challenge));
       const role = this.roleOf(m[1] as string);
       if (!role) return next(new ApiError('UNAUTHENTICATED', 'unknown bearer token', challenge));
-      if (RANK[role] < RANK[min]) return next(new ApiError('FORBIDDEN', `this route needs role ${min}; the token has role ${role}`));
+      if (RANK[role] < RANK[min])
+        return next(new ApiError('FORBIDDEN', `this route needs role ${min}; the token has role ${role}`));
       next();
     };
   }

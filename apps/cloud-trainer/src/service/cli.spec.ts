@@ -10,11 +10,21 @@ afterAll(() => dir.remove());
 /** Runs the serve entry as a process; resolves with its exit code and stderr. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   const root = workspaceRoot();
-  const child = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', join(root, 'apps/cloud-trainer/src/service/serve-main.ts'), ...args], {
-    cwd: root,
-    env: { ...process.env, TAKT_LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@takt/source',
+      '--import',
+      'tsx',
+      join(root, 'apps/cloud-trainer/src/service/serve-main.ts'),
+      ...args,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, TAKT_LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
@@ -41,7 +51,10 @@ describe('takt-trainer serve (process)', () => {
   it('BAD INPUT - a bad TAKT_TRAINER_* override and an unreadable signing key exit 2 naming the key', async () => {
     const file = join(dir.path, 'valid.json');
     writeFileSync(file, JSON.stringify(VALID));
-    const [env, key] = await Promise.all([serve(['--config', file], { TAKT_TRAINER_TRAINING__MIN_WINDOWS: '3' }), serve(['--config', file])]);
+    const [env, key] = await Promise.all([
+      serve(['--config', file], { TAKT_TRAINER_TRAINING__MIN_WINDOWS: '3' }),
+      serve(['--config', file]),
+    ]);
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('training.minWindows');
     expect(env.stderr).toContain('TAKT_TRAINER_TRAINING__MIN_WINDOWS');

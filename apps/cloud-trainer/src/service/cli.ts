@@ -4,7 +4,8 @@ import { TrainerError } from '../errors.js';
 import { loadTrainerServiceConfig } from './config.js';
 import { startTrainerService, type TrainerService } from './service.js';
 
-export const SERVE_USAGE = 'usage: takt-trainer serve --config FILE   (every key also settable as TAKT_TRAINER_<KEY>, nested with __)';
+export const SERVE_USAGE =
+  'usage: takt-trainer serve --config FILE   (every key also settable as TAKT_TRAINER_<KEY>, nested with __)';
 
 /**
  * `takt-trainer serve --config FILE`: loads the config (file, then `TAKT_TRAINER_*`), starts the
@@ -14,7 +15,11 @@ export const SERVE_USAGE = 'usage: takt-trainer serve --config FILE   (every key
 export async function serveCommand(argv: string[]): Promise<void> {
   let values: { config?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (err) {
     throw new TrainerError('BAD_ARGUMENT', `${(err as Error).message}\n${SERVE_USAGE}`);
   }

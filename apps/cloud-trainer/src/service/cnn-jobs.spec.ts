@@ -51,11 +51,24 @@ let store: TelemetryStore;
 let deps: CnnJobDeps;
 let blobs: DiskBlobStore;
 
-const job = (kind: JobRecord['kind'], model: string): JobRecord => ({ id: `job-${model}-${Date.now()}`, kind, model, status: 'running', progress: 0, message: '', trigger: 'api', request: { from: T - 60_000, to: T + 3_600_000 }, startedAt: Date.now() });
+const job = (kind: JobRecord['kind'], model: string): JobRecord => ({
+  id: `job-${model}-${Date.now()}`,
+  kind,
+  model,
+  status: 'running',
+  progress: 0,
+  message: '',
+  trigger: 'api',
+  request: { from: T - 60_000, to: T + 3_600_000 },
+  startedAt: Date.now(),
+});
 const progress = () => undefined;
 
 async function storeEvidence(message: MessageInput<'evidence'>, bytes: Buffer): Promise<void> {
-  const p = decodePublish(buildTopic({ ...addr, device: message.deviceId, channel: 'evidence' }), encode('evidence', message));
+  const p = decodePublish(
+    buildTopic({ ...addr, device: message.deviceId, channel: 'evidence' }),
+    encode('evidence', message),
+  );
   const blob = await blobs.put(bytes);
   await store.writeLines([evidenceLine(evidenceInputOf(p, blob))]);
 }
@@ -75,15 +88,40 @@ beforeAll(async () => {
       fault: { windowMs: 1_000, length: 32, epochs: 12, minPerClass: 5, valSplit: 0.25 },
     },
   });
-  deps = { store, blobs, registry: new ModelRegistry({ dir: `${dir.path}/registry`, signingKey: key }), training: base.training, useSimulatorTruth: true, logger };
+  deps = {
+    store,
+    blobs,
+    registry: new ModelRegistry({ dir: `${dir.path}/registry`, signingKey: key }),
+    training: base.training,
+    useSimulatorTruth: true,
+    logger,
+  };
   const r = rng(3);
   const classes = ['ok', 'scratch', 'pit'] as const;
   // cam-1's frames: simulator truth on all, an engineer's label on a few; uploads from a labelled set
   for (let i = 0; i < 72; i++) {
     const cls = classes[i % 3] as (typeof classes)[number];
-    const frame = { frameId: `fr-${i}`, width: 24, height: 24, encoding: 'png' as const, data: part(cls, r).toString('base64') };
+    const frame = {
+      frameId: `fr-${i}`,
+      width: 24,
+      height: 24,
+      encoding: 'png' as const,
+      data: part(cls, r).toString('base64'),
+    };
     const uploaded = i >= 60;
-    await storeEvidence({ ...sampleMessage('evidence', uploaded ? 'cam-2' : 'cam-1', i), ts: T + i * 1000, evidenceId: `ev-${i}`, reason: 'sample', frame, truth: cls, prediction: undefined, model: undefined }, Buffer.from(frame.data, 'base64'));
+    await storeEvidence(
+      {
+        ...sampleMessage('evidence', uploaded ? 'cam-2' : 'cam-1', i),
+        ts: T + i * 1000,
+        evidenceId: `ev-${i}`,
+        reason: 'sample',
+        frame,
+        truth: cls,
+        prediction: undefined,
+        model: undefined,
+      },
+      Buffer.from(frame.data, 'base64'),
+    );
   }
 }, 120_000);
 
@@ -103,7 +141,11 @@ describe('cnn-vision job', () => {
     expect(gate).toMatchObject({ basis: 'held-out', passed: true, reason: 'no current model' });
     expect(gate.testSamples).toBeGreaterThan(10);
     const m = await deps.registry.get('vision-e', 1);
-    expect(m).toMatchObject({ kind: 'cnn-vision', classes: ['ok', 'pit', 'scratch'], input: { shape: [null, 16, 16, 1] } });
+    expect(m).toMatchObject({
+      kind: 'cnn-vision',
+      classes: ['ok', 'pit', 'scratch'],
+      input: { shape: [null, 16, 16, 1] },
+    });
     expect(m.variants?.['int8']).toBeDefined();
     expect(() => verifyManifest(m, { 'cnn-test': key.publicKeyPem })).not.toThrow();
     expect(m.metrics['val_accuracy']).toBeGreaterThan(0.8);
@@ -119,7 +161,9 @@ describe('cnn-vision job', () => {
   }, 180_000);
 
   it('BAD INPUT - without simulator truth and without labels there is nothing to learn: a clear refusal', async () => {
-    await expect(runVisionJob({ ...deps, useSimulatorTruth: false }, job('cnn-vision', 'vision-none'), progress)).rejects.toMatchObject({ code: 'TOO_FEW_IMAGES', message: expect.stringMatching(/0 labelled frame\(s\) of 72/) });
+    await expect(
+      runVisionJob({ ...deps, useSimulatorTruth: false }, job('cnn-vision', 'vision-none'), progress),
+    ).rejects.toMatchObject({ code: 'TOO_FEW_IMAGES', message: expect.stringMatching(/0 labelled frame\(s\) of 72/) });
   });
 });
 
@@ -128,16 +172,43 @@ describe('cnn-fault job', () => {
     const r = rng(9);
     const windowOf = (fault: boolean, t0: number) => {
       // 4 s of vibration at 200 Hz: healthy noise, or a strong 40 Hz tone from the onset (1 s in) on
-      const values = Array.from({ length: 800 }, (_, i) => 0.1 * (r() - 0.5) + (fault && i >= 200 ? Math.sin((2 * Math.PI * 40 * i) / 200) : 0));
+      const values = Array.from(
+        { length: 800 },
+        (_, i) => 0.1 * (r() - 0.5) + (fault && i >= 200 ? Math.sin((2 * Math.PI * 40 * i) / 200) : 0),
+      );
       return { t0, sensors: { vibration: { rate: 200, values } } };
     };
     for (let i = 0; i < 6; i++) {
       const t0 = T + 200_000 + i * 10_000;
       const anomaly = i % 2 === 0;
       const window = { ...windowOf(anomaly, t0), ...(anomaly ? { eventId: `evt-${i}`, onset: t0 + 1_000 } : {}) };
-      await storeEvidence({ ...sampleMessage('evidence', 'pump-1', 100 + i), ts: t0 + 4_000, evidenceId: `w-${i}`, kind: 'window', reason: anomaly ? 'anomaly' : 'healthy', frame: undefined, window, prediction: undefined, model: undefined }, windowBlob(window));
+      await storeEvidence(
+        {
+          ...sampleMessage('evidence', 'pump-1', 100 + i),
+          ts: t0 + 4_000,
+          evidenceId: `w-${i}`,
+          kind: 'window',
+          reason: anomaly ? 'anomaly' : 'healthy',
+          frame: undefined,
+          window,
+          prediction: undefined,
+          model: undefined,
+        },
+        windowBlob(window),
+      );
       if (anomaly) {
-        const label = decodePublish(buildTopic({ ...addr, device: 'pump-1', channel: 'label' }), encode('label', { ...sampleMessage('label', 'pump-1', i), ts: t0 + 5_000, labelId: `l-${i}`, target: 'anomaly', refId: `evt-${i}`, label: 'bearing-wear', by: 'eve' }));
+        const label = decodePublish(
+          buildTopic({ ...addr, device: 'pump-1', channel: 'label' }),
+          encode('label', {
+            ...sampleMessage('label', 'pump-1', i),
+            ts: t0 + 5_000,
+            labelId: `l-${i}`,
+            target: 'anomaly',
+            refId: `evt-${i}`,
+            label: 'bearing-wear',
+            by: 'eve',
+          }),
+        );
         await store.write([label]);
       }
     }
@@ -146,14 +217,22 @@ describe('cnn-fault job', () => {
     expect(out.trainedOn).toEqual(['pump-1']);
     expect(Object.keys(out.labelSources ?? {}).sort()).toEqual(['engineer', 'healthy-sample']);
     const m = await deps.registry.get('fault-e', 1);
-    expect(m).toMatchObject({ kind: 'cnn-fault', classes: ['bearing-wear', 'ok'], input: { shape: [null, 32, 1], window: { lengthMs: 1_000, sensors: ['vibration'] } } });
+    expect(m).toMatchObject({
+      kind: 'cnn-fault',
+      classes: ['bearing-wear', 'ok'],
+      input: { shape: [null, 32, 1], window: { lengthMs: 1_000, sensors: ['vibration'] } },
+    });
     expect(m.metrics['val_accuracy']).toBeGreaterThan(0.8);
   }, 180_000);
 });
 
 describe('the scheduler trains CNNs from labels', () => {
   it('submits the first vision job once enough labelled frames exist, nothing more without new labels, and a retraining after retrainAfterLabels engineer labels', async () => {
-    const jobs = new TrainingJobs({ run: (j, p) => (j.kind === 'cnn-vision' ? runVisionJob(deps, j, p) : runFaultJob(deps, j, p)), onChange: () => undefined, logger });
+    const jobs = new TrainingJobs({
+      run: (j, p) => (j.kind === 'cnn-vision' ? runVisionJob(deps, j, p) : runFaultJob(deps, j, p)),
+      onChange: () => undefined,
+      logger,
+    });
     const sched = new TrainingScheduler({
       jobs,
       registry: deps.registry,
@@ -175,7 +254,18 @@ describe('the scheduler trains CNNs from labels', () => {
     expect(first).toMatchObject({ kind: 'cnn-vision', trigger: 'first', status: 'succeeded', version: 1 });
     expect(await sched.pollLabels(now)).toEqual([]); // truth labels the new frames, but only engineer labels retrain
     const labels = [0, 1, 2].map((i) =>
-      decodePublish(buildTopic({ ...addr, device: 'cam-1', channel: 'label' }), encode('label', { ...sampleMessage('label', 'cam-1', 50 + i), ts: Date.now() + i, labelId: `relabel-${i}`, target: 'evidence', refId: `ev-${i}`, label: 'scratch', by: 'eve' })),
+      decodePublish(
+        buildTopic({ ...addr, device: 'cam-1', channel: 'label' }),
+        encode('label', {
+          ...sampleMessage('label', 'cam-1', 50 + i),
+          ts: Date.now() + i,
+          labelId: `relabel-${i}`,
+          target: 'evidence',
+          refId: `ev-${i}`,
+          label: 'scratch',
+          by: 'eve',
+        }),
+      ),
     );
     await store.write(labels);
     expect(await sched.pollLabels(Date.now() + 1_000)).toEqual(['cnn-vision']);

@@ -48,7 +48,10 @@ export interface TruthInterval {
 
 /** What the CNN jobs read: labelled evidence and simulator truth (InfluxDB) and the evidence blobs. */
 export interface CnnJobDeps {
-  store: { queryEvidence(q: EvidenceQuery): Promise<EvidenceRecord[]>; queryTruth(q: { from: number; to: number; devices?: string[] }): Promise<TruthInterval[]> };
+  store: {
+    queryEvidence(q: EvidenceQuery): Promise<EvidenceRecord[]>;
+    queryTruth(q: { from: number; to: number; devices?: string[] }): Promise<TruthInterval[]>;
+  };
   blobs: { get(sha256: string): Promise<Uint8Array | undefined> };
   registry: ModelRegistry;
   training: TrainerServiceConfig['training'];
@@ -86,7 +89,13 @@ const fmtCounts = (c: Record<string, number>) =>
     .join(', ');
 
 /** The gate of a CNN: the candidate passes when its held-out accuracy is at least the current model's minus `slack`. */
-export function classifierGate(candidate: ClassifierEvaluation, current: ClassifierEvaluation | undefined, testSamples: number, slack: number, why?: string): ClassifierGateReport {
+export function classifierGate(
+  candidate: ClassifierEvaluation,
+  current: ClassifierEvaluation | undefined,
+  testSamples: number,
+  slack: number,
+  why?: string,
+): ClassifierGateReport {
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   if (!current) return { basis: 'held-out', testSamples, candidate, passed: true, reason: why ?? 'no current model' };
   const passed = candidate.accuracy >= current.accuracy - slack;
@@ -101,10 +110,21 @@ export function classifierGate(candidate: ClassifierEvaluation, current: Classif
 }
 
 function gateMetrics(g: ClassifierGateReport): Record<string, number> {
-  return { gate_test_samples: g.testSamples, gate_accuracy: g.candidate.accuracy, ...(g.current ? { gate_current_accuracy: g.current.accuracy } : {}) };
+  return {
+    gate_test_samples: g.testSamples,
+    gate_accuracy: g.candidate.accuracy,
+    ...(g.current ? { gate_current_accuracy: g.current.accuracy } : {}),
+  };
 }
 
-async function registerCnn(deps: CnnJobDeps, draft: ManifestDraft, version: number, fp32: Uint8Array, int8: Uint8Array, extra: { name: string; from: number; to: number; source: string; metrics: Record<string, number> }): Promise<ModelManifest> {
+async function registerCnn(
+  deps: CnnJobDeps,
+  draft: ManifestDraft,
+  version: number,
+  fp32: Uint8Array,
+  int8: Uint8Array,
+  extra: { name: string; from: number; to: number; source: string; metrics: Record<string, number> },
+): Promise<ModelManifest> {
   return deps.registry.register({
     manifest: {
       ...draft,
@@ -129,21 +149,34 @@ export function frameLabel(r: EvidenceRecord, useTruth: boolean): Resolved | und
 }
 
 /** Classes with fewer than `min` samples cannot be learned yet: left out, and said so. */
-function enoughPerClass<T extends { label: string }>(items: T[], min: number): { kept: T[]; dropped: Record<string, number> } {
+function enoughPerClass<T extends { label: string }>(
+  items: T[],
+  min: number,
+): { kept: T[]; dropped: Record<string, number> } {
   const counts = countBy(items, (i) => i.label);
   const dropped = Object.fromEntries(Object.entries(counts).filter(([, n]) => n < min));
   return { kept: items.filter((i) => !(i.label in dropped)), dropped };
 }
 
 /** The current vision model's accuracy on the held-out frames (read at its own input size), classes matched by name. */
-async function currentVisionAccuracy(deps: CnnJobDeps, current: ModelManifest, dir: string, test: { file: string; label: string }[]): Promise<ClassifierEvaluation | undefined> {
+async function currentVisionAccuracy(
+  deps: CnnJobDeps,
+  current: ModelManifest,
+  dir: string,
+  test: { file: string; label: string }[],
+): Promise<ClassifierEvaluation | undefined> {
   const size = current.input.shape[1];
   const classes = current.classes;
   if (!classes || typeof size !== 'number' || test.length === 0) return undefined;
   const csv = join(dir, 'current-test.csv');
   await writeFile(csv, ['file,label', ...test.map((t) => `${t.file},${t.label}`)].join('\n') + '\n');
   const data = loadLabelledImages(dir, csv, { size, minPerClass: 1 });
-  const predicted = await onnxPredict(await deps.registry.readArtifact(current), { x: data.pixels, labels: data.labels }, [size, size, 1], classes.length);
+  const predicted = await onnxPredict(
+    await deps.registry.readArtifact(current),
+    { x: data.pixels, labels: data.labels },
+    [size, size, 1],
+    classes.length,
+  );
   let right = 0;
   predicted.forEach((p, i) => (right += classes[p] === data.classes[data.labels[i] as number] ? 1 : 0));
   return { version: current.version, accuracy: right / predicted.length };
@@ -159,7 +192,13 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
   const cfg = deps.training.vision;
   const { from, to } = rangeOf(job, cfg.lookbackMs);
   progress(0.02, 'reading labelled frames from the evidence store');
-  const records = await deps.store.queryEvidence({ from, to, kind: 'frame', ...(job.request.devices ? { devices: job.request.devices } : {}), limit: cfg.maxSamples });
+  const records = await deps.store.queryEvidence({
+    from,
+    to,
+    kind: 'frame',
+    ...(job.request.devices ? { devices: job.request.devices } : {}),
+    limit: cfg.maxSamples,
+  });
   const labelled = records.flatMap((r) => {
     const l = frameLabel(r, deps.useSimulatorTruth);
     return l ? [{ r, ...l }] : [];
@@ -167,7 +206,10 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
   const { kept, dropped } = enoughPerClass(labelled, cfg.minPerClass);
   const classes = [...new Set(kept.map((k) => k.label))].sort();
   if (classes.length < 2) {
-    throw new TrainerError('TOO_FEW_IMAGES', `${labelled.length} labelled frame(s) of ${records.length} in the evidence store give ${classes.length} class(es) with at least ${cfg.minPerClass} frames (${fmtCounts(countBy(labelled, (l) => l.label)) || 'none'}); a classifier needs two`);
+    throw new TrainerError(
+      'TOO_FEW_IMAGES',
+      `${labelled.length} labelled frame(s) of ${records.length} in the evidence store give ${classes.length} class(es) with at least ${cfg.minPerClass} frames (${fmtCounts(countBy(labelled, (l) => l.label)) || 'none'}); a classifier needs two`,
+    );
   }
   const dir = await mkdtemp(join(deps.workDir ?? tmpdir(), 'takt-vision-job-'));
   try {
@@ -180,7 +222,10 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
       await writeFile(join(dir, file), png);
       rows.push({ file, label: k.label });
     }
-    await writeFile(join(dir, 'labels.csv'), ['file,label', ...rows.map((r) => `${r.file},${r.label}`)].join('\n') + '\n');
+    await writeFile(
+      join(dir, 'labels.csv'),
+      ['file,label', ...rows.map((r) => `${r.file},${r.label}`)].join('\n') + '\n',
+    );
     const current = await deps.registry.latest(job.model);
     const version = (current?.version ?? 0) + 1;
     const sources = countBy(kept, (k) => k.source);
@@ -200,7 +245,11 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
     });
     progress(0.87, 'evaluating candidate against the current model');
     const m = fit.manifest.metrics;
-    const candidate: ClassifierEvaluation = { version, accuracy: m['val_accuracy'] ?? 0, accuracyInt8: m['val_accuracy_int8'] ?? 0 };
+    const candidate: ClassifierEvaluation = {
+      version,
+      accuracy: m['val_accuracy'] ?? 0,
+      accuracyInt8: m['val_accuracy_int8'] ?? 0,
+    };
     const testIdx = hashHoldout(
       rows.map((r) => r.file),
       cfg.holdout,
@@ -216,7 +265,13 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
     const { manifest: draftFull, bytes } = readModelDir(out);
     const { bytes: int8 } = readModelDir(out, 'int8');
     const { artifact: _a, variants: _v, signature: _s, ...draft } = draftFull;
-    await registerCnn(deps, draft, version, bytes, int8, { name: job.model, from, to, source: `evidence:frames ${fmtCounts(sources)}`, metrics: gateMetrics(gate) });
+    await registerCnn(deps, draft, version, bytes, int8, {
+      name: job.model,
+      from,
+      to,
+      source: `evidence:frames ${fmtCounts(sources)}`,
+      metrics: gateMetrics(gate),
+    });
     const stations = [...new Set(records.filter((r) => r.reason !== 'upload').map((r) => r.deviceId))].sort();
     deps.logger.info({ model: job.model, version, gate: gate.reason, stations }, 'vision model registered');
     return { ...base, message: `registered v${version} (${gate.reason})${note}`, version, trainedOn: stations };
@@ -236,10 +291,14 @@ interface WindowBlob {
 function parseWindowBlob(bytes: Uint8Array, id: string): WindowBlob {
   try {
     const v = JSON.parse(Buffer.from(bytes).toString('utf8')) as WindowBlob;
-    if (typeof v.t0 !== 'number' || typeof v.sensors !== 'object' || v.sensors === null) throw new Error('not {t0, sensors}');
+    if (typeof v.t0 !== 'number' || typeof v.sensors !== 'object' || v.sensors === null)
+      throw new Error('not {t0, sensors}');
     return v;
   } catch (err) {
-    throw new TrainerError('BAD_ARGUMENT', `window evidence ${id}: blob is not a raw window: ${(err as Error).message}`);
+    throw new TrainerError(
+      'BAD_ARGUMENT',
+      `window evidence ${id}: blob is not a raw window: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -258,15 +317,21 @@ function trimBefore(w: WindowBlob, from: number): WindowBlob {
 }
 
 /** How a window is labelled: an engineer's label wins; a healthy sample is healthy; else simulator truth when allowed. */
-export function windowLabelOf(r: EvidenceRecord, useTruth: boolean): { fixed?: Resolved; fromTruth: boolean } | undefined {
+export function windowLabelOf(
+  r: EvidenceRecord,
+  useTruth: boolean,
+): { fixed?: Resolved; fromTruth: boolean } | undefined {
   if (r.label) {
     const l = r.label.label;
-    if (HEALTHY_LABELS.has(l)) return { fixed: { label: HEALTHY_FAULT_CLASS, source: r.label.source }, fromTruth: false };
-    if ((FAULT_KINDS as readonly string[]).includes(l)) return { fixed: { label: l, source: r.label.source }, fromTruth: false };
+    if (HEALTHY_LABELS.has(l))
+      return { fixed: { label: HEALTHY_FAULT_CLASS, source: r.label.source }, fromTruth: false };
+    if ((FAULT_KINDS as readonly string[]).includes(l))
+      return { fixed: { label: l, source: r.label.source }, fromTruth: false };
     // `true-alarm` says there was a fault, not which one: only truth can name it
   }
   if (useTruth) return { fromTruth: true };
-  if (r.reason === 'healthy') return { fixed: { label: HEALTHY_FAULT_CLASS, source: 'healthy-sample' }, fromTruth: false };
+  if (r.reason === 'healthy')
+    return { fixed: { label: HEALTHY_FAULT_CLASS, source: 'healthy-sample' }, fromTruth: false };
   return undefined;
 }
 
@@ -279,11 +344,28 @@ function sensorGroup(records: EvidenceRecord[], named?: string[]): string[] {
 }
 
 /** The current fault model's accuracy on the candidate's validation windows, when it reads the same windows. */
-async function currentFaultAccuracy(deps: CnnJobDeps, current: ModelManifest, t: TrainedFault): Promise<ClassifierEvaluation | undefined> {
+async function currentFaultAccuracy(
+  deps: CnnJobDeps,
+  current: ModelManifest,
+  t: TrainedFault,
+): Promise<ClassifierEvaluation | undefined> {
   const w = current.input.window;
   const mine = t.draft.input.window;
-  if (!w || !mine || !current.classes || w.lengthMs !== mine.lengthMs || current.input.shape[1] !== t.sampleShape[0] || w.sensors.join(',') !== mine.sensors.join(',')) return undefined;
-  const predicted = await onnxPredict(await deps.registry.readArtifact(current), t.val, t.sampleShape, current.classes.length);
+  if (
+    !w ||
+    !mine ||
+    !current.classes ||
+    w.lengthMs !== mine.lengthMs ||
+    current.input.shape[1] !== t.sampleShape[0] ||
+    w.sensors.join(',') !== mine.sensors.join(',')
+  )
+    return undefined;
+  const predicted = await onnxPredict(
+    await deps.registry.readArtifact(current),
+    t.val,
+    t.sampleShape,
+    current.classes.length,
+  );
   let right = 0;
   predicted.forEach((p, i) => (right += current.classes?.[p] === t.classes[t.val.labels[i] as number] ? 1 : 0));
   return { version: current.version, accuracy: predicted.length === 0 ? 0 : right / predicted.length };
@@ -300,7 +382,13 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   const cfg = deps.training.fault;
   const { from, to } = rangeOf(job, cfg.lookbackMs);
   progress(0.02, 'reading raw windows from the evidence store');
-  const records = await deps.store.queryEvidence({ from, to, kind: 'window', ...(job.request.devices ? { devices: job.request.devices } : {}), limit: cfg.maxSamples });
+  const records = await deps.store.queryEvidence({
+    from,
+    to,
+    kind: 'window',
+    ...(job.request.devices ? { devices: job.request.devices } : {}),
+    limit: cfg.maxSamples,
+  });
   const usable = records.flatMap((r) => {
     const how = windowLabelOf(r, deps.useSimulatorTruth);
     return how && r.window ? [{ r, how }] : [];
@@ -311,7 +399,12 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   );
   const inGroup = usable.filter((u) => sensors.every((s) => u.r.window?.sensors.includes(s)));
   const truth: TruthFault[] = deps.useSimulatorTruth
-    ? (await deps.store.queryTruth({ from: from - 3_600_000, to })).map((t) => ({ machine: t.deviceId, fault: t.fault, start: t.start, end: t.end ?? to }))
+    ? (await deps.store.queryTruth({ from: from - 3_600_000, to })).map((t) => ({
+        machine: t.deviceId,
+        fault: t.fault,
+        start: t.start,
+        end: t.end ?? to,
+      }))
     : [];
   const hopMs = Math.max(10, Math.round(cfg.windowMs / 2));
   const xs: Float32Array[] = [];
@@ -324,10 +417,18 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
     const bytes = await deps.blobs.get(r.sha256);
     if (!bytes) continue;
     let blob = parseWindowBlob(bytes, r.evidenceId);
-    if (how.fixed && how.fixed.label !== HEALTHY_FAULT_CLASS && r.window?.onset !== undefined) blob = trimBefore(blob, r.window.onset);
+    if (how.fixed && how.fixed.label !== HEALTHY_FAULT_CLASS && r.window?.onset !== undefined)
+      blob = trimBefore(blob, r.window.onset);
     if (Object.keys(blob.sensors).length === 0) continue;
     const windower = new Windower({ lengthMs: cfg.windowMs, hopMs, sensors });
-    const batch = { schemaVersion: 1 as const, deviceId: r.deviceId, ts: blob.t0, seq: 0, t0: blob.t0, sensors: blob.sensors };
+    const batch = {
+      schemaVersion: 1 as const,
+      deviceId: r.deviceId,
+      ts: blob.t0,
+      seq: 0,
+      t0: blob.t0,
+      sensors: blob.sensors,
+    };
     for (const w of windower.push(batch)) {
       const label = how.fixed ? how.fixed.label : windowLabel(truth, r.deviceId, w.start, w.end);
       if (label === undefined) continue; // a fault covering less than half the window: ambiguous
@@ -344,7 +445,10 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   const counts = countBy(names, (n) => n);
   const enough = Object.entries(counts).filter(([, n]) => n >= cfg.minPerClass);
   if (enough.length < 2) {
-    throw new TrainerError('TOO_FEW_ROWS', `${names.length} labelled window(s) from ${inGroup.length} raw windows give ${enough.length} class(es) with at least ${cfg.minPerClass} windows (${fmtCounts(counts) || 'none'}); a classifier needs two`);
+    throw new TrainerError(
+      'TOO_FEW_ROWS',
+      `${names.length} labelled window(s) from ${inGroup.length} raw windows give ${enough.length} class(es) with at least ${cfg.minPerClass} windows (${fmtCounts(counts) || 'none'}); a classifier needs two`,
+    );
   }
   const keep = new Set(enough.map(([c]) => c));
   const dropped = Object.fromEntries(Object.entries(counts).filter(([c]) => !keep.has(c)));
@@ -356,22 +460,56 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
   const version = (current?.version ?? 0) + 1;
   progress(0.1, `training v${version} on ${idx.length} windows (${fmtCounts(Object.fromEntries(enough))})`);
   const t = await trainFault(
-    { sensors, length: cfg.length, lengthMs: cfg.windowMs, hopMs, x, names: idx.map((i) => names[i] as string), groups: idx.map((i) => groups[i] as string) },
-    { source: `evidence:windows ${fmtCounts(sources)}`, name: job.model, epochs: cfg.epochs, valSplit: cfg.valSplit, minPerClass: cfg.minPerClass, seed: deps.training.seed, progress: progressBetween(progress, 0.1, 0.85) },
+    {
+      sensors,
+      length: cfg.length,
+      lengthMs: cfg.windowMs,
+      hopMs,
+      x,
+      names: idx.map((i) => names[i] as string),
+      groups: idx.map((i) => groups[i] as string),
+    },
+    {
+      source: `evidence:windows ${fmtCounts(sources)}`,
+      name: job.model,
+      epochs: cfg.epochs,
+      valSplit: cfg.valSplit,
+      minPerClass: cfg.minPerClass,
+      seed: deps.training.seed,
+      progress: progressBetween(progress, 0.1, 0.85),
+    },
   );
   progress(0.87, 'evaluating candidate against the current model');
   const m = t.draft.metrics;
-  const candidate: ClassifierEvaluation = { version, accuracy: m['val_accuracy'] ?? 0, accuracyInt8: m['val_accuracy_int8'] ?? 0 };
+  const candidate: ClassifierEvaluation = {
+    version,
+    accuracy: m['val_accuracy'] ?? 0,
+    accuracyInt8: m['val_accuracy_int8'] ?? 0,
+  };
   const cur = current?.kind === 'cnn-fault' ? await currentFaultAccuracy(deps, current, t) : undefined;
-  const gate = classifierGate(candidate, cur, t.val.labels.length, cfg.gateSlack, current ? `current v${current.version} reads other windows (sensors, length or size differ)` : undefined);
+  const gate = classifierGate(
+    candidate,
+    cur,
+    t.val.labels.length,
+    cfg.gateSlack,
+    current ? `current v${current.version} reads other windows (sensors, length or size differ)` : undefined,
+  );
   const metrics = { ...m, ...gateMetrics(gate), windows: idx.length, classes: t.classes.length };
   const base = { metrics, gate, labelSources: sources };
   const note = Object.keys(dropped).length > 0 ? `; classes left out for too few windows: ${fmtCounts(dropped)}` : '';
   if (!gate.passed) return { ...base, message: `candidate v${version} refused: ${gate.reason}${note}` };
   progress(0.93, `registering v${version}`);
-  await registerCnn(deps, t.draft, version, t.fp32, t.int8, { name: job.model, from, to, source: `evidence:windows ${fmtCounts(sources)}`, metrics: gateMetrics(gate) });
+  await registerCnn(deps, t.draft, version, t.fp32, t.int8, {
+    name: job.model,
+    from,
+    to,
+    source: `evidence:windows ${fmtCounts(sources)}`,
+    metrics: gateMetrics(gate),
+  });
   // every machine that sent windows with these sensors can run it, not only those with labelled faults
-  const serves = [...new Set(records.filter((r) => sensors.every((s) => r.window?.sensors.includes(s))).map((r) => r.deviceId))].sort();
+  const serves = [
+    ...new Set(records.filter((r) => sensors.every((s) => r.window?.sensors.includes(s))).map((r) => r.deviceId)),
+  ].sort();
   deps.logger.info({ model: job.model, version, gate: gate.reason, machines: serves }, 'fault model registered');
   return { ...base, message: `registered v${version} (${gate.reason})${note}`, version, trainedOn: serves };
 }

@@ -157,43 +157,63 @@ const driftSchema = z
   })
   .prefault({});
 
-export const trainerServiceConfigSchema = z
-  .strictObject({
-    /** interface the HTTP API listens on; default `0.0.0.0` */
-    host: z.string().min(1).default('0.0.0.0'),
-    /** HTTP port; default 8090 (0 = any free port) */
-    port: z.number().int().min(0).max(65535).default(8090),
-    /** base URL edge agents download artifacts from; default `http://<host>:<port>` */
-    publicUrl: z.string().regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' }).optional(),
-    /** model registry folder (blobs, manifests, and the service's `trainer-state.json`) */
-    registryDir: z.string().min(1),
-    /**
-     * the signer: `{ socket }` of a `takt-registry signer` process that holds the Ed25519 key (the
-     * service then never holds it), or, for a single trusted host, `{ keyId, privateKeyFile }` (mode 0600)
-     */
-    signer: z.strictObject({ socket: z.string().min(1) }).optional(),
-    /** Ed25519 key the service signs with itself when no `signer` is configured */
-    signingKey: z.strictObject({ keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), privateKeyFile: z.string().min(1) }).optional(),
-    /** API bearer tokens; at least one */
-    tokens: z.array(tokenSchema).min(1),
-    influx: z.strictObject({ url: z.string().url(), database: z.string().min(1).default('takt'), username: z.string().optional(), password: z.string().optional() }),
-    /** broker connection, as a `service` user */
-    mqtt: z.strictObject({ url: z.string().regex(/^(mqtts?|wss?):\/\/\S+$/, { message: 'must be an mqtt(s):// or ws(s):// URL' }), username: z.string().min(1), password: z.string().min(1) }),
-    training: trainingSchema,
-    rollout: rolloutSchema,
-    drift: driftSchema,
-    /** evidence store: blob folder, retention, upload limits, label vocabulary (evidence-config.ts) */
-    evidence: evidenceConfigSchema,
-  });
+export const trainerServiceConfigSchema = z.strictObject({
+  /** interface the HTTP API listens on; default `0.0.0.0` */
+  host: z.string().min(1).default('0.0.0.0'),
+  /** HTTP port; default 8090 (0 = any free port) */
+  port: z.number().int().min(0).max(65535).default(8090),
+  /** base URL edge agents download artifacts from; default `http://<host>:<port>` */
+  publicUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+    .optional(),
+  /** model registry folder (blobs, manifests, and the service's `trainer-state.json`) */
+  registryDir: z.string().min(1),
+  /**
+   * the signer: `{ socket }` of a `takt-registry signer` process that holds the Ed25519 key (the
+   * service then never holds it), or, for a single trusted host, `{ keyId, privateKeyFile }` (mode 0600)
+   */
+  signer: z.strictObject({ socket: z.string().min(1) }).optional(),
+  /** Ed25519 key the service signs with itself when no `signer` is configured */
+  signingKey: z
+    .strictObject({ keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), privateKeyFile: z.string().min(1) })
+    .optional(),
+  /** API bearer tokens; at least one */
+  tokens: z.array(tokenSchema).min(1),
+  influx: z.strictObject({
+    url: z.string().url(),
+    database: z.string().min(1).default('takt'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  }),
+  /** broker connection, as a `service` user */
+  mqtt: z.strictObject({
+    url: z.string().regex(/^(mqtts?|wss?):\/\/\S+$/, { message: 'must be an mqtt(s):// or ws(s):// URL' }),
+    username: z.string().min(1),
+    password: z.string().min(1),
+  }),
+  training: trainingSchema,
+  rollout: rolloutSchema,
+  drift: driftSchema,
+  /** evidence store: blob folder, retention, upload limits, label vocabulary (evidence-config.ts) */
+  evidence: evidenceConfigSchema,
+});
 
 export type TrainerServiceConfig = z.output<typeof trainerServiceConfigSchema>;
 export type TrainerServiceConfigInput = z.input<typeof trainerServiceConfigSchema>;
 
 /** Reads the service config: defaults, then `file`, then `TAKT_TRAINER_*` variables (`__` nests). Throws `ConfigError`. */
-export function loadTrainerServiceConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): TrainerServiceConfig {
+export function loadTrainerServiceConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): TrainerServiceConfig {
   const config = loadConfig(trainerServiceConfigSchema, { file, envPrefix: TRAINER_ENV_PREFIX, env });
   if (!config.signer === !config.signingKey) {
-    throw new ConfigError('CONFIG_INVALID', 'exactly one of config keys "signer" (a takt-registry signer socket) and "signingKey" must be set', config.signer ? 'signingKey' : 'signer');
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'exactly one of config keys "signer" (a takt-registry signer socket) and "signingKey" must be set',
+      config.signer ? 'signingKey' : 'signer',
+    );
   }
   return config;
 }

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import {
-  buildTopic, decodePublish, encode, topicFilter, tryParseTopic,
-  type AnomalyEvent, type DesiredModel, type DeviceAddress, type DeviceState, type MessageInput,
+  buildTopic,
+  decodePublish,
+  encode,
+  topicFilter,
+  tryParseTopic,
+  type AnomalyEvent,
+  type DesiredModel,
+  type DeviceAddress,
+  type DeviceState,
+  type MessageInput,
 } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import type { TelemetryStore } from '@takt/telemetry-store';
@@ -53,7 +61,14 @@ export class DeviceDirectory {
    * keeps retrying in the background (`connected` says which).
    */
   static async connect(opts: DeviceDirectoryOptions): Promise<DeviceDirectory> {
-    const client = connect(opts.url, { username: opts.username, password: opts.password, clientId: `${opts.username ?? 'takt-trainer'}-${randomBytes(4).toString('hex')}` /* bound to its broker user */, reconnectPeriod: 2_000, connectTimeout: 10_000, clean: true });
+    const client = connect(opts.url, {
+      username: opts.username,
+      password: opts.password,
+      clientId: `${opts.username ?? 'takt-trainer'}-${randomBytes(4).toString('hex')}` /* bound to its broker user */,
+      reconnectPeriod: 2_000,
+      connectTimeout: 10_000,
+      clean: true,
+    });
     const dir = new DeviceDirectory(client, opts.logger);
     let subscribed: () => void = () => undefined;
     const firstSubscribe = new Promise<boolean>((resolve) => {
@@ -62,20 +77,26 @@ export class DeviceDirectory {
     });
     client.on('connect', () => {
       dir.#log.info({ url: opts.url }, 'connected to the broker');
-      client.subscribe(WATCHED.map((channel) => topicFilter({ channel })), { qos: 1 }, (err) => {
-        if (err) dir.#log.error({ err: err.message }, 'subscribe failed');
-        else subscribed();
-      });
+      client.subscribe(
+        WATCHED.map((channel) => topicFilter({ channel })),
+        { qos: 1 },
+        (err) => {
+          if (err) dir.#log.error({ err: err.message }, 'subscribe failed');
+          else subscribed();
+        },
+      );
     });
     client.on('error', (err) => dir.#log.warn({ err: err.message }, 'broker connection error'));
-    if (!(await firstSubscribe)) dir.#log.warn({ url: opts.url }, 'broker not reachable yet; retrying in the background');
+    if (!(await firstSubscribe))
+      dir.#log.warn({ url: opts.url }, 'broker not reachable yet; retrying in the background');
     return dir;
   }
 
   /** Seeds addresses and states of devices that reported before (from InfluxDB), for devices whose retained state is gone. */
   async seedFromStore(store: TelemetryStore): Promise<void> {
     for (const s of await store.queryLatestStates()) {
-      if (!this.#addresses.has(s.deviceId)) this.#addresses.set(s.deviceId, { site: s.site, line: s.line, device: s.deviceId });
+      if (!this.#addresses.has(s.deviceId))
+        this.#addresses.set(s.deviceId, { site: s.site, line: s.line, device: s.deviceId });
     }
   }
 
@@ -111,11 +132,23 @@ export class DeviceDirectory {
   }
 
   /** Publishes a retained desired model to a device (QoS 1); the envelope's ts and seq are filled in. */
-  async publishDesired(device: string, body: Omit<DesiredModel, 'schemaVersion' | 'deviceId' | 'ts' | 'seq'>): Promise<DesiredModel> {
+  async publishDesired(
+    device: string,
+    body: Omit<DesiredModel, 'schemaVersion' | 'deviceId' | 'ts' | 'seq'>,
+  ): Promise<DesiredModel> {
     const address = this.#need(device);
-    const message: MessageInput<'model/desired'> = { schemaVersion: 1, deviceId: device, ts: Date.now(), seq: this.#nextSeq(device), ...body };
+    const message: MessageInput<'model/desired'> = {
+      schemaVersion: 1,
+      deviceId: device,
+      ts: Date.now(),
+      seq: this.#nextSeq(device),
+      ...body,
+    };
     const payload = encode('model/desired', message);
-    await this.#client.publishAsync(buildTopic({ ...address, channel: 'model/desired' }), payload, { qos: 1, retain: true });
+    await this.#client.publishAsync(buildTopic({ ...address, channel: 'model/desired' }), payload, {
+      qos: 1,
+      retain: true,
+    });
     const sent = message as DesiredModel;
     this.#desired.set(device, sent);
     return sent;
@@ -124,7 +157,10 @@ export class DeviceDirectory {
   /** Clears a device's retained desired model (empty retained payload). */
   async clearDesired(device: string): Promise<void> {
     const address = this.#need(device);
-    await this.#client.publishAsync(buildTopic({ ...address, channel: 'model/desired' }), Buffer.alloc(0), { qos: 1, retain: true });
+    await this.#client.publishAsync(buildTopic({ ...address, channel: 'model/desired' }), Buffer.alloc(0), {
+      qos: 1,
+      retain: true,
+    });
     this.#desired.delete(device);
   }
 
@@ -164,8 +200,7 @@ export class DeviceDirectory {
     else if (parts.channel === 'heartbeat') {
       if (!this.#addresses.has(parts.device)) this.#addresses.set(parts.device, address);
       this.#heartbeats.set(parts.device, Date.now());
-    }
-    else if (parts.channel === 'state') {
+    } else if (parts.channel === 'state') {
       this.#addresses.set(parts.device, address);
       this.#states.set(parts.device, msg as DeviceState);
       this.#heartbeats.set(parts.device, Date.now());

@@ -3,7 +3,7 @@ import { sampleManifest } from '@takt/contracts/testing';
 import { psi, referenceOf } from './drift.js';
 
 /** Deterministic uniform samples in [0, 1). */
-const uniform = (n: number) => Array.from({ length: n }, (_, i) => ((i * 0.6180339887) % 1));
+const uniform = (n: number) => Array.from({ length: n }, (_, i) => (i * 0.6180339887) % 1);
 const DECILES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 describe('psi', () => {
@@ -12,8 +12,14 @@ describe('psi', () => {
   });
 
   it('grows with the shift: moderate for +0.1, drifted (> 0.25) for +0.5', () => {
-    const small = psi(DECILES, uniform(2000).map((v) => v + 0.1));
-    const large = psi(DECILES, uniform(2000).map((v) => v + 0.5));
+    const small = psi(
+      DECILES,
+      uniform(2000).map((v) => v + 0.1),
+    );
+    const large = psi(
+      DECILES,
+      uniform(2000).map((v) => v + 0.5),
+    );
     expect(small).toBeGreaterThan(0.05);
     expect(small).toBeLessThan(large);
     expect(large).toBeGreaterThan(0.25);

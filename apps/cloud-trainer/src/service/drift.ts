@@ -90,7 +90,9 @@ export class DriftMonitor {
   start(): void {
     if (this.#o.config.checkEveryMs <= 0) return;
     this.#timer = setInterval(() => {
-      this.#running = this.check().catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'drift check failed'));
+      this.#running = this.check().catch((err: Error) =>
+        this.#o.logger.warn({ err: err.message }, 'drift check failed'),
+      );
     }, this.#o.config.checkEveryMs);
     this.#timer.unref();
   }
@@ -112,13 +114,31 @@ export class DriftMonitor {
     const out: DeviceDrift[] = [];
     for (const [deviceId, list] of byDevice(scored)) {
       if (list.length < config.minSamples) continue;
-      const value = psi(reference, list.map((r) => r.score as number));
-      const d = { deviceId, version: latest.version, psi: value, samples: list.length, drifted: value > config.psiThreshold };
+      const value = psi(
+        reference,
+        list.map((r) => r.score as number),
+      );
+      const d = {
+        deviceId,
+        version: latest.version,
+        psi: value,
+        samples: list.length,
+        drifted: value > config.psiThreshold,
+      };
       out.push(d);
       if (!d.drifted) continue;
       this.drifts++;
-      this.#o.logger.warn({ device: deviceId, psi: value, model, version: latest.version }, 'score distribution drifted');
-      await this.#o.event({ kind: 'drift', model, version: latest.version, deviceId, detail: { psi: value, threshold: config.psiThreshold, samples: list.length, windowMs: config.windowMs } });
+      this.#o.logger.warn(
+        { device: deviceId, psi: value, model, version: latest.version },
+        'score distribution drifted',
+      );
+      await this.#o.event({
+        kind: 'drift',
+        model,
+        version: latest.version,
+        deviceId,
+        detail: { psi: value, threshold: config.psiThreshold, samples: list.length, windowMs: config.windowMs },
+      });
     }
     const drifted = out.filter((d) => d.drifted);
     if (drifted.length > 0 && config.retrain) this.#o.retrain(drifted);

@@ -12,7 +12,12 @@ export const evidenceConfigSchema = z
     /** days blobs and their `evidence` metadata are kept (swept hourly); default 30 */
     retentionDays: z.number().int().min(1).max(3650).default(30),
     /** bytes one uploaded image may have; default 1_048_576 (1 MiB) */
-    maxBlobBytes: z.number().int().min(1024).max(16 * MiB).default(MiB),
+    maxBlobBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * MiB)
+      .default(MiB),
     /** the vision classes; when set, uploads and relabels must use them (or classes of registered vision models); when absent an upload may introduce classes */
     visionClasses: z.array(nameSchema).min(1).max(256).optional(),
     /** fault classes beyond the simulator's fault kinds and `normal` */

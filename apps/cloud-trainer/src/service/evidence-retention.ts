@@ -42,7 +42,10 @@ export class EvidenceSweeper {
       .sweep(now - this.#o.retentionDays * DAY_MS)
       .then((n) => {
         this.swept += n;
-        this.#o.logger.info({ deleted: n, retentionDays: this.#o.retentionDays }, 'evidence sweep: blobs past retention deleted');
+        this.#o.logger.info(
+          { deleted: n, retentionDays: this.#o.retentionDays },
+          'evidence sweep: blobs past retention deleted',
+        );
         return n;
       })
       .catch((err: unknown) => {

@@ -19,8 +19,13 @@ export interface EvidenceApiDeps {
 
 const DAY_MS = 86_400_000;
 const CLOCK_SKEW_MS = 60_000;
-const msParam = z.string().regex(/^\d{1,15}$/, { message: 'must be ms since epoch' }).transform(Number);
-const oneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter(Boolean));
+const msParam = z
+  .string()
+  .regex(/^\d{1,15}$/, { message: 'must be ms since epoch' })
+  .transform(Number);
+const oneOrMany = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter(Boolean));
 
 const evidenceQuerySchema = z
   .strictObject({
@@ -29,8 +34,22 @@ const evidenceQuerySchema = z
     device: oneOrMany.pipe(z.array(idSchema).min(1).max(1000)).optional(),
     from: msParam.optional(),
     to: msParam.optional(),
-    labelled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    limit: z.string().regex(/^\d{1,4}$/, { message: 'must be an integer 1..1000' }).transform(Number).pipe(z.number().int().min(1, { message: 'must be an integer 1..1000' }).max(1000, { message: 'must be an integer 1..1000' })).optional(),
+    labelled: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, { message: 'must be an integer 1..1000' })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1, { message: 'must be an integer 1..1000' })
+          .max(1000, { message: 'must be an integer 1..1000' }),
+      )
+      .optional(),
   })
   .transform((q) => {
     // a minute ahead by default: an edge clock running a little fast still shows its newest evidence
@@ -39,10 +58,13 @@ const evidenceQuerySchema = z
   })
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
 
-const blobParams = z.strictObject({ evidenceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'is not an evidence id' }) });
+const blobParams = z.strictObject({
+  evidenceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'is not an evidence id' }),
+});
 
 function jsonBody(req: Request): unknown {
-  if (!req.is('application/json')) throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
+  if (!req.is('application/json'))
+    throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
   return req.body as unknown;
 }
 
@@ -51,10 +73,21 @@ function jsonBody(req: Request): unknown {
  * label vocabulary. Mount before the API's small JSON body parser: the upload takes up to 32 MiB,
  * and only after the operator token is checked.
  */
-export function mountEvidenceRoutes(app: Express, deps: EvidenceApiDeps, roles: { reader: RequestHandler; operator: RequestHandler }): void {
+export function mountEvidenceRoutes(
+  app: Express,
+  deps: EvidenceApiDeps,
+  roles: { reader: RequestHandler; operator: RequestHandler },
+): void {
   app.get('/api/evidence', roles.reader, async (req, res) => {
     const q = parseOr400(evidenceQuerySchema, req.query, 'query');
-    const items = await deps.store.queryEvidence({ from: q.from, to: q.to, limit: q.limit ?? 200, ...(q.kind ? { kind: q.kind } : {}), ...(q.device ? { devices: q.device } : {}), ...(q.labelled !== undefined ? { labelled: q.labelled } : {}) });
+    const items = await deps.store.queryEvidence({
+      from: q.from,
+      to: q.to,
+      limit: q.limit ?? 200,
+      ...(q.kind ? { kind: q.kind } : {}),
+      ...(q.device ? { devices: q.device } : {}),
+      ...(q.labelled !== undefined ? { labelled: q.labelled } : {}),
+    });
     res.json({ items });
   });
 
@@ -63,11 +96,16 @@ export function mountEvidenceRoutes(app: Express, deps: EvidenceApiDeps, roles: 
     const record = await deps.store.findEvidence(evidenceId);
     if (!record) throw new ApiError('NOT_FOUND', `no evidence ${evidenceId}`);
     const bytes = await deps.blobs.get(record.sha256);
-    if (!bytes) throw new ApiError('NOT_FOUND', `the blob of evidence ${evidenceId} is gone (past evidence.retentionDays)`);
+    if (!bytes)
+      throw new ApiError('NOT_FOUND', `the blob of evidence ${evidenceId} is gone (past evidence.retentionDays)`);
     res
       .status(200)
       .type(record.kind === 'frame' ? 'image/png' : 'application/json')
-      .set({ etag: `"${record.sha256}"`, 'cache-control': 'private, max-age=86400', 'x-content-type-options': 'nosniff' })
+      .set({
+        etag: `"${record.sha256}"`,
+        'cache-control': 'private, max-age=86400',
+        'x-content-type-options': 'nosniff',
+      })
       .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 

@@ -33,9 +33,17 @@ export interface LabelVocabulary {
 }
 
 /** The label vocabulary: vision = configured ∪ classes of registered cnn-vision models ∪ labels of uploads; fault = fault kinds ∪ `normal` ∪ configured. */
-export async function labelVocabulary(config: EvidenceConfig, registry: ModelRegistry, store: TelemetryStore): Promise<LabelVocabulary> {
+export async function labelVocabulary(
+  config: EvidenceConfig,
+  registry: ModelRegistry,
+  store: TelemetryStore,
+): Promise<LabelVocabulary> {
   const [models, uploaded] = await Promise.all([registry.list(), store.queryUploadLabels()]);
-  const vision = new Set([...(config.visionClasses ?? []), ...models.filter((m) => m.kind === 'cnn-vision').flatMap((m) => m.classes ?? []), ...uploaded]);
+  const vision = new Set([
+    ...(config.visionClasses ?? []),
+    ...models.filter((m) => m.kind === 'cnn-vision').flatMap((m) => m.classes ?? []),
+    ...uploaded,
+  ]);
   const fault = new Set<string>([...FAULT_KINDS, 'normal', ...(config.faultClasses ?? [])]);
   return { vision: [...vision].sort(), fault: [...fault].sort() };
 }
@@ -54,15 +62,32 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function checkImages(b: UploadRequest, config: EvidenceConfig, vision: ReadonlySet<string>): CheckedImage[] {
   const closed = config.visionClasses !== undefined;
   return b.images.map((img, i) => {
-    const refuse = (why: string) => new ApiError('BAD_REQUEST', `body.images.${i} (file ${JSON.stringify(img.file.slice(0, 200))}): ${why}; nothing was stored`);
-    if (img.file.length > 255 || !FILE_NAME.test(img.file)) throw refuse('the file name must be a relative path of [A-Za-z0-9_.-] names separated by /, without . or .. parts, at most 255 characters');
-    if (!nameSchema.safeParse(img.label).success) throw refuse(`label ${JSON.stringify(img.label.slice(0, 80))} must match [A-Za-z0-9_.:-]{1,64}`);
-    if (closed && !vision.has(img.label)) throw refuse(`label ${JSON.stringify(img.label)} is not in the vision vocabulary (${[...vision].join(', ')}); see GET /api/labels`);
+    const refuse = (why: string) =>
+      new ApiError(
+        'BAD_REQUEST',
+        `body.images.${i} (file ${JSON.stringify(img.file.slice(0, 200))}): ${why}; nothing was stored`,
+      );
+    if (img.file.length > 255 || !FILE_NAME.test(img.file))
+      throw refuse(
+        'the file name must be a relative path of [A-Za-z0-9_.-] names separated by /, without . or .. parts, at most 255 characters',
+      );
+    if (!nameSchema.safeParse(img.label).success)
+      throw refuse(`label ${JSON.stringify(img.label.slice(0, 80))} must match [A-Za-z0-9_.:-]{1,64}`);
+    if (closed && !vision.has(img.label))
+      throw refuse(
+        `label ${JSON.stringify(img.label)} is not in the vision vocabulary (${[...vision].join(', ')}); see GET /api/labels`,
+      );
     if (!BASE64.test(img.png) || img.png.length % 4 !== 0) throw refuse('png must be base64');
     const approx = (img.png.length * 3) / 4;
-    if (approx > config.maxBlobBytes + 2) throw refuse(`the image has ${Math.floor(approx)} bytes; at most ${config.maxBlobBytes} (evidence.maxBlobBytes) are allowed`);
+    if (approx > config.maxBlobBytes + 2)
+      throw refuse(
+        `the image has ${Math.floor(approx)} bytes; at most ${config.maxBlobBytes} (evidence.maxBlobBytes) are allowed`,
+      );
     const bytes = Buffer.from(img.png, 'base64');
-    if (bytes.length > config.maxBlobBytes) throw refuse(`the image has ${bytes.length} bytes; at most ${config.maxBlobBytes} (evidence.maxBlobBytes) are allowed`);
+    if (bytes.length > config.maxBlobBytes)
+      throw refuse(
+        `the image has ${bytes.length} bytes; at most ${config.maxBlobBytes} (evidence.maxBlobBytes) are allowed`,
+      );
     try {
       return { file: img.file, label: img.label, bytes, ...pngSize(bytes) };
     } catch (err) {
@@ -93,8 +118,14 @@ export function uploadEvidenceId(set: string, file: string, sha256: string): str
  * Validates every image (PNG that decodes, size, label, file name), then stores the blobs and writes
  * one evidence point per image (`kind frame`, `reason upload`, deviceId = set, the label as the upload's own).
  */
-export async function storeUpload(b: UploadRequest, deps: { config: EvidenceConfig; blobs: BlobStore; store: TelemetryStore; registry: ModelRegistry }): Promise<{ stored: number; evidenceIds: string[] }> {
-  const vocabulary = deps.config.visionClasses === undefined ? new Set<string>() : new Set((await labelVocabulary(deps.config, deps.registry, deps.store)).vision);
+export async function storeUpload(
+  b: UploadRequest,
+  deps: { config: EvidenceConfig; blobs: BlobStore; store: TelemetryStore; registry: ModelRegistry },
+): Promise<{ stored: number; evidenceIds: string[] }> {
+  const vocabulary =
+    deps.config.visionClasses === undefined
+      ? new Set<string>()
+      : new Set((await labelVocabulary(deps.config, deps.registry, deps.store)).vision);
   const images = checkImages(b, deps.config, vocabulary);
   const set = b.set ?? DEFAULT_UPLOAD_SET;
   const by = b.by ?? 'upload';
@@ -104,8 +135,14 @@ export async function storeUpload(b: UploadRequest, deps: { config: EvidenceConf
     const blob = await deps.blobs.put(img.bytes);
     const evidenceId = uploadEvidenceId(set, img.file, blob.sha256);
     points.push({
-      evidenceId, deviceId: set, ts: times[i] as number, kind: 'frame', reason: 'upload', ...blob,
-      frame: { frameId: evidenceId, width: img.width, height: img.height }, upload: { label: img.label, by, file: img.file },
+      evidenceId,
+      deviceId: set,
+      ts: times[i] as number,
+      kind: 'frame',
+      reason: 'upload',
+      ...blob,
+      frame: { frameId: evidenceId, width: img.width, height: img.height },
+      upload: { label: img.label, by, file: img.file },
     });
   }
   await deps.store.writeEvidence(points);

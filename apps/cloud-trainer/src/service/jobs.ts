@@ -32,7 +32,8 @@ export interface TrainingJobsOptions {
   logger: Logger;
 }
 
-export const newId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+export const newId = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 /**
  * The training queue: jobs run one at a time in submission order, each with progress (0..1) and a
@@ -49,18 +50,36 @@ export class TrainingJobs {
     this.#opts = opts;
     this.#jobs = (opts.history ?? []).map((j) =>
       j.status === 'queued' || j.status === 'running'
-        ? { ...j, status: 'failed', finishedAt: Date.now(), message: 'interrupted by a service restart', error: { code: 'INTERRUPTED', message: 'interrupted by a service restart' } }
+        ? {
+            ...j,
+            status: 'failed',
+            finishedAt: Date.now(),
+            message: 'interrupted by a service restart',
+            error: { code: 'INTERRUPTED', message: 'interrupted by a service restart' },
+          }
         : j,
     );
   }
 
   /** Queues a job; returns its record (status `queued`). */
   submit(input: { kind?: JobKind; model: string; trigger: JobTrigger; request: JobRequest }): JobRecord {
-    const job: JobRecord = { id: newId('job'), kind: input.kind ?? 'kmeans', model: input.model, status: 'queued', progress: 0, message: 'queued', trigger: input.trigger, request: input.request, startedAt: Date.now() };
+    const job: JobRecord = {
+      id: newId('job'),
+      kind: input.kind ?? 'kmeans',
+      model: input.model,
+      status: 'queued',
+      progress: 0,
+      message: 'queued',
+      trigger: input.trigger,
+      request: input.request,
+      startedAt: Date.now(),
+    };
     this.#jobs.push(job);
     this.#trim();
     this.#opts.onChange();
-    void this.#queue.run(() => this.#run(job)).catch((err: unknown) => this.#opts.logger.error({ job: job.id, err }, 'training job bookkeeping failed'));
+    void this.#queue
+      .run(() => this.#run(job))
+      .catch((err: unknown) => this.#opts.logger.error({ job: job.id, err }, 'training job bookkeeping failed'));
     return job;
   }
 

@@ -35,9 +35,25 @@ export function progressBetween(progress: JobProgress, lo: number, hi: number): 
 }
 
 /** The current model as the gate scores it; undefined when there is none of kind kmeans-anomaly. */
-async function currentGateModel(registry: ModelRegistry, current: ModelManifest | undefined): Promise<GateModel | undefined> {
-  if (!current || current.kind !== 'kmeans-anomaly' || current.threshold === undefined || !current.smoothing || !current.input.featureNames) return undefined;
-  return { version: current.version, onnx: await registry.readArtifact(current), featureNames: current.input.featureNames, threshold: current.threshold, smoothing: current.smoothing };
+async function currentGateModel(
+  registry: ModelRegistry,
+  current: ModelManifest | undefined,
+): Promise<GateModel | undefined> {
+  if (
+    !current ||
+    current.kind !== 'kmeans-anomaly' ||
+    current.threshold === undefined ||
+    !current.smoothing ||
+    !current.input.featureNames
+  )
+    return undefined;
+  return {
+    version: current.version,
+    onnx: await registry.readArtifact(current),
+    featureNames: current.input.featureNames,
+    threshold: current.threshold,
+    smoothing: current.smoothing,
+  };
 }
 
 function gateMetrics(gate: GateReport): Record<string, number> {
@@ -50,8 +66,17 @@ function gateMetrics(gate: GateReport): Record<string, number> {
   };
 }
 
-async function register(deps: KmeansJobDeps, job: JobRecord, set: TrainingSet, fitted: FittedAnomalyModel, version: number, gate: GateReport): Promise<ModelManifest> {
-  const sensors = [...new Set(fitted.featureNames.map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : n)))].sort();
+async function register(
+  deps: KmeansJobDeps,
+  job: JobRecord,
+  set: TrainingSet,
+  fitted: FittedAnomalyModel,
+  version: number,
+  gate: GateReport,
+): Promise<ModelManifest> {
+  const sensors = [
+    ...new Set(fitted.featureNames.map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : n))),
+  ].sort();
   const draft = anomalyManifest(fitted, {
     name: job.model,
     version,
@@ -74,9 +99,19 @@ export async function runKmeansJob(deps: KmeansJobDeps, job: JobRecord, progress
   const to = job.request.to ?? Date.now();
   const from = job.request.from ?? to - deps.training.lookbackMs;
   progress(0.02, `reading feature windows ${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`);
-  const windows = await deps.store.queryTrainingWindows({ from, to, ...(job.request.devices ? { devices: job.request.devices } : {}) });
-  const set = buildTrainingSet(windows.healthy, windows.labelled, { minWindows: deps.training.minWindows, evaluationFraction: deps.training.evaluationFraction });
-  progress(0.1, `fitting k-means on ${set.fit.reduce((n, s) => n + s.features.rows, 0)} windows of ${set.devices.length} devices, ${set.featureNames.length} features`);
+  const windows = await deps.store.queryTrainingWindows({
+    from,
+    to,
+    ...(job.request.devices ? { devices: job.request.devices } : {}),
+  });
+  const set = buildTrainingSet(windows.healthy, windows.labelled, {
+    minWindows: deps.training.minWindows,
+    evaluationFraction: deps.training.evaluationFraction,
+  });
+  progress(
+    0.1,
+    `fitting k-means on ${set.fit.reduce((n, s) => n + s.features.rows, 0)} windows of ${set.devices.length} devices, ${set.featureNames.length} features`,
+  );
   const fitted = await fitAnomalyModel(set.fit, {
     featureNames: set.featureNames,
     targetFalseAlarmRate: deps.training.targetFalseAlarmRate,
@@ -87,16 +122,54 @@ export async function runKmeansJob(deps: KmeansJobDeps, job: JobRecord, progress
   const current = await deps.registry.latest(job.model);
   const version = (current?.version ?? 0) + 1;
   const trained = { ...fitted.metrics, windows: set.healthyWindows, features: fitted.featureNames.length };
-  await deps.store.writeModelEvent({ kind: 'trained', model: job.model, version, detail: { job: job.id, metrics: trained, from: set.from, to: set.to, devices: set.devices, dropped: set.droppedFeatures.slice(0, 50) } });
+  await deps.store.writeModelEvent({
+    kind: 'trained',
+    model: job.model,
+    version,
+    detail: {
+      job: job.id,
+      metrics: trained,
+      from: set.from,
+      to: set.to,
+      devices: set.devices,
+      dropped: set.droppedFeatures.slice(0, 50),
+    },
+  });
   progress(0.8, 'evaluating candidate against the current model');
-  const candidate: GateModel = { version, onnx: fitted.onnx, featureNames: fitted.featureNames, threshold: fitted.threshold, smoothing: fitted.smoothing };
-  const gate = await runGate(candidate, await currentGateModel(deps.registry, current), set.evaluation, deps.training.gateSlack);
-  await deps.store.writeModelEvent({ kind: gate.passed ? 'gate-passed' : 'gate-refused', model: job.model, version, detail: { job: job.id, ...gate } });
+  const candidate: GateModel = {
+    version,
+    onnx: fitted.onnx,
+    featureNames: fitted.featureNames,
+    threshold: fitted.threshold,
+    smoothing: fitted.smoothing,
+  };
+  const gate = await runGate(
+    candidate,
+    await currentGateModel(deps.registry, current),
+    set.evaluation,
+    deps.training.gateSlack,
+  );
+  await deps.store.writeModelEvent({
+    kind: gate.passed ? 'gate-passed' : 'gate-refused',
+    model: job.model,
+    version,
+    detail: { job: job.id, ...gate },
+  });
   const metrics = { ...trained, ...gateMetrics(gate) };
   if (!gate.passed) return { message: `candidate v${version} refused: ${gate.reason}`, metrics, gate };
   progress(0.9, `registering v${version}`);
   const manifest = await register(deps, job, set, fitted, version, gate);
-  await deps.store.writeModelEvent({ kind: 'registered', model: job.model, version, detail: { job: job.id, sha256: manifest.artifact.sha256, bytes: manifest.artifact.bytes, keyId: manifest.signature?.keyId } });
+  await deps.store.writeModelEvent({
+    kind: 'registered',
+    model: job.model,
+    version,
+    detail: {
+      job: job.id,
+      sha256: manifest.artifact.sha256,
+      bytes: manifest.artifact.bytes,
+      keyId: manifest.signature?.keyId,
+    },
+  });
   deps.logger.info({ model: job.model, version, gate: gate.reason }, 'model registered');
   return { message: `registered v${version} (${gate.reason})`, metrics, version, gate, trainedOn: set.devices };
 }

@@ -13,9 +13,13 @@ export interface GateModel {
 }
 
 /** Feature names of `model` that some evaluation window lacks (then it cannot be scored on them). */
-export function missingFeatures(model: Pick<GateModel, 'featureNames'>, evaluation: readonly EvaluationRow[][]): string[] {
+export function missingFeatures(
+  model: Pick<GateModel, 'featureNames'>,
+  evaluation: readonly EvaluationRow[][],
+): string[] {
   const missing = new Set<string>();
-  for (const rows of evaluation) for (const r of rows) for (const n of model.featureNames) if (!Number.isFinite(r.features[n])) missing.add(n);
+  for (const rows of evaluation)
+    for (const r of rows) for (const n of model.featureNames) if (!Number.isFinite(r.features[n])) missing.add(n);
   return [...missing];
 }
 
@@ -30,7 +34,10 @@ function matrixOf(rows: readonly EvaluationRow[], names: string[]) {
  * applies its EMA: false-alarm rate and events on each device's healthy windows alone, detection
  * rate on the labelled fault windows within each device's full timeline.
  */
-export async function evaluateModel(model: GateModel, evaluation: readonly EvaluationRow[][]): Promise<ModelEvaluation> {
+export async function evaluateModel(
+  model: GateModel,
+  evaluation: readonly EvaluationRow[][],
+): Promise<ModelEvaluation> {
   const scorer = await OnnxAnomalyScorer.create(model.onnx, model.featureNames.length);
   let healthy = 0;
   let falseAlarms = 0;
@@ -43,10 +50,18 @@ export async function evaluateModel(model: GateModel, evaluation: readonly Evalu
       const { score } = await scorer.score(matrixOf(rows, model.featureNames));
       const timeline = emaSmooth(score, model.smoothing.alpha);
       const healthyIdx = rows.flatMap((r, i) => (r.fault ? [] : [i]));
-      const healthySmoothed = emaSmooth(Float64Array.from(healthyIdx, (i) => score[i] as number), model.smoothing.alpha);
+      const healthySmoothed = emaSmooth(
+        Float64Array.from(healthyIdx, (i) => score[i] as number),
+        model.smoothing.alpha,
+      );
       healthy += healthyIdx.length;
       for (const v of healthySmoothed) if (v > model.threshold) falseAlarms++;
-      events += hysteresisEvents(Float64Array.from(healthyIdx, (i) => (rows[i] as EvaluationRow).ts), healthySmoothed, model.threshold, model.smoothing).length;
+      events += hysteresisEvents(
+        Float64Array.from(healthyIdx, (i) => (rows[i] as EvaluationRow).ts),
+        healthySmoothed,
+        model.threshold,
+        model.smoothing,
+      ).length;
       rows.forEach((r, i) => {
         if (!r.fault) return;
         faults++;
@@ -71,7 +86,12 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
  * same windows — with labelled faults, detection rate not lower and false-alarm rate not higher;
  * without, false-alarm rate on held-out healthy windows not higher — each within `slack` (absolute).
  */
-export async function runGate(candidate: GateModel, current: GateModel | undefined, evaluation: readonly EvaluationRow[][], slack: number): Promise<GateReport> {
+export async function runGate(
+  candidate: GateModel,
+  current: GateModel | undefined,
+  evaluation: readonly EvaluationRow[][],
+  slack: number,
+): Promise<GateReport> {
   const healthyWindows = evaluation.reduce((n, rows) => n + rows.filter((r) => !r.fault).length, 0);
   const faultWindows = evaluation.reduce((n, rows) => n + rows.filter((r) => r.fault).length, 0);
   const basis = faultWindows > 0 ? 'labelled' : 'healthy-holdout';
@@ -79,7 +99,12 @@ export async function runGate(candidate: GateModel, current: GateModel | undefin
   const base = { basis, healthyWindows, faultWindows, candidate: cand } as const;
   if (!current) return { ...base, passed: true, reason: 'no current model' };
   const missing = missingFeatures(current, evaluation);
-  if (missing.length > 0) return { ...base, passed: true, reason: `current v${current.version} cannot be scored on these windows (missing ${missing.slice(0, 5).join(', ')})` };
+  if (missing.length > 0)
+    return {
+      ...base,
+      passed: true,
+      reason: `current v${current.version} cannot be scored on these windows (missing ${missing.slice(0, 5).join(', ')})`,
+    };
   const cur = await evaluateModel(current, evaluation);
   const farOk = cand.falseAlarmRate <= cur.falseAlarmRate + slack;
   const detOk = basis === 'healthy-holdout' || (cand.detectionRate ?? 0) >= (cur.detectionRate ?? 0) - slack;

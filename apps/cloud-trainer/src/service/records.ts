@@ -87,7 +87,8 @@ export interface JobRecord {
 
 export type RolloutStage = 'canary' | 'promoted' | 'rolled-back' | 'failed';
 /** `pending`: not sent yet; `sent`: desired published; then what the device reported; `reverted`: previous desired restored. */
-export type RolloutDeviceStatus = 'pending' | 'sent' | 'downloading' | 'verifying' | 'applied' | 'rejected' | 'rolled-back' | 'reverted';
+export type RolloutDeviceStatus =
+  'pending' | 'sent' | 'downloading' | 'verifying' | 'applied' | 'rejected' | 'rolled-back' | 'reverted';
 
 export interface RolloutDevice {
   deviceId: string;

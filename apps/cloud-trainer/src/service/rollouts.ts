@@ -49,10 +49,17 @@ export class RolloutManager {
   constructor(o: RolloutManagerOptions) {
     this.#o = o;
     this.#rollouts = o.history ?? [];
-    o.directory.on('state', (a, s) => void this.#serial(() => this.#onState(a, s)).catch((err: Error) => o.logger.error({ err }, 'rollout state handling failed')));
+    o.directory.on(
+      'state',
+      (a, s) =>
+        void this.#serial(() => this.#onState(a, s)).catch((err: Error) =>
+          o.logger.error({ err }, 'rollout state handling failed'),
+        ),
+    );
     o.directory.on('anomaly', (a, e) => {
       if (e.state !== 'open') return;
-      for (const [id, counts] of this.#anomalies) if (this.get(id)?.canary.includes(a.device)) counts.set(a.device, (counts.get(a.device) ?? 0) + 1);
+      for (const [id, counts] of this.#anomalies)
+        if (this.get(id)?.canary.includes(a.device)) counts.set(a.device, (counts.get(a.device) ?? 0) + 1);
     });
     for (const r of this.#rollouts.filter((x) => x.stage === 'canary')) {
       this.#anomalies.set(r.id, new Map());
@@ -106,14 +113,24 @@ export class RolloutManager {
     const manifest = await this.#o.registry.get(req.model, req.version);
     const all = [...new Set([...req.canary, ...req.devices])];
     const unknown = all.filter((d) => !this.#o.directory.address(d));
-    if (unknown.length > 0) throw new TrainerError('CONFLICT', `devices never seen in state (site/line unknown): ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new TrainerError('CONFLICT', `devices never seen in state (site/line unknown): ${unknown.join(', ')}`);
     const busy = this.#rollouts.find((r) => r.stage === 'canary' && r.devices.some((d) => all.includes(d.deviceId)));
     if (busy) throw new TrainerError('CONFLICT', `rollout ${busy.id} is still watching canaries among these devices`);
     const now = Date.now();
     const watchMs = req.watchMs ?? this.#o.config.watchMs;
     const r: RolloutRecord = {
-      id: newId('ro'), model: req.model, version: req.version, stage: 'canary', canary: [...new Set(req.canary)],
-      devices: all.map((deviceId) => ({ deviceId, status: 'pending' })), watchMs, startedAt: now, updatedAt: now, watchUntil: now + watchMs, previous: {},
+      id: newId('ro'),
+      model: req.model,
+      version: req.version,
+      stage: 'canary',
+      canary: [...new Set(req.canary)],
+      devices: all.map((deviceId) => ({ deviceId, status: 'pending' })),
+      watchMs,
+      startedAt: now,
+      updatedAt: now,
+      watchUntil: now + watchMs,
+      previous: {},
     };
     this.#rollouts.push(r);
     this.#anomalies.set(r.id, new Map());
@@ -133,13 +150,21 @@ export class RolloutManager {
     const variants = Object.keys(manifest.variants ?? {});
     // an operator rolling out an older version than the latest is a rollback: sign a grant for these devices
     const latest = await this.#o.registry.latest(r.model);
-    const rollbackGrant = latest && latest.version > manifest.version ? await this.#o.registry.grantRollback(r.model, manifest.version, devices) : undefined;
+    const rollbackGrant =
+      latest && latest.version > manifest.version
+        ? await this.#o.registry.grantRollback(r.model, manifest.version, devices)
+        : undefined;
     for (const device of devices) {
       const d = r.devices.find((x) => x.deviceId === device) as RolloutDevice;
       if (!(device in r.previous)) r.previous[device] = this.#o.directory.desired(device) ?? null;
       await this.#o.directory.publishDesired(device, {
-        rolloutId: r.id, manifest, artifactUrl: base, ...(rollbackGrant ? { rollbackGrant } : {}),
-        ...(variants.length > 0 ? { variantUrls: Object.fromEntries(variants.map((v) => [v, `${base}?variant=${encodeURIComponent(v)}`])) } : {}),
+        rolloutId: r.id,
+        manifest,
+        artifactUrl: base,
+        ...(rollbackGrant ? { rollbackGrant } : {}),
+        ...(variants.length > 0
+          ? { variantUrls: Object.fromEntries(variants.map((v) => [v, `${base}?variant=${encodeURIComponent(v)}`])) }
+          : {}),
       });
       d.status = 'sent';
       await this.#event(r, 'desired-published', { canary: r.canary.includes(device) }, device);
@@ -149,7 +174,13 @@ export class RolloutManager {
 
   #arm(r: RolloutRecord, ms: number): void {
     clearTimeout(this.#timers.get(r.id));
-    const t = setTimeout(() => void this.#serial(() => this.#decide(r.id)).catch((err: Error) => this.#o.logger.error({ err, rollout: r.id }, 'canary decision failed')), ms);
+    const t = setTimeout(
+      () =>
+        void this.#serial(() => this.#decide(r.id)).catch((err: Error) =>
+          this.#o.logger.error({ err, rollout: r.id }, 'canary decision failed'),
+        ),
+      ms,
+    );
     this.#timers.set(r.id, t);
   }
 
@@ -159,15 +190,24 @@ export class RolloutManager {
     if (!r || r.stage !== 'canary') return;
     const dir = this.#o.directory;
     const verdict = canaryVerdict(r, {
-      state: (d) => dir.state(d), lastSeen: (d) => dir.lastSeen(d), anomalies: (d) => this.#anomalies.get(id)?.get(d) ?? 0,
-      maxAnomalies: this.#o.config.maxAnomalyEvents, heartbeatTimeoutMs: this.#o.config.heartbeatTimeoutMs, now: Date.now(),
+      state: (d) => dir.state(d),
+      lastSeen: (d) => dir.lastSeen(d),
+      anomalies: (d) => this.#anomalies.get(id)?.get(d) ?? 0,
+      maxAnomalies: this.#o.config.maxAnomalyEvents,
+      heartbeatTimeoutMs: this.#o.config.heartbeatTimeoutMs,
+      now: Date.now(),
     });
-    if (verdict.promote) await this.#promote(r, `every canary applied v${r.version} and stayed healthy for ${r.watchMs} ms`);
+    if (verdict.promote)
+      await this.#promote(r, `every canary applied v${r.version} and stayed healthy for ${r.watchMs} ms`);
     else await this.#rollback(r, verdict.reason, 'rolled-back');
   }
 
   async #promote(r: RolloutRecord, why: string): Promise<RolloutRecord> {
-    if (r.stage !== 'canary') throw new TrainerError('CONFLICT', `rollout ${r.id} is ${r.stage}; only a rollout in its canary stage can be promoted`);
+    if (r.stage !== 'canary')
+      throw new TrainerError(
+        'CONFLICT',
+        `rollout ${r.id} is ${r.stage}; only a rollout in its canary stage can be promoted`,
+      );
     clearTimeout(this.#timers.get(r.id));
     this.#anomalies.delete(r.id);
     r.stage = 'promoted';
@@ -185,7 +225,8 @@ export class RolloutManager {
   }
 
   async #rollback(r: RolloutRecord, why: string, stage: 'rolled-back' | 'failed'): Promise<RolloutRecord> {
-    if (r.stage !== 'canary' && r.stage !== 'promoted') throw new TrainerError('CONFLICT', `rollout ${r.id} is already ${r.stage}`);
+    if (r.stage !== 'canary' && r.stage !== 'promoted')
+      throw new TrainerError('CONFLICT', `rollout ${r.id} is already ${r.stage}`);
     clearTimeout(this.#timers.get(r.id));
     this.#anomalies.delete(r.id);
     const restored: string[] = [];
@@ -195,7 +236,10 @@ export class RolloutManager {
         restored.push(d.deviceId);
         if (d.status !== 'rejected' && d.status !== 'rolled-back') d.status = 'reverted';
       } catch (err) {
-        this.#o.logger.error({ rollout: r.id, device: d.deviceId, err: (err as Error).message }, 'restoring the previous desired model failed');
+        this.#o.logger.error(
+          { rollout: r.id, device: d.deviceId, err: (err as Error).message },
+          'restoring the previous desired model failed',
+        );
       }
     }
     // the stage changes only once every device is restored, so no reader sees a half-rolled-back record
@@ -223,17 +267,26 @@ export class RolloutManager {
       const d = r.devices.find((x) => x.deviceId === address.device);
       if (!d || d.status === 'pending') continue;
       const rep = reportOf(r, state);
-      const changed = (rep.status !== undefined && rep.status !== d.status) || (rep.reason !== undefined && rep.reason !== d.reason) || (rep.version !== undefined && rep.version !== d.version);
+      const changed =
+        (rep.status !== undefined && rep.status !== d.status) ||
+        (rep.reason !== undefined && rep.reason !== d.reason) ||
+        (rep.version !== undefined && rep.version !== d.version);
       if (changed) {
         // a state re-sent unchanged (a retained copy after a reconnect or restart) is not news
         if (rep.status) d.status = rep.status;
         if (rep.reason) d.reason = rep.reason;
         if (rep.version !== undefined) d.version = rep.version;
         this.#touch(r);
-        if (rep.status) await this.#event(r, `device-${rep.status}`, rep.reason ? { reason: rep.reason } : {}, d.deviceId);
+        if (rep.status)
+          await this.#event(r, `device-${rep.status}`, rep.reason ? { reason: rep.reason } : {}, d.deviceId);
       }
       if (r.stage !== 'canary' || !r.canary.includes(d.deviceId)) continue;
-      const failed = canaryFailure(d, state, this.#anomalies.get(r.id)?.get(d.deviceId) ?? 0, this.#o.config.maxAnomalyEvents);
+      const failed = canaryFailure(
+        d,
+        state,
+        this.#anomalies.get(r.id)?.get(d.deviceId) ?? 0,
+        this.#o.config.maxAnomalyEvents,
+      );
       if (failed) await this.#rollback(r, failed, 'rolled-back');
     }
   }
@@ -244,6 +297,12 @@ export class RolloutManager {
   }
 
   async #event(r: RolloutRecord, kind: string, detail: object, deviceId?: string): Promise<void> {
-    await this.#o.event({ kind, model: r.model, version: r.version, ...(deviceId ? { deviceId } : {}), detail: { rolloutId: r.id, stage: r.stage, ...detail } });
+    await this.#o.event({
+      kind,
+      model: r.model,
+      version: r.version,
+      ...(deviceId ? { deviceId } : {}),
+      detail: { rolloutId: r.id, stage: r.stage, ...detail },
+    });
   }
 }

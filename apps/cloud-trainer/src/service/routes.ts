@@ -31,7 +31,13 @@ export interface ApiDeps {
   logger: Logger;
 }
 
-const modelParams = z.strictObject({ name: idSchema, version: z.string().regex(/^[1-9][0-9]{0,8}$/, { message: 'must be a positive integer' }).transform(Number) });
+const modelParams = z.strictObject({
+  name: idSchema,
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, { message: 'must be a positive integer' })
+    .transform(Number),
+});
 const idParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'is not a valid id' }) });
 const artifactQuery = z.strictObject({ variant: nameSchema.optional() });
 
@@ -49,7 +55,10 @@ export const jobRequestSchema = z
     /** ms since epoch; default now */
     to: timestampSchema.optional(),
   })
-  .refine((b) => b.from === undefined || b.to === undefined || b.to > b.from, { message: 'must be after from', path: ['to'] });
+  .refine((b) => b.from === undefined || b.to === undefined || b.to > b.from, {
+    message: 'must be after from',
+    path: ['to'],
+  });
 
 export const rolloutRequestSchema = z.strictObject({
   model: idSchema,
@@ -70,18 +79,26 @@ export const CLOCK_SKEW_MS = 60_000;
 export function checkJobRange(b: { from?: number; to?: number }, limits: ApiDeps['jobRange'], now = Date.now()): void {
   for (const field of ['to', 'from'] as const) {
     const at = b[field];
-    if (at !== undefined && at > now + CLOCK_SKEW_MS) throw new ApiError('BAD_REQUEST', `body.${field} must not be in the future (${new Date(at).toISOString()} is after now, ${new Date(now).toISOString()})`);
+    if (at !== undefined && at > now + CLOCK_SKEW_MS)
+      throw new ApiError(
+        'BAD_REQUEST',
+        `body.${field} must not be in the future (${new Date(at).toISOString()} is after now, ${new Date(now).toISOString()})`,
+      );
   }
   const to = b.to ?? now;
   const from = b.from ?? to - limits.lookbackMs;
   if (to - from > limits.maxSpanMs) {
     const field = b.from === undefined ? 'to' : 'from';
-    throw new ApiError('BAD_REQUEST', `body.${field} gives a range of ${to - from} ms; a job may span at most ${limits.maxSpanMs} ms (training.maxJobSpanMs)`);
+    throw new ApiError(
+      'BAD_REQUEST',
+      `body.${field} gives a range of ${to - from} ms; a job may span at most ${limits.maxSpanMs} ms (training.maxJobSpanMs)`,
+    );
   }
 }
 
 function body(req: Request): unknown {
-  if (!req.is('application/json')) throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
+  if (!req.is('application/json'))
+    throw new ApiError('BAD_REQUEST', 'body must be JSON (Content-Type: application/json)');
   return req.body as unknown;
 }
 
@@ -139,7 +156,16 @@ export function createApi(deps: ApiDeps): Express {
   app.post('/api/jobs', operator, (req, res) => {
     const b = parseOr400(jobRequestSchema, body(req), 'body');
     checkJobRange(b, deps.jobRange);
-    const job = deps.jobs.submit({ kind: b.kind, model: b.model ?? deps.defaultModels[b.kind], trigger: 'api', request: { ...(b.devices ? { devices: b.devices } : {}), ...(b.from !== undefined ? { from: b.from } : {}), ...(b.to !== undefined ? { to: b.to } : {}) } });
+    const job = deps.jobs.submit({
+      kind: b.kind,
+      model: b.model ?? deps.defaultModels[b.kind],
+      trigger: 'api',
+      request: {
+        ...(b.devices ? { devices: b.devices } : {}),
+        ...(b.from !== undefined ? { from: b.from } : {}),
+        ...(b.to !== undefined ? { to: b.to } : {}),
+      },
+    });
     res.status(202).json({ id: job.id, kind: job.kind, model: job.model });
   });
 

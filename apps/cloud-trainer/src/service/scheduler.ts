@@ -54,15 +54,22 @@ export class TrainingScheduler {
     if (t.scheduleMs > 0) this.#timers.push(setInterval(() => this.#submit('schedule'), t.scheduleMs));
     for (const kind of CNN_KINDS) {
       const cnn = kind === 'cnn-vision' ? t.vision : t.fault;
-      if (cnn.scheduleMs > 0) this.#timers.push(setInterval(() => void this.#scheduleCnn(kind, cnn.model), cnn.scheduleMs));
+      if (cnn.scheduleMs > 0)
+        this.#timers.push(setInterval(() => void this.#scheduleCnn(kind, cnn.model), cnn.scheduleMs));
     }
     if (t.firstTrainAfterMs > 0) {
-      const poll = () => (this.#polling = this.pollFirstModel().catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'first-model check failed')));
+      const poll = () =>
+        (this.#polling = this.pollFirstModel().catch((err: Error) =>
+          this.#o.logger.warn({ err: err.message }, 'first-model check failed'),
+        ));
       this.#timers.push(setInterval(poll, t.pollMs));
       poll();
     }
     if (this.#o.evidence) {
-      const poll = () => (this.#labelPolling = this.pollLabels().catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'label check failed')));
+      const poll = () =>
+        (this.#labelPolling = this.pollLabels().catch((err: Error) =>
+          this.#o.logger.warn({ err: err.message }, 'label check failed'),
+        ));
       this.#timers.push(setInterval(poll, t.labelPollMs));
       poll();
     }
@@ -86,17 +93,24 @@ export class TrainingScheduler {
       const { jobs, registry } = this.#o;
       if (jobs.pending(cfg.model)) continue;
       const last = jobs.lastFinished(cfg.model);
-      const records = await ev.store.queryEvidence({ from: now - cfg.lookbackMs, to: now, kind: kind === 'cnn-vision' ? 'frame' : 'window', limit: cfg.maxSamples });
+      const records = await ev.store.queryEvidence({
+        from: now - cfg.lookbackMs,
+        to: now,
+        kind: kind === 'cnn-vision' ? 'frame' : 'window',
+        limit: cfg.maxSamples,
+      });
       const latest = await registry.latest(cfg.model);
       await this.#catchUp(kind, cfg.model, records);
       const since = last?.runningSince ?? latest?.createdAt ?? 0;
       const fresh = records.filter((r) => r.label && r.label.at > since).length;
-      const cooling = last?.status === 'failed' && (last.finishedAt ?? 0) > now - 5 * this.#o.training.labelPollMs && fresh === 0;
+      const cooling =
+        last?.status === 'failed' && (last.finishedAt ?? 0) > now - 5 * this.#o.training.labelPollMs && fresh === 0;
       if (cooling) continue;
       let trigger: 'first' | 'labels' | undefined;
       if (!latest) {
         const labels = records.flatMap((r) => {
-          const l = kind === 'cnn-vision' ? frameLabel(r, ev.useSimulatorTruth)?.label : windowClass(r, ev.useSimulatorTruth);
+          const l =
+            kind === 'cnn-vision' ? frameLabel(r, ev.useSimulatorTruth)?.label : windowClass(r, ev.useSimulatorTruth);
           return l ? [l] : [];
         });
         // a classifier needs two classes: windows of healthy machines alone (all `ok`) teach nothing yet
@@ -122,10 +136,14 @@ export class TrainingScheduler {
   async pollFirstModel(now = Date.now()): Promise<boolean> {
     const { training, registry, jobs, store } = this.#o;
     if (jobs.pending(training.model) || (await registry.latest(training.model))) return false;
-    const rows = await store.queryFeatures({ from: now - Math.max(training.lookbackMs, training.firstTrainAfterMs), to: now });
+    const rows = await store.queryFeatures({
+      from: now - Math.max(training.lookbackMs, training.firstTrainAfterMs),
+      to: now,
+    });
     if (rows.length < training.minWindows) return false;
     let span = 0;
-    for (const list of byDevice(rows).values()) span = Math.max(span, (list[list.length - 1]?.ts ?? 0) - (list[0]?.ts ?? 0));
+    for (const list of byDevice(rows).values())
+      span = Math.max(span, (list[list.length - 1]?.ts ?? 0) - (list[0]?.ts ?? 0));
     if (span < training.firstTrainAfterMs) return false;
     this.#submit('first');
     return true;
@@ -133,14 +151,25 @@ export class TrainingScheduler {
 
   /** Hook for finished jobs: rolls out what an automatic job registered, when `autoRollout` is set. */
   async onJobFinished(job: JobRecord): Promise<void> {
-    if (!this.#o.training.autoRollout || job.trigger === 'api' || job.status !== 'succeeded' || job.version === undefined) return;
+    if (
+      !this.#o.training.autoRollout ||
+      job.trigger === 'api' ||
+      job.status !== 'succeeded' ||
+      job.version === undefined
+    )
+      return;
     // a CNN goes only to devices that sent it data (camera stations, machines with its sensors); K-means
     // without a device list (an old job record) to every device
     const trained = new Set(job.trainedOn ?? []);
-    const devices = this.#o.directory.devices().filter((d) => (trained.size === 0 ? job.kind === 'kmeans' : trained.has(d)));
+    const devices = this.#o.directory
+      .devices()
+      .filter((d) => (trained.size === 0 ? job.kind === 'kmeans' : trained.has(d)));
     if (devices.length === 0) {
       // CNNs: `pollLabels` rolls it out once a device it serves has sent evidence and reported state
-      this.#o.logger.warn({ model: job.model, version: job.version, trainedOn: job.trainedOn }, 'auto rollout waits: no device it serves has reported state');
+      this.#o.logger.warn(
+        { model: job.model, version: job.version, trainedOn: job.trainedOn },
+        'auto rollout waits: no device it serves has reported state',
+      );
       return;
     }
     await this.#rollOut(job, devices);
@@ -149,14 +178,23 @@ export class TrainingScheduler {
   async #rollOut(job: JobRecord, devices: string[]): Promise<void> {
     const auto = this.#o.training.autoRollout;
     if (!auto || job.version === undefined) return;
-    const request = { model: job.model, version: job.version, canary: devices.slice(0, auto.canary), devices, watchMs: auto.watchMs };
+    const request = {
+      model: job.model,
+      version: job.version,
+      canary: devices.slice(0, auto.canary),
+      devices,
+      watchMs: auto.watchMs,
+    };
     if (auto.approval === 'approve') {
       this.#o.approvals.add({ ...request, job: job.id, requestedAt: Date.now() });
       this.#o.logger.info({ model: job.model, version: job.version }, 'rollout awaits approval');
       return;
     }
     const r = await this.#o.rollouts.create(request);
-    this.#o.logger.info({ rollout: r.id, model: job.model, version: job.version, canary: r.canary }, 'auto rollout started');
+    this.#o.logger.info(
+      { rollout: r.id, model: job.model, version: job.version, canary: r.canary },
+      'auto rollout started',
+    );
   }
 
   /**
@@ -166,12 +204,16 @@ export class TrainingScheduler {
    */
   async #catchUp(kind: JobKind, model: string, records: { deviceId: string; reason: string }[]): Promise<void> {
     if (!this.#o.training.autoRollout) return;
-    const job = this.#o.jobs.list().find((j) => j.model === model && j.kind === kind && j.status === 'succeeded' && j.version !== undefined);
+    const job = this.#o.jobs
+      .list()
+      .find((j) => j.model === model && j.kind === kind && j.status === 'succeeded' && j.version !== undefined);
     if (!job || job.trigger === 'api' || (job.trainedOn ?? []).length > 0) return;
     if (this.#o.rollouts.list().some((r) => r.model === model && r.version === job.version)) return;
     if (this.#o.approvals.list().some((a) => a.model === model && a.version === job.version)) return;
     const known = new Set(this.#o.directory.devices());
-    const devices = [...new Set(records.filter((r) => r.reason !== 'upload').map((r) => r.deviceId))].filter((d) => known.has(d)).sort();
+    const devices = [...new Set(records.filter((r) => r.reason !== 'upload').map((r) => r.deviceId))]
+      .filter((d) => known.has(d))
+      .sort();
     if (devices.length === 0) return;
     job.trainedOn = devices;
     await this.#rollOut(job, devices);

@@ -4,6 +4,8 @@ import { TrainerError } from '../errors.js';
 import { serveCommand } from './cli.js';
 
 serveCommand(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`takt-trainer serve: ${err instanceof TrainerError ? `${err.code}: ${err.message}` : ((err as Error).stack ?? String(err))}\n`);
+  process.stderr.write(
+    `takt-trainer serve: ${err instanceof TrainerError ? `${err.code}: ${err.message}` : ((err as Error).stack ?? String(err))}\n`,
+  );
   process.exit(err instanceof TrainerError ? 2 : 1);
 });

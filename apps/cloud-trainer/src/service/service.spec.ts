@@ -3,12 +3,33 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopic, decodeDesiredModel, type DecodedPublish, type DesiredModel, type ModelManifest } from '@takt/contracts';
+import {
+  buildTopic,
+  decodeDesiredModel,
+  type DecodedPublish,
+  type DesiredModel,
+  type ModelManifest,
+} from '@takt/contracts';
 import { sampleMessage } from '@takt/contracts/testing';
-import { downloadArtifact, generateSigningKey, ModelRegistry, verifyArtifact, verifyManifest, verifyRollbackGrant } from '@takt/model-registry';
+import {
+  downloadArtifact,
+  generateSigningKey,
+  ModelRegistry,
+  verifyArtifact,
+  verifyManifest,
+  verifyRollbackGrant,
+} from '@takt/model-registry';
 import { createLogger, freePort, ManagedProcess } from '@takt/runtime';
 import { TelemetryStore } from '@takt/telemetry-store';
-import { connectClient, startInfluxd, startTestBroker, tempDir, workspaceRoot, type InfluxdServer, type TestBroker } from '@takt/testing';
+import {
+  connectClient,
+  startInfluxd,
+  startTestBroker,
+  tempDir,
+  workspaceRoot,
+  type InfluxdServer,
+  type TestBroker,
+} from '@takt/testing';
 import { trainerServiceConfigSchema, type TrainerServiceConfigInput } from './config.js';
 import { DriftMonitor } from './drift.js';
 import { startTrainerService, type TrainerService } from './service.js';
@@ -34,17 +55,35 @@ function gaussian(seed: number): () => number {
 }
 
 type Regime = 'idle' | 'load' | 'fault';
-const CENTERS: Record<Regime, [rms: number, kurtosis: number, temp: number]> = { idle: [0.3, 3.0, 40], load: [0.8, 3.6, 45], fault: [3.0, 6.0, 70] };
+const CENTERS: Record<Regime, [rms: number, kurtosis: number, temp: number]> = {
+  idle: [0.3, 3.0, 40],
+  load: [0.8, 3.6, 45],
+  fault: [3.0, 6.0, 70],
+};
 
-function featureWindows(device: string, from: number, count: number, regime: (i: number) => Regime, seed: number): DecodedPublish[] {
+function featureWindows(
+  device: string,
+  from: number,
+  count: number,
+  regime: (i: number) => Regime,
+  seed: number,
+): DecodedPublish[] {
   const n = gaussian(seed);
   return Array.from({ length: count }, (_, i) => {
     const [rms, kurt, temp] = CENTERS[regime(i)];
     const ts = from + i * HOP;
     const { score: _s, model: _m, ...base } = sampleMessage('features', device, i);
-    const features: Record<string, number> = { 'vibration.rms': rms * (1 + 0.06 * n()), 'vibration.kurtosis': kurt + 0.1 * n(), 'temperature.mean': temp + 0.5 * n(), 'vibration.crest': 1.41 };
+    const features: Record<string, number> = {
+      'vibration.rms': rms * (1 + 0.06 * n()),
+      'vibration.kurtosis': kurt + 0.1 * n(),
+      'temperature.mean': temp + 0.5 * n(),
+      'vibration.crest': 1.41,
+    };
     if (i % 2 === 0) features['current.mean'] = 12 + n(); // missing in half the rows: not a model feature
-    return { topic: { ...SITE, device, channel: 'features' }, message: { ...base, ts, windowStart: ts - 1000, windowEnd: ts, features } } as DecodedPublish;
+    return {
+      topic: { ...SITE, device, channel: 'features' },
+      message: { ...base, ts, windowStart: ts - 1000, windowEnd: ts, features },
+    } as DecodedPublish;
   });
 }
 
@@ -57,11 +96,18 @@ const dir = tempDir('takt-trainer-svc-');
 const key = generateSigningKey('trainer-test');
 let config: TrainerServiceConfigInput;
 
-const api = async (path: string, init: { method?: string; token?: string | null; body?: unknown; headers?: Record<string, string> } = {}) => {
+const api = async (
+  path: string,
+  init: { method?: string; token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+) => {
   const token = init.token === undefined ? OPERATOR : init.token;
   const res = await fetch(`${svc.url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
   const text = await res.text();
@@ -88,16 +134,25 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 async function train(request: Record<string, unknown>) {
   const res = await api('/api/jobs', { body: { kind: 'kmeans', model: MODEL, ...request } });
   expect(res.status).toBe(202);
-  return until('job end', async () => {
-    const job = (await api('/api/jobs', { token: READER })).body.jobs.find((j: { id: string }) => j.id === res.body.id);
-    return job.status === 'succeeded' || job.status === 'failed' ? job : undefined;
-  }, 60_000);
+  return until(
+    'job end',
+    async () => {
+      const job = (await api('/api/jobs', { token: READER })).body.jobs.find(
+        (j: { id: string }) => j.id === res.body.id,
+      );
+      return job.status === 'succeeded' || job.status === 'failed' ? job : undefined;
+    },
+    60_000,
+  );
 }
 
 /** Publishes a device's retained `state`, as an edge agent does. */
 async function publishState(device: string, extra: Record<string, unknown> = {}, seq = 0): Promise<void> {
   const state = { ...sampleMessage('state', device, seq), ts: Date.now(), models: [], ...extra };
-  await mqtt.publishAsync(buildTopic({ ...SITE, device, channel: 'state' }), JSON.stringify(state), { qos: 1, retain: true });
+  await mqtt.publishAsync(buildTopic({ ...SITE, device, channel: 'state' }), JSON.stringify(state), {
+    qos: 1,
+    retain: true,
+  });
 }
 
 /** The retained `model/desired` of a device as a fresh subscriber sees it (undefined: none retained). */
@@ -120,16 +175,27 @@ beforeAll(async () => {
   [influx, broker] = await Promise.all([startInfluxd(), startTestBroker()]);
   store = await TelemetryStore.connect({ url: influx.url });
   const regimes = (i: number): Regime => (Math.floor(i / 40) % 2 === 0 ? 'idle' : 'load');
-  await store.write([...featureWindows('press-01', T0, 300, regimes, 1), ...featureWindows('press-02', T0, 300, regimes, 2)]);
+  await store.write([
+    ...featureWindows('press-01', T0, 300, regimes, 1),
+    ...featureWindows('press-02', T0, 300, regimes, 2),
+  ]);
   mqtt = await connectClient(broker.url, { username: 'service', password: 'service-secret' });
   for (const d of ['press-01', 'press-02', 'press-03']) await publishState(d);
   const keyFile = join(dir.path, 'signing.pem');
   writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
   config = {
-    host: '127.0.0.1', port: 0, registryDir: join(dir.path, 'registry'), signingKey: { keyId: key.keyId, privateKeyFile: keyFile },
-    tokens: [{ token: READER, role: 'reader' }, { token: OPERATOR, role: 'operator' }],
-    influx: { url: influx.url }, mqtt: { url: broker.url, username: 'service', password: 'service-secret' },
-    training: { model: MODEL, minWindows: 100 }, rollout: { watchMs: 1_500 },
+    host: '127.0.0.1',
+    port: 0,
+    registryDir: join(dir.path, 'registry'),
+    signingKey: { keyId: key.keyId, privateKeyFile: keyFile },
+    tokens: [
+      { token: READER, role: 'reader' },
+      { token: OPERATOR, role: 'operator' },
+    ],
+    influx: { url: influx.url },
+    mqtt: { url: broker.url, username: 'service', password: 'service-secret' },
+    training: { model: MODEL, minWindows: 100 },
+    rollout: { watchMs: 1_500 },
   };
   svc = await startTrainerService(trainerServiceConfigSchema.parse(config), createLogger('trainer-test'));
 }, 90_000);
@@ -181,13 +247,43 @@ describe('BAD INPUT - request validation', () => {
     ['job model not an id', '/api/jobs', { kind: 'kmeans', model: 'Press Anomaly' }, 'body.model'],
     ['job to before from', '/api/jobs', { kind: 'kmeans', model: MODEL, from: T0 + 1000, to: T0 }, 'body.to'],
     ['job unknown field', '/api/jobs', { kind: 'kmeans', model: MODEL, epochs: 3 }, 'body.epochs'],
-    ['job range longer than training.maxJobSpanMs', '/api/jobs', { kind: 'kmeans', model: MODEL, from: T0 - 31 * 86_400_000, to: T0 }, 'body.from'],
-    ['job from so early that the range up to now is too long', '/api/jobs', { kind: 'kmeans', model: MODEL, from: 1_000_000_000_000 }, 'body.from'],
-    ['job to in the future', '/api/jobs', { kind: 'kmeans', model: MODEL, from: T0, to: Date.now() + 3_600_000 }, 'body.to'],
-    ['job from in the future', '/api/jobs', { kind: 'kmeans', model: MODEL, from: Date.now() + 3_600_000 }, 'body.from'],
+    [
+      'job range longer than training.maxJobSpanMs',
+      '/api/jobs',
+      { kind: 'kmeans', model: MODEL, from: T0 - 31 * 86_400_000, to: T0 },
+      'body.from',
+    ],
+    [
+      'job from so early that the range up to now is too long',
+      '/api/jobs',
+      { kind: 'kmeans', model: MODEL, from: 1_000_000_000_000 },
+      'body.from',
+    ],
+    [
+      'job to in the future',
+      '/api/jobs',
+      { kind: 'kmeans', model: MODEL, from: T0, to: Date.now() + 3_600_000 },
+      'body.to',
+    ],
+    [
+      'job from in the future',
+      '/api/jobs',
+      { kind: 'kmeans', model: MODEL, from: Date.now() + 3_600_000 },
+      'body.from',
+    ],
     ['rollout without canary', '/api/rollouts', { model: MODEL, version: 1, canary: [], devices: [] }, 'body.canary'],
-    ['rollout version not an integer', '/api/rollouts', { model: MODEL, version: 'one', canary: ['press-01'], devices: [] }, 'body.version'],
-    ['rollout bad device id', '/api/rollouts', { model: MODEL, version: 1, canary: ['Press_01'], devices: [] }, 'body.canary.0'],
+    [
+      'rollout version not an integer',
+      '/api/rollouts',
+      { model: MODEL, version: 'one', canary: ['press-01'], devices: [] },
+      'body.version',
+    ],
+    [
+      'rollout bad device id',
+      '/api/rollouts',
+      { model: MODEL, version: 1, canary: ['Press_01'], devices: [] },
+      'body.canary.0',
+    ],
   ])('%s → 400 naming %s', async (_case, path, body, field) => {
     const res = await api(path, { body });
     expect(res.status).toBe(400);
@@ -203,8 +299,12 @@ describe('BAD INPUT - request validation', () => {
   });
 
   it('bad path parameters are 400, unknown models and rollouts 404', async () => {
-    expect((await api('/api/models/Bad_Name/1/manifest', { token: READER })).body.error.message).toContain('params.name');
-    expect((await api(`/api/models/${MODEL}/0/manifest`, { token: READER })).body.error.message).toContain('params.version');
+    expect((await api('/api/models/Bad_Name/1/manifest', { token: READER })).body.error.message).toContain(
+      'params.name',
+    );
+    expect((await api(`/api/models/${MODEL}/0/manifest`, { token: READER })).body.error.message).toContain(
+      'params.version',
+    );
     expect((await api('/api/models/no-such-model/1/manifest', { token: READER })).status).toBe(404);
     expect((await api('/api/rollouts/ro-nope/promote', { method: 'POST' })).status).toBe(404);
     expect((await api('/api/nothing-here', { token: READER })).status).toBe(404);
@@ -225,20 +325,37 @@ describe('training', () => {
 
   it('trains on InfluxDB feature windows and registers a signed model whose artifact downloads and verifies', async () => {
     const job = await train({ from: T0, to: T0 + 150_000 });
-    expect(job).toMatchObject({ status: 'succeeded', version: 1, progress: 1, gate: { passed: true, basis: 'healthy-holdout', reason: 'no current model' } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      version: 1,
+      progress: 1,
+      gate: { passed: true, basis: 'healthy-holdout', reason: 'no current model' },
+    });
     expect(job.metrics.k).toBeGreaterThanOrEqual(2);
     v1 = (await api(`/api/models/${MODEL}/1/manifest`, { token: READER })).body;
-    expect(v1).toMatchObject({ kind: 'kmeans-anomaly', version: 1, input: { name: 'features', shape: [null, 3], window: { lengthMs: 1000, hopMs: 500, sensors: ['temperature', 'vibration'] } } });
+    expect(v1).toMatchObject({
+      kind: 'kmeans-anomaly',
+      version: 1,
+      input: {
+        name: 'features',
+        shape: [null, 3],
+        window: { lengthMs: 1000, hopMs: 500, sensors: ['temperature', 'vibration'] },
+      },
+    });
     expect(v1.input.featureNames).toEqual(['temperature.mean', 'vibration.kurtosis', 'vibration.rms']);
     expect(v1.training).toMatchObject({ from: T0, to: T0 + 149_500 });
     expect(v1.metrics['ref_score_p50']).toBeGreaterThan(0);
     verifyManifest(v1, { [key.keyId]: key.publicKeyPem });
-    const res = await fetch(`${svc.url}/api/models/${MODEL}/1/artifact`, { headers: { authorization: `Bearer ${READER}` } });
+    const res = await fetch(`${svc.url}/api/models/${MODEL}/1/artifact`, {
+      headers: { authorization: `Bearer ${READER}` },
+    });
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect(res.headers.get('etag')).toBe(`"${v1.artifact.sha256}"`);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(v1.artifact.sha256);
     verifyArtifact(v1, bytes);
-    const part = await fetch(`${svc.url}/api/models/${MODEL}/1/artifact`, { headers: { authorization: `Bearer ${READER}`, range: 'bytes=0-9' } });
+    const part = await fetch(`${svc.url}/api/models/${MODEL}/1/artifact`, {
+      headers: { authorization: `Bearer ${READER}`, range: 'bytes=0-9' },
+    });
     expect([part.status, (await part.arrayBuffer()).byteLength]).toEqual([206, 10]);
     expect((await api(`/api/models/${MODEL}/1/artifact?variant=int8`, { token: READER })).status).toBe(404);
     const kinds = (await store.queryModelEvents({ from: 1, to: Date.now() + 1000, model: MODEL })).map((e) => e.kind);
@@ -253,99 +370,190 @@ describe('training', () => {
 
   it('the promotion gate refuses a candidate trained on fault-contaminated data (labelled faults missed)', async () => {
     // 50 s of unlabelled fault-like windows before T0 (taken as healthy), and 20 s of labelled faults after range A
-    await store.write([...featureWindows('press-01', T0 - 50_000, 100, () => 'fault', 3), ...featureWindows('press-01', T0 + 150_000, 40, () => 'fault', 4)]);
-    const label = { ...sampleMessage('label', 'press-01', 0), ts: T0 + 171_000, labelId: 'lbl-bearing-1', target: 'window' as const, from: T0 + 150_000, to: T0 + 170_000, label: 'bearing-fault', refId: undefined };
-    await store.write([{ topic: { ...SITE, device: 'press-01', channel: 'label' }, message: JSON.parse(JSON.stringify(label)) } as DecodedPublish]);
+    await store.write([
+      ...featureWindows('press-01', T0 - 50_000, 100, () => 'fault', 3),
+      ...featureWindows('press-01', T0 + 150_000, 40, () => 'fault', 4),
+    ]);
+    const label = {
+      ...sampleMessage('label', 'press-01', 0),
+      ts: T0 + 171_000,
+      labelId: 'lbl-bearing-1',
+      target: 'window' as const,
+      from: T0 + 150_000,
+      to: T0 + 170_000,
+      label: 'bearing-fault',
+      refId: undefined,
+    };
+    await store.write([
+      {
+        topic: { ...SITE, device: 'press-01', channel: 'label' },
+        message: JSON.parse(JSON.stringify(label)),
+      } as DecodedPublish,
+    ]);
     const job = await train({ from: T0 - 50_000, to: T0 + 170_000 });
-    expect(job).toMatchObject({ status: 'succeeded', gate: { passed: false, basis: 'labelled', faultWindows: 40, current: { version: 2 } } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      gate: { passed: false, basis: 'labelled', faultWindows: 40, current: { version: 2 } },
+    });
     expect(job.gate.current.detectionRate).toBeGreaterThan(0.9);
     expect(job.gate.candidate.detectionRate).toBeLessThan(0.5);
     expect(job.version).toBeUndefined();
     expect(job.message).toMatch(/refused/);
-    expect((await api('/api/models', { token: READER })).body.models.map((m: ModelManifest) => m.version)).toEqual([2, 1]);
+    expect((await api('/api/models', { token: READER })).body.models.map((m: ModelManifest) => m.version)).toEqual([
+      2, 1,
+    ]);
     expect(await store.queryModelEvents({ from: 1, to: Date.now() + 1000, kind: 'gate-refused' })).toHaveLength(1);
   });
 });
 
 /** Answers as an edge agent would: the desired model's rollout status, and the version it now runs. */
-async function report(device: string, desired: DesiredModel, status: 'applied' | 'rolled-back' | 'rejected', seq: number): Promise<void> {
+async function report(
+  device: string,
+  desired: DesiredModel,
+  status: 'applied' | 'rolled-back' | 'rejected',
+  seq: number,
+): Promise<void> {
   const m = desired.manifest;
-  const models = status === 'applied' ? [{ name: m.name, kind: m.kind, version: m.version, provider: 'cpu', since: Date.now() }] : [];
-  await publishState(device, { models, rollout: { rolloutId: desired.rolloutId, name: m.name, version: m.version, status, at: Date.now(), ...(status === 'applied' ? {} : { reason: 'smoke test failed' }) } }, seq);
+  const models =
+    status === 'applied'
+      ? [{ name: m.name, kind: m.kind, version: m.version, provider: 'cpu', since: Date.now() }]
+      : [];
+  await publishState(
+    device,
+    {
+      models,
+      rollout: {
+        rolloutId: desired.rolloutId,
+        name: m.name,
+        version: m.version,
+        status,
+        at: Date.now(),
+        ...(status === 'applied' ? {} : { reason: 'smoke test failed' }),
+      },
+    },
+    seq,
+  );
 }
 
-const rolloutOf = async (id: string) => (await api('/api/rollouts', { token: READER })).body.rollouts.find((r: { id: string }) => r.id === id);
+const rolloutOf = async (id: string) =>
+  (await api('/api/rollouts', { token: READER })).body.rollouts.find((r: { id: string }) => r.id === id);
 
 describe('rollouts', () => {
   let first: string;
 
   it('publishes the desired model to the canary, and promotes to the group once the canary applied it', async () => {
     const res = await until('devices known', async () => {
-      const r = await api('/api/rollouts', { body: { model: MODEL, version: 1, canary: ['press-01'], devices: ['press-01', 'press-02'], watchMs: 3_000 } });
+      const r = await api('/api/rollouts', {
+        body: { model: MODEL, version: 1, canary: ['press-01'], devices: ['press-01', 'press-02'], watchMs: 3_000 },
+      });
       return r.status === 409 ? undefined : r;
     });
     expect(res.status).toBe(201);
     first = res.body.id;
     const desired = await until('desired for press-01', () => retainedDesired('press-01'));
-    expect(desired).toMatchObject({ deviceId: 'press-01', rolloutId: first, artifactUrl: `${svc.publicUrl}/api/models/${MODEL}/1/artifact`, manifest: { version: 1, signature: v1.signature } });
+    expect(desired).toMatchObject({
+      deviceId: 'press-01',
+      rolloutId: first,
+      artifactUrl: `${svc.publicUrl}/api/models/${MODEL}/1/artifact`,
+      manifest: { version: 1, signature: v1.signature },
+    });
     expect(await retainedDesired('press-02')).toBeUndefined();
     // the device downloads by content address from its configured registry, with its reader token, and verifies, then reports
     const dest = join(dir.path, 'press-01.onnx');
-    await downloadArtifact(`${svc.publicUrl}/api/artifacts/sha256/${desired.manifest.artifact.sha256}`, dest, { sha256: desired.manifest.artifact.sha256, bytes: desired.manifest.artifact.bytes, headers: { authorization: `Bearer ${READER}` } });
+    await downloadArtifact(`${svc.publicUrl}/api/artifacts/sha256/${desired.manifest.artifact.sha256}`, dest, {
+      sha256: desired.manifest.artifact.sha256,
+      bytes: desired.manifest.artifact.bytes,
+      headers: { authorization: `Bearer ${READER}` },
+    });
     verifyArtifact(desired.manifest, readFileSync(dest));
     await report('press-01', desired, 'applied', 1);
     // promoted first, then sent to the rest of the group: wait for both
     const done = await until('promotion', async () => {
       const r = await rolloutOf(first);
-      return r.stage === 'promoted' && r.devices.every((d: { status: string }) => d.status !== 'pending') ? r : undefined;
+      return r.stage === 'promoted' && r.devices.every((d: { status: string }) => d.status !== 'pending')
+        ? r
+        : undefined;
     });
     expect(done.devices).toEqual([
       { deviceId: 'press-01', status: 'applied', version: 1 },
       { deviceId: 'press-02', status: 'sent' },
     ]);
     expect(await retainedDesired('press-02')).toMatchObject({ rolloutId: first, manifest: { version: 1 } });
-    const kinds = (await store.queryModelEvents({ from: 1, to: Date.now() + 1000, kind: 'promoted' })).map((e) => e.detail['rolloutId']);
+    const kinds = (await store.queryModelEvents({ from: 1, to: Date.now() + 1000, kind: 'promoted' })).map(
+      (e) => e.detail['rolloutId'],
+    );
     expect(kinds).toContain(first);
     expect((await api(`/api/rollouts/${first}/promote`, { method: 'POST' })).status).toBe(409);
   });
 
   it('rolls back when the canary reports rolled-back: the previous desired model is restored', async () => {
-    const res = await api('/api/rollouts', { body: { model: MODEL, version: 2, canary: ['press-01'], devices: ['press-01', 'press-02'], watchMs: 10_000 } });
+    const res = await api('/api/rollouts', {
+      body: { model: MODEL, version: 2, canary: ['press-01'], devices: ['press-01', 'press-02'], watchMs: 10_000 },
+    });
     expect(res.status).toBe(201);
     const desired = await until('v2 desired', async () => {
       const d = await retainedDesired('press-01');
       return d?.manifest.version === 2 ? d : undefined;
     });
     await report('press-01', desired, 'rolled-back', 2);
-    const r = await until('rollback', async () => ((await rolloutOf(res.body.id)).stage === 'rolled-back' ? rolloutOf(res.body.id) : undefined), 5_000);
+    const r = await until(
+      'rollback',
+      async () => ((await rolloutOf(res.body.id)).stage === 'rolled-back' ? rolloutOf(res.body.id) : undefined),
+      5_000,
+    );
     expect(r.reason).toContain('press-01 reported rolled-back');
-    expect(r.devices).toEqual([{ deviceId: 'press-01', status: 'rolled-back', version: undefined, reason: 'smoke test failed' }, { deviceId: 'press-02', status: 'pending' }].map((d) => JSON.parse(JSON.stringify(d))));
+    expect(r.devices).toEqual(
+      [
+        { deviceId: 'press-01', status: 'rolled-back', version: undefined, reason: 'smoke test failed' },
+        { deviceId: 'press-02', status: 'pending' },
+      ].map((d) => JSON.parse(JSON.stringify(d))),
+    );
     const restored = await retainedDesired('press-01');
     expect(restored).toMatchObject({ rolloutId: `${res.body.id}-rollback`, manifest: { version: 1 } });
     expect(restored?.seq ?? -1).toBeGreaterThan(desired.seq);
     // going back below v2 needs a grant the edge can verify with the trainer's public key
-    expect(() => verifyRollbackGrant(restored!.rollbackGrant!, { [key.keyId]: key.publicKeyPem }, { model: MODEL, version: 1, device: 'press-01' })).not.toThrow();
+    expect(() =>
+      verifyRollbackGrant(
+        restored!.rollbackGrant!,
+        { [key.keyId]: key.publicKeyPem },
+        { model: MODEL, version: 1, device: 'press-01' },
+      ),
+    ).not.toThrow();
     expect((await retainedDesired('press-02'))?.manifest.version).toBe(1);
     expect((await api(`/api/rollouts/${res.body.id}/rollback`, { method: 'POST' })).status).toBe(409);
   });
 
   it('clears the retained desired model when a device had none before, and when the canary never answers', async () => {
-    const res = await api('/api/rollouts', { body: { model: MODEL, version: 2, canary: ['press-03'], devices: ['press-03'], watchMs: 800 } });
+    const res = await api('/api/rollouts', {
+      body: { model: MODEL, version: 2, canary: ['press-03'], devices: ['press-03'], watchMs: 800 },
+    });
     expect(res.status).toBe(201);
     expect((await retainedDesired('press-03'))?.manifest.version).toBe(2);
-    const r = await until('silent canary rolled back', async () => ((await rolloutOf(res.body.id)).stage === 'rolled-back' ? rolloutOf(res.body.id) : undefined), 5_000);
+    const r = await until(
+      'silent canary rolled back',
+      async () => ((await rolloutOf(res.body.id)).stage === 'rolled-back' ? rolloutOf(res.body.id) : undefined),
+      5_000,
+    );
     expect(r.reason).toContain('press-03 did not apply v2');
     expect(r.devices[0].status).toBe('reverted');
     expect(await retainedDesired('press-03')).toBeUndefined();
   });
 
   it('BAD INPUT - unknown version 404, unknown device 409, a second rollout over watched canaries 409', async () => {
-    expect((await api('/api/rollouts', { body: { model: MODEL, version: 9, canary: ['press-01'], devices: [] } })).status).toBe(404);
-    const unknown = await api('/api/rollouts', { body: { model: MODEL, version: 1, canary: ['press-99'], devices: [] } });
+    expect(
+      (await api('/api/rollouts', { body: { model: MODEL, version: 9, canary: ['press-01'], devices: [] } })).status,
+    ).toBe(404);
+    const unknown = await api('/api/rollouts', {
+      body: { model: MODEL, version: 1, canary: ['press-99'], devices: [] },
+    });
     expect([unknown.status, unknown.body.error.message]).toEqual([409, expect.stringContaining('press-99')]);
-    const a = await api('/api/rollouts', { body: { model: MODEL, version: 2, canary: ['press-02'], devices: [], watchMs: 60_000 } });
+    const a = await api('/api/rollouts', {
+      body: { model: MODEL, version: 2, canary: ['press-02'], devices: [], watchMs: 60_000 },
+    });
     expect(a.status).toBe(201);
-    expect((await api('/api/rollouts', { body: { model: MODEL, version: 2, canary: ['press-02'], devices: [] } })).status).toBe(409);
+    expect(
+      (await api('/api/rollouts', { body: { model: MODEL, version: 2, canary: ['press-02'], devices: [] } })).status,
+    ).toBe(409);
     const back = await api(`/api/rollouts/${a.body.id}/rollback`, { method: 'POST' });
     expect(back.status).toBe(200);
     expect(back.body.rollout).toMatchObject({ stage: 'rolled-back', reason: 'rolled back by an operator' });
@@ -363,16 +571,29 @@ describe('drift', () => {
       return ((k === 0 ? ref(0) / 2 : ref(k - 1)) + (k === 9 ? ref(8) * 1.5 : ref(k))) / 2;
     };
     const scored = (device: string, shift: number, seed: number) =>
-      featureWindows(device, now - 60_000, 100, () => 'idle', seed).map((p, i) => ({ ...p, message: { ...p.message, score: refScore(i) + shift, model: { name: MODEL, version: 2 } } }) as DecodedPublish);
+      featureWindows(device, now - 60_000, 100, () => 'idle', seed).map(
+        (p, i) =>
+          ({
+            ...p,
+            message: { ...p.message, score: refScore(i) + shift, model: { name: MODEL, version: 2 } },
+          }) as DecodedPublish,
+      );
     await store.write([...scored('press-01', 0, 5), ...scored('press-02', 50, 6)]);
     const events: string[] = [];
     const monitor = new DriftMonitor({
-      store, registry: new ModelRegistry({ dir: config.registryDir }), model: MODEL, logger: createLogger('drift-test'),
+      store,
+      registry: new ModelRegistry({ dir: config.registryDir }),
+      model: MODEL,
+      logger: createLogger('drift-test'),
       config: { checkEveryMs: 0, windowMs: 120_000, minSamples: 50, psiThreshold: 0.25, retrain: true },
-      event: async (e) => void events.push(`${e.kind}:${e.deviceId}`), retrain: (d) => events.push(`retrain:${d.map((x) => x.deviceId).join(',')}`),
+      event: async (e) => void events.push(`${e.kind}:${e.deviceId}`),
+      retrain: (d) => events.push(`retrain:${d.map((x) => x.deviceId).join(',')}`),
     });
     const out = await monitor.check(now + 1);
-    expect(out.map((d) => [d.deviceId, d.drifted])).toEqual([['press-01', false], ['press-02', true]]);
+    expect(out.map((d) => [d.deviceId, d.drifted])).toEqual([
+      ['press-01', false],
+      ['press-02', true],
+    ]);
     expect(events).toEqual(['drift:press-02', 'retrain:press-02']);
   });
 });
@@ -388,10 +609,16 @@ describe('service', () => {
   });
 
   it('keeps job and rollout history across a restart', async () => {
-    const before = [(await api('/api/jobs', { token: READER })).body.jobs, (await api('/api/rollouts', { token: READER })).body.rollouts];
+    const before = [
+      (await api('/api/jobs', { token: READER })).body.jobs,
+      (await api('/api/rollouts', { token: READER })).body.rollouts,
+    ];
     await svc.close();
     svc = await startTrainerService(trainerServiceConfigSchema.parse(config), createLogger('trainer-test'));
-    const after = [(await api('/api/jobs', { token: READER })).body.jobs, (await api('/api/rollouts', { token: READER })).body.rollouts];
+    const after = [
+      (await api('/api/jobs', { token: READER })).body.jobs,
+      (await api('/api/rollouts', { token: READER })).body.rollouts,
+    ];
     expect(after).toEqual(before);
     expect(before[0]).toHaveLength(4);
   });
@@ -399,15 +626,31 @@ describe('service', () => {
   it('trains the first model once enough healthy data exists and rolls it out automatically (canary first) to the devices it was trained on', async () => {
     const auto = await startTrainerService(
       trainerServiceConfigSchema.parse({
-        ...config, registryDir: join(dir.path, 'registry-auto'),
-        training: { model: 'press-auto', minWindows: 100, lookbackMs: 3 * 3_600_000, firstTrainAfterMs: 60_000, pollMs: 60_000, autoRollout: { canary: 1, watchMs: 60_000 } },
+        ...config,
+        registryDir: join(dir.path, 'registry-auto'),
+        training: {
+          model: 'press-auto',
+          minWindows: 100,
+          lookbackMs: 3 * 3_600_000,
+          firstTrainAfterMs: 60_000,
+          pollMs: 60_000,
+          autoRollout: { canary: 1, watchMs: 60_000 },
+        },
       }),
       createLogger('trainer-auto'),
     );
     try {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
-      const get = async (path: string): Promise<any> => (await fetch(`${auto.url}${path}`, { headers: { authorization: `Bearer ${READER}` } })).json();
-      const job = await until('first job', async () => (await get('/api/jobs')).jobs.find((j: { status: string }) => j.status === 'succeeded' || j.status === 'failed'), 30_000);
+      const get = async (path: string): Promise<any> =>
+        (await fetch(`${auto.url}${path}`, { headers: { authorization: `Bearer ${READER}` } })).json();
+      const job = await until(
+        'first job',
+        async () =>
+          (await get('/api/jobs')).jobs.find(
+            (j: { status: string }) => j.status === 'succeeded' || j.status === 'failed',
+          ),
+        30_000,
+      );
       expect(job).toMatchObject({ trigger: 'first', status: 'succeeded', version: 1, model: 'press-auto' });
       const r = await until('auto rollout', async () => (await get('/api/rollouts')).rollouts[0]);
       expect(r).toMatchObject({ model: 'press-auto', version: 1, stage: 'canary', canary: ['press-01'] });
@@ -422,17 +665,35 @@ describe('service', () => {
   it('with autoRollout.approval "approve", a retrained model waits for an operator: nothing is sent until it is approved; BAD INPUT - a reader cannot approve', async () => {
     const gated = await startTrainerService(
       trainerServiceConfigSchema.parse({
-        ...config, registryDir: join(dir.path, 'registry-approve'),
-        training: { model: 'press-gated', minWindows: 100, lookbackMs: 3 * 3_600_000, firstTrainAfterMs: 60_000, pollMs: 60_000, autoRollout: { canary: 1, watchMs: 60_000, approval: 'approve' } },
+        ...config,
+        registryDir: join(dir.path, 'registry-approve'),
+        training: {
+          model: 'press-gated',
+          minWindows: 100,
+          lookbackMs: 3 * 3_600_000,
+          firstTrainAfterMs: 60_000,
+          pollMs: 60_000,
+          autoRollout: { canary: 1, watchMs: 60_000, approval: 'approve' },
+        },
       }),
       createLogger('trainer-approve'),
     );
     try {
       const call = async (path: string, token: string, method = 'GET') => {
         const res = await fetch(`${gated.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
-        return { status: res.status, body: (await res.json()) as { approvals?: { model: string; version: number; canary: string[] }[]; id?: string } };
+        return {
+          status: res.status,
+          body: (await res.json()) as {
+            approvals?: { model: string; version: number; canary: string[] }[];
+            id?: string;
+          },
+        };
       };
-      const pending = await until('approval request', async () => (await call('/api/approvals', READER)).body.approvals?.[0], 30_000);
+      const pending = await until(
+        'approval request',
+        async () => (await call('/api/approvals', READER)).body.approvals?.[0],
+        30_000,
+      );
       expect(pending).toMatchObject({ model: 'press-gated', version: 1, canary: ['press-01'] });
       expect((await call('/api/rollouts', READER)).body).toMatchObject({ rollouts: [] });
       expect((await call('/api/approvals/press-gated/1/approve', READER, 'POST')).status).toBe(403);
@@ -440,7 +701,11 @@ describe('service', () => {
       const approved = await call('/api/approvals/press-gated/1/approve', OPERATOR, 'POST');
       expect(approved.status).toBe(201);
       expect((await call('/api/approvals', READER)).body.approvals).toEqual([]);
-      expect((await until('desired after approval', async () => ((await retainedDesired('press-01'))?.manifest.name === 'press-gated' ? true : undefined)))).toBe(true);
+      expect(
+        await until('desired after approval', async () =>
+          (await retainedDesired('press-01'))?.manifest.name === 'press-gated' ? true : undefined,
+        ),
+      ).toBe(true);
     } finally {
       await gated.close();
     }
@@ -453,7 +718,14 @@ describe('service', () => {
     const proc = new ManagedProcess({
       name: 'takt-trainer serve',
       command: process.execPath,
-      args: ['--conditions=@takt/source', '--import', 'tsx', join(workspaceRoot(), 'apps/cloud-trainer/src/service/serve-main.ts'), '--config', file],
+      args: [
+        '--conditions=@takt/source',
+        '--import',
+        'tsx',
+        join(workspaceRoot(), 'apps/cloud-trainer/src/service/serve-main.ts'),
+        '--config',
+        file,
+      ],
       cwd: workspaceRoot(),
       env: { ...process.env, TAKT_TRAINER_PORT: String(port), TAKT_LOG_LEVEL: 'info' },
       stopTimeoutMs: 8_000,
@@ -461,7 +733,9 @@ describe('service', () => {
     });
     await proc.start();
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/models`, { headers: { authorization: `Bearer ${READER}` } });
+      const res = await fetch(`http://127.0.0.1:${port}/api/models`, {
+        headers: { authorization: `Bearer ${READER}` },
+      });
       expect(await res.json()).toEqual({ models: [] });
     } finally {
       const t = Date.now();
@@ -484,6 +758,9 @@ describe('jobs of every kind', () => {
       await new Promise((r) => setTimeout(r, 100));
       job = (await api(`/api/jobs/${res.body.id}`)).body;
     }
-    expect(job?.error).toMatchObject({ code: 'TOO_FEW_IMAGES', message: expect.stringContaining('0 labelled frame(s)') });
+    expect(job?.error).toMatchObject({
+      code: 'TOO_FEW_IMAGES',
+      message: expect.stringContaining('0 labelled frame(s)'),
+    });
   });
 });

@@ -42,7 +42,11 @@ async function signerOf(config: TrainerServiceConfig): Promise<Signer> {
   try {
     return new KeySigner({ keyId: key.keyId, privateKeyPem: await readPrivateKeyFile(key.privateKeyFile) });
   } catch (err) {
-    throw new ConfigError('CONFIG_INVALID', `config key "signingKey.privateKeyFile": ${(err as Error).message}`, 'signingKey.privateKeyFile');
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `config key "signingKey.privateKeyFile": ${(err as Error).message}`,
+      'signingKey.privateKeyFile',
+    );
   }
 }
 
@@ -61,7 +65,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startTrainerService(config: TrainerServiceConfig, logger: Logger): Promise<TrainerService> {
   const registry = new ModelRegistry({ dir: config.registryDir, signer: await signerOf(config) });
   const store = await TelemetryStore.connect({
-    url: config.influx.url, database: config.influx.database, username: config.influx.username, password: config.influx.password,
+    url: config.influx.url,
+    database: config.influx.database,
+    username: config.influx.username,
+    password: config.influx.password,
     retention: { evidence: `${config.evidence.retentionDays}d` },
   });
   const blobs = new DiskBlobStore({ dir: evidenceDirOf(config) });
@@ -76,17 +83,33 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
     }
   };
   const directory = await DeviceDirectory.connect({ ...config.mqtt, logger });
-  await directory.seedFromStore(store).catch((err: Error) => logger.warn({ err: err.message }, 'device states not read from InfluxDB'));
+  await directory
+    .seedFromStore(store)
+    .catch((err: Error) => logger.warn({ err: err.message }, 'device states not read from InfluxDB'));
   // the history sources are swapped for the live ones once they exist
   const history = { jobs: () => saved.jobs, rollouts: () => saved.rollouts };
   const save = () => void stateFile.save(() => ({ jobs: history.jobs(), rollouts: history.rollouts() }));
   const after: { jobFinished?: (job: JobRecord) => Promise<void> } = {};
-  const cnn: CnnJobDeps = { store, blobs, registry, training: config.training, useSimulatorTruth: config.evidence.useSimulatorTruth, logger };
+  const cnn: CnnJobDeps = {
+    store,
+    blobs,
+    registry,
+    training: config.training,
+    useSimulatorTruth: config.evidence.useSimulatorTruth,
+    logger,
+  };
   const jobs = new TrainingJobs({
     run: (job, progress) =>
-      job.kind === 'cnn-vision' ? runVisionJob(cnn, job, progress) : job.kind === 'cnn-fault' ? runFaultJob(cnn, job, progress) : runKmeansJob({ store, registry, training: config.training, logger }, job, progress),
+      job.kind === 'cnn-vision'
+        ? runVisionJob(cnn, job, progress)
+        : job.kind === 'cnn-fault'
+          ? runFaultJob(cnn, job, progress)
+          : runKmeansJob({ store, registry, training: config.training, logger }, job, progress),
     onChange: save,
-    onFinished: (job) => void after.jobFinished?.(job).catch((err: Error) => logger.error({ err: err.message, job: job.id }, 'auto rollout failed')),
+    onFinished: (job) =>
+      void after
+        .jobFinished?.(job)
+        .catch((err: Error) => logger.error({ err: err.message, job: job.id }, 'auto rollout failed')),
     history: saved.jobs,
     logger,
   });
@@ -94,21 +117,65 @@ export async function startTrainerService(config: TrainerServiceConfig, logger: 
   const http = createServer();
   const port = await listen(http, config.port, config.host);
   const publicUrl = publicUrlOf(config, port);
-  const rollouts = new RolloutManager({ directory, registry, event, publicUrl, config: config.rollout, history: saved.rollouts, onChange: save, logger });
+  const rollouts = new RolloutManager({
+    directory,
+    registry,
+    event,
+    publicUrl,
+    config: config.rollout,
+    history: saved.rollouts,
+    onChange: save,
+    logger,
+  });
   history.rollouts = () => rollouts.list().reverse();
   const approvals = new ApprovalQueue();
-  const sched = new TrainingScheduler({ jobs, registry, store, directory, rollouts, approvals, training: config.training, evidence: { store, useSimulatorTruth: config.evidence.useSimulatorTruth }, logger });
+  const sched = new TrainingScheduler({
+    jobs,
+    registry,
+    store,
+    directory,
+    rollouts,
+    approvals,
+    training: config.training,
+    evidence: { store, useSimulatorTruth: config.evidence.useSimulatorTruth },
+    logger,
+  });
   const drift = new DriftMonitor({
-    store, registry, model: config.training.model, config: config.drift, event, logger,
-    retrain: () => void (jobs.pending(config.training.model) || jobs.submit({ model: config.training.model, trigger: 'drift', request: {} })),
+    store,
+    registry,
+    model: config.training.model,
+    config: config.drift,
+    event,
+    logger,
+    retrain: () =>
+      void (
+        jobs.pending(config.training.model) ||
+        jobs.submit({ model: config.training.model, trigger: 'drift', request: {} })
+      ),
   });
   const auth = new BearerAuth(config.tokens);
   const app = createApi({
-    auth, registry, jobs, rollouts, approvals, logger,
-    defaultModels: { kmeans: config.training.model, 'cnn-vision': config.training.vision.model, 'cnn-fault': config.training.fault.model },
+    auth,
+    registry,
+    jobs,
+    rollouts,
+    approvals,
+    logger,
+    defaultModels: {
+      kmeans: config.training.model,
+      'cnn-vision': config.training.vision.model,
+      'cnn-fault': config.training.fault.model,
+    },
     evidence: { store, blobs, registry, config: config.evidence, logger },
     jobRange: { maxSpanMs: config.training.maxJobSpanMs, lookbackMs: config.training.lookbackMs },
-    metrics: () => renderMetrics({ jobs: jobs.list(), rollouts: rollouts.list(), driftChecks: drift.checks, driftEvents: drift.drifts, mqttConnected: directory.connected }),
+    metrics: () =>
+      renderMetrics({
+        jobs: jobs.list(),
+        rollouts: rollouts.list(),
+        driftChecks: drift.checks,
+        driftEvents: drift.drifts,
+        mqttConnected: directory.connected,
+      }),
     health: async () => ({ influx: await store.ping(), mqtt: directory.connected }),
   });
   http.on('request', app);

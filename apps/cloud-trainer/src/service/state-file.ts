@@ -32,11 +32,17 @@ export class ServiceStateFile {
     }
     try {
       const parsed = JSON.parse(text) as Partial<ServiceState>;
-      return { jobs: Array.isArray(parsed.jobs) ? parsed.jobs : [], rollouts: Array.isArray(parsed.rollouts) ? parsed.rollouts : [] };
+      return {
+        jobs: Array.isArray(parsed.jobs) ? parsed.jobs : [],
+        rollouts: Array.isArray(parsed.rollouts) ? parsed.rollouts : [],
+      };
     } catch (err) {
       const aside = `${this.#file}.corrupt-${Date.now()}`;
       await rename(this.#file, aside);
-      this.#logger.error({ file: this.#file, aside, err: (err as Error).message }, 'service state file is not valid JSON; starting with an empty history');
+      this.#logger.error(
+        { file: this.#file, aside, err: (err as Error).message },
+        'service state file is not valid JSON; starting with an empty history',
+      );
       return { jobs: [], rollouts: [] };
     }
   }

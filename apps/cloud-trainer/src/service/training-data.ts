@@ -76,7 +76,10 @@ export function byDevice<R extends { deviceId: string; ts: number }>(rows: reado
   }
   for (const [d, list] of out) {
     list.sort((a, b) => a.ts - b.ts);
-    out.set(d, list.filter((r, i) => i === 0 || r.ts !== (list[i - 1] as R).ts));
+    out.set(
+      d,
+      list.filter((r, i) => i === 0 || r.ts !== (list[i - 1] as R).ts),
+    );
   }
   return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -95,9 +98,16 @@ export function windowSpecOf(perDevice: Map<string, FeatureRow[]>, featureNames:
       if (i > 0) hops.push(r.ts - (rows[i - 1] as FeatureRow).ts);
     });
   }
-  const clamp = (v: number | undefined, dflt: number) => (v === undefined || !(v >= 10) ? dflt : Math.min(3_600_000, Math.round(v)));
-  const sensors = [...new Set(featureNames.map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : n)))].sort().slice(0, 64);
-  return { lengthMs: clamp(median(lengths), DEFAULT_WINDOW.lengthMs), hopMs: clamp(median(hops), DEFAULT_WINDOW.hopMs), sensors };
+  const clamp = (v: number | undefined, dflt: number) =>
+    v === undefined || !(v >= 10) ? dflt : Math.min(3_600_000, Math.round(v));
+  const sensors = [...new Set(featureNames.map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : n)))]
+    .sort()
+    .slice(0, 64);
+  return {
+    lengthMs: clamp(median(lengths), DEFAULT_WINDOW.lengthMs),
+    hopMs: clamp(median(hops), DEFAULT_WINDOW.hopMs),
+    sensors,
+  };
 }
 
 function toSeries(id: string, rows: readonly FeatureRow[], names: string[]): AnomalySeries {
@@ -124,11 +134,23 @@ export interface TrainingSetOptions {
  * then checks that the candidate learned it.
  * Throws `TrainerError('NO_DATA')` when there are fewer than `minWindows` healthy windows or no usable feature.
  */
-export function buildTrainingSet(healthy: readonly FeatureRow[], labelled: readonly LabelledWindow[], options: TrainingSetOptions = {}): TrainingSet {
+export function buildTrainingSet(
+  healthy: readonly FeatureRow[],
+  labelled: readonly LabelledWindow[],
+  options: TrainingSetOptions = {},
+): TrainingSet {
   const minWindows = options.minWindows ?? 200;
-  if (healthy.length < minWindows) throw new TrainerError('NO_DATA', `${healthy.length} healthy feature windows in the range; at least ${minWindows} are needed`);
+  if (healthy.length < minWindows)
+    throw new TrainerError(
+      'NO_DATA',
+      `${healthy.length} healthy feature windows in the range; at least ${minWindows} are needed`,
+    );
   const { names, dropped } = selectFeatures(healthy);
-  if (names.length === 0) throw new TrainerError('NO_DATA', `no feature is present, finite and varying in every healthy window (dropped: ${dropped.slice(0, 10).join(', ')})`);
+  if (names.length === 0)
+    throw new TrainerError(
+      'NO_DATA',
+      `no feature is present, finite and varying in every healthy window (dropped: ${dropped.slice(0, 10).join(', ')})`,
+    );
   const perDevice = byDevice(healthy);
   const healthyLabels = new Set(options.healthyLabels ?? ['healthy', 'ok', 'normal', 'false-alarm']);
   const faults = byDevice(labelled.filter((w) => !healthyLabels.has(w.label)));
@@ -144,13 +166,26 @@ export function buildTrainingSet(healthy: readonly FeatureRow[], labelled: reado
     const sure = rows.filter(isConfirmed);
     const nEval = plain.length >= 10 ? Math.floor(plain.length * fraction) : 0;
     const heldOut = plain.slice(plain.length - nEval);
-    fit.push(toSeries(device, [...plain.slice(0, plain.length - nEval), ...sure].sort((a, b) => a.ts - b.ts), names));
-    const evalRows: EvaluationRow[] = [...heldOut, ...sure].map((r) => ({ deviceId: device, ts: r.ts, features: r.features, fault: false }));
-    for (const f of faults.get(device) ?? []) evalRows.push({ deviceId: device, ts: f.ts, features: f.features, fault: true });
+    fit.push(
+      toSeries(
+        device,
+        [...plain.slice(0, plain.length - nEval), ...sure].sort((a, b) => a.ts - b.ts),
+        names,
+      ),
+    );
+    const evalRows: EvaluationRow[] = [...heldOut, ...sure].map((r) => ({
+      deviceId: device,
+      ts: r.ts,
+      features: r.features,
+      fault: false,
+    }));
+    for (const f of faults.get(device) ?? [])
+      evalRows.push({ deviceId: device, ts: f.ts, features: f.features, fault: true });
     evaluation.push(evalRows.sort((a, b) => a.ts - b.ts));
   }
   for (const [device, rows] of faults) {
-    if (!perDevice.has(device)) evaluation.push(rows.map((f) => ({ deviceId: device, ts: f.ts, features: f.features, fault: true })));
+    if (!perDevice.has(device))
+      evaluation.push(rows.map((f) => ({ deviceId: device, ts: f.ts, features: f.features, fault: true })));
   }
   let from = Infinity;
   let to = -Infinity;

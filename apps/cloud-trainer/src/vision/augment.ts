@@ -94,12 +94,23 @@ const NOISE = (() => {
  * (part position), brightness, contrast and gamma (lighting, exposure) and Gaussian sensor noise;
  * flips and rotation only when asked for.
  */
-export function augmentImage(src: Float32Array, size: number, rng: SeededRandom, options: AugmentOptions = {}): Float32Array {
+export function augmentImage(
+  src: Float32Array,
+  size: number,
+  rng: SeededRandom,
+  options: AugmentOptions = {},
+): Float32Array {
   const rot = ((options.rotateDeg ?? 0) * Math.PI) / 180;
   const shift = (options.shift ?? 0.06) * size;
   const u = () => rng.next() * 2 - 1;
   // whole-pixel shifts: with no rotation every output pixel is a source pixel, nothing is blurred
-  const img = geometric(src, size, { flipH: rng.next() < (options.flipH ?? 0), flipV: rng.next() < (options.flipV ?? 0), angle: u() * rot, dx: Math.round(u() * shift), dy: Math.round(u() * shift) });
+  const img = geometric(src, size, {
+    flipH: rng.next() < (options.flipH ?? 0),
+    flipV: rng.next() < (options.flipV ?? 0),
+    angle: u() * rot,
+    dx: Math.round(u() * shift),
+    dy: Math.round(u() * shift),
+  });
   const offset = u() * (options.brightness ?? 0.05);
   const gain = 1 + u() * (options.contrast ?? 0.1);
   const gamma = 2 ** (u() * (options.gamma ?? 0.15));
@@ -108,16 +119,26 @@ export function augmentImage(src: Float32Array, size: number, rng: SeededRandom,
   let mean = 0;
   for (const v of img) mean += v / img.length;
   for (let i = 0; i < img.length; i++) {
-    const v = ((img[i] as number) - mean) * gain + mean + offset + sigma * (NOISE[(start + i * 7919) & (NOISE.length - 1)] as number);
+    const v =
+      ((img[i] as number) - mean) * gain +
+      mean +
+      offset +
+      sigma * (NOISE[(start + i * 7919) & (NOISE.length - 1)] as number);
     img[i] = Math.min(1, Math.max(0, v)) ** gamma;
   }
   return img;
 }
 
 /** A fresh augmented copy of a whole batch (N images of size×size). */
-export function augmentBatch(pixels: Float32Array, size: number, rng: SeededRandom, options: AugmentOptions = {}): Float32Array {
+export function augmentBatch(
+  pixels: Float32Array,
+  size: number,
+  rng: SeededRandom,
+  options: AugmentOptions = {},
+): Float32Array {
   const per = size * size;
   const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length / per; i++) out.set(augmentImage(pixels.subarray(i * per, (i + 1) * per), size, rng, options), i * per);
+  for (let i = 0; i < pixels.length / per; i++)
+    out.set(augmentImage(pixels.subarray(i * per, (i + 1) * per), size, rng, options), i * per);
   return out;
 }

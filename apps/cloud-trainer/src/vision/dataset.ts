@@ -35,10 +35,18 @@ export function readLabels(labelsFile: string): { file: string; label: string; l
   const table = readCsv(labelsFile);
   const fi = table.header.indexOf('file');
   const li = table.header.indexOf('label');
-  if (fi < 0 || li < 0) throw new TrainerError('BAD_LABELS', `labels file ${labelsFile} must have columns file,label (has ${table.header.join(', ')})`);
+  if (fi < 0 || li < 0)
+    throw new TrainerError(
+      'BAD_LABELS',
+      `labels file ${labelsFile} must have columns file,label (has ${table.header.join(', ')})`,
+    );
   return table.rows.map((r, i) => {
     const label = (r[li] ?? '').trim();
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(label)) throw new TrainerError('BAD_LABELS', `labels file ${labelsFile} line ${table.lines[i]}: label ${JSON.stringify(label)} must match [A-Za-z0-9_.:-]{1,64}`);
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(label))
+      throw new TrainerError(
+        'BAD_LABELS',
+        `labels file ${labelsFile} line ${table.lines[i]}: label ${JSON.stringify(label)} must match [A-Za-z0-9_.:-]{1,64}`,
+      );
     return { file: (r[fi] ?? '').trim(), label, line: table.lines[i] as number };
   });
 }
@@ -61,7 +69,8 @@ function loadPixels(dir: string, files: string[], size: number, progress: Progre
 }
 
 function checkSize(size: number): void {
-  if (!Number.isInteger(size) || size < 4 || size > 512) throw new TrainerError('BAD_ARGUMENT', `--size must be an integer in 4..512, got ${size}`);
+  if (!Number.isInteger(size) || size < 4 || size > 512)
+    throw new TrainerError('BAD_ARGUMENT', `--size must be an integer in 4..512, got ${size}`);
 }
 
 /**
@@ -74,22 +83,44 @@ export function loadLabelledImages(dir: string, labelsFile: string, options: Loa
   const root = resolve(dir);
   for (const e of entries) {
     const rel = relative(root, resolve(root, e.file));
-    if (e.file === '' || rel.startsWith('..')) throw new TrainerError('BAD_LABELS', `labels file ${labelsFile} line ${e.line}: file ${JSON.stringify(e.file)} is outside ${dir}`);
+    if (e.file === '' || rel.startsWith('..'))
+      throw new TrainerError(
+        'BAD_LABELS',
+        `labels file ${labelsFile} line ${e.line}: file ${JSON.stringify(e.file)} is outside ${dir}`,
+      );
     e.file = rel;
   }
   const present = new Set(listImages(dir));
   const missing = entries.find((e) => !present.has(e.file));
-  if (missing) throw new TrainerError('MISSING_IMAGE', `labels file ${labelsFile} line ${missing.line} names ${missing.file}, which is not in ${dir}`);
+  if (missing)
+    throw new TrainerError(
+      'MISSING_IMAGE',
+      `labels file ${labelsFile} line ${missing.line} names ${missing.file}, which is not in ${dir}`,
+    );
   const classes = [...new Set(entries.map((e) => e.label))].sort();
-  if (classes.length < 2) throw new TrainerError('BAD_LABELS', `labels file ${labelsFile} has ${classes.length} class(es); a classifier needs at least 2`);
+  if (classes.length < 2)
+    throw new TrainerError(
+      'BAD_LABELS',
+      `labels file ${labelsFile} has ${classes.length} class(es); a classifier needs at least 2`,
+    );
   const minPerClass = options.minPerClass ?? 5;
   for (const c of classes) {
     const n = entries.filter((e) => e.label === c).length;
-    if (n < minPerClass) throw new TrainerError('TOO_FEW_IMAGES', `class "${c}" has ${n} image(s); at least ${minPerClass} are needed to train and validate it`);
+    if (n < minPerClass)
+      throw new TrainerError(
+        'TOO_FEW_IMAGES',
+        `class "${c}" has ${n} image(s); at least ${minPerClass} are needed to train and validate it`,
+      );
   }
   const files = entries.map((e) => e.file);
   const pixels = loadPixels(dir, files, options.size, options.progress ?? silentProgress);
-  return { size: options.size, files, pixels, classes, labels: Int32Array.from(entries, (e) => classes.indexOf(e.label)) };
+  return {
+    size: options.size,
+    files,
+    pixels,
+    classes,
+    labels: Int32Array.from(entries, (e) => classes.indexOf(e.label)),
+  };
 }
 
 /** Every PNG/JPEG under `dir` (recursively), relative paths, sorted. */
@@ -108,5 +139,9 @@ export function loadImages(dir: string, options: LoadImagesOptions): ImageSet {
   checkSize(options.size);
   const files = listImages(dir);
   if (files.length === 0) throw new TrainerError('EMPTY_INPUT', `no PNG or JPEG images in ${dir}`);
-  return { size: options.size, files, pixels: loadPixels(dir, files, options.size, options.progress ?? silentProgress) };
+  return {
+    size: options.size,
+    files,
+    pixels: loadPixels(dir, files, options.size, options.progress ?? silentProgress),
+  };
 }

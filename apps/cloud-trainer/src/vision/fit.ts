@@ -75,12 +75,23 @@ function splitImages(data: LabelledImageSet, holdout: number, valSplit: number, 
   const per = data.size * data.size;
   const { train: rest, test } = hashHoldout(data.files, holdout);
   data.classes.forEach((c, k) => {
-    if (!rest.some((i) => data.labels[i] === k)) throw new TrainerError('TOO_FEW_IMAGES', `class "${c}" has no image left for training after the ${holdout} held-out share`);
+    if (!rest.some((i) => data.labels[i] === k))
+      throw new TrainerError(
+        'TOO_FEW_IMAGES',
+        `class "${c}" has no image left for training after the ${holdout} held-out share`,
+      );
   });
   const restLabels = Int32Array.from(rest, (i) => data.labels[i] as number);
   const inner = stratifiedSplit(restLabels, data.classes.length, valSplit, seed);
-  const pick = (idx: number[]): ClassifierSplit => ({ x: gather(data.pixels, per, idx), labels: Int32Array.from(idx, (i) => data.labels[i] as number) });
-  return { train: pick(inner.train.map((j) => rest[j] as number)), val: pick(inner.val.map((j) => rest[j] as number)), test: pick(test) };
+  const pick = (idx: number[]): ClassifierSplit => ({
+    x: gather(data.pixels, per, idx),
+    labels: Int32Array.from(idx, (i) => data.labels[i] as number),
+  });
+  return {
+    train: pick(inner.train.map((j) => rest[j] as number)),
+    val: pick(inner.val.map((j) => rest[j] as number)),
+    test: pick(test),
+  };
 }
 
 /** `vision fit`: loads and checks every image, trains, exports fp32 + int8, evaluates both on the held-out test images, writes the folder. */
@@ -124,7 +135,12 @@ export async function fitVision(opts: VisionFitOptions): Promise<VisionFitResult
       input: { name: 'input', shape: [null, size, size, 1], dtype: 'float32' },
       outputs: [{ name: 'output', shape: [null, data.classes.length] }],
       classes: data.classes,
-      training: { samples: data.labels.length, source: `images:${basename(opts.labels)}`, backend: rt.backend, durationMs: Date.now() - started },
+      training: {
+        samples: data.labels.length,
+        source: `images:${basename(opts.labels)}`,
+        backend: rt.backend,
+        durationMs: Date.now() - started,
+      },
       metrics: {
         // `val_accuracy*` stay the ONNX figures the edge and the service read: on the held-out test images
         val_accuracy: exported.fp32Accuracy,
@@ -142,7 +158,12 @@ export async function fitVision(opts: VisionFitOptions): Promise<VisionFitResult
       },
       quantization: exported.quantization,
     };
-    return { manifest: writeModelDir(opts.out, draft, exported.fp32, { int8: exported.int8 }), backend: rt.backend, evaluation, testSamples: test.labels.length };
+    return {
+      manifest: writeModelDir(opts.out, draft, exported.fp32, { int8: exported.int8 }),
+      backend: rt.backend,
+      evaluation,
+      testSamples: test.labels.length,
+    };
   } finally {
     model.dispose();
   }

@@ -11,7 +11,12 @@ describe('hashHoldout', () => {
     const { train, test } = hashHoldout(files, 0.3);
     expect(test).toEqual(files.flatMap((f, i) => (h(f.slice('images/'.length)) % 10 < 3 ? [i] : [])));
     expect(train.length + test.length).toBe(files.length);
-    expect(hashHoldout(files.map((f) => f.replace('images/', 'other/dir/')), 0.3).test).toEqual(test);
+    expect(
+      hashHoldout(
+        files.map((f) => f.replace('images/', 'other/dir/')),
+        0.3,
+      ).test,
+    ).toEqual(test);
   });
 
   it('is uniform and nested: a larger share keeps every file a smaller share held out', () => {

@@ -18,7 +18,9 @@ const startsWith = (b: Uint8Array, magic: number[]) => magic.every((v, i) => b[i
 function rgbaToGray(rgba: Uint8Array | Buffer, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) {
-    out[i] = Math.round(0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number));
+    out[i] = Math.round(
+      0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number),
+    );
   }
   return out;
 }

@@ -16,7 +16,9 @@ export interface VisionPredictOptions {
 }
 
 /** `vision predict`: classifies every PNG/JPEG under `images` with the exported ONNX model. */
-export async function predictVision(opts: VisionPredictOptions): Promise<{ images: number; counts: Record<string, number> }> {
+export async function predictVision(
+  opts: VisionPredictOptions,
+): Promise<{ images: number; counts: Record<string, number> }> {
   const { manifest, bytes } = readModelDir(opts.model, opts.int8 ? 'int8' : undefined);
   const [, size, width, ch] = manifest.input.shape;
   if (manifest.kind !== 'cnn-vision' || typeof size !== 'number' || size !== width || ch !== 1 || !manifest.classes) {
@@ -32,7 +34,9 @@ export async function predictVision(opts: VisionPredictOptions): Promise<{ image
     set.files.forEach((file, i) => {
       const label = classes[top.index[i] as number] as string;
       counts[label] = (counts[label] ?? 0) + 1;
-      lines.push(`${/[",\n]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file},${label},${(top.confidence[i] as number).toFixed(4)}`);
+      lines.push(
+        `${/[",\n]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file},${label},${(top.confidence[i] as number).toFixed(4)}`,
+      );
     });
     writeFileSync(opts.out, `${lines.join('\n')}\n`);
     return { images: set.files.length, counts };

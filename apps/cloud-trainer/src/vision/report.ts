@@ -9,7 +9,11 @@ export { GOOD_CLASS_NAMES } from '@takt/contracts';
 export function goodClassOf(classes: string[], named?: string): number | undefined {
   if (named !== undefined) {
     const i = classes.indexOf(named);
-    if (i < 0) throw new TrainerError('BAD_ARGUMENT', `--good-class ${JSON.stringify(named)} is not one of the labels (${classes.join(', ')})`);
+    if (i < 0)
+      throw new TrainerError(
+        'BAD_ARGUMENT',
+        `--good-class ${JSON.stringify(named)} is not one of the labels (${classes.join(', ')})`,
+      );
     return i;
   }
   const found = classes.flatMap((c, i) => (GOOD_CLASS_NAMES.test(c) ? [i] : []));
@@ -26,17 +30,35 @@ export interface VisionEvaluation {
   binary?: { fp32: ClassificationReport; int8: ClassificationReport };
 }
 
-export function evaluateVision(classes: string[], truth: Int32Array, fp32: Int32Array, int8: Int32Array, good: number | undefined): VisionEvaluation {
+export function evaluateVision(
+  classes: string[],
+  truth: Int32Array,
+  fp32: Int32Array,
+  int8: Int32Array,
+  good: number | undefined,
+): VisionEvaluation {
   const n = classes.length;
-  const ev: VisionEvaluation = { classes, fp32: classificationReport(truth, fp32, n), int8: classificationReport(truth, int8, n) };
+  const ev: VisionEvaluation = {
+    classes,
+    fp32: classificationReport(truth, fp32, n),
+    int8: classificationReport(truth, int8, n),
+  };
   if (good === undefined) return ev;
   const gt = toGoodDefect(truth, good);
-  return { ...ev, good, binary: { fp32: classificationReport(gt, toGoodDefect(fp32, good), 2), int8: classificationReport(gt, toGoodDefect(int8, good), 2) } };
+  return {
+    ...ev,
+    good,
+    binary: {
+      fp32: classificationReport(gt, toGoodDefect(fp32, good), 2),
+      int8: classificationReport(gt, toGoodDefect(int8, good), 2),
+    },
+  };
 }
 
 const KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** A metric name with the class in it, or its index when the label would make the name too long. */
-const key = (prefix: string, cls: string, i: number) => (KEY.test(`${prefix}.${cls}`) ? `${prefix}.${cls}` : `${prefix}.${i}`);
+const key = (prefix: string, cls: string, i: number) =>
+  KEY.test(`${prefix}.${cls}`) ? `${prefix}.${cls}` : `${prefix}.${i}`;
 
 /**
  * Flat manifest metrics: `test_accuracy[_int8]`, `test_macro_f1[_int8]`, per class
@@ -46,7 +68,10 @@ const key = (prefix: string, cls: string, i: number) => (KEY.test(`${prefix}.${c
  */
 export function evaluationMetrics(ev: VisionEvaluation): Record<string, number> {
   const m: Record<string, number> = {};
-  for (const [suffix, r] of [['', ev.fp32], ['_int8', ev.int8]] as const) {
+  for (const [suffix, r] of [
+    ['', ev.fp32],
+    ['_int8', ev.int8],
+  ] as const) {
     m[`test_accuracy${suffix}`] = r.accuracy;
     m[`test_macro_f1${suffix}`] = r.macroF1;
     ev.classes.forEach((c, i) => {
@@ -73,7 +98,11 @@ const pad = (s: string, n: number) => s.padStart(n);
 
 /** The evaluation as the CLI prints it: headline, per-class table (fp32 | int8), confusion matrices. */
 export function formatEvaluation(ev: VisionEvaluation, testSamples: number): string {
-  const lines = [`held-out test images: ${testSamples}`, `accuracy      fp32 ${pct(ev.fp32.accuracy)}   int8 ${pct(ev.int8.accuracy)}`, `macro-F1      fp32 ${ev.fp32.macroF1.toFixed(3)}     int8 ${ev.int8.macroF1.toFixed(3)}`];
+  const lines = [
+    `held-out test images: ${testSamples}`,
+    `accuracy      fp32 ${pct(ev.fp32.accuracy)}   int8 ${pct(ev.int8.accuracy)}`,
+    `macro-F1      fp32 ${ev.fp32.macroF1.toFixed(3)}     int8 ${ev.int8.macroF1.toFixed(3)}`,
+  ];
   if (ev.binary && ev.good !== undefined) {
     const b = ev.binary;
     lines.push(
@@ -87,9 +116,17 @@ export function formatEvaluation(ev: VisionEvaluation, testSamples: number): str
     const cell = (a: number[], b: number[]) => `${pct(a[i] as number).padStart(7)} /${pct(b[i] as number).padStart(7)}`;
     lines.push(`${pad(c, w)}  ${cell(ev.fp32.precision, ev.int8.precision)}   ${cell(ev.fp32.recall, ev.int8.recall)}`);
   });
-  for (const [name, r] of [['fp32', ev.fp32], ['int8', ev.int8]] as const) {
-    lines.push(`confusion ${name} (rows: truth, columns: predicted)`, `${pad('', w)} ${ev.classes.map((c) => pad(c.slice(0, 8), 8)).join(' ')}`);
-    r.confusion.forEach((row, i) => lines.push(`${pad(ev.classes[i] as string, w)} ${row.map((v) => pad(String(v), 8)).join(' ')}`));
+  for (const [name, r] of [
+    ['fp32', ev.fp32],
+    ['int8', ev.int8],
+  ] as const) {
+    lines.push(
+      `confusion ${name} (rows: truth, columns: predicted)`,
+      `${pad('', w)} ${ev.classes.map((c) => pad(c.slice(0, 8), 8)).join(' ')}`,
+    );
+    r.confusion.forEach((row, i) =>
+      lines.push(`${pad(ev.classes[i] as string, w)} ${row.map((v) => pad(String(v), 8)).join(' ')}`),
+    );
   }
   return lines.join('\n');
 }

@@ -49,7 +49,8 @@ export function csrfCheck(req: Request, res: Response): void {
   const session = sessionOf(res);
   if (!session) return; // the role check answers 401
   const sent = req.get(CSRF_HEADER);
-  if (!sent || !sameToken(sent, session.csrfToken)) throw new DashboardError('CSRF', 'missing or wrong CSRF token (send X-CSRF-Token)');
+  if (!sent || !sameToken(sent, session.csrfToken))
+    throw new DashboardError('CSRF', 'missing or wrong CSRF token (send X-CSRF-Token)');
 }
 
 /** Refuses a mutating request whose body is not `application/json` (forms cannot forge it cross-site). */
@@ -69,7 +70,8 @@ export const requireJson: RequestHandler = (req, _res, next) => {
 export function allow(role: Role): RequestHandler {
   return (req, res, next) => {
     const session = requireSession(res);
-    if (!roleAllows(session.role, role)) throw new DashboardError('FORBIDDEN', `needs role ${role}; you are ${session.role}`);
+    if (!roleAllows(session.role, role))
+      throw new DashboardError('FORBIDDEN', `needs role ${role}; you are ${session.role}`);
     csrfCheck(req, res);
     next();
   };
@@ -77,7 +79,13 @@ export function allow(role: Role): RequestHandler {
 
 /** Cookie attributes: httpOnly, SameSite=Strict, path /, optional Secure, session lifetime. */
 export function sessionCookie(id: string, options: { secure: boolean; maxAgeMs: number }): string {
-  const attrs = [`${SESSION_COOKIE}=${encodeURIComponent(id)}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.floor(options.maxAgeMs / 1000)}`];
+  const attrs = [
+    `${SESSION_COOKIE}=${encodeURIComponent(id)}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${Math.floor(options.maxAgeMs / 1000)}`,
+  ];
   if (options.secure) attrs.push('Secure');
   return attrs.join('; ');
 }

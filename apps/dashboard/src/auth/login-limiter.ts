@@ -72,7 +72,11 @@ export class LoginLimiter {
   /** ms until `address` may try `username` again; 0 when it may try now. */
   retryAfterMs(address: string, username: string): number {
     const user = username.toLowerCase();
-    return Math.max(this.#pair.retryAfterMs(pairKey(address, user)), this.#user.retryAfterMs(user), this.#address.retryAfterMs(address));
+    return Math.max(
+      this.#pair.retryAfterMs(pairKey(address, user)),
+      this.#user.retryAfterMs(user),
+      this.#address.retryAfterMs(address),
+    );
   }
 
   fail(address: string, username: string): void {

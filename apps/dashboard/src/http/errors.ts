@@ -61,7 +61,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let e: DashboardError;
     if (err instanceof DashboardError) e = err;
     else if (err && typeof err === 'object' && 'type' in err && (err as { status?: number }).status === 400) {
-      e = new DashboardError('BAD_REQUEST', `request body is not valid JSON: ${String((err as { message?: unknown }).message)}`);
+      e = new DashboardError(
+        'BAD_REQUEST',
+        `request body is not valid JSON: ${String((err as { message?: unknown }).message)}`,
+      );
     } else if (err && typeof err === 'object' && (err as { status?: number }).status === 413) {
       e = new DashboardError('BAD_REQUEST', 'request body is too large', 413);
     } else {
@@ -69,6 +72,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       e = new DashboardError('INTERNAL', 'internal error');
     }
     if (res.headersSent) return;
-    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+    res
+      .status(e.status)
+      .set(e.headers)
+      .json({ error: { code: e.code, message: e.message } });
   };
 }

@@ -16,13 +16,37 @@ export interface DashboardMetricsSources {
  */
 export class DashboardMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({ name: 'takt_dashboard_http_requests_total', help: 'HTTP requests answered, by method and status class.', labelNames: ['method', 'status'], registers: [this.registry] });
+  readonly #requests = new Counter({
+    name: 'takt_dashboard_http_requests_total',
+    help: 'HTTP requests answered, by method and status class.',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  });
 
   constructor(s: DashboardMetricsSources) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'takt_dashboard_build_info', help: 'Build of the running dashboard (always 1).', labelNames: ['version'], registers: [this.registry] }).set({ version: s.version }, 1);
-    new Gauge({ name: 'takt_dashboard_live_clients', help: 'Live (SSE) streams open.', registers: [this.registry], collect() { this.set(s.liveClients()); } });
-    new Gauge({ name: 'takt_dashboard_mqtt_connected', help: '1 while the MQTT feed is connected.', registers: [this.registry], collect() { this.set(s.mqttConnected() ? 1 : 0); } });
+    new Gauge({
+      name: 'takt_dashboard_build_info',
+      help: 'Build of the running dashboard (always 1).',
+      labelNames: ['version'],
+      registers: [this.registry],
+    }).set({ version: s.version }, 1);
+    new Gauge({
+      name: 'takt_dashboard_live_clients',
+      help: 'Live (SSE) streams open.',
+      registers: [this.registry],
+      collect() {
+        this.set(s.liveClients());
+      },
+    });
+    new Gauge({
+      name: 'takt_dashboard_mqtt_connected',
+      help: '1 while the MQTT feed is connected.',
+      registers: [this.registry],
+      collect() {
+        this.set(s.mqttConnected() ? 1 : 0);
+      },
+    });
   }
 
   /** Counts every response (mounted first). */

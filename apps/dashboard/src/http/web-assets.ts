@@ -40,7 +40,13 @@ export async function buildWebAssets(): Promise<Map<string, Asset>> {
   return new Map([
     ['/', asset('text/html; charset=utf-8', readFileSync(`${WEB_DIR}index.html`))],
     ['/assets/app.js', asset('text/javascript; charset=utf-8', Buffer.from(js))],
-    ['/assets/app.css', asset('text/css; charset=utf-8', Buffer.concat([uplotCss, Buffer.from('\n'), readFileSync(`${WEB_DIR}style.css`)]))],
+    [
+      '/assets/app.css',
+      asset(
+        'text/css; charset=utf-8',
+        Buffer.concat([uplotCss, Buffer.from('\n'), readFileSync(`${WEB_DIR}style.css`)]),
+      ),
+    ],
     ['/assets/favicon.svg', asset('image/svg+xml', readFileSync(`${WEB_DIR}favicon.svg`))],
   ]);
 }
@@ -59,7 +65,8 @@ export function serveAssets(assets: Map<string, Asset>): RequestHandler {
 /** Headers every answer carries: no framing, no sniffing, only our own scripts. */
 export const securityHeaders: RequestHandler = (_req, res, next) => {
   res.set({
-    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    'content-security-policy':
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',

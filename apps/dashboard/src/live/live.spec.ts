@@ -10,7 +10,14 @@ import type { StreamEnd } from './sse-hub.js';
 async function openStream(url: string, s: Signed) {
   const ac = new AbortController();
   const res = await fetch(`${url}/api/events`, { headers: { cookie: s.cookie }, signal: ac.signal });
-  if (res.status !== 200) return { status: res.status, code: ((await res.json()) as { error: { code: string } }).error.code, bytes: () => 0, ended: Promise.resolve(), close: () => ac.abort() };
+  if (res.status !== 200)
+    return {
+      status: res.status,
+      code: ((await res.json()) as { error: { code: string } }).error.code,
+      bytes: () => 0,
+      ended: Promise.resolve(),
+      close: () => ac.abort(),
+    };
   let bytes = 0;
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const ended = (async () => {
@@ -35,14 +42,26 @@ const hubCloses = (t: TestDashboard, why: StreamEnd) =>
   });
 
 const bigAlert = (i: number): Alert => ({
-  id: `dev-0001/flood-${i}`, deviceId: 'dev-0001', eventId: `flood-${i}`, site: 'site-1', line: 'line-1', state: 'open', openedAt: i, score: 9, peakScore: 9, threshold: 2,
-  model: { name: 'm', version: 1 }, comments: [{ by: 'x', at: i, text: 'x'.repeat(32_000) }],
+  id: `dev-0001/flood-${i}`,
+  deviceId: 'dev-0001',
+  eventId: `flood-${i}`,
+  site: 'site-1',
+  line: 'line-1',
+  state: 'open',
+  openedAt: i,
+  score: 9,
+  peakScore: 9,
+  threshold: 2,
+  model: { name: 'm', version: 1 },
+  comments: [{ by: 'x', at: i, text: 'x'.repeat(32_000) }],
 });
 
 describe('live event streams', () => {
   let t: TestDashboard;
   beforeAll(async () => {
-    t = await startTestDashboard({ live: { maxStreams: 3, maxStreamsPerSession: 2, maxBufferedBytes: 262_144, stallMs: 2_000 } });
+    t = await startTestDashboard({
+      live: { maxStreams: 3, maxStreamsPerSession: 2, maxBufferedBytes: 262_144, stallMs: 2_000 },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -64,11 +83,15 @@ describe('live event streams', () => {
     expect(t.dashboard.hub.clients).toBe(0);
   });
 
-  it('closes a session\'s streams when it signs out', async () => {
+  it("closes a session's streams when it signs out", async () => {
     const s = await t.signIn('viewer');
     const stream = await openStream(t.url, s);
     const closed = hubCloses(t, 'logout');
-    const out = await fetch(`${t.url}/api/logout`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken, 'content-type': 'application/json' }, body: '{}' });
+    const out = await fetch(`${t.url}/api/logout`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(out.status).toBe(200);
     await stream.ended;
     expect(await closed).toBe(TEST_USERS.viewer.username);
@@ -114,7 +137,11 @@ describe('live event streams', () => {
     expect(t.dashboard.hub.clients).toBe(1); // vera's stream goes on
     stays.close();
     expect((await fetch(`${t.url}/api/session`, { headers: { cookie: emil.cookie } })).status).toBe(401);
-    const again = await fetch(`${t.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: TEST_USERS.engineer.username, password: TEST_USERS.engineer.password }) });
+    const again = await fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: TEST_USERS.engineer.username, password: TEST_USERS.engineer.password }),
+    });
     expect(again.status).toBe(401);
   });
 });

@@ -67,15 +67,30 @@ export class SseHub extends EventEmitter<SseHubEvents> {
     super();
     const onDevice = (d: DeviceView) => this.#pendingDevices.set(d.deviceId, d);
     const onAlert = (a: unknown) => this.#broadcast('alert', a, () => true);
-    const onTelemetry = (deviceId: string, p: unknown) => this.#broadcast('telemetry', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
-    const onScore = (deviceId: string, p: unknown) => this.#broadcast('score', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
-    const onFault = (deviceId: string, p: unknown) => this.#broadcast('fault', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
+    const onTelemetry = (deviceId: string, p: unknown) =>
+      this.#broadcast('telemetry', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
+    const onScore = (deviceId: string, p: unknown) =>
+      this.#broadcast('score', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
+    const onFault = (deviceId: string, p: unknown) =>
+      this.#broadcast('fault', { deviceId, ...(p as object) }, (c) => c.device === deviceId);
     const onInspection = (i: unknown) => this.#broadcast('inspection', i, (c) => c.inspections);
     const onEnded = (s: Session, why: SessionEnd) => this.#closeSession(s.id, why);
-    plant.on('device', onDevice).on('alert', onAlert).on('telemetry', onTelemetry).on('score', onScore).on('fault', onFault).on('inspection', onInspection);
+    plant
+      .on('device', onDevice)
+      .on('alert', onAlert)
+      .on('telemetry', onTelemetry)
+      .on('score', onScore)
+      .on('fault', onFault)
+      .on('inspection', onInspection);
     sessions.on('ended', onEnded);
     this.#unsubscribe = () => {
-      plant.off('device', onDevice).off('alert', onAlert).off('telemetry', onTelemetry).off('score', onScore).off('fault', onFault).off('inspection', onInspection);
+      plant
+        .off('device', onDevice)
+        .off('alert', onAlert)
+        .off('telemetry', onTelemetry)
+        .off('score', onScore)
+        .off('fault', onFault)
+        .off('inspection', onInspection);
       sessions.off('ended', onEnded);
     };
     this.#timers = [
@@ -92,15 +107,28 @@ export class SseHub extends EventEmitter<SseHubEvents> {
   /** Turns `res` into an event stream for `session` until the client goes away or the session ends; throws 503/429 over the caps. */
   attach(res: Response, sub: SseSubscription, session: Session): void {
     const mine = this.#bySession.get(session.id) ?? new Set<Stream>();
-    if (this.#streams.size >= this.options.maxStreams) throw new DashboardError('UNAVAILABLE', 'too many live connections', undefined, { 'retry-after': '5' });
+    if (this.#streams.size >= this.options.maxStreams)
+      throw new DashboardError('UNAVAILABLE', 'too many live connections', undefined, { 'retry-after': '5' });
     if (mine.size >= this.options.maxStreamsPerSession) {
-      throw new DashboardError('RATE_LIMITED', `this session already holds ${mine.size} live streams (live.maxStreamsPerSession); close a tab`);
+      throw new DashboardError(
+        'RATE_LIMITED',
+        `this session already holds ${mine.size} live streams (live.maxStreamsPerSession); close a tab`,
+      );
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     const stream: Stream = { res, session, ...sub };
     this.#streams.add(stream);
     this.#bySession.set(session.id, mine.add(stream));
-    res.on('close', () => this.#forget(stream) && this.emit('closed', { sessionId: session.id, username: session.username }, 'client'));
+    res.on(
+      'close',
+      () =>
+        this.#forget(stream) && this.emit('closed', { sessionId: session.id, username: session.username }, 'client'),
+    );
     this.#send(stream, 'retry: 2000\n\n');
     this.#watchExpiry(stream);
   }

@@ -109,7 +109,8 @@ export class AlertBook {
   /** Open counts for every device in one pass (the overview). */
   openCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const a of this.#alerts.values()) if (a.state === 'open') counts.set(a.deviceId, (counts.get(a.deviceId) ?? 0) + 1);
+    for (const a of this.#alerts.values())
+      if (a.state === 'open') counts.set(a.deviceId, (counts.get(a.deviceId) ?? 0) + 1);
     return counts;
   }
 

@@ -8,8 +8,19 @@ export type { Columns, DeviceHistory } from '../api-types.js';
 
 /** The part of `@takt/telemetry-store`'s `TelemetryStore` the charts read. */
 export interface SeriesStore {
-  querySeries(q: { device: string; measurement: 'telemetry' | 'features'; fields?: string[]; from: number; to: number; every?: string }): Promise<{ ts: number; values: Record<string, number | null> }[]>;
-  queryAnomalyEvents(q: { from: number; to: number; device?: string }): Promise<{ deviceId: string; eventId: string; state: string; ts: number; openedAt?: number; closedAt?: number }[]>;
+  querySeries(q: {
+    device: string;
+    measurement: 'telemetry' | 'features';
+    fields?: string[];
+    from: number;
+    to: number;
+    every?: string;
+  }): Promise<{ ts: number; values: Record<string, number | null> }[]>;
+  queryAnomalyEvents(q: {
+    from: number;
+    to: number;
+    device?: string;
+  }): Promise<{ deviceId: string; eventId: string; state: string; ts: number; openedAt?: number; closedAt?: number }[]>;
 }
 
 /** Bucket for a range: raw up to 1 h, 1-minute means up to 2 days, hourly means beyond. */
@@ -19,7 +30,10 @@ export function bucketFor(rangeMs: number): string | undefined {
   return '1h';
 }
 
-function columns<T extends { ts: number }>(points: T[], values: (p: T) => Record<string, number | null | undefined>): Columns {
+function columns<T extends { ts: number }>(
+  points: T[],
+  values: (p: T) => Record<string, number | null | undefined>,
+): Columns {
   const names = new Set<string>();
   for (const p of points) for (const k of Object.keys(values(p))) names.add(k);
   const series: Record<string, (number | null)[]> = {};
@@ -30,14 +44,22 @@ function columns<T extends { ts: number }>(points: T[], values: (p: T) => Record
 const scoreValues = (p: ScorePoint) => ({ score: p.score, smoothed: p.smoothed });
 
 function periods(alerts: Alert[]): DeviceHistory['anomalies'] {
-  return alerts.map((a) => (a.closedAt === undefined ? { from: a.openedAt, eventId: a.eventId } : { from: a.openedAt, to: a.closedAt, eventId: a.eventId }));
+  return alerts.map((a) =>
+    a.closedAt === undefined
+      ? { from: a.openedAt, eventId: a.eventId }
+      : { from: a.openedAt, to: a.closedAt, eventId: a.eventId },
+  );
 }
 
 /**
  * A device's chart data for [from, to]: from memory when the range lies within the live window
  * (or there is no store), else from InfluxDB, downsampled for long ranges.
  */
-export async function deviceHistory(plant: Plant, store: SeriesStore | undefined, q: { device: string; from: number; to: number; now?: number }): Promise<DeviceHistory> {
+export async function deviceHistory(
+  plant: Plant,
+  store: SeriesStore | undefined,
+  q: { device: string; from: number; to: number; now?: number },
+): Promise<DeviceHistory> {
   const now = q.now ?? Date.now();
   const base = { deviceId: q.device, from: q.from, to: q.to };
   const threshold = plant.thresholds.get(q.device);
@@ -45,7 +67,13 @@ export async function deviceHistory(plant: Plant, store: SeriesStore | undefined
   const withThreshold = <T extends object>(h: T) => (threshold === undefined ? h : { ...h, threshold });
   if (!store || q.from >= now - plant.series.windowMs) {
     const tel: TelemetryPoint[] = plant.series.telemetry(q.device, q.from, q.to);
-    return withThreshold({ ...base, source: 'live' as const, telemetry: columns(tel, (p) => p.values), scores: columns(plant.series.scores(q.device, q.from, q.to), scoreValues), anomalies: live });
+    return withThreshold({
+      ...base,
+      source: 'live' as const,
+      telemetry: columns(tel, (p) => p.values),
+      scores: columns(plant.series.scores(q.device, q.from, q.to), scoreValues),
+      anomalies: live,
+    });
   }
   const every = bucketFor(q.to - q.from);
   const range = { device: q.device, from: q.from, to: q.to, ...(every ? { every } : {}) };
@@ -63,7 +91,17 @@ export async function deviceHistory(plant: Plant, store: SeriesStore | undefined
     stored.set(e.eventId, p);
   }
   for (const p of live) if (!stored.has(p.eventId)) stored.set(p.eventId, p);
-  const scores = columns(feat, (p) => ({ score: p.values['score'] ?? null, smoothed: p.values['smoothed_score'] ?? null }));
+  const scores = columns(feat, (p) => ({
+    score: p.values['score'] ?? null,
+    smoothed: p.values['smoothed_score'] ?? null,
+  }));
   const telemetry = columns(tel, (p) => Object.fromEntries(Object.entries(p.values).filter(([k]) => k !== 'seq')));
-  return withThreshold({ ...base, source: 'influx' as const, ...(every ? { every } : {}), telemetry, scores, anomalies: [...stored.values()] });
+  return withThreshold({
+    ...base,
+    source: 'influx' as const,
+    ...(every ? { every } : {}),
+    telemetry,
+    scores,
+    anomalies: [...stored.values()],
+  });
 }

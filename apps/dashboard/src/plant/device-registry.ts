@@ -77,7 +77,9 @@ export class DeviceRegistry {
   list(now = Date.now()): DeviceView[] {
     return [...this.#devices.entries()]
       .map(([id, e]) => this.#view(id, e, now))
-      .sort((a, b) => a.site.localeCompare(b.site) || a.line.localeCompare(b.line) || a.deviceId.localeCompare(b.deviceId));
+      .sort(
+        (a, b) => a.site.localeCompare(b.site) || a.line.localeCompare(b.line) || a.deviceId.localeCompare(b.deviceId),
+      );
   }
 
   get size(): number {

@@ -24,7 +24,16 @@ export class InspectionLog {
   constructor(private readonly maxItems = 500) {}
 
   add(site: string, line: string, r: InspectionResult): InspectionView {
-    const view: InspectionView = { deviceId: r.deviceId, site, line, frameId: r.frameId, ts: r.ts, label: r.label, confidence: r.confidence, model: r.model };
+    const view: InspectionView = {
+      deviceId: r.deviceId,
+      site,
+      line,
+      frameId: r.frameId,
+      ts: r.ts,
+      label: r.label,
+      confidence: r.confidence,
+      model: r.model,
+    };
     if (r.thumbnail) view.thumbnail = r.thumbnail;
     if (r.truth) view.truth = r.truth;
     const rest = this.#items.filter((x) => !(x.deviceId === r.deviceId && x.frameId === r.frameId));
@@ -39,6 +48,8 @@ export class InspectionLog {
   }
 
   list(f: { device?: string; label?: string; limit: number }): InspectionView[] {
-    return this.#items.filter((x) => (!f.device || x.deviceId === f.device) && (!f.label || x.label === f.label)).slice(0, f.limit);
+    return this.#items
+      .filter((x) => (!f.device || x.deviceId === f.device) && (!f.label || x.label === f.label))
+      .slice(0, f.limit);
   }
 }

@@ -24,7 +24,8 @@ class Ring<T extends { ts: number }> {
     const last = this.items[this.items.length - 1];
     if (last && p.ts < last.ts) {
       const i = this.items.findIndex((x) => x.ts >= p.ts);
-      if (this.items[i]?.ts === p.ts) this.items[i] = p; // redelivery overwrites
+      if (this.items[i]?.ts === p.ts)
+        this.items[i] = p; // redelivery overwrites
       else this.items.splice(i, 0, p);
     } else if (last && p.ts === last.ts) this.items[this.items.length - 1] = p;
     else this.items.push(p);

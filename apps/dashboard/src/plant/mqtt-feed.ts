@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
-import { buildTopic, decodePublish, encode, SequenceCounter, topicFilter, type Channel, type DeviceAddress, type MessageInput } from '@takt/contracts';
+import {
+  buildTopic,
+  decodePublish,
+  encode,
+  SequenceCounter,
+  topicFilter,
+  type Channel,
+  type DeviceAddress,
+  type MessageInput,
+} from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import type { Plant } from './plant.js';
 
@@ -87,8 +96,16 @@ export class MqttFeed {
   }
 
   /** Publishes a `label` message for `address` (QoS 1, waits for PUBACK). Throws `ContractError` on a bad label. */
-  async publishLabel(address: DeviceAddress, label: Omit<MessageInput<'label'>, 'schemaVersion' | 'deviceId' | 'seq'>): Promise<void> {
-    const payload = encode('label', { ...label, schemaVersion: 1, deviceId: address.device, seq: this.#seq.next(address.device, 'label') });
+  async publishLabel(
+    address: DeviceAddress,
+    label: Omit<MessageInput<'label'>, 'schemaVersion' | 'deviceId' | 'seq'>,
+  ): Promise<void> {
+    const payload = encode('label', {
+      ...label,
+      schemaVersion: 1,
+      deviceId: address.device,
+      seq: this.#seq.next(address.device, 'label'),
+    });
     await this.#client.publishAsync(buildTopic({ ...address, channel: 'label' }), payload, { qos: 1 });
   }
 
@@ -101,7 +118,8 @@ export class MqttFeed {
       this.plant.apply(decodePublish(topic, payload));
     } catch (err) {
       this.#dropped++;
-      if (this.#dropped % 1000 === 1) this.logger.warn({ topic, err: (err as Error).message, dropped: this.#dropped }, 'message refused');
+      if (this.#dropped % 1000 === 1)
+        this.logger.warn({ topic, err: (err as Error).message, dropped: this.#dropped }, 'message refused');
     }
   }
 }

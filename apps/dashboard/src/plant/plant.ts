@@ -100,7 +100,12 @@ export class Plant extends EventEmitter<PlantEvents> {
   #features(site: string, line: string, m: MessageOf<'features'>): void {
     this.devices.touch(site, line, m.deviceId, m.ts);
     if (m.fault) {
-      const fault: FaultPoint = { ts: m.windowEnd, label: m.fault.label, confidence: m.fault.confidence, model: m.fault.model };
+      const fault: FaultPoint = {
+        ts: m.windowEnd,
+        label: m.fault.label,
+        confidence: m.fault.confidence,
+        model: m.fault.model,
+      };
       this.faults.add(m.deviceId, fault);
       this.emit('fault', m.deviceId, fault);
     }

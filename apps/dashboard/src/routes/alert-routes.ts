@@ -10,7 +10,9 @@ import { alertParams, alertsQuery, frameParams, inspectionsQuery } from './param
 const commentBody = z.strictObject({ text: z.string().trim().min(1).max(2_000) });
 /** `true-alarm`, `false-alarm`, or a fault class of the vocabulary (`normal` is a false alarm by another name) */
 const alarmLabelBody = z.strictObject({
-  label: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'label must be true-alarm, false-alarm or a fault class' }),
+  label: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'label must be true-alarm, false-alarm or a fault class' }),
   comment: z.string().max(2_000).optional(),
 });
 const ALARM_VERDICTS = ['true-alarm', 'false-alarm'];
@@ -55,13 +57,24 @@ export function alertRoutes(ctx: RouteContext): Router {
     const alert = alertOf(req.params);
     const body = parseOr400(alarmLabelBody, req.body ?? {}, 'label body');
     // the base fault classes are in every trainer's vocabulary: only another class needs the trainer's word
-    if (!ALARM_VERDICTS.includes(body.label) && !BASE_FAULT_LABELS.includes(body.label)) checkLabel(body.label, (await labelVocabulary(ctx.trainer)).fault, 'fault');
+    if (!ALARM_VERDICTS.includes(body.label) && !BASE_FAULT_LABELS.includes(body.label))
+      checkLabel(body.label, (await labelVocabulary(ctx.trainer)).fault, 'fault');
     const by = requireSession(res).username;
     const labelId = newLabelId();
     const now = Date.now();
     await ctx.feed.publishLabel(
       { site: alert.site, line: alert.line, device: alert.deviceId },
-      { ts: now, labelId, target: 'anomaly', refId: alert.eventId, from: alert.openedAt, ...(alert.closedAt ? { to: alert.closedAt } : {}), label: body.label, by, ...(body.comment ? { comment: body.comment } : {}) },
+      {
+        ts: now,
+        labelId,
+        target: 'anomaly',
+        refId: alert.eventId,
+        from: alert.openedAt,
+        ...(alert.closedAt ? { to: alert.closedAt } : {}),
+        label: body.label,
+        by,
+        ...(body.comment ? { comment: body.comment } : {}),
+      },
     );
     const updated = ctx.plant.alerts.setLabel(alert.id, { label: body.label, by, at: now, labelId });
     if (updated && body.comment) ctx.plant.alerts.comment(alert.id, { by, at: now, text: body.comment });
@@ -85,7 +98,15 @@ export function alertRoutes(ctx: RouteContext): Router {
     const labelId = newLabelId();
     await ctx.feed.publishLabel(
       { site: item.site, line: item.line, device },
-      { ts: Date.now(), labelId, target: 'inspection', refId: frameId, label: body.label, by, ...(body.comment ? { comment: body.comment } : {}) },
+      {
+        ts: Date.now(),
+        labelId,
+        target: 'inspection',
+        refId: frameId,
+        label: body.label,
+        by,
+        ...(body.comment ? { comment: body.comment } : {}),
+      },
     );
     item.relabel = { label: body.label, by, at: Date.now(), labelId };
     res.status(201).json(item);

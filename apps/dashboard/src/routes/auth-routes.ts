@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { allow, clearedSessionCookie, readCookie, requireSession, SESSION_COOKIE, sessionCookie } from '../auth/guard.js';
+import {
+  allow,
+  clearedSessionCookie,
+  readCookie,
+  requireSession,
+  SESSION_COOKIE,
+  sessionCookie,
+} from '../auth/guard.js';
 import { DashboardError, parseOr400 } from '../http/errors.js';
 import type { RouteContext } from './context.js';
 
@@ -16,12 +23,19 @@ export function authRoutes(ctx: RouteContext): Router {
     const address = req.ip ?? req.socket.remoteAddress ?? '?';
     const wait = ctx.limiter.retryAfterMs(address, username);
     if (wait > 0) {
-      throw new DashboardError('RATE_LIMITED', `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`, 429, { 'retry-after': String(Math.ceil(wait / 1000)) });
+      throw new DashboardError(
+        'RATE_LIMITED',
+        `too many failed sign-ins; try again in ${Math.ceil(wait / 1000)} s`,
+        429,
+        { 'retry-after': String(Math.ceil(wait / 1000)) },
+      );
     }
     const release = ctx.hashSlots.tryAcquire();
     if (!release) {
       ctx.logger.warn({ username, ip: address }, 'sign-in refused: too many password checks at once');
-      throw new DashboardError('UNAVAILABLE', 'too many sign-ins at once; try again in a second', undefined, { 'retry-after': '1' });
+      throw new DashboardError('UNAVAILABLE', 'too many sign-ins at once; try again in a second', undefined, {
+        'retry-after': '1',
+      });
     }
     const user = await ctx.users.verify(username, password).finally(release);
     if (!user) {
@@ -33,7 +47,10 @@ export function authRoutes(ctx: RouteContext): Router {
     const old = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (old) ctx.sessions.destroy(old); // a fresh id on every sign-in (no fixation)
     const session = ctx.sessions.create(user.username, user.role);
-    res.set('set-cookie', sessionCookie(session.id, { secure: ctx.session.secureCookie, maxAgeMs: ctx.session.maxAgeMs }));
+    res.set(
+      'set-cookie',
+      sessionCookie(session.id, { secure: ctx.session.secureCookie, maxAgeMs: ctx.session.maxAgeMs }),
+    );
     ctx.logger.info({ username, role: user.role }, 'signed in');
     res.json({ username: user.username, role: user.role, csrfToken: session.csrfToken });
   });

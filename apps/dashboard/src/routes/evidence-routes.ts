@@ -44,37 +44,70 @@ export function evidenceRoutes(ctx: RouteContext): Router {
 
   r.get('/evidence', allow('viewer'), async (req, res) => {
     const { event, ...q } = parseOr400(evidenceQuery, req.query, 'query parameter');
-    const search = new URLSearchParams(Object.entries(q).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
+    const search = new URLSearchParams(
+      Object.entries(q).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
+    );
     const a = await trainer().get(`/api/evidence?${search.toString()}`);
     if (a.status !== 200) return void res.status(a.status).json(a.body);
     const items = (a.body as { items?: unknown }).items;
     if (!Array.isArray(items)) throw new DashboardError('UPSTREAM', 'trainer answered GET /api/evidence without items');
     const records = items as EvidenceRecord[];
     cache.remember(records);
-    res.set('cache-control', 'no-store').json({ items: event ? records.filter((x) => x.window?.eventId === event) : records });
+    res
+      .set('cache-control', 'no-store')
+      .json({ items: event ? records.filter((x) => x.window?.eventId === event) : records });
   });
 
   r.get('/evidence/:evidenceId/blob', allow('viewer'), async (req, res) => {
     const { evidenceId } = parseOr400(evidenceParams, req.params, 'path parameter');
-    const a = await trainer().getBytes(`/api/evidence/${encodeURIComponent(evidenceId)}/blob`, { accept: BLOB_TYPES, maxBytes: MAX_BLOB_BYTES });
+    const a = await trainer().getBytes(`/api/evidence/${encodeURIComponent(evidenceId)}/blob`, {
+      accept: BLOB_TYPES,
+      maxBytes: MAX_BLOB_BYTES,
+    });
     if (!('bytes' in a)) return void res.status(a.status).json(a.body);
     // content-addressed: an id's bytes never change (a swept blob is a 404, never other bytes)
-    res.set({ 'content-type': a.type, 'cache-control': 'private, max-age=86400, immutable', 'content-disposition': 'inline' }).send(a.bytes);
+    res
+      .set({
+        'content-type': a.type,
+        'cache-control': 'private, max-age=86400, immutable',
+        'content-disposition': 'inline',
+      })
+      .send(a.bytes);
   });
 
   r.post('/evidence/:evidenceId/label', allow('engineer'), async (req, res) => {
     const { evidenceId } = parseOr400(evidenceParams, req.params, 'path parameter');
     const body = parseOr400(evidenceLabelBody, req.body ?? {}, 'label body');
     const record = cache.get(evidenceId) ?? (await lookUp(trainer(), evidenceId, body));
-    if (!record) throw new DashboardError('NOT_FOUND', `no evidence ${evidenceId}${body.device ? ` on ${body.device} at ${body.ts}` : ''}: list it first (GET /api/evidence) or send its device and ts`);
+    if (!record)
+      throw new DashboardError(
+        'NOT_FOUND',
+        `no evidence ${evidenceId}${body.device ? ` on ${body.device} at ${body.ts}` : ''}: list it first (GET /api/evidence) or send its device and ts`,
+      );
     const vocabulary = await labelVocabulary(trainer());
-    checkLabel(body.label, record.kind === 'frame' ? vocabulary.vision : vocabulary.fault, record.kind === 'frame' ? 'vision' : 'fault');
+    checkLabel(
+      body.label,
+      record.kind === 'frame' ? vocabulary.vision : vocabulary.fault,
+      record.kind === 'frame' ? 'vision' : 'fault',
+    );
     const by = requireSession(res).username;
     const at = Date.now();
     const known = ctx.plant.devices.view(record.deviceId);
     // uploaded sets have no site or line; their labels go out under site and line `upload`
-    const address = { site: record.site ?? known?.site ?? 'upload', line: record.line ?? known?.line ?? 'upload', device: record.deviceId };
-    await ctx.feed.publishLabel(address, { ts: at, labelId: newLabelId(), target: 'evidence', refId: evidenceId, label: body.label, by, ...(body.comment ? { comment: body.comment } : {}) });
+    const address = {
+      site: record.site ?? known?.site ?? 'upload',
+      line: record.line ?? known?.line ?? 'upload',
+      device: record.deviceId,
+    };
+    await ctx.feed.publishLabel(address, {
+      ts: at,
+      labelId: newLabelId(),
+      target: 'evidence',
+      refId: evidenceId,
+      label: body.label,
+      by,
+      ...(body.comment ? { comment: body.comment } : {}),
+    });
     const updated: EvidenceRecord = { ...record, label: { label: body.label, by, at, source: 'engineer' } };
     cache.remember([updated]);
     ctx.logger.info({ evidenceId, device: record.deviceId, label: body.label, by }, 'evidence relabelled');
@@ -85,9 +118,18 @@ export function evidenceRoutes(ctx: RouteContext): Router {
 }
 
 /** Finds evidence the cache does not hold by its device and time (±1 s), when the caller gave them. */
-async function lookUp(trainer: TrainerClient, evidenceId: string, hint: { device?: string; ts?: number }): Promise<EvidenceRecord | undefined> {
+async function lookUp(
+  trainer: TrainerClient,
+  evidenceId: string,
+  hint: { device?: string; ts?: number },
+): Promise<EvidenceRecord | undefined> {
   if (hint.device === undefined || hint.ts === undefined) return undefined;
-  const q = new URLSearchParams({ device: hint.device, from: String(Math.max(0, hint.ts - 1_000)), to: String(hint.ts + 1_000), limit: '1000' });
+  const q = new URLSearchParams({
+    device: hint.device,
+    from: String(Math.max(0, hint.ts - 1_000)),
+    to: String(hint.ts + 1_000),
+    limit: '1000',
+  });
   const a = await trainer.get(`/api/evidence?${q.toString()}`);
   if (a.status !== 200) return undefined;
   const items = (a.body as { items?: unknown }).items;

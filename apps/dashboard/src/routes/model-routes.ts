@@ -25,10 +25,16 @@ const rolloutBody = z
     devices: z.array(idSchema).max(10_000),
     watchMs: z.number().int().min(0).max(86_400_000).optional(),
   })
-  .refine((b) => b.canary.every((d) => b.devices.includes(d)), { message: 'every canary device must be in devices', path: ['canary'] });
+  .refine((b) => b.canary.every((d) => b.devices.includes(d)), {
+    message: 'every canary device must be in devices',
+    path: ['canary'],
+  });
 
 const send = (res: Response, a: TrainerAnswer) => res.status(a.status).json(a.body);
-const approvalParams = z.strictObject({ model: idSchema, version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer') });
+const approvalParams = z.strictObject({
+  model: idSchema,
+  version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer'),
+});
 
 /**
  * Models, training jobs and rollouts, proxied to the trainer service with the dashboard's own

@@ -11,14 +11,26 @@ export function plantRoutes(ctx: RouteContext): Router {
   const r = Router();
 
   r.get('/overview', allow('viewer'), (_req, res) => {
-    res.set('cache-control', 'no-store').json({ generatedAt: Date.now(), mqttConnected: ctx.feed.connected, alertsDropped: ctx.plant.alerts.dropped, devices: ctx.plant.overview() });
+    res
+      .set('cache-control', 'no-store')
+      .json({
+        generatedAt: Date.now(),
+        mqttConnected: ctx.feed.connected,
+        alertsDropped: ctx.plant.alerts.dropped,
+        devices: ctx.plant.overview(),
+      });
   });
 
   r.get('/devices/:device', allow('viewer'), (req, res) => {
     const { device } = parseOr400(deviceParam, req.params, 'path parameter');
     const view = ctx.plant.devices.view(device);
     if (!view) throw new DashboardError('NOT_FOUND', `no device ${device} has reported yet`);
-    const detail: DeviceDetail = { ...view, openAnomalies: ctx.plant.alerts.openCount(device), threshold: ctx.plant.thresholds.get(device) ?? null, faults: ctx.plant.faults.history(device) };
+    const detail: DeviceDetail = {
+      ...view,
+      openAnomalies: ctx.plant.alerts.openCount(device),
+      threshold: ctx.plant.thresholds.get(device) ?? null,
+      faults: ctx.plant.faults.history(device),
+    };
     res.json(detail);
   });
 
@@ -30,7 +42,11 @@ export function plantRoutes(ctx: RouteContext): Router {
 
   r.get('/events', allow('viewer'), (req, res) => {
     const q = parseOr400(eventsQuery, req.query, 'query parameter');
-    ctx.hub.attach(res, { ...(q.device ? { device: q.device } : {}), inspections: q.inspections === '1' }, requireSession(res));
+    ctx.hub.attach(
+      res,
+      { ...(q.device ? { device: q.device } : {}), inspections: q.inspections === '1' },
+      requireSession(res),
+    );
   });
 
   return r;

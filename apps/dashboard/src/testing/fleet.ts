@@ -12,11 +12,18 @@ export class TestFleet {
     const out: DeviceAddress[] = [];
     let n = 0;
     for (let s = 1; s <= sites; s++)
-      for (let l = 1; l <= lines; l++) for (let d = 0; d < perLine; d++) out.push({ site: `site-${s}`, line: `line-${l}`, device: `dev-${String(++n).padStart(4, '0')}` });
+      for (let l = 1; l <= lines; l++)
+        for (let d = 0; d < perLine; d++)
+          out.push({ site: `site-${s}`, line: `line-${l}`, device: `dev-${String(++n).padStart(4, '0')}` });
     return out;
   }
 
-  async publish<C extends Channel>(a: DeviceAddress, channel: C, body: Omit<MessageInput<C>, 'schemaVersion' | 'deviceId' | 'seq'>, retain = false): Promise<void> {
+  async publish<C extends Channel>(
+    a: DeviceAddress,
+    channel: C,
+    body: Omit<MessageInput<C>, 'schemaVersion' | 'deviceId' | 'seq'>,
+    retain = false,
+  ): Promise<void> {
     const key = `${a.device}/${channel}`;
     const seq = this.#seq.get(key) ?? 0;
     this.#seq.set(key, seq + 1);
@@ -28,14 +35,27 @@ export class TestFleet {
   async publishStates(addresses: DeviceAddress[], ts = Date.now()): Promise<void> {
     await Promise.all(
       addresses.map((a, i) =>
-        this.publish(a, 'state', {
-          ts,
-          status: i % 11 === 10 ? 'offline' : i % 7 === 6 ? 'degraded' : 'online',
-          models: [{ name: 'pump-anomaly', kind: 'kmeans-anomaly', version: 3, provider: i % 3 === 0 ? 'cuda' : 'cpu', since: ts - 3_600_000 }],
-          provider: i % 3 === 0 ? 'cuda' : 'cpu',
-          outboxDepth: i % 13,
-          shed: 0,
-        }, true),
+        this.publish(
+          a,
+          'state',
+          {
+            ts,
+            status: i % 11 === 10 ? 'offline' : i % 7 === 6 ? 'degraded' : 'online',
+            models: [
+              {
+                name: 'pump-anomaly',
+                kind: 'kmeans-anomaly',
+                version: 3,
+                provider: i % 3 === 0 ? 'cuda' : 'cpu',
+                since: ts - 3_600_000,
+              },
+            ],
+            provider: i % 3 === 0 ? 'cuda' : 'cpu',
+            outboxDepth: i % 13,
+            shed: 0,
+          },
+          true,
+        ),
       ),
     );
   }
@@ -43,12 +63,32 @@ export class TestFleet {
   /** One telemetry sample and one scored window for `a` at `ts`; `score` drives the anomaly chart. */
   async sample(a: DeviceAddress, ts: number, score: number): Promise<void> {
     const t = ts / 1000;
-    await this.publish(a, 'telemetry', { ts, intervalMs: 200, values: { temperature: 60 + 4 * Math.sin(t / 20) + score, vibration_rms: 0.4 + 0.1 * Math.sin(t) + 0.2 * score, current: 12 + Math.cos(t / 7) } });
-    await this.publish(a, 'features', { ts, windowStart: ts - 1000, windowEnd: ts, features: { 'vibration.rms': 0.4 }, score, smoothedScore: score * 0.9, model: { name: 'pump-anomaly', version: 3 } });
+    await this.publish(a, 'telemetry', {
+      ts,
+      intervalMs: 200,
+      values: {
+        temperature: 60 + 4 * Math.sin(t / 20) + score,
+        vibration_rms: 0.4 + 0.1 * Math.sin(t) + 0.2 * score,
+        current: 12 + Math.cos(t / 7),
+      },
+    });
+    await this.publish(a, 'features', {
+      ts,
+      windowStart: ts - 1000,
+      windowEnd: ts,
+      features: { 'vibration.rms': 0.4 },
+      score,
+      smoothedScore: score * 0.9,
+      model: { name: 'pump-anomaly', version: 3 },
+    });
   }
 
   /** Streams samples for `a` every `periodMs` until the returned function is called. */
-  stream(a: DeviceAddress, periodMs = 200, score: (ts: number) => number = (ts) => 1 + 0.5 * Math.sin(ts / 3000)): () => void {
+  stream(
+    a: DeviceAddress,
+    periodMs = 200,
+    score: (ts: number) => number = (ts) => 1 + 0.5 * Math.sin(ts / 3000),
+  ): () => void {
     const timer = setInterval(() => {
       const ts = Date.now();
       void this.sample(a, ts, score(ts)).catch(() => undefined);
@@ -56,8 +96,24 @@ export class TestFleet {
     return () => clearInterval(timer);
   }
 
-  async anomaly(a: DeviceAddress, eventId: string, state: 'open' | 'close', openedAt: number, score = 4.2, closedAt = Date.now()): Promise<void> {
+  async anomaly(
+    a: DeviceAddress,
+    eventId: string,
+    state: 'open' | 'close',
+    openedAt: number,
+    score = 4.2,
+    closedAt = Date.now(),
+  ): Promise<void> {
     const ts = state === 'open' ? openedAt : closedAt;
-    await this.publish(a, 'anomaly', { ts, eventId, state, model: { name: 'pump-anomaly', version: 3 }, score, threshold: 2.5, openedAt, ...(state === 'close' ? { closedAt: ts, peakScore: score } : {}) });
+    await this.publish(a, 'anomaly', {
+      ts,
+      eventId,
+      state,
+      model: { name: 'pump-anomaly', version: 3 },
+      score,
+      threshold: 2.5,
+      openedAt,
+      ...(state === 'close' ? { closedAt: ts, peakScore: score } : {}),
+    });
   }
 }

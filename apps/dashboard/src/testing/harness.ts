@@ -42,7 +42,9 @@ export async function writeUsersFile(file: string): Promise<void> {
 }
 
 /** A dashboard in this process on a free port, with a real broker and a real users file. */
-export async function startTestDashboard(config: Omit<Partial<DashboardConfigInput>, 'mqtt'> & { liveRaw?: boolean } = {}): Promise<TestDashboard> {
+export async function startTestDashboard(
+  config: Omit<Partial<DashboardConfigInput>, 'mqtt'> & { liveRaw?: boolean } = {},
+): Promise<TestDashboard> {
   const dir = tempDir('takt-dashboard-');
   const broker = await startTestBroker();
   const usersFile = join(dir.path, 'users.json');
@@ -56,7 +58,11 @@ export async function startTestDashboard(config: Omit<Partial<DashboardConfigInp
   const publisher = await connectClient(broker.url, SERVICE);
   const signIn = async (role: keyof typeof TEST_USERS): Promise<Signed> => {
     const { username, password } = TEST_USERS[role];
-    const res = await fetch(`${dashboard.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await fetch(`${dashboard.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (res.status !== 200) throw new Error(`sign-in as ${username} answered ${res.status}`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
     return { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken };

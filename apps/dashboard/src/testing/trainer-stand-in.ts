@@ -37,20 +37,40 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
     operatorToken: 'operator-token-for-tests',
     seen: [],
     evidence: [],
-    vocabulary: { vision: ['ok', 'scratch', 'pit', 'crack', 'stain'], fault: ['bearing-wear', 'imbalance', 'overheating', 'cavitation', 'sensor-stuck', 'sensor-drift', 'dropout', 'normal'] },
+    vocabulary: {
+      vision: ['ok', 'scratch', 'pit', 'crack', 'stain'],
+      fault: [
+        'bearing-wear',
+        'imbalance',
+        'overheating',
+        'cavitation',
+        'sensor-stuck',
+        'sensor-drift',
+        'dropout',
+        'normal',
+      ],
+    },
     jobs: [],
     models: [],
   };
-  const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    t.seen.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), token, ...(text ? { body: JSON.parse(text) as unknown } : {}) });
+    t.seen.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      token,
+      ...(text ? { body: JSON.parse(text) as unknown } : {}),
+    });
     const needed = req.method === 'GET' ? [t.readerToken, t.operatorToken] : [t.operatorToken];
-    if (!needed.includes(token)) return json(res, token ? 403 : 401, { error: { code: 'FORBIDDEN', message: 'bad token' } });
+    if (!needed.includes(token))
+      return json(res, token ? 403 : 401, { error: { code: 'FORBIDDEN', message: 'bad token' } });
     const p = url.pathname;
     if (req.method === 'GET' && p === '/api/labels') return json(res, 200, t.vocabulary);
     if (req.method === 'GET' && p === '/api/models') return json(res, 200, { models: t.models });
@@ -60,7 +80,15 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
     if (req.method === 'POST' && p === '/api/jobs') {
       const id = `job-${t.jobs.length + 1}`;
       const b = JSON.parse(text) as { kind?: string; model?: string };
-      const job = { id, kind: b.kind ?? 'kmeans', model: b.model ?? `configured-${b.kind ?? 'kmeans'}`, status: 'queued', progress: 0, message: 'queued', startedAt: Date.now() };
+      const job = {
+        id,
+        kind: b.kind ?? 'kmeans',
+        model: b.model ?? `configured-${b.kind ?? 'kmeans'}`,
+        status: 'queued',
+        progress: 0,
+        message: 'queued',
+        startedAt: Date.now(),
+      };
       t.jobs.unshift(job);
       return json(res, 202, { id, kind: job.kind, model: job.model });
     }
@@ -70,7 +98,13 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
       const from = Number(q.get('from') ?? to - 86_400_000);
       const items = t.evidence
         .map((e) => e.record)
-        .filter((r) => (!q.get('kind') || r.kind === q.get('kind')) && (!q.get('device') || r.deviceId === q.get('device')) && r.ts >= from && r.ts <= to)
+        .filter(
+          (r) =>
+            (!q.get('kind') || r.kind === q.get('kind')) &&
+            (!q.get('device') || r.deviceId === q.get('device')) &&
+            r.ts >= from &&
+            r.ts <= to,
+        )
         .filter((r) => !q.get('labelled') || (q.get('labelled') === 'true') === (r.label !== undefined))
         .sort((a, b) => b.ts - a.ts)
         .slice(0, Number(q.get('limit') ?? 200));
@@ -80,11 +114,21 @@ export async function startTrainerStandIn(): Promise<TrainerStandIn> {
     if (req.method === 'GET' && blob) {
       const e = t.evidence.find((x) => x.record.evidenceId === decodeURIComponent(blob[1] ?? ''));
       if (!e) return json(res, 404, { error: { code: 'NOT_FOUND', message: `no evidence ${blob[1]}` } });
-      return res.writeHead(200, { 'content-type': e.type ?? (e.record.kind === 'frame' ? 'image/png' : 'application/json'), 'content-length': e.blob.length }).end(e.blob);
+      return res
+        .writeHead(200, {
+          'content-type': e.type ?? (e.record.kind === 'frame' ? 'image/png' : 'application/json'),
+          'content-length': e.blob.length,
+        })
+        .end(e.blob);
     }
     return json(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${p}` } });
   };
-  const server: Server = createServer((req, res) => void handle(req, res).catch((err: unknown) => json(res, 500, { error: { code: 'INTERNAL', message: String(err) } })));
+  const server: Server = createServer(
+    (req, res) =>
+      void handle(req, res).catch((err: unknown) =>
+        json(res, 500, { error: { code: 'INTERNAL', message: String(err) } }),
+      ),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   // the same object the handler reads: a test may replace `vocabulary` or push evidence later

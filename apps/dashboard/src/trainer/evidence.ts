@@ -17,14 +17,17 @@ export async function labelVocabulary(trainer: TrainerClient | undefined): Promi
   const a = await trainer.get('/api/labels');
   const b = a.body as Partial<LabelVocabulary> | undefined;
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (a.status !== 200 || !strings(b?.vision) || !strings(b?.fault)) throw new DashboardError('UPSTREAM', `trainer answered GET /api/labels with ${a.status} and no vocabulary`);
+  if (a.status !== 200 || !strings(b?.vision) || !strings(b?.fault))
+    throw new DashboardError('UPSTREAM', `trainer answered GET /api/labels with ${a.status} and no vocabulary`);
   return { vision: b.vision, fault: b.fault };
 }
 
 /** Refuses (400) a label outside `allowed`, naming the vocabulary. */
 export function checkLabel(label: string, allowed: readonly string[], what: string): void {
   if (allowed.includes(label)) return;
-  const list = allowed.length ? allowed.join(', ') : 'none yet: upload a labelled image set or configure evidence.visionClasses on the trainer';
+  const list = allowed.length
+    ? allowed.join(', ')
+    : 'none yet: upload a labelled image set or configure evidence.visionClasses on the trainer';
   throw new DashboardError('BAD_REQUEST', `label "${label}" is not a known ${what} class (known: ${list})`);
 }
 

@@ -44,21 +44,34 @@ export class TrainerClient {
    * GETs a file with the reader token: a 200 answer's bytes and content type (only the `accept`ed
    * types, at most `maxBytes`); any other answer as `get` would give it (4xx passed through).
    */
-  async getBytes(path: string, opts: { accept: readonly string[]; maxBytes: number }): Promise<TrainerBytes | TrainerAnswer> {
+  async getBytes(
+    path: string,
+    opts: { accept: readonly string[]; maxBytes: number },
+  ): Promise<TrainerBytes | TrainerAnswer> {
     const res = await this.#fetch('GET', path, this.options.readerToken, undefined, opts.accept.join(', '));
     if (res.status !== 200) return this.#answer(res, this.options.readerToken);
     const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!opts.accept.includes(type)) {
       await res.body?.cancel();
-      throw new DashboardError('UPSTREAM', `trainer answered ${path} with ${type || 'no content type'}, expected ${opts.accept.join(' or ')}`);
+      throw new DashboardError(
+        'UPSTREAM',
+        `trainer answered ${path} with ${type || 'no content type'}, expected ${opts.accept.join(' or ')}`,
+      );
     }
     const declared = Number(res.headers.get('content-length') ?? 0);
     if (declared > opts.maxBytes) {
       await res.body?.cancel();
-      throw new DashboardError('UPSTREAM', `trainer answered ${path} with ${declared} bytes, more than ${opts.maxBytes}`);
+      throw new DashboardError(
+        'UPSTREAM',
+        `trainer answered ${path} with ${declared} bytes, more than ${opts.maxBytes}`,
+      );
     }
     const bytes = Buffer.from(await res.arrayBuffer());
-    if (bytes.length > opts.maxBytes) throw new DashboardError('UPSTREAM', `trainer answered ${path} with ${bytes.length} bytes, more than ${opts.maxBytes}`);
+    if (bytes.length > opts.maxBytes)
+      throw new DashboardError(
+        'UPSTREAM',
+        `trainer answered ${path} with ${bytes.length} bytes, more than ${opts.maxBytes}`,
+      );
     return { status: 200, type, bytes };
   }
 
@@ -66,11 +79,21 @@ export class TrainerClient {
     return this.#answer(await this.#fetch(method, path, token, body), token);
   }
 
-  async #fetch(method: string, path: string, token: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  async #fetch(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    accept = 'application/json',
+  ): Promise<Response> {
     try {
       return await fetch(new URL(path, this.options.url), {
         method,
-        headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
@@ -88,9 +111,13 @@ export class TrainerClient {
       throw new DashboardError('UPSTREAM', `trainer answered ${res.status} with non-JSON`);
     }
     if (res.status === 401 || res.status === 403) {
-      throw new DashboardError('UPSTREAM', `trainer refused the dashboard's ${token === this.options.operatorToken ? 'operator' : 'reader'} token (${res.status})`);
+      throw new DashboardError(
+        'UPSTREAM',
+        `trainer refused the dashboard's ${token === this.options.operatorToken ? 'operator' : 'reader'} token (${res.status})`,
+      );
     }
-    if (res.status >= 500) throw new DashboardError('UPSTREAM', `trainer failed: ${errorMessage(parsed) ?? res.status}`);
+    if (res.status >= 500)
+      throw new DashboardError('UPSTREAM', `trainer failed: ${errorMessage(parsed) ?? res.status}`);
     return { status: res.status, body: parsed };
   }
 }

@@ -43,7 +43,10 @@ function overlays(opts: TimeChartOptions): uPlot.Plugin {
           ctx.fillStyle = 'rgba(220, 38, 38, 0.13)';
           for (const p of periods) {
             const x0 = Math.max(bbox.left, u.valToPos(p.from / 1000, 'x', true));
-            const x1 = Math.min(bbox.left + bbox.width, p.to === undefined ? bbox.left + bbox.width : u.valToPos(p.to / 1000, 'x', true));
+            const x1 = Math.min(
+              bbox.left + bbox.width,
+              p.to === undefined ? bbox.left + bbox.width : u.valToPos(p.to / 1000, 'x', true),
+            );
             if (x1 > x0) ctx.fillRect(x0, bbox.top, Math.max(2, x1 - x0), bbox.height);
           }
           ctx.restore();
@@ -99,9 +102,26 @@ export function timeChart(el: HTMLElement, opts: TimeChartOptions): TimeChart {
       scales: { x: { time: true }, y: { range: yRange } },
       axes: [
         { stroke: '#6b7280', grid: { stroke: '#f1f5f9' }, ticks: { stroke: '#e5e7eb' } },
-        { stroke: '#6b7280', grid: { stroke: '#f1f5f9' }, ticks: { stroke: '#e5e7eb' }, size: 56, ...(opts.unit ? { label: opts.unit, labelSize: 14 } : {}) },
+        {
+          stroke: '#6b7280',
+          grid: { stroke: '#f1f5f9' },
+          ticks: { stroke: '#e5e7eb' },
+          size: 56,
+          ...(opts.unit ? { label: opts.unit, labelSize: 14 } : {}),
+        },
       ],
-      series: [{}, ...opts.series.map((s) => ({ label: s.label, stroke: s.stroke, width: s.width ?? 1.5, spanGaps: false, points: { show: false }, ...(s.dash ? { dash: s.dash } : {}), ...(s.fill ? { fill: s.fill } : {}) }))],
+      series: [
+        {},
+        ...opts.series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          width: s.width ?? 1.5,
+          spanGaps: false,
+          points: { show: false },
+          ...(s.dash ? { dash: s.dash } : {}),
+          ...(s.fill ? { fill: s.fill } : {}),
+        })),
+      ],
       plugins: [overlays(opts)],
     },
     [[], ...opts.series.map(() => [])],

@@ -39,13 +39,19 @@ export function windowChart(w: WindowBlob, onset?: number, size = { width: 420, 
     const pts: string[] = [];
     for (let k = 0; k < s.values.length; k += step) {
       const v = s.values[k] as number;
-      if (Number.isFinite(v)) pts.push(`${x((k / s.rate) * 1000)},${(height - 4 - ((v - lo) / span) * (height - 8)).toFixed(1)}`);
+      if (Number.isFinite(v))
+        pts.push(`${x((k / s.rate) * 1000)},${(height - 4 - ((v - lo) / span) * (height - 8)).toFixed(1)}`);
     }
     const colour = LINE_COLOURS[i % LINE_COLOURS.length] as string;
     return `<polyline fill="none" stroke="${colour}" stroke-width="1.2" points="${pts.join(' ')}"><title>${esc(n)}</title></polyline>`;
   });
-  const mark = onset !== undefined && onset >= w.t0 && onset - w.t0 <= durationMs ? `<line x1="${x(onset - w.t0)}" x2="${x(onset - w.t0)}" y1="0" y2="${height}" stroke="#dc2626" stroke-dasharray="4 3"><title>onset</title></line>` : '';
-  const legend = names.map((n, i) => `<span style="color:${LINE_COLOURS[i % LINE_COLOURS.length] as string}">■ ${esc(n)}</span>`).join(' ');
+  const mark =
+    onset !== undefined && onset >= w.t0 && onset - w.t0 <= durationMs
+      ? `<line x1="${x(onset - w.t0)}" x2="${x(onset - w.t0)}" y1="0" y2="${height}" stroke="#dc2626" stroke-dasharray="4 3"><title>onset</title></line>`
+      : '';
+  const legend = names
+    .map((n, i) => `<span style="color:${LINE_COLOURS[i % LINE_COLOURS.length] as string}">■ ${esc(n)}</span>`)
+    .join(' ');
   return `<svg class="window-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="raw window">${mark}${lines.join('')}</svg>
     <div class="muted">${legend} · ${(durationMs / 1000).toFixed(1)} s, each line scaled to its own range${mark ? ' · red: onset' : ''}</div>`;
 }

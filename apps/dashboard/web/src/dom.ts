@@ -1,6 +1,9 @@
 /** Escapes text for HTML. Every value from the API goes through this before it meets innerHTML. */
 export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** "4 s ago", "3 min ago", "2 h ago". */
@@ -21,7 +24,15 @@ export function duration(ms: number): string {
 }
 
 export function time(ts: number | undefined): string {
-  return ts ? new Date(ts).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—';
+  return ts
+    ? new Date(ts).toLocaleString(undefined, {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })
+    : '—';
 }
 
 export function num(v: number | undefined | null, digits = 3): string {

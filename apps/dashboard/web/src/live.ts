@@ -37,7 +37,10 @@ class LiveStream {
   }
 
   /** Registers a handler; returns what removes it. */
-  on<T>(event: 'devices' | 'alert' | 'telemetry' | 'score' | 'fault' | 'inspection', fn: (data: T) => void): () => void {
+  on<T>(
+    event: 'devices' | 'alert' | 'telemetry' | 'score' | 'fault' | 'inspection',
+    fn: (data: T) => void,
+  ): () => void {
     let set = this.#handlers.get(event);
     if (!set) this.#handlers.set(event, (set = new Set()));
     set.add(fn as Handler);

@@ -28,7 +28,9 @@ function shell(me: Me): HTMLElement {
   app.innerHTML = `
     <header class="topbar">
       <div class="brand"><img src="/assets/favicon.svg" alt="">Takt</div>
-      <nav>${ROUTES.filter((r) => r.nav).map((r) => `<a href="#/${r.path}" data-path="${r.path}">${r.title}</a>`).join('')}</nav>
+      <nav>${ROUTES.filter((r) => r.nav)
+        .map((r) => `<a href="#/${r.path}" data-path="${r.path}">${r.title}</a>`)
+        .join('')}</nav>
       <div class="spacer"></div>
       <span class="live" id="live">live</span>
       <div class="who"><span>${esc(me.username)}</span><span class="badge role">${esc(me.role)}</span><button id="logout">Sign out</button></div>
@@ -47,7 +49,8 @@ function route(me: Me, root: HTMLElement): void {
   if (!r) return;
   leave?.();
   live.release(); // no page keeps handlers that write into a page that is gone
-  for (const a of document.querySelectorAll<HTMLAnchorElement>('.topbar nav a')) a.classList.toggle('active', a.dataset['path'] === (path === 'device' ? '' : r.path));
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('.topbar nav a'))
+    a.classList.toggle('active', a.dataset['path'] === (path === 'device' ? '' : r.path));
   document.title = `${r.title} — Takt`;
   root.innerHTML = '';
   root.dataset['page'] = r.path || 'overview';

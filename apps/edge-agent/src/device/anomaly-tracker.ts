@@ -41,8 +41,10 @@ export class AnomalyTracker {
   #clock = { last: undefined as number | undefined, mono: 0, step: 0 };
 
   constructor(options: HysteresisOptions) {
-    if (!(options.alpha > 0 && options.alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${options.alpha}`);
-    if (!(options.openAfterMs >= 0) || !(options.closeAfterMs >= 0)) throw new RangeError('openAfterMs and closeAfterMs must be >= 0');
+    if (!(options.alpha > 0 && options.alpha <= 1))
+      throw new RangeError(`alpha must be in (0, 1], got ${options.alpha}`);
+    if (!(options.openAfterMs >= 0) || !(options.closeAfterMs >= 0))
+      throw new RangeError('openAfterMs and closeAfterMs must be >= 0');
     this.options = options;
   }
 
@@ -72,15 +74,32 @@ export class AnomalyTracker {
         return { smoothed: s };
       }
       if (at - this.#aboveSince < this.options.openAfterMs) return { smoothed: s };
-      this.#open = { eventId: `evt-${dataTime.toString(36)}-${randomBytes(3).toString('hex')}`, openedAt: dataTime, peak: s };
-      return { smoothed: s, transition: { state: 'open', eventId: this.#open.eventId, openedAt: dataTime, score: s, peakScore: s } };
+      this.#open = {
+        eventId: `evt-${dataTime.toString(36)}-${randomBytes(3).toString('hex')}`,
+        openedAt: dataTime,
+        peak: s,
+      };
+      return {
+        smoothed: s,
+        transition: { state: 'open', eventId: this.#open.eventId, openedAt: dataTime, score: s, peakScore: s },
+      };
     }
     this.#aboveSince = undefined;
     this.#belowSince ??= at;
     if (!this.#open || at - this.#belowSince < this.options.closeAfterMs) return { smoothed: s };
     const ev = this.#open;
     this.#open = undefined;
-    return { smoothed: s, transition: { state: 'close', eventId: ev.eventId, openedAt: ev.openedAt, closedAt: dataTime, score: s, peakScore: ev.peak } };
+    return {
+      smoothed: s,
+      transition: {
+        state: 'close',
+        eventId: ev.eventId,
+        openedAt: ev.openedAt,
+        closedAt: dataTime,
+        score: s,
+        peakScore: ev.peak,
+      },
+    };
   }
 
   /** `at` on a clock that never runs backwards and counts a jump as one ordinary step. */

@@ -51,7 +51,13 @@ export class DeviceModels {
   }
 
   list(): ActiveModel[] {
-    return [...this.#slots.values()].map(({ current: m }) => ({ name: m.manifest.name, kind: m.manifest.kind, version: m.manifest.version, provider: m.provider, since: m.since }));
+    return [...this.#slots.values()].map(({ current: m }) => ({
+      name: m.manifest.name,
+      kind: m.manifest.kind,
+      version: m.manifest.version,
+      provider: m.provider,
+      since: m.since,
+    }));
   }
 
   /** The provider of the anomaly model, else of any model. */

@@ -1,4 +1,11 @@
-import { ContractError, GOOD_CLASS_NAMES, type CameraFrame, type DeviceAddress, type RawSampleBatch, type WindowSpec } from '@takt/contracts';
+import {
+  ContractError,
+  GOOD_CLASS_NAMES,
+  type CameraFrame,
+  type DeviceAddress,
+  type RawSampleBatch,
+  type WindowSpec,
+} from '@takt/contracts';
 import { computeFeatures, Windower, type FeatureWindow } from '@takt/features';
 import { SerialQueue, type Logger } from '@takt/runtime';
 import type { AgentConfig } from '../config.js';
@@ -62,9 +69,17 @@ export class DevicePipeline {
   constructor(deps: PipelineDeps) {
     this.#d = deps;
     if (deps.config.evidence.enabled) {
-      this.evidence = new EvidenceCollector({ address: deps.address, emitter: deps.emitter, config: deps.config.evidence, logger: deps.logger, onError: deps.onError, ...deps.evidence });
+      this.evidence = new EvidenceCollector({
+        address: deps.address,
+        emitter: deps.emitter,
+        config: deps.config.evidence,
+        logger: deps.logger,
+        onError: deps.onError,
+        ...deps.evidence,
+      });
     }
-    if (deps.config.telemetryIntervalMs > 0) this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs, deps.config.telemetryBatch);
+    if (deps.config.telemetryIntervalMs > 0)
+      this.#telemetry = new TelemetryDownsampler(deps.config.telemetryIntervalMs, deps.config.telemetryBatch);
   }
 
   /** Queues a batch; batches of one device are processed strictly in order. */
@@ -79,7 +94,12 @@ export class DevicePipeline {
   /** Reports dropped input (the first drop, then every 1,000th): a source faster than this box can follow. */
   #overloaded(what: string, dropped: number, limit: number): void {
     if (dropped % 1_000 !== 1) return;
-    this.#d.onError(new EdgeError('INTAKE_OVERLOADED', `${dropped} ${what} dropped so far: ${limit} were already waiting (backlog limit)`));
+    this.#d.onError(
+      new EdgeError(
+        'INTAKE_OVERLOADED',
+        `${dropped} ${what} dropped so far: ${limit} were already waiting (backlog limit)`,
+      ),
+    );
   }
 
   /**
@@ -91,10 +111,14 @@ export class DevicePipeline {
     const last = this.#lastT0;
     this.#lastT0 = batch.t0;
     if (last === undefined || batch.t0 >= last - CLOCK_JUMP_MS) return;
-    this.#d.logger.warn({ device: this.#d.address.device, jumpMs: batch.t0 - last }, 'plant clock stepped back: windows start afresh');
+    this.#d.logger.warn(
+      { device: this.#d.address.device, jumpMs: batch.t0 - last },
+      'plant clock stepped back: windows start afresh',
+    );
     this.#windower = undefined;
     this.#faultWindower = undefined;
-    if (this.#telemetry) this.#telemetry = new TelemetryDownsampler(this.#d.config.telemetryIntervalMs, this.#d.config.telemetryBatch);
+    if (this.#telemetry)
+      this.#telemetry = new TelemetryDownsampler(this.#d.config.telemetryIntervalMs, this.#d.config.telemetryBatch);
   }
 
   /** Waits until every queued batch is processed and its evidence handed to the outbox. */
@@ -126,10 +150,15 @@ export class DevicePipeline {
 
   #kmeansWindower(): Windower {
     const model = this.#d.models.current('kmeans-anomaly');
-    const spec: Partial<WindowSpec> = (model && MODEL_KIND_RUNNERS['kmeans-anomaly'].window(model.manifest)) ?? this.#d.config.window;
+    const spec: Partial<WindowSpec> =
+      (model && MODEL_KIND_RUNNERS['kmeans-anomaly'].window(model.manifest)) ?? this.#d.config.window;
     const key = `${spec.lengthMs}/${spec.hopMs}/${spec.sensors?.join(',') ?? ''}`;
     if (!this.#windower || key !== this.#windowKey) {
-      this.#windower = new Windower({ lengthMs: spec.lengthMs ?? 1_000, hopMs: spec.hopMs ?? 500, sensors: spec.sensors });
+      this.#windower = new Windower({
+        lengthMs: spec.lengthMs ?? 1_000,
+        hopMs: spec.hopMs ?? 500,
+        sensors: spec.sensors,
+      });
       this.#windowKey = key;
     }
     return this.#windower;
@@ -160,7 +189,14 @@ export class DevicePipeline {
         windowStart: w.start,
         windowEnd: w.end,
         features: features[i] as Record<string, number>,
-        ...(s && model ? { score: s.score, smoothedScore: smoothed, cluster: s.cluster, model: { name: model.manifest.name, version: model.manifest.version } } : {}),
+        ...(s && model
+          ? {
+              score: s.score,
+              smoothedScore: smoothed,
+              cluster: s.cluster,
+              model: { name: model.manifest.name, version: model.manifest.version },
+            }
+          : {}),
         ...(fault ? { fault } : {}),
       });
     }
@@ -186,7 +222,13 @@ export class DevicePipeline {
     const c = this.#d.config.anomaly;
     const sm = model.manifest.smoothing;
     if (this.#tracker?.openEvent) this.evidence?.eventsReset(); // its open event ends with it
-    this.#tracker = new AnomalyTracker({ alpha: sm?.alpha ?? c.alpha, openAfterMs: sm?.openAfterMs ?? c.openAfterMs, closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs, threshold: model.manifest.threshold ?? c.threshold, clockJumpMs: CLOCK_JUMP_MS });
+    this.#tracker = new AnomalyTracker({
+      alpha: sm?.alpha ?? c.alpha,
+      openAfterMs: sm?.openAfterMs ?? c.openAfterMs,
+      closeAfterMs: sm?.closeAfterMs ?? c.closeAfterMs,
+      threshold: model.manifest.threshold ?? c.threshold,
+      clockJumpMs: CLOCK_JUMP_MS,
+    });
     this.#trackerModel = model;
     return this.#tracker;
   }
@@ -222,7 +264,12 @@ export class DevicePipeline {
       if (results.length === 0) return; // no window had every sensor the model takes: nothing ran
       const last = results[results.length - 1];
       this.#lastFault = last?.label;
-      if (last) this.#faultResult = { label: last.label, confidence: last.confidence, model: { name: model.manifest.name, version: model.manifest.version } };
+      if (last)
+        this.#faultResult = {
+          label: last.label,
+          confidence: last.confidence,
+          model: { name: model.manifest.name, version: model.manifest.version },
+        };
       this.#failures.delete(model);
     } catch (err) {
       this.#runFailed(model, err as Error);
@@ -257,7 +304,10 @@ export class DevicePipeline {
         const batch = this.#frames.splice(0, this.#d.config.inference.visionMaxBatch);
         if (!model) return;
         try {
-          const results = await MODEL_KIND_RUNNERS['cnn-vision'].run(model, batch.map((b) => b.image));
+          const results = await MODEL_KIND_RUNNERS['cnn-vision'].run(
+            model,
+            batch.map((b) => b.image),
+          );
           this.#failures.delete(model);
           for (let i = 0; i < batch.length; i++) {
             const { frame, image, at } = batch[i] as (typeof batch)[number];
@@ -275,7 +325,12 @@ export class DevicePipeline {
               ...(thumbnail ? { thumbnail } : {}),
               ...(frame.truth ? { truth: frame.truth } : {}),
             });
-            this.evidence?.frame(frame, { label: r.label, confidence: r.confidence, scores: r.scores, model: { name: model.manifest.name, version: model.manifest.version } });
+            this.evidence?.frame(frame, {
+              label: r.label,
+              confidence: r.confidence,
+              scores: r.scores,
+              model: { name: model.manifest.name, version: model.manifest.version },
+            });
           }
         } catch (err) {
           this.#runFailed(model, err as Error);
@@ -290,7 +345,12 @@ export class DevicePipeline {
   #thumbnail(image: GrayImage, label: string, confidence: number): string | undefined {
     const { thumbnails, thumbnailPx } = this.#d.config.inference;
     if (thumbnails === 'none') return undefined;
-    if (thumbnails === 'defects' && GOOD_CLASS_NAMES.test(label) && confidence >= this.#d.config.evidence.frames.uncertainBelow) return undefined;
+    if (
+      thumbnails === 'defects' &&
+      GOOD_CLASS_NAMES.test(label) &&
+      confidence >= this.#d.config.evidence.frames.uncertainBelow
+    )
+      return undefined;
     try {
       return thumbnailPng(image, thumbnailPx);
     } catch (err) {
@@ -302,7 +362,16 @@ export class DevicePipeline {
   #runFailed(model: LoadedModel, err: Error): void {
     const n = (this.#failures.get(model) ?? 0) + 1;
     this.#failures.set(model, n);
-    this.#d.logger.warn({ device: this.#d.address.device, model: model.manifest.name, version: model.manifest.version, failures: n, err: err.message }, 'model run failed');
+    this.#d.logger.warn(
+      {
+        device: this.#d.address.device,
+        model: model.manifest.name,
+        version: model.manifest.version,
+        failures: n,
+        err: err.message,
+      },
+      'model run failed',
+    );
     if (n < this.#d.config.inference.maxFailedRuns) return;
     this.#failures.delete(model);
     const rolledBack = this.#d.models.rollback(model.manifest.kind) !== undefined;

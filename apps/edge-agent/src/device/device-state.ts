@@ -43,8 +43,27 @@ export class StateReporter {
       ...(provider ? { provider } : {}),
       outboxDepth: stats.depth,
       shed: stats.shed,
-      ...(ctx.lastError ? { lastError: { code: ctx.lastError.code.slice(0, 64), message: ctx.lastError.message.slice(0, 1024), at: ctx.lastError.at } } : {}),
-      ...(r ? { rollout: { rolloutId: r.rolloutId, name: r.name, version: r.version, status: r.status, at: r.at, ...(r.reason ? { reason: r.reason } : {}) } } : {}),
+      ...(ctx.lastError
+        ? {
+            lastError: {
+              code: ctx.lastError.code.slice(0, 64),
+              message: ctx.lastError.message.slice(0, 1024),
+              at: ctx.lastError.at,
+            },
+          }
+        : {}),
+      ...(r
+        ? {
+            rollout: {
+              rolloutId: r.rolloutId,
+              name: r.name,
+              version: r.version,
+              status: r.status,
+              at: r.at,
+              ...(r.reason ? { reason: r.reason } : {}),
+            },
+          }
+        : {}),
       agentVersion: AGENT_VERSION,
       ...(ctx.intake ? { intake: ctx.intake } : {}),
       ...(ctx.pipeline.evidence ? { evidence: ctx.pipeline.evidence.counts() } : {}),

@@ -33,7 +33,8 @@ export class TelemetryDownsampler {
    */
   constructor(intervalMs: number, intervalsPerMessage = 1) {
     if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
-    if (!Number.isInteger(intervalsPerMessage) || intervalsPerMessage < 1) throw new RangeError(`intervalsPerMessage must be an integer ≥ 1, got ${intervalsPerMessage}`);
+    if (!Number.isInteger(intervalsPerMessage) || intervalsPerMessage < 1)
+      throw new RangeError(`intervalsPerMessage must be an integer ≥ 1, got ${intervalsPerMessage}`);
     this.intervalMs = intervalMs;
     this.intervalsPerMessage = intervalsPerMessage;
   }
@@ -81,7 +82,12 @@ export class TelemetryDownsampler {
     while (this.#ready.length >= this.intervalsPerMessage) {
       const rows = this.#ready.splice(0, this.intervalsPerMessage);
       const latest = rows.pop() as TelemetryRow;
-      out.push({ ts: latest.ts, intervalMs: this.intervalMs, values: latest.values, ...(rows.length > 0 ? { earlier: rows } : {}) });
+      out.push({
+        ts: latest.ts,
+        intervalMs: this.intervalMs,
+        values: latest.values,
+        ...(rows.length > 0 ? { earlier: rows } : {}),
+      });
     }
     return out;
   }
@@ -98,7 +104,12 @@ export function splitTelemetry(p: TelemetryPoint): [TelemetryPoint, TelemetryPoi
   const half = (part: TelemetryRow[]): TelemetryPoint => {
     const latest = part[part.length - 1] as TelemetryRow;
     const earlier = part.slice(0, -1);
-    return { ts: latest.ts, intervalMs: p.intervalMs, values: latest.values, ...(earlier.length > 0 ? { earlier } : {}) };
+    return {
+      ts: latest.ts,
+      intervalMs: p.intervalMs,
+      values: latest.values,
+      ...(earlier.length > 0 ? { earlier } : {}),
+    };
   };
   const mid = Math.ceil(rows.length / 2);
   return [half(rows.slice(0, mid)), half(rows.slice(mid))];

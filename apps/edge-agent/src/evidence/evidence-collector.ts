@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { EVIDENCE_REASONS, MAX_PAYLOAD_BYTES, type CameraFrame, type DeviceAddress, type DeviceState, type EvidenceReason, type RawSampleBatch } from '@takt/contracts';
+import {
+  EVIDENCE_REASONS,
+  MAX_PAYLOAD_BYTES,
+  type CameraFrame,
+  type DeviceAddress,
+  type DeviceState,
+  type EvidenceReason,
+  type RawSampleBatch,
+} from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import type { OutboxEntry } from '../outbox/outbox.js';
 import type { MessageBody, UpstreamEmitter } from '../upstream/emitter.js';
@@ -89,7 +97,12 @@ export class EvidenceCollector {
   /** A camera frame, with the vision model's verdict when one ran: kept when unsure, else sampled. */
   frame(frame: CameraFrame, verdict?: FrameVerdict): void {
     const f = this.#c.frames;
-    const reason = verdict && verdict.confidence < f.uncertainBelow ? 'uncertain' : this.#random() < f.sampleRate ? 'sample' : undefined;
+    const reason =
+      verdict && verdict.confidence < f.uncertainBelow
+        ? 'uncertain'
+        : this.#random() < f.sampleRate
+          ? 'sample'
+          : undefined;
     if (!reason) return;
     const meta = { frameId: frame.frameId, width: frame.width, height: frame.height, encoding: frame.encoding };
     const body: MessageBody<'evidence'> = {
@@ -98,7 +111,16 @@ export class EvidenceCollector {
       kind: 'frame',
       reason,
       frame: { ...meta, data: '' },
-      ...(verdict ? { model: verdict.model, prediction: { label: verdict.label, confidence: verdict.confidence, ...(verdict.scores ? { scores: verdict.scores } : {}) } } : {}),
+      ...(verdict
+        ? {
+            model: verdict.model,
+            prediction: {
+              label: verdict.label,
+              confidence: verdict.confidence,
+              ...(verdict.scores ? { scores: verdict.scores } : {}),
+            },
+          }
+        : {}),
       ...(frame.truth ? { truth: frame.truth } : {}),
     };
     const bytes = JSON.stringify(body).length + frame.data.length + ENVELOPE_BYTES; // without copying the frame
@@ -124,7 +146,13 @@ export class EvidenceCollector {
     this.#eventOpen = true;
     this.#collections = this.#collections.filter((c) => c.reason !== 'healthy'); // not healthy after all
     const w = this.#c.windows;
-    this.#collections.push({ reason: 'anomaly', eventId: t.eventId, onset: t.openedAt, from: t.openedAt - w.beforeMs, to: t.openedAt + w.afterMs });
+    this.#collections.push({
+      reason: 'anomaly',
+      eventId: t.eventId,
+      onset: t.openedAt,
+      from: t.openedAt - w.beforeMs,
+      to: t.openedAt + w.afterMs,
+    });
     if (this.#lastEnd !== undefined) this.#complete(this.#lastEnd);
   }
 
@@ -141,7 +169,12 @@ export class EvidenceCollector {
 
   /** Counters for the device's state. */
   counts(): Counts {
-    return { queued: { ...this.#counts.queued }, queuedBytes: this.#counts.queuedBytes, rateLimited: { ...this.#counts.rateLimited }, shed: { ...this.#counts.shed } };
+    return {
+      queued: { ...this.#counts.queued },
+      queuedBytes: this.#counts.queuedBytes,
+      rateLimited: { ...this.#counts.rateLimited },
+      shed: { ...this.#counts.shed },
+    };
   }
 
   /** Resolves once every piece handed over so far is in the outbox (or refused). */
@@ -179,7 +212,18 @@ export class EvidenceCollector {
     const w = assembleWindow(batches, c.onset, MAX_PAYLOAD_BYTES.evidence - WINDOW_MARGIN_BYTES);
     if (!w) return;
     if (w.cutAtGap || w.shortened) {
-      this.#d.logger.info({ device: this.#d.address.device, reason: c.reason, eventId: c.eventId, t0: w.t0, durationMs: w.end - w.t0, cutAtGap: w.cutAtGap, shortened: w.shortened }, 'evidence window cut short');
+      this.#d.logger.info(
+        {
+          device: this.#d.address.device,
+          reason: c.reason,
+          eventId: c.eventId,
+          t0: w.t0,
+          durationMs: w.end - w.t0,
+          cutAtGap: w.cutAtGap,
+          shortened: w.shortened,
+        },
+        'evidence window cut short',
+      );
     }
     const onsetInside = c.onset >= w.t0 && c.onset < w.end;
     this.#send(c.reason, w.bytes + ENVELOPE_BYTES + 256, () => ({
@@ -187,7 +231,12 @@ export class EvidenceCollector {
       evidenceId: evidenceId('w', c.onset),
       kind: 'window',
       reason: c.reason,
-      window: { t0: w.t0, sensors: w.sensors, ...(c.eventId ? { eventId: c.eventId } : {}), ...(onsetInside ? { onset: Math.round(c.onset) } : {}) },
+      window: {
+        t0: w.t0,
+        sensors: w.sensors,
+        ...(c.eventId ? { eventId: c.eventId } : {}),
+        ...(onsetInside ? { onset: Math.round(c.onset) } : {}),
+      },
     }));
   }
 

@@ -23,9 +23,14 @@ describe('evidence config', () => {
   it('defaults from one place; a partial block keeps the other defaults; TAKT_EDGE_EVIDENCE__* overrides', () => {
     expect((load({}) as { evidence: unknown }).evidence).toEqual(EVIDENCE_DEFAULTS);
     const partial = load({ evidence: { frames: { sampleRate: 0.1 } } }) as { evidence: typeof EVIDENCE_DEFAULTS };
-    expect(partial.evidence.frames).toEqual({ uncertainBelow: EVIDENCE_DEFAULTS.frames.uncertainBelow, sampleRate: 0.1 });
+    expect(partial.evidence.frames).toEqual({
+      uncertainBelow: EVIDENCE_DEFAULTS.frames.uncertainBelow,
+      sampleRate: 0.1,
+    });
     expect(partial.evidence.budget).toEqual(EVIDENCE_DEFAULTS.budget);
-    expect((load({}, { TAKT_EDGE_EVIDENCE__ENABLED: 'false' }) as { evidence: { enabled: boolean } }).evidence.enabled).toBe(false);
+    expect(
+      (load({}, { TAKT_EDGE_EVIDENCE__ENABLED: 'false' }) as { evidence: { enabled: boolean } }).evidence.enabled,
+    ).toBe(false);
   });
 
   it.each([

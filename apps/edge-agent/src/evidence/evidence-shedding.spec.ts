@@ -2,7 +2,14 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTopic, decodePublish, isPublishOn, SeqTracker, type DeviceState, type RawSampleBatch } from '@takt/contracts';
+import {
+  buildTopic,
+  decodePublish,
+  isPublishOn,
+  SeqTracker,
+  type DeviceState,
+  type RawSampleBatch,
+} from '@takt/contracts';
 import { sampleManifest } from '@takt/contracts/testing';
 import { createLogger, freePort, waitFor } from '@takt/runtime';
 import { connectClient, startMosquitto, tempDir, type MosquittoServer } from '@takt/testing';
@@ -28,7 +35,8 @@ function laterRelay(port: number, target: number): { open: () => Promise<void>; 
     client.pipe(up).pipe(client);
   });
   return {
-    open: () => new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
+    open: () =>
+      new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
@@ -40,14 +48,37 @@ function laterRelay(port: number, target: number): { open: () => Promise<void>; 
 function raw(k: number, loud: [number, number]): RawSampleBatch {
   const t0 = 1_767_225_600_000 + k * 100;
   const a = k >= loud[0] && k < loud[1] ? 12 : 1;
-  return { schemaVersion: 1, deviceId: machine.device, ts: t0 + 100, seq: k, t0, sensors: { vibration: { rate: 1000, values: Array.from({ length: 100 }, (_, i) => Math.round(a * Math.sin((t0 + i) * 0.9) * 1e4) / 1e4) }, temperature: { rate: 10, values: [40] } } };
+  return {
+    schemaVersion: 1,
+    deviceId: machine.device,
+    ts: t0 + 100,
+    seq: k,
+    t0,
+    sensors: {
+      vibration: {
+        rate: 1000,
+        values: Array.from({ length: 100 }, (_, i) => Math.round(a * Math.sin((t0 + i) * 0.9) * 1e4) / 1e4),
+      },
+      temperature: { rate: 10, values: [40] },
+    },
+  };
 }
 
 /** A 64×64 gray8 frame; the tiny test CNN is unsure of every one (5 classes, confidence well under 0.99). */
 function frame(i: number): string {
   const px = Buffer.alloc(64 * 64);
   for (let k = 0; k < px.length; k++) px[k] = (k * 31 + i * 17) % 256;
-  return JSON.stringify({ schemaVersion: 1, deviceId: cam.device, ts: Date.now(), seq: i, frameId: `f-${i}`, width: 64, height: 64, encoding: 'gray8', data: px.toString('base64') });
+  return JSON.stringify({
+    schemaVersion: 1,
+    deviceId: cam.device,
+    ts: Date.now(),
+    seq: i,
+    frameId: `f-${i}`,
+    width: 64,
+    height: 64,
+    encoding: 'gray8',
+    data: px.toString('base64'),
+  });
 }
 
 describe('acceptance: a flood of evidence never costs telemetry, events or inspections (real agent, broker, onnxruntime)', () => {
@@ -66,8 +97,29 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
     relay = laterRelay(upPort, broker.port);
     const dataDir = join(dir.path, 'data');
     const trustedKeys = await installModels(dataDir, [
-      { device: cam.device, bytes: visionCnnModel({ height: 32, width: 32, classes: 5 }), manifest: sampleManifest({ name: 'cam-vision', kind: 'cnn-vision', version: 1, input: { name: 'image', shape: [null, 32, 32, 1], dtype: 'float32' }, outputs: [{ name: 'probs', shape: [null, 5] }], classes: ['ok', 'scratch', 'pit', 'crack', 'stain'] }) },
-      { device: machine.device, bytes: kmeansModel({ centroids: [[0]], center: [0], scale: [1] }), manifest: sampleManifest({ name: 'mach-anomaly', version: 1, input: { name: 'features', shape: [null, 1], dtype: 'float32', featureNames: ['vibration.rms'] }, threshold: 3, smoothing: { alpha: 1, openAfterMs: 300, closeAfterMs: 1_000 } }) },
+      {
+        device: cam.device,
+        bytes: visionCnnModel({ height: 32, width: 32, classes: 5 }),
+        manifest: sampleManifest({
+          name: 'cam-vision',
+          kind: 'cnn-vision',
+          version: 1,
+          input: { name: 'image', shape: [null, 32, 32, 1], dtype: 'float32' },
+          outputs: [{ name: 'probs', shape: [null, 5] }],
+          classes: ['ok', 'scratch', 'pit', 'crack', 'stain'],
+        }),
+      },
+      {
+        device: machine.device,
+        bytes: kmeansModel({ centroids: [[0]], center: [0], scale: [1] }),
+        manifest: sampleManifest({
+          name: 'mach-anomaly',
+          version: 1,
+          input: { name: 'features', shape: [null, 1], dtype: 'float32', featureNames: ['vibration.rms'] },
+          threshold: 3,
+          smoothing: { alpha: 1, openAfterMs: 300, closeAfterMs: 1_000 },
+        }),
+      },
     ]);
     cloud = await connectClient(broker.url);
     cloud.on('message', (topic, payload) => {
@@ -88,7 +140,11 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
       backlog: { frames: FRAMES },
       outbox: { kind: 'disk', maxBytes: 8 << 20 }, // the durable outbox a box runs
       rollout: { trustedKeys },
-      evidence: { outboxMaxBytes: EVIDENCE_CAP, frames: { uncertainBelow: 0.99 }, budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 } },
+      evidence: {
+        outboxMaxBytes: EVIDENCE_CAP,
+        frames: { uncertainBelow: 0.99 },
+        budget: { bytesPerSecond: 1e9, burstBytes: 1 << 30 },
+      },
     });
     agent = await EdgeAgent.start(config, createLogger('evidence-flood-test'));
     plant = await connectClient(broker.url);
@@ -104,11 +160,17 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
   });
 
   it('with the upstream link down, a flood of unsure frames fills only the evidence cap; once it is back every telemetry, feature, event and inspection arrives without a gap, and the shed evidence is counted in state', async () => {
-    for (let k = 0; k < 100; k++) plant.publish(buildTopic({ ...machine, channel: 'raw' }), JSON.stringify(raw(k, [30, 60])));
+    for (let k = 0; k < 100; k++)
+      plant.publish(buildTopic({ ...machine, channel: 'raw' }), JSON.stringify(raw(k, [30, 60])));
     for (let i = 0; i < FRAMES; i++) plant.publish(buildTopic({ ...cam, channel: 'camera' }), frame(i));
-    const pending = (device: string, channel: string) => agent.outbox.pending(0, 1e6).filter((e) => e.deviceId === device && e.channel === channel);
+    const pending = (device: string, channel: string) =>
+      agent.outbox.pending(0, 1e6).filter((e) => e.deviceId === device && e.channel === channel);
     await waitFor('every frame inspected', async () => pending(cam.device, 'inspection').length === FRAMES, 45_000);
-    await waitFor('the anomaly event opened and closed', async () => pending(machine.device, 'anomaly').length === 2, 15_000);
+    await waitFor(
+      'the anomaly event opened and closed',
+      async () => pending(machine.device, 'anomaly').length === 2,
+      15_000,
+    );
     await agent.idle();
 
     const stats = agent.outbox.stats();
@@ -116,15 +178,25 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
     expect(stats.shedByChannel.evidence).toBeGreaterThan(FRAMES / 2);
     expect(stats.evidenceBytes).toBeLessThanOrEqual(EVIDENCE_CAP);
     const expected = new Map<string, number>();
-    for (const [device, channel] of [[machine.device, 'telemetry'], [machine.device, 'features'], [machine.device, 'anomaly'], [cam.device, 'inspection']] as const) {
+    for (const [device, channel] of [
+      [machine.device, 'telemetry'],
+      [machine.device, 'features'],
+      [machine.device, 'anomaly'],
+      [cam.device, 'inspection'],
+    ] as const) {
       const entries = pending(device, channel);
-      expect(entries.map((e) => e.seq), `${device}/${channel}`).toEqual(entries.map((_, i) => i));
+      expect(
+        entries.map((e) => e.seq),
+        `${device}/${channel}`,
+      ).toEqual(entries.map((_, i) => i));
       expected.set(`${device}/${channel}`, entries.length);
     }
     expect(expected.get('mach-1/telemetry')).toBeGreaterThanOrEqual(8);
 
     await relay.open(); // the upstream link comes back
-    const delivered = () => [...expected].every(([key, n]) => (seqs.get(key)?.report().received ?? 0) >= n) && seqs.get('cam-1/evidence')?.report().max === FRAMES - 1;
+    const delivered = () =>
+      [...expected].every(([key, n]) => (seqs.get(key)?.report().received ?? 0) >= n) &&
+      seqs.get('cam-1/evidence')?.report().max === FRAMES - 1;
     await waitFor('everything delivered', async () => delivered(), 30_000);
     for (const [key, n] of expected) {
       const r = seqs.get(key)!.report();
@@ -136,7 +208,8 @@ describe('acceptance: a flood of evidence never costs telemetry, events or inspe
     expect(evidence.max).toBe(FRAMES - 1);
 
     // every unsure frame was queued; what did not arrive was shed, and the device's state says how much
-    const counted = () => states.find((s) => s.deviceId === cam.device && s.evidence?.shed.uncertain === FRAMES - evidence.received);
+    const counted = () =>
+      states.find((s) => s.deviceId === cam.device && s.evidence?.shed.uncertain === FRAMES - evidence.received);
     await waitFor('a state counting the shed evidence', async () => counted() !== undefined, 10_000);
     expect(counted()!.evidence).toMatchObject({ queued: { uncertain: FRAMES }, rateLimited: {} });
     expect(counted()!.evidence!.rateLimited).toEqual({});

@@ -11,16 +11,28 @@ function batch(t0: number, rate = 1000, sensors: string[] = ['vibration', 'tempe
     vibration: { rate, values: Array.from({ length: rate / 10 }, (_, i) => t0 - T0 + (i * 1000) / rate) },
     temperature: { rate: 10, unit: 'C', values: [t0 - T0] },
   };
-  return { schemaVersion: 1, deviceId: 'd', ts: t0 + 100, seq: 0, t0, sensors: Object.fromEntries(sensors.map((s) => [s, all[s]!])) };
+  return {
+    schemaVersion: 1,
+    deviceId: 'd',
+    ts: t0 + 100,
+    seq: 0,
+    t0,
+    sensors: Object.fromEntries(sensors.map((s) => [s, all[s]!])),
+  };
 }
-const batches = (fromMs: number, toMs: number, rate?: number) => Array.from({ length: (toMs - fromMs) / 100 }, (_, k) => batch(T0 + fromMs + k * 100, rate));
+const batches = (fromMs: number, toMs: number, rate?: number) =>
+  Array.from({ length: (toMs - fromMs) / 100 }, (_, k) => batch(T0 + fromMs + k * 100, rate));
 
 describe('assembleWindow', () => {
   it('joins contiguous batches: every series starts at t0, evenly spaced at its rate', () => {
     const w = assembleWindow(batches(0, 1_000), T0 + 500, 1 << 20)!;
     expect(w).toMatchObject({ t0: T0, end: T0 + 1_000, cutAtGap: false, shortened: false });
     expect(w.sensors['vibration']!.values).toEqual(Array.from({ length: 1000 }, (_, i) => i));
-    expect(w.sensors['temperature']).toEqual({ rate: 10, unit: 'C', values: [0, 100, 200, 300, 400, 500, 600, 700, 800, 900] });
+    expect(w.sensors['temperature']).toEqual({
+      rate: 10,
+      unit: 'C',
+      values: [0, 100, 200, 300, 400, 500, 600, 700, 800, 900],
+    });
   });
 
   it('BAD INPUT - a hole in the samples: the window is cut at the hole, keeping the side that holds the onset', () => {

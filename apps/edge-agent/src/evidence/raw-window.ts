@@ -66,19 +66,36 @@ export interface AssembledWindow {
  * evenly spaced. Over `maxBytes` of JSON values (or RAW_LIMITS.maxSamples in a series) whole batches
  * are dropped from whichever end is farther from the onset. Undefined when nothing is left.
  */
-export function assembleWindow(batches: RawSampleBatch[], onset: number, maxBytes: number): AssembledWindow | undefined {
+export function assembleWindow(
+  batches: RawSampleBatch[],
+  onset: number,
+  maxBytes: number,
+): AssembledWindow | undefined {
   const runs = contiguousRuns(batches);
   if (runs.length === 0) return undefined;
-  const holding = runs.find((r) => (r[0] as RawSampleBatch).t0 <= onset && onset < batchEnd(r[r.length - 1] as RawSampleBatch));
+  const holding = runs.find(
+    (r) => (r[0] as RawSampleBatch).t0 <= onset && onset < batchEnd(r[r.length - 1] as RawSampleBatch),
+  );
   const run = holding ?? runs.reduce((a, b) => (b.length > a.length ? b : a));
   const fitted = fit(run, onset, maxBytes);
   if (fitted.batches.length === 0) return undefined;
   const first = fitted.batches[0] as RawSampleBatch;
   const sensors: Record<string, SensorSeries> = {};
   for (const [name, s] of Object.entries(first.sensors)) {
-    sensors[name] = { rate: s.rate, ...(s.unit !== undefined ? { unit: s.unit } : {}), values: fitted.batches.flatMap((b) => (b.sensors[name] as SensorSeries).values) };
+    sensors[name] = {
+      rate: s.rate,
+      ...(s.unit !== undefined ? { unit: s.unit } : {}),
+      values: fitted.batches.flatMap((b) => (b.sensors[name] as SensorSeries).values),
+    };
   }
-  return { t0: first.t0, end: batchEnd(fitted.batches[fitted.batches.length - 1] as RawSampleBatch), sensors, cutAtGap: runs.length > 1, shortened: fitted.shortened, bytes: fitted.bytes };
+  return {
+    t0: first.t0,
+    end: batchEnd(fitted.batches[fitted.batches.length - 1] as RawSampleBatch),
+    sensors,
+    cutAtGap: runs.length > 1,
+    shortened: fitted.shortened,
+    bytes: fitted.bytes,
+  };
 }
 
 /** Splits batches into stretches in which every series continues on its sample grid. */
@@ -113,8 +130,14 @@ function continues(first: RawSampleBatch, counts: Map<string, number>, b: RawSam
 }
 
 /** Drops whole batches from the end farther from the onset until the values fit `maxBytes` and the sample limit. */
-function fit(run: RawSampleBatch[], onset: number, maxBytes: number): { batches: RawSampleBatch[]; shortened: boolean; bytes: number } {
-  const bytes = run.map((b) => Object.entries(b.sensors).reduce((n, [name, s]) => n + JSON.stringify(s.values).length + name.length + 32, 0));
+function fit(
+  run: RawSampleBatch[],
+  onset: number,
+  maxBytes: number,
+): { batches: RawSampleBatch[]; shortened: boolean; bytes: number } {
+  const bytes = run.map((b) =>
+    Object.entries(b.sensors).reduce((n, [name, s]) => n + JSON.stringify(s.values).length + name.length + 32, 0),
+  );
   const samples = run.map((b) => Math.max(...Object.values(b.sensors).map((s) => s.values.length)));
   let lo = 0;
   let hi = run.length;

@@ -14,8 +14,17 @@ export interface FaultInputSpec {
 export function faultInputSpec(m: ModelManifest): FaultInputSpec {
   const [, length, channels] = m.input.shape;
   const sensors = m.input.window?.sensors;
-  if (m.input.shape.length !== 3 || typeof length !== 'number' || typeof channels !== 'number' || !sensors || sensors.length !== channels) {
-    throw new EdgeError('UNSUPPORTED_MODEL', `cnn-fault model ${m.name} v${m.version} needs input shape [N, length, channels] and window.sensors of that many channels`);
+  if (
+    m.input.shape.length !== 3 ||
+    typeof length !== 'number' ||
+    typeof channels !== 'number' ||
+    !sensors ||
+    sensors.length !== channels
+  ) {
+    throw new EdgeError(
+      'UNSUPPORTED_MODEL',
+      `cnn-fault model ${m.name} v${m.version} needs input shape [N, length, channels] and window.sensors of that many channels`,
+    );
   }
   return { length, sensors };
 }
@@ -42,7 +51,10 @@ export interface Classification {
 export function classify(m: ModelManifest, probs: Float64Array, n: number): Classification[] {
   const classes = m.classes ?? [];
   if (classes.length === 0 || probs.length !== n * classes.length) {
-    throw new EdgeError('BAD_OUTPUT', `model ${m.name} v${m.version} returned ${probs.length} values for ${n} × ${classes.length} classes`);
+    throw new EdgeError(
+      'BAD_OUTPUT',
+      `model ${m.name} v${m.version} returned ${probs.length} values for ${n} × ${classes.length} classes`,
+    );
   }
   const out: Classification[] = [];
   for (let i = 0; i < n; i++) {
@@ -50,17 +62,26 @@ export function classify(m: ModelManifest, probs: Float64Array, n: number): Clas
     let best = 0;
     for (let k = 0; k < classes.length; k++) {
       const p = probs[i * classes.length + k] as number;
-      if (!Number.isFinite(p)) throw new EdgeError('BAD_OUTPUT', `model ${m.name} v${m.version} returned ${p} for class ${classes[k]}`);
+      if (!Number.isFinite(p))
+        throw new EdgeError('BAD_OUTPUT', `model ${m.name} v${m.version} returned ${p} for class ${classes[k]}`);
       scores[classes[k] as string] = p;
       if (p > (probs[i * classes.length + best] as number)) best = k;
     }
-    out.push({ label: classes[best] as string, confidence: Math.min(1, Math.max(0, probs[i * classes.length + best] as number)), scores });
+    out.push({
+      label: classes[best] as string,
+      confidence: Math.min(1, Math.max(0, probs[i * classes.length + best] as number)),
+      scores,
+    });
   }
   return out;
 }
 
 /** Classifies a batch of raw windows with a 1-D CNN. */
-export async function classifyWindows(model: LoadedModel, inputs: Float32Array[], spec: FaultInputSpec): Promise<Classification[]> {
+export async function classifyWindows(
+  model: LoadedModel,
+  inputs: Float32Array[],
+  spec: FaultInputSpec,
+): Promise<Classification[]> {
   const per = spec.length * spec.sensors.length;
   const data = new Float32Array(inputs.length * per);
   inputs.forEach((x, i) => data.set(x, i * per));

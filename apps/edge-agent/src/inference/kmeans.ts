@@ -10,12 +10,16 @@ export interface Score {
 /** Feature names the model takes, in input order (manifest `input.featureNames`). */
 export function modelFeatureNames(m: ModelManifest): string[] {
   const names = m.input.featureNames;
-  if (!names || names.length === 0) throw new EdgeError('UNSUPPORTED_MODEL', `kmeans model ${m.name} v${m.version} has no input.featureNames`);
+  if (!names || names.length === 0)
+    throw new EdgeError('UNSUPPORTED_MODEL', `kmeans model ${m.name} v${m.version} has no input.featureNames`);
   return names;
 }
 
 /** The window's features in the model's order, or the names missing from the window. */
-export function featureVector(features: Record<string, number>, names: readonly string[]): { vector: Float32Array; missing: string[] } {
+export function featureVector(
+  features: Record<string, number>,
+  names: readonly string[],
+): { vector: Float32Array; missing: string[] } {
   const vector = new Float32Array(names.length);
   const missing: string[] = [];
   names.forEach((n, i) => {
@@ -34,9 +38,17 @@ export async function scoreBatch(model: LoadedModel, vectors: Float32Array[]): P
   const out = await model.run(data, [vectors.length, f]);
   const score = out.values['score'] ?? out.values[model.manifest.outputs[0]?.name ?? ''];
   const cluster = out.values['cluster'];
-  if (!score || score.length !== vectors.length) throw new EdgeError('BAD_OUTPUT', `kmeans model returned ${score?.length ?? 0} scores for ${vectors.length} windows`);
+  if (!score || score.length !== vectors.length)
+    throw new EdgeError(
+      'BAD_OUTPUT',
+      `kmeans model returned ${score?.length ?? 0} scores for ${vectors.length} windows`,
+    );
   return Array.from(score, (s, i) => {
-    if (!Number.isFinite(s)) throw new EdgeError('BAD_OUTPUT', `kmeans model ${model.manifest.name} v${model.manifest.version} returned score ${s}`);
+    if (!Number.isFinite(s))
+      throw new EdgeError(
+        'BAD_OUTPUT',
+        `kmeans model ${model.manifest.name} v${model.manifest.version} returned score ${s}`,
+      );
     return { score: s, cluster: cluster ? Math.max(0, Math.trunc(cluster[i] ?? 0)) : 0 };
   });
 }

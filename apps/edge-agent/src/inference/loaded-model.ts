@@ -19,7 +19,13 @@ export class LoadedModel {
   readonly #ort: Ort;
   readonly #session: OrtSession;
 
-  private constructor(ort: Ort, session: OrtSession, manifest: ModelManifest, provider: ExecutionProvider, fallbacks: LoadedModel['fallbacks']) {
+  private constructor(
+    ort: Ort,
+    session: OrtSession,
+    manifest: ModelManifest,
+    provider: ExecutionProvider,
+    fallbacks: LoadedModel['fallbacks'],
+  ) {
     this.#ort = ort;
     this.#session = session;
     this.manifest = manifest;
@@ -34,7 +40,11 @@ export class LoadedModel {
     try {
       created = await createSession(ort, bytes, opts);
     } catch (err) {
-      throw new EdgeError('MODEL_LOAD_FAILED', `model ${manifest.name} v${manifest.version} does not load: ${(err as Error).message}`, { cause: err });
+      throw new EdgeError(
+        'MODEL_LOAD_FAILED',
+        `model ${manifest.name} v${manifest.version} does not load: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const model = new LoadedModel(ort, created.session, manifest, created.provider, created.fallbacks);
     try {
@@ -49,17 +59,29 @@ export class LoadedModel {
   #checkSignature(): void {
     const m = this.manifest;
     if (!this.#session.inputNames.includes(m.input.name)) {
-      throw new EdgeError('MODEL_LOAD_FAILED', `model ${m.name} v${m.version} has inputs [${this.#session.inputNames.join(', ')}], manifest says ${m.input.name}`);
+      throw new EdgeError(
+        'MODEL_LOAD_FAILED',
+        `model ${m.name} v${m.version} has inputs [${this.#session.inputNames.join(', ')}], manifest says ${m.input.name}`,
+      );
     }
     for (const o of m.outputs) {
-      if (!this.#session.outputNames.includes(o.name)) throw new EdgeError('MODEL_LOAD_FAILED', `model ${m.name} v${m.version} has no output ${o.name}`);
+      if (!this.#session.outputNames.includes(o.name))
+        throw new EdgeError('MODEL_LOAD_FAILED', `model ${m.name} v${m.version} has no output ${o.name}`);
     }
-    const meta = (this.#session as { inputMetadata?: readonly { name: string; shape?: readonly (number | string)[] }[] }).inputMetadata;
+    const meta = (
+      this.#session as { inputMetadata?: readonly { name: string; shape?: readonly (number | string)[] }[] }
+    ).inputMetadata;
     const shape = meta?.find((i) => i.name === m.input.name)?.shape;
     if (!shape) return;
     const want = m.input.shape;
-    const ok = shape.length === want.length && shape.every((d, i) => typeof d !== 'number' || d < 0 || want[i] === null || want[i] === d);
-    if (!ok) throw new EdgeError('MODEL_LOAD_FAILED', `model ${m.name} v${m.version} input ${m.input.name} has shape [${shape.join(', ')}], manifest says [${want.map((d) => d ?? 'N').join(', ')}]`);
+    const ok =
+      shape.length === want.length &&
+      shape.every((d, i) => typeof d !== 'number' || d < 0 || want[i] === null || want[i] === d);
+    if (!ok)
+      throw new EdgeError(
+        'MODEL_LOAD_FAILED',
+        `model ${m.name} v${m.version} input ${m.input.name} has shape [${shape.join(', ')}], manifest says [${want.map((d) => d ?? 'N').join(', ')}]`,
+      );
   }
 
   /** Runs one batch: `data` is the flattened float32 input of shape `dims`. */
@@ -72,7 +94,11 @@ export class LoadedModel {
     const shapes: Record<string, readonly number[]> = {};
     for (const o of this.manifest.outputs) {
       const t = out[o.name] as OrtTensor | undefined;
-      if (!t) throw new EdgeError('BAD_OUTPUT', `model ${this.manifest.name} v${this.manifest.version} returned no ${o.name}`);
+      if (!t)
+        throw new EdgeError(
+          'BAD_OUTPUT',
+          `model ${this.manifest.name} v${this.manifest.version} returned no ${o.name}`,
+        );
       values[o.name] = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
       shapes[o.name] = t.dims;
     }

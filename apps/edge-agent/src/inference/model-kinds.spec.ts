@@ -8,15 +8,34 @@ import { LoadedModel } from './loaded-model.js';
 import { kindRunner, MODEL_KIND_RUNNERS } from './model-kinds.js';
 import { loadOrt } from './ort.js';
 
-const km = sampleManifest({ input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: ['a', 'b'] } });
+const km = sampleManifest({
+  input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: ['a', 'b'] },
+});
 const fm = sampleManifest({
   kind: 'cnn-fault',
-  input: { name: 'window', shape: [null, 16, 2], dtype: 'float32', window: { lengthMs: 500, hopMs: 500, sensors: ['vibration', 'current'] } },
+  input: {
+    name: 'window',
+    shape: [null, 16, 2],
+    dtype: 'float32',
+    window: { lengthMs: 500, hopMs: 500, sensors: ['vibration', 'current'] },
+  },
   outputs: [{ name: 'probs', shape: [null, 3] }],
   classes: ['ok', 'imbalance', 'bearing-wear'],
 });
-const vm = sampleManifest({ kind: 'cnn-vision', input: { name: 'image', shape: [null, 8, 6, 1], dtype: 'float32' }, outputs: [{ name: 'probs', shape: [null, 2] }], classes: ['ok', 'scratch'] });
-const win = (sensors: string[]): FeatureWindow => ({ deviceId: 'motor-1', start: 0, end: 500, sensors: Object.fromEntries(sensors.map((s) => [s, { rate: 32, values: Float64Array.from({ length: 16 }, (_, i) => i / 16) }])) });
+const vm = sampleManifest({
+  kind: 'cnn-vision',
+  input: { name: 'image', shape: [null, 8, 6, 1], dtype: 'float32' },
+  outputs: [{ name: 'probs', shape: [null, 2] }],
+  classes: ['ok', 'scratch'],
+});
+const win = (sensors: string[]): FeatureWindow => ({
+  deviceId: 'motor-1',
+  start: 0,
+  end: 500,
+  sensors: Object.fromEntries(
+    sensors.map((s) => [s, { rate: 32, values: Float64Array.from({ length: 16 }, (_, i) => i / 16) }]),
+  ),
+});
 
 describe('model kinds', () => {
   it('has a runner for every kind the contracts know', () => {
@@ -34,21 +53,39 @@ describe('model kinds', () => {
   });
 
   it('BAD INPUT - a recording without a feature the K-means model takes → SMOKE_TEST_FAILED; a fault model without window sensors → UNSUPPORTED_MODEL', () => {
-    expect(() => smokeInput(km, { features: { a: 1 } })).toThrow(expect.objectContaining({ code: 'SMOKE_TEST_FAILED' }));
+    expect(() => smokeInput(km, { features: { a: 1 } })).toThrow(
+      expect.objectContaining({ code: 'SMOKE_TEST_FAILED' }),
+    );
     const noSensors = { ...fm, input: { ...fm.input, window: undefined } } as ModelManifest;
     expect(() => smokeInput(noSensors, {})).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
   });
 
   it('BAD INPUT - a kind this agent does not know is refused, not run as a vision model', () => {
     const odd = { ...vm, kind: 'gnn-graph' } as unknown as ModelManifest;
-    expect(() => kindRunner(odd)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/gnn-graph/) }));
+    expect(() => kindRunner(odd)).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/gnn-graph/) }),
+    );
     expect(() => smokeInput(odd, {})).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
-    expect(() => kindRunner({ ...vm, kind: 'toString' } as unknown as ModelManifest)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
+    expect(() => kindRunner({ ...vm, kind: 'toString' } as unknown as ModelManifest)).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }),
+    );
   });
 
   it('runs a batch with one result per input, undefined where an input lacks what the model takes', async () => {
     const ort = await loadOrt();
-    const kmeans = await LoadedModel.load(ort, kmeansModel({ centroids: [[0, 0], [3, 4]], center: [0, 0], scale: [1, 1] }), km, { providers: ['cpu'] });
+    const kmeans = await LoadedModel.load(
+      ort,
+      kmeansModel({
+        centroids: [
+          [0, 0],
+          [3, 4],
+        ],
+        center: [0, 0],
+        scale: [1, 1],
+      }),
+      km,
+      { providers: ['cpu'] },
+    );
     const scores = await MODEL_KIND_RUNNERS['kmeans-anomaly'].run(kmeans, [{ a: 3, b: 4 }, { a: 1 }, { a: 0, b: 0 }]);
     expect(scores).toHaveLength(3);
     expect(scores[0]).toMatchObject({ cluster: 1 });
@@ -56,8 +93,13 @@ describe('model kinds', () => {
     expect(scores[1]).toBeUndefined();
     expect(scores[2]).toMatchObject({ cluster: 0 });
     expect(await MODEL_KIND_RUNNERS['kmeans-anomaly'].run(kmeans, [{ a: 1 }])).toEqual([undefined]);
-    const fault = await LoadedModel.load(ort, faultCnnModel({ length: 16, channels: 2, classes: 3 }), fm, { providers: ['cpu'] });
-    const classes = await MODEL_KIND_RUNNERS['cnn-fault'].run(fault, [win(['vibration']), win(['vibration', 'current'])]);
+    const fault = await LoadedModel.load(ort, faultCnnModel({ length: 16, channels: 2, classes: 3 }), fm, {
+      providers: ['cpu'],
+    });
+    const classes = await MODEL_KIND_RUNNERS['cnn-fault'].run(fault, [
+      win(['vibration']),
+      win(['vibration', 'current']),
+    ]);
     expect(classes[0]).toBeUndefined();
     expect(fm.classes).toContain(classes[1]?.label);
     await kmeans.release();

@@ -42,7 +42,11 @@ const kmeans: KindRunners['kmeans-anomaly'] = {
     const names = modelFeatureNames(m);
     if (!recorded.features) return { data: new Float32Array(names.length), dims: [1, names.length] };
     const { vector, missing } = featureVector(recorded.features, names);
-    if (missing.length > 0) throw new EdgeError('SMOKE_TEST_FAILED', `model ${m.name} v${m.version} wants features this device does not produce: ${missing.slice(0, 5).join(', ')}`);
+    if (missing.length > 0)
+      throw new EdgeError(
+        'SMOKE_TEST_FAILED',
+        `model ${m.name} v${m.version} wants features this device does not produce: ${missing.slice(0, 5).join(', ')}`,
+      );
     return { data: vector, dims: [1, names.length] };
   },
   async run(model, features) {
@@ -60,7 +64,8 @@ const fault: KindRunners['cnn-fault'] = {
   window: (m) => m.input.window,
   smokeInput(m, recorded) {
     const spec = faultInputSpec(m);
-    const data = (recorded.window && faultInput(recorded.window, spec)) ?? new Float32Array(spec.length * spec.sensors.length);
+    const data =
+      (recorded.window && faultInput(recorded.window, spec)) ?? new Float32Array(spec.length * spec.sensors.length);
     return { data, dims: [1, spec.length, spec.sensors.length] };
   },
   async run(model, windows) {
@@ -92,6 +97,10 @@ export const MODEL_KIND_RUNNERS: KindRunners = { 'kmeans-anomaly': kmeans, 'cnn-
 
 /** The runner of a manifest's kind; throws `EdgeError('UNSUPPORTED_MODEL')` for a kind this agent does not know. */
 export function kindRunner(m: ModelManifest): KindRunner<never, unknown> {
-  if (!Object.hasOwn(MODEL_KIND_RUNNERS, m.kind)) throw new EdgeError('UNSUPPORTED_MODEL', `model ${m.name} v${m.version} is of kind ${JSON.stringify(m.kind)}, which this agent does not run`);
+  if (!Object.hasOwn(MODEL_KIND_RUNNERS, m.kind))
+    throw new EdgeError(
+      'UNSUPPORTED_MODEL',
+      `model ${m.name} v${m.version} is of kind ${JSON.stringify(m.kind)}, which this agent does not run`,
+    );
   return MODEL_KIND_RUNNERS[m.kind];
 }

@@ -14,14 +14,20 @@ export type OrtTensor = OrtNs.Tensor;
  * given as a path to its package folder or entry file (one with CUDA/TensorRT providers).
  */
 export async function loadOrt(onnxruntimePath?: string): Promise<Ort> {
-  const spec = onnxruntimePath ? (isAbsolute(onnxruntimePath) || onnxruntimePath.startsWith('.') ? pathToFileURL(resolve(onnxruntimePath)).href : onnxruntimePath) : 'onnxruntime-node';
+  const spec = onnxruntimePath
+    ? isAbsolute(onnxruntimePath) || onnxruntimePath.startsWith('.')
+      ? pathToFileURL(resolve(onnxruntimePath)).href
+      : onnxruntimePath
+    : 'onnxruntime-node';
   try {
     const mod = (await import(spec)) as Ort & { default?: Ort };
     const ort = mod.InferenceSession ? mod : mod.default;
     if (!ort?.InferenceSession) throw new Error('module exports no InferenceSession');
     return ort;
   } catch (err) {
-    throw new EdgeError('ORT_IMPORT_FAILED', `cannot load onnxruntime from ${spec}: ${(err as Error).message}`, { cause: err });
+    throw new EdgeError('ORT_IMPORT_FAILED', `cannot load onnxruntime from ${spec}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -54,7 +60,8 @@ export async function createSession(ort: Ort, model: Uint8Array, opts: SessionOp
         interOpNumThreads: 1,
         logSeverityLevel: 4,
       });
-      if (fallbacks.length > 0) opts.logger?.warn({ provider, fallbacks }, `execution provider fallback: running on ${provider}`);
+      if (fallbacks.length > 0)
+        opts.logger?.warn({ provider, fallbacks }, `execution provider fallback: running on ${provider}`);
       return { session, provider, fallbacks };
     } catch (err) {
       const reason = (err as Error).message.split('\n')[0] ?? String(err);
@@ -62,5 +69,8 @@ export async function createSession(ort: Ort, model: Uint8Array, opts: SessionOp
       opts.logger?.info({ provider, reason }, 'execution provider unavailable, trying the next');
     }
   }
-  throw new EdgeError('NO_PROVIDER', `no execution provider could load the model: ${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')}`);
+  throw new EdgeError(
+    'NO_PROVIDER',
+    `no execution provider could load the model: ${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')}`,
+  );
 }

@@ -20,7 +20,9 @@ export function decodeFrame(frame: CameraFrame): GrayImage {
   try {
     png = PNG.sync.read(bytes);
   } catch (err) {
-    throw new EdgeError('BAD_FRAME', `frame ${frame.frameId}: not a readable PNG: ${(err as Error).message}`, { cause: err });
+    throw new EdgeError('BAD_FRAME', `frame ${frame.frameId}: not a readable PNG: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const pixels = new Uint8Array(png.width * png.height);
   for (let i = 0; i < pixels.length; i++) {
@@ -50,7 +52,10 @@ export function imageToInput(img: GrayImage, height: number, width: number, out:
 }
 
 /** Classifies a batch of frames in one run. */
-export async function inspectFrames(model: LoadedModel, images: GrayImage[]): Promise<{ results: Classification[]; latencyMs: number }> {
+export async function inspectFrames(
+  model: LoadedModel,
+  images: GrayImage[],
+): Promise<{ results: Classification[]; latencyMs: number }> {
   const { height, width } = visionInputSize(model.manifest);
   const data = new Float32Array(images.length * height * width);
   images.forEach((img, i) => imageToInput(img, height, width, data, i * height * width));

@@ -16,7 +16,9 @@ export interface FieldbusConfig {
 export function fieldbusSources(config: FieldbusConfig, logger: Logger): Source[] {
   return [
     ...(config.modbus ?? []).map((m) => new ModbusSource({ config: m, logger })),
-    ...(config.opcua ?? []).map((o, k) => new OpcuaSource({ config: o, where: `opcua[${k}]`, dataDir: config.dataDir, logger })),
+    ...(config.opcua ?? []).map(
+      (o, k) => new OpcuaSource({ config: o, where: `opcua[${k}]`, dataDir: config.dataDir, logger }),
+    ),
   ];
 }
 
@@ -36,7 +38,11 @@ export class IntakeSources implements Source {
 
   async start(handlers: SourceHandlers): Promise<void> {
     const results = await Promise.allSettled(this.#sources.map((s) => s.start(handlers)));
-    results.forEach((r, i) => r.status === 'rejected' && this.#logger.error({ source: i, err: (r.reason as Error).message }, 'intake did not start'));
+    results.forEach(
+      (r, i) =>
+        r.status === 'rejected' &&
+        this.#logger.error({ source: i, err: (r.reason as Error).message }, 'intake did not start'),
+    );
   }
 
   async stop(): Promise<void> {

@@ -15,7 +15,12 @@ export class DeviceIntakeStatus {
   #lastGoodAt: number | undefined;
   #holeOpen = false;
 
-  constructor(address: DeviceAddress, protocol: IntakeStatus['protocol'], endpoint: string, report: Report | undefined) {
+  constructor(
+    address: DeviceAddress,
+    protocol: IntakeStatus['protocol'],
+    endpoint: string,
+    report: Report | undefined,
+  ) {
     this.address = address;
     this.#status = { protocol, endpoint, connected: false, badValues: 0, gaps: 0 };
     this.#report = report;

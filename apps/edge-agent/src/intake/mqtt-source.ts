@@ -50,7 +50,11 @@ export class MqttSource implements Source {
 
   constructor(opts: MqttSourceOptions) {
     this.#opts = opts;
-    this.#backoff = new Backoff({ baseMs: opts.reconnectMs ?? 1_000, maxMs: opts.reconnectMaxMs ?? 10_000, ...(opts.random ? { random: opts.random } : {}) });
+    this.#backoff = new Backoff({
+      baseMs: opts.reconnectMs ?? 1_000,
+      maxMs: opts.reconnectMaxMs ?? 10_000,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
   }
 
   start(handlers: SourceHandlers): Promise<void> {
@@ -64,13 +68,24 @@ export class MqttSource implements Source {
   #open(handlers: SourceHandlers): void {
     if (this.#stopped) return;
     const o = this.#opts;
-    const client = connect(o.url, { username: o.username, password: o.password, clientId: this.#clientId, reconnectPeriod: 0, connectTimeout: 10_000, clean: true });
+    const client = connect(o.url, {
+      username: o.username,
+      password: o.password,
+      clientId: this.#clientId,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      clean: true,
+    });
     this.#client = client;
     const filters = selectorFilters(o.selector, ['raw', 'camera']);
     client.on('connect', () => {
       this.connects++;
       this.#backoff.reset();
-      client.subscribe(filters, { qos: o.qos ?? 0 }, (err) => err && o.logger.warn({ err: err.message }, 'source subscribe failed'));
+      client.subscribe(
+        filters,
+        { qos: o.qos ?? 0 },
+        (err) => err && o.logger.warn({ err: err.message }, 'source subscribe failed'),
+      );
       o.logger.info({ url: o.url, filters }, 'source connected');
     });
     client.on('error', (err) => o.logger.warn({ err: err.message }, 'source connection error'));
@@ -98,8 +113,10 @@ export class MqttSource implements Source {
       return;
     }
     const { site, line, device } = decoded.topic;
-    if (decoded.topic.channel === 'raw') handlers.raw({ site, line, device }, decoded.message as Parameters<SourceHandlers['raw']>[1]);
-    else if (decoded.topic.channel === 'camera') handlers.camera({ site, line, device }, decoded.message as Parameters<SourceHandlers['camera']>[1]);
+    if (decoded.topic.channel === 'raw')
+      handlers.raw({ site, line, device }, decoded.message as Parameters<SourceHandlers['raw']>[1]);
+    else if (decoded.topic.channel === 'camera')
+      handlers.camera({ site, line, device }, decoded.message as Parameters<SourceHandlers['camera']>[1]);
   }
 
   async stop(): Promise<void> {

@@ -73,7 +73,15 @@ export class SampleBatcher {
     this.#series = {};
     const changes = this.#changes;
     this.#changes = [];
-    o.emit({ schemaVersion: SCHEMA_VERSION, deviceId: o.address.device, ts: Date.now(), seq: o.nextSeq(), t0: this.#t0, ...(o.machineType ? { machineType: o.machineType } : {}), sensors });
+    o.emit({
+      schemaVersion: SCHEMA_VERSION,
+      deviceId: o.address.device,
+      ts: Date.now(),
+      seq: o.nextSeq(),
+      t0: this.#t0,
+      ...(o.machineType ? { machineType: o.machineType } : {}),
+      sensors,
+    });
     if (o.onLatency) for (const c of changes) o.onLatency(Date.now() - c);
   }
 }

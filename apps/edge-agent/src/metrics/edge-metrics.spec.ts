@@ -8,10 +8,29 @@ describe('edge agent metrics (prom-client)', () => {
 
   it('serves conventional names on GET /metrics: process_*, build info, _total counters, fieldbus intake per device', async () => {
     const port = await metrics.listen('127.0.0.1', 0);
-    metrics.raw({ schemaVersion: 1, deviceId: 'pump-1', ts: 1_767_225_600_000, seq: 0, t0: 1_767_225_600_000, sensors: { temperature: { rate: 10, values: [1, 2, 3] }, current: { rate: 10, values: [4, 5, 6] } } });
+    metrics.raw({
+      schemaVersion: 1,
+      deviceId: 'pump-1',
+      ts: 1_767_225_600_000,
+      seq: 0,
+      t0: 1_767_225_600_000,
+      sensors: { temperature: { rate: 10, values: [1, 2, 3] }, current: { rate: 10, values: [4, 5, 6] } },
+    });
     metrics.latency('opcua', 120);
-    metrics.intake('pump-u', { protocol: 'opcua', endpoint: 'opc.tcp://x:4840', connected: true, badValues: 2, gaps: 0 });
-    metrics.intake('pump-u', { protocol: 'opcua', endpoint: 'opc.tcp://x:4840', connected: false, badValues: 5, gaps: 1 });
+    metrics.intake('pump-u', {
+      protocol: 'opcua',
+      endpoint: 'opc.tcp://x:4840',
+      connected: true,
+      badValues: 2,
+      gaps: 0,
+    });
+    metrics.intake('pump-u', {
+      protocol: 'opcua',
+      endpoint: 'opc.tcp://x:4840',
+      connected: false,
+      badValues: 5,
+      gaps: 1,
+    });
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -14,18 +14,28 @@ export class Northbound {
   readonly metricsPort: number | undefined;
   readonly #sparkplug: SparkplugNode | undefined;
 
-  private constructor(metrics: EdgeMetrics | undefined, metricsPort: number | undefined, sparkplug: SparkplugNode | undefined) {
+  private constructor(
+    metrics: EdgeMetrics | undefined,
+    metricsPort: number | undefined,
+    sparkplug: SparkplugNode | undefined,
+  ) {
     this.metrics = metrics;
     this.metricsPort = metricsPort;
     this.#sparkplug = sparkplug;
   }
 
   /** Starts what the config asks for (`sparkplug`, `metrics`); nothing when it asks for neither. */
-  static async start(config: Pick<AgentConfig, 'sparkplug' | 'metrics' | 'dataDir'>, outbox: Outbox, logger: Logger): Promise<Northbound> {
+  static async start(
+    config: Pick<AgentConfig, 'sparkplug' | 'metrics' | 'dataDir'>,
+    outbox: Outbox,
+    logger: Logger,
+  ): Promise<Northbound> {
     const metrics = config.metrics ? new EdgeMetrics({ version: AGENT_VERSION, outbox }) : undefined;
     const port = config.metrics && metrics ? await metrics.listen(config.metrics.host, config.metrics.port) : undefined;
     if (port !== undefined) logger.info({ url: `http://${config.metrics!.host}:${port}/metrics` }, 'metrics served');
-    const sparkplug = config.sparkplug ? await SparkplugNode.start(config.sparkplug, outbox, logger, config.dataDir) : undefined;
+    const sparkplug = config.sparkplug
+      ? await SparkplugNode.start(config.sparkplug, outbox, logger, config.dataDir)
+      : undefined;
     return new Northbound(metrics, port, sparkplug);
   }
 

@@ -13,7 +13,10 @@ const draft = (channel: Channel = 'features', size = 50) => ({
   payload: (seq: number) => Buffer.from(JSON.stringify({ seq, pad: 'x'.repeat(size) })),
 });
 
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('seg-')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
 
 describe('DiskOutbox', () => {
   const dirs: { path: string; remove: () => void }[] = [];
@@ -108,7 +111,9 @@ describe('DiskOutbox', () => {
   it('survives SIGKILL: every durable entry is there, no seq is issued twice', async () => {
     const path = dir();
     const script = join(workspaceRoot(), 'apps/edge-agent/src/testing/outbox-crash-writer.ts');
-    const child = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@takt/source', '--import', 'tsx', script, path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise((r) => child.once('exit', r));

@@ -96,7 +96,11 @@ export class DiskOutbox extends OutboxCore {
       }
     }
     // a lost removal record only means a redelivery after a restart (QoS 1 allows duplicates)
-    this.#enqueue(encodeRemoval(kind === 'ack' ? REC_ACK : REC_SHED, entries), {}, kind === 'shed' ? entries.length : 0).catch(() => undefined);
+    this.#enqueue(
+      encodeRemoval(kind === 'ack' ? REC_ACK : REC_SHED, entries),
+      {},
+      kind === 'shed' ? entries.length : 0,
+    ).catch(() => undefined);
   }
 
   #enqueue(buf: Buffer, what: Omit<Waiter, 'resolve'>, shed = 0): Promise<boolean> {
@@ -153,7 +157,13 @@ export class DiskOutbox extends OutboxCore {
     } catch (err) {
       this.writeErrors++;
       const kept = waiters.filter((w) => w.entry).length;
-      this.reportFault(new EdgeError('OUTBOX_WRITE_FAILED', `outbox write to ${this.#file.path} failed (${(err as Error).message}); ${kept} entries held in memory only`, { cause: err }));
+      this.reportFault(
+        new EdgeError(
+          'OUTBOX_WRITE_FAILED',
+          `outbox write to ${this.#file.path} failed (${(err as Error).message}); ${kept} entries held in memory only`,
+          { cause: err },
+        ),
+      );
       await this.#repair().catch(() => undefined); // tried again before the next write
       return false;
     }
@@ -171,7 +181,12 @@ export class DiskOutbox extends OutboxCore {
   /** Continues the log in a new segment file (opened before the current one is let go). */
   async #roll(): Promise<void> {
     const cur = this.#segments[this.#segments.length - 1] as Segment;
-    const next: Segment = { index: cur.index + 1, path: join(this.#dir, segName(cur.index + 1)), live: 0, shedRecords: 0 };
+    const next: Segment = {
+      index: cur.index + 1,
+      path: join(this.#dir, segName(cur.index + 1)),
+      live: 0,
+      shedRecords: 0,
+    };
     const file = await SegmentAppender.open(this.#fs, next.path, this.#fsync);
     await this.#file.close().catch(() => undefined);
     this.#file = file;

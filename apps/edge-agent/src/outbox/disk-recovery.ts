@@ -66,9 +66,16 @@ export async function recover(dir: string): Promise<DiskRestore> {
     const seg: Segment = { index: Number(SEG_RE.exec(f)?.[1]), path: join(dir, f), live: 0, shedRecords: 0 };
     const buf = await readFile(seg.path);
     const read = readSegment(buf);
-    if (read.skippedBytes > 0) log.error({ file: seg.path, skippedBytes: read.skippedBytes }, 'corrupt outbox bytes skipped: the records in them are lost, the ones after them kept');
+    if (read.skippedBytes > 0)
+      log.error(
+        { file: seg.path, skippedBytes: read.skippedBytes },
+        'corrupt outbox bytes skipped: the records in them are lost, the ones after them kept',
+      );
     if (read.torn) {
-      log.warn({ file: seg.path, validBytes: read.validBytes, droppedBytes: buf.length - read.validBytes }, 'torn outbox record dropped');
+      log.warn(
+        { file: seg.path, validBytes: read.validBytes, droppedBytes: buf.length - read.validBytes },
+        'torn outbox record dropped',
+      );
       await truncate(seg.path, read.validBytes);
     }
     for (const rec of read.records) {
@@ -77,11 +84,25 @@ export async function recover(dir: string): Promise<DiskRestore> {
     }
     segments.push(seg);
   }
-  return { counters: [...counters], nextId, shed, entries: [...entries.values()].sort((a, b) => a.id - b.id), segments, entrySegment, metaShed: meta.shed };
+  return {
+    counters: [...counters],
+    nextId,
+    shed,
+    entries: [...entries.values()].sort((a, b) => a.id - b.id),
+    segments,
+    entrySegment,
+    metaShed: meta.shed,
+  };
 }
 
 /** Applies one record; returns the highest id it mentions. */
-function applyRecord(rec: LogRecord, seg: Segment, entries: Map<number, OutboxEntry>, entrySegment: Map<number, Segment>, bump: (d: string, c: string, s: number) => void): number {
+function applyRecord(
+  rec: LogRecord,
+  seg: Segment,
+  entries: Map<number, OutboxEntry>,
+  entrySegment: Map<number, Segment>,
+  bump: (d: string, c: string, s: number) => void,
+): number {
   if (rec.type === REC_ENTRY) {
     entries.set(rec.entry.id, rec.entry);
     entrySegment.set(rec.entry.id, seg);

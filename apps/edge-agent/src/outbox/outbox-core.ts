@@ -1,9 +1,20 @@
 import { SequenceCounter, type Channel } from '@takt/contracts';
 import { EdgeError } from '../errors.js';
 import { TypedEventEmitter } from '../typed-emitter.js';
-import { DEFAULT_MAX_BYTES, SHED_ORDER, isSheddable, type Outbox, type OutboxDraft, type OutboxEntry, type OutboxEvents, type OutboxLimits, type OutboxStats } from './outbox.js';
+import {
+  DEFAULT_MAX_BYTES,
+  SHED_ORDER,
+  isSheddable,
+  type Outbox,
+  type OutboxDraft,
+  type OutboxEntry,
+  type OutboxEvents,
+  type OutboxLimits,
+  type OutboxStats,
+} from './outbox.js';
 
-export const entryBytes = (e: Pick<OutboxEntry, 'topic' | 'payload'>): number => e.payload.byteLength + Buffer.byteLength(e.topic);
+export const entryBytes = (e: Pick<OutboxEntry, 'topic' | 'payload'>): number =>
+  e.payload.byteLength + Buffer.byteLength(e.topic);
 
 /** Where an implementation resumes from: counters, next id and the pending entries, oldest first. */
 export interface OutboxRestore {
@@ -130,7 +141,15 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
   }
 
   stats(): OutboxStats {
-    return { depth: this.#entries.size, bytes: this.#bytes, evidenceBytes: this.#evidenceBytes, shed: this.#shed, shedByChannel: { ...this.#shedByChannel }, volatile: this.#volatile.size, writeErrors: this.writeErrors };
+    return {
+      depth: this.#entries.size,
+      bytes: this.#bytes,
+      evidenceBytes: this.#evidenceBytes,
+      shed: this.#shed,
+      shedByChannel: { ...this.#shedByChannel },
+      volatile: this.#volatile.size,
+      writeErrors: this.writeErrors,
+    };
   }
 
   /** The seq counters, for persisting. */
@@ -171,7 +190,10 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     }
     if (shed.length > 0) this.persistRemoval(shed, 'shed');
     if (this.#bytes + need > this.#hardMaxBytes) {
-      throw new EdgeError('OUTBOX_FULL', `outbox holds ${this.#bytes} bytes of entries that are never shed; ${entry.channel} entry refused (hard limit ${this.#hardMaxBytes})`);
+      throw new EdgeError(
+        'OUTBOX_FULL',
+        `outbox holds ${this.#bytes} bytes of entries that are never shed; ${entry.channel} entry refused (hard limit ${this.#hardMaxBytes})`,
+      );
     }
     return true;
   }
@@ -185,7 +207,11 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     }
     const shed: OutboxEntry[] = [];
     let freed = 0;
-    for (let i = this.#orderHead; i < this.#order.length && this.#evidenceBytes - freed + need > this.#evidenceMaxBytes; i++) {
+    for (
+      let i = this.#orderHead;
+      i < this.#order.length && this.#evidenceBytes - freed + need > this.#evidenceMaxBytes;
+      i++
+    ) {
       const e = this.#entries.get(this.#order[i] as number);
       if (!e || e.channel !== 'evidence') continue;
       shed.push(e);
@@ -219,7 +245,8 @@ export abstract class OutboxCore extends TypedEventEmitter<OutboxEvents> impleme
     this.#volatile.delete(id);
     this.#bytes -= entryBytes(e);
     if (e.channel === 'evidence') this.#evidenceBytes -= entryBytes(e);
-    while (this.#orderHead < this.#order.length && !this.#entries.has(this.#order[this.#orderHead] as number)) this.#orderHead++;
+    while (this.#orderHead < this.#order.length && !this.#entries.has(this.#order[this.#orderHead] as number))
+      this.#orderHead++;
     if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#orderHead);
       this.#orderHead = 0;

@@ -88,7 +88,11 @@ describe.each(implementations)('%s (shared outbox suite)', (_name, make) => {
     expect(shed.map((e) => [e.channel, e.seq])).toEqual([['telemetry', 0]]);
     await outbox.append(draft('anomaly')); // next: the other telemetry
     await outbox.append(draft('anomaly')); // then the oldest features
-    expect(shed.map((e) => [e.channel, e.seq])).toEqual([['telemetry', 0], ['telemetry', 1], ['features', 0]]);
+    expect(shed.map((e) => [e.channel, e.seq])).toEqual([
+      ['telemetry', 0],
+      ['telemetry', 1],
+      ['features', 0],
+    ]);
     const left = outbox.pending(0, 100).map((e) => e.channel);
     expect(left.filter((c) => c === 'anomaly')).toHaveLength(4);
     expect(left).toContain('inspection');
@@ -109,8 +113,17 @@ describe.each(implementations)('%s (shared outbox suite)', (_name, make) => {
     await outbox.append(draft('anomaly'));
     await outbox.append(draft('inspection'));
     await outbox.append(draft('anomaly')); // outbox full: evidence is shed before telemetry
-    expect(shed.map((e) => [e.channel, e.seq])).toEqual([['evidence', 0], ['evidence', 1]]);
-    expect(outbox.pending(0, 100).map((e) => e.channel)).toEqual(['telemetry', 'evidence', 'anomaly', 'inspection', 'anomaly']);
+    expect(shed.map((e) => [e.channel, e.seq])).toEqual([
+      ['evidence', 0],
+      ['evidence', 1],
+    ]);
+    expect(outbox.pending(0, 100).map((e) => e.channel)).toEqual([
+      'telemetry',
+      'evidence',
+      'anomaly',
+      'inspection',
+      'anomaly',
+    ]);
     expect(outbox.stats()).toMatchObject({ evidenceBytes: one, shedByChannel: { evidence: 2 } });
   });
 

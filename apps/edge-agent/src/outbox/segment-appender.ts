@@ -58,7 +58,8 @@ export class SegmentAppender {
     const total = bufs.reduce((n, b) => n + b.length, 0);
     try {
       const { bytesWritten } = await this.#file.writev(bufs);
-      if (bytesWritten !== total) throw new EdgeError('OUTBOX_WRITE_FAILED', `short write to ${this.path}: ${bytesWritten} of ${total} bytes`);
+      if (bytesWritten !== total)
+        throw new EdgeError('OUTBOX_WRITE_FAILED', `short write to ${this.path}: ${bytesWritten} of ${total} bytes`);
       if (this.#fsync) await this.#file.datasync();
     } catch (err) {
       this.#dirty = true;

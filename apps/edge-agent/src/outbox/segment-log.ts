@@ -34,7 +34,14 @@ function frame(body: Buffer): Buffer {
 
 /** An ENTRY record: type | u32 metaLength | meta JSON | payload. */
 export function encodeEntry(e: OutboxEntry): Buffer {
-  const meta: EntryMeta = { id: e.id, seq: e.seq, topic: e.topic, deviceId: e.deviceId, channel: e.channel, retain: e.retain };
+  const meta: EntryMeta = {
+    id: e.id,
+    seq: e.seq,
+    topic: e.topic,
+    deviceId: e.deviceId,
+    channel: e.channel,
+    retain: e.retain,
+  };
   const metaBytes = Buffer.from(JSON.stringify(meta));
   const body = Buffer.alloc(5 + metaBytes.length + e.payload.byteLength);
   body[0] = REC_ENTRY;
@@ -48,12 +55,16 @@ export function encodeEntry(e: OutboxEntry): Buffer {
 export type RemovedRef = [id: number, deviceId: string, channel: Channel, seq: number];
 
 /** An ACK or SHED record: type | JSON array of [id, deviceId, channel, seq]. */
-export function encodeRemoval(kind: typeof REC_ACK | typeof REC_SHED, entries: readonly Pick<OutboxEntry, 'id' | 'deviceId' | 'channel' | 'seq'>[]): Buffer {
+export function encodeRemoval(
+  kind: typeof REC_ACK | typeof REC_SHED,
+  entries: readonly Pick<OutboxEntry, 'id' | 'deviceId' | 'channel' | 'seq'>[],
+): Buffer {
   const refs: RemovedRef[] = entries.map((e) => [e.id, e.deviceId, e.channel, e.seq]);
   return frame(Buffer.concat([Buffer.from([kind]), Buffer.from(JSON.stringify(refs))]));
 }
 
-export type LogRecord = { type: typeof REC_ENTRY; entry: OutboxEntry } | { type: typeof REC_ACK | typeof REC_SHED; refs: RemovedRef[] };
+export type LogRecord =
+  { type: typeof REC_ENTRY; entry: OutboxEntry } | { type: typeof REC_ACK | typeof REC_SHED; refs: RemovedRef[] };
 
 export interface SegmentRead {
   records: LogRecord[];

@@ -43,7 +43,9 @@ export class ModelStore {
    * existed starts from the versions it runs.
    */
   highWater(deviceId: string, model: string): number {
-    const running = this.activeFor(deviceId).filter((m) => m.name === model).map((m) => m.version);
+    const running = this.activeFor(deviceId)
+      .filter((m) => m.name === model)
+      .map((m) => m.version);
     return Math.max(0, this.#highWater[deviceId]?.[model] ?? 0, ...running);
   }
 
@@ -51,7 +53,10 @@ export class ModelStore {
   raiseHighWater(deviceId: string, model: string, version: number): Promise<void> {
     return this.#saves.run(async () => {
       if ((this.#highWater[deviceId]?.[model] ?? 0) >= version) return;
-      const next: HighWaterFile = { ...this.#highWater, [deviceId]: { ...this.#highWater[deviceId], [model]: version } };
+      const next: HighWaterFile = {
+        ...this.#highWater,
+        [deviceId]: { ...this.#highWater[deviceId], [model]: version },
+      };
       await writeJsonAtomic(join(this.#dir, 'highwater.json'), next);
       this.#highWater = next;
     });
@@ -83,7 +88,10 @@ export class ModelStore {
     return this.#save(deviceId, ({ [kind]: _dropped, ...rest }) => rest);
   }
 
-  #save(deviceId: string, change: (models: Partial<Record<ModelKind, ModelManifest>>) => Partial<Record<ModelKind, ModelManifest>>): Promise<void> {
+  #save(
+    deviceId: string,
+    change: (models: Partial<Record<ModelKind, ModelManifest>>) => Partial<Record<ModelKind, ModelManifest>>,
+  ): Promise<void> {
     return this.#saves.run(async () => {
       const next: ActiveFile = { ...this.#active, [deviceId]: change(this.#active[deviceId] ?? {}) };
       await this.write(next);

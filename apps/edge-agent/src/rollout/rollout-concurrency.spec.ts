@@ -19,7 +19,9 @@ describe('RolloutController - several devices of one box at once', () => {
 
   it('applies the model on every device, downloading the artifact once', async () => {
     const desired = await f.desired({ site: 's', line: 'l', device: devices[0] as string }, 1);
-    await Promise.all(devices.map((device) => f.controller.handle({ site: 's', line: 'l', device }, { ...desired, deviceId: device })));
+    await Promise.all(
+      devices.map((device) => f.controller.handle({ site: 's', line: 'l', device }, { ...desired, deviceId: device })),
+    );
     for (const device of devices) {
       expect(f.reports(device).at(-1)?.status, device).toBe('applied');
       expect(f.models(device).current('kmeans-anomaly')?.manifest.version, device).toBe(1);

@@ -30,9 +30,21 @@ describe('RolloutController', () => {
   let version = 0;
 
   /** Registers a K-means model and serves it; returns the desired-model message for it. */
-  async function publish(bytes: Uint8Array, opts: { signed?: boolean; tamper?: boolean; featureNames?: string[] } = {}): Promise<DesiredModel> {
+  async function publish(
+    bytes: Uint8Array,
+    opts: { signed?: boolean; tamper?: boolean; featureNames?: string[] } = {},
+  ): Promise<DesiredModel> {
     version++;
-    const base = sampleManifest({ name: 'press-anomaly', version, input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: opts.featureNames ?? ['vibration.rms', 'vibration.kurtosis'] } });
+    const base = sampleManifest({
+      name: 'press-anomaly',
+      version,
+      input: {
+        name: 'features',
+        shape: [null, 2],
+        dtype: 'float32',
+        featureNames: opts.featureNames ?? ['vibration.rms', 'vibration.kurtosis'],
+      },
+    });
     const { artifact: _a, signature: _s, variants: _v, ...manifest } = base;
     const reg = opts.signed === false ? unsignedRegistry : registry;
     const m: ModelManifest = await reg.register({ manifest, artifact: bytes });
@@ -45,11 +57,27 @@ describe('RolloutController', () => {
     }
     server.files.set(m.artifact.sha256, { file, sha256: m.artifact.sha256 });
     // the message's URL points at another host: the agent must never follow it
-    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${elsewhere.url}/steal` };
+    return {
+      schemaVersion: 1,
+      deviceId: address.device,
+      ts: Date.now(),
+      seq: version,
+      rolloutId: `ro-${version}`,
+      manifest: m,
+      artifactUrl: `${elsewhere.url}/steal`,
+    };
   }
 
   /** a valid K-means model; `c` makes its bytes (and hash) differ */
-  const good = (c = 1) => kmeansModel({ centroids: [[0, 0], [c, c]], center: [0, 0], scale: [1, 1] });
+  const good = (c = 1) =>
+    kmeansModel({
+      centroids: [
+        [0, 0],
+        [c, c],
+      ],
+      center: [0, 0],
+      scale: [1, 1],
+    });
   const last = () => reports[reports.length - 1];
 
   beforeAll(async () => {
@@ -114,15 +142,25 @@ describe('RolloutController', () => {
 
   it('a model with the wrong input shape is rolled back; the previous model keeps running', async () => {
     const before = models.current('kmeans-anomaly');
-    await controller.handle(address, await publish(kmeansModel({ centroids: [[0, 0, 0]], center: [0, 0, 0], scale: [1, 1, 1] })));
+    await controller.handle(
+      address,
+      await publish(kmeansModel({ centroids: [[0, 0, 0]], center: [0, 0, 0], scale: [1, 1, 1] })),
+    );
     expect(last()).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/shape/) });
     expect(models.current('kmeans-anomaly')).toBe(before);
   });
 
   it('a model with NaN outputs is rolled back by the smoke test', async () => {
     const before = models.current('kmeans-anomaly');
-    await controller.handle(address, await publish(kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' })));
-    expect(last()).toMatchObject({ status: 'rolled-back', code: 'SMOKE_TEST_FAILED', reason: expect.stringMatching(/NaN/) });
+    await controller.handle(
+      address,
+      await publish(kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' })),
+    );
+    expect(last()).toMatchObject({
+      status: 'rolled-back',
+      code: 'SMOKE_TEST_FAILED',
+      reason: expect.stringMatching(/NaN/),
+    });
     expect(models.current('kmeans-anomaly')).toBe(before);
   });
 

@@ -1,5 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { errorCode, type DesiredModel, type DeviceAddress, type ModelKind, type ModelManifest, type ROLLOUT_STATUSES } from '@takt/contracts';
+import {
+  errorCode,
+  type DesiredModel,
+  type DeviceAddress,
+  type ModelKind,
+  type ModelManifest,
+  type ROLLOUT_STATUSES,
+} from '@takt/contracts';
 import { downloadArtifact, hashFile, verifyArtifact, verifyManifest, verifyRollbackGrant } from '@takt/model-registry';
 import { KeyedSerialQueue, type Logger } from '@takt/runtime';
 import { EdgeError } from '../errors.js';
@@ -103,13 +110,22 @@ export class RolloutController {
     try {
       verifyManifest(manifest, this.#deps.trustedKeys);
       const bytes = await this.#readVerified(manifest);
-      model = await LoadedModel.load(this.#deps.ort, bytes, manifest, { ...this.#deps.session, logger: this.#deps.logger });
+      model = await LoadedModel.load(this.#deps.ort, bytes, manifest, {
+        ...this.#deps.session,
+        logger: this.#deps.logger,
+      });
       await smokeTest(model, this.#deps.models(address.device).recorded, this.#deps.smokeBudgetMs);
       this.#deps.models(address.device).swap(model);
-      this.#deps.logger.info({ device: address.device, model: manifest.name, version: manifest.version, provider: model.provider }, 'model restored');
+      this.#deps.logger.info(
+        { device: address.device, model: manifest.name, version: manifest.version, provider: model.provider },
+        'model restored',
+      );
     } catch (err) {
       await model?.release();
-      this.#deps.logger.error({ device: address.device, model: manifest.name, version: manifest.version, err: (err as Error).message }, 'stored model not restored');
+      this.#deps.logger.error(
+        { device: address.device, model: manifest.name, version: manifest.version, err: (err as Error).message },
+        'stored model not restored',
+      );
     }
   }
 
@@ -118,10 +134,23 @@ export class RolloutController {
     const key = `${address.device}/${desired.rolloutId}/${m.version}`;
     const models = this.#deps.models(address.device);
     const cur = models.current(m.kind);
-    if (cur && cur.manifest.name === m.name && cur.manifest.version === m.version && cur.manifest.artifact.sha256 === m.artifact.sha256) return;
+    if (
+      cur &&
+      cur.manifest.name === m.name &&
+      cur.manifest.version === m.version &&
+      cur.manifest.artifact.sha256 === m.artifact.sha256
+    )
+      return;
     if (this.#decided.has(key)) return;
     const report = (status: RolloutStatus, err?: unknown) =>
-      this.#deps.report(address, { rolloutId: desired.rolloutId, name: m.name, version: m.version, status, at: Date.now(), ...(err ? { reason: (err as Error).message.slice(0, 1000), code: errorCode(err, 'ERROR') } : {}) });
+      this.#deps.report(address, {
+        rolloutId: desired.rolloutId,
+        name: m.name,
+        version: m.version,
+        status,
+        at: Date.now(),
+        ...(err ? { reason: (err as Error).message.slice(0, 1000), code: errorCode(err, 'ERROR') } : {}),
+      });
     let bytes: Uint8Array;
     try {
       report('downloading');
@@ -133,7 +162,10 @@ export class RolloutController {
     } catch (err) {
       // a stalled or failing registry is tried again when the desired model comes back; a bad model is not
       if (!TRANSIENT.has(errorCode(err, ''))) this.#decided.add(key);
-      this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'rollout refused');
+      this.#deps.logger.warn(
+        { device: address.device, model: m.name, version: m.version, err: (err as Error).message },
+        'rollout refused',
+      );
       report('rejected', err);
       return;
     }
@@ -144,7 +176,10 @@ export class RolloutController {
     } catch (err) {
       this.#decided.add(key);
       await loaded?.release();
-      this.#deps.logger.warn({ device: address.device, model: m.name, version: m.version, err: (err as Error).message }, 'new model failed its smoke test; staying on the previous one');
+      this.#deps.logger.warn(
+        { device: address.device, model: m.name, version: m.version, err: (err as Error).message },
+        'new model failed its smoke test; staying on the previous one',
+      );
       report('rolled-back', err);
       return;
     }
@@ -152,16 +187,33 @@ export class RolloutController {
       await this.#deps.store.setActive(address.device, m);
     } catch (err) {
       await loaded.release();
-      const e = new EdgeError('MODEL_STORE_FAILED', `${m.name} v${m.version} not applied: saving the active model failed: ${(err as Error).message}`, { cause: err });
-      this.#deps.logger.error({ device: address.device, model: m.name, version: m.version, err: e.message }, 'rollout not applied');
+      const e = new EdgeError(
+        'MODEL_STORE_FAILED',
+        `${m.name} v${m.version} not applied: saving the active model failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+      this.#deps.logger.error(
+        { device: address.device, model: m.name, version: m.version, err: e.message },
+        'rollout not applied',
+      );
       report('rolled-back', e); // not decided: the same desired model is tried again when it comes back
       return;
     }
     models.swap(loaded);
     this.#decided.add(key);
     // if this fails, a restart still starts from the version active.json holds
-    await this.#deps.store.raiseHighWater(address.device, m.name, m.version).catch((err: Error) => this.#deps.logger.warn({ device: address.device, model: m.name, err: err.message }, 'high-water mark not saved'));
-    this.#deps.logger.info({ device: address.device, model: m.name, version: m.version, provider: loaded.provider }, 'model applied');
+    await this.#deps.store
+      .raiseHighWater(address.device, m.name, m.version)
+      .catch((err: Error) =>
+        this.#deps.logger.warn(
+          { device: address.device, model: m.name, err: err.message },
+          'high-water mark not saved',
+        ),
+      );
+    this.#deps.logger.info(
+      { device: address.device, model: m.name, version: m.version, provider: loaded.provider },
+      'model applied',
+    );
     report('applied');
   }
 
@@ -173,11 +225,19 @@ export class RolloutController {
     const m = desired.manifest;
     const highest = this.#deps.store.highWater(device, m.name);
     if (m.version >= highest) return;
-    if (!desired.rollbackGrant) throw new EdgeError('DOWNGRADE_REFUSED', `${m.name} v${m.version} is older than v${highest}, which this device applied; a rollback needs a signed grant`);
+    if (!desired.rollbackGrant)
+      throw new EdgeError(
+        'DOWNGRADE_REFUSED',
+        `${m.name} v${m.version} is older than v${highest}, which this device applied; a rollback needs a signed grant`,
+      );
     try {
       verifyRollbackGrant(desired.rollbackGrant, this.#deps.trustedKeys, { model: m.name, version: m.version, device });
     } catch (err) {
-      throw new EdgeError('DOWNGRADE_REFUSED', `${m.name} v${m.version} is older than v${highest}: ${(err as Error).message}`, { cause: err });
+      throw new EdgeError(
+        'DOWNGRADE_REFUSED',
+        `${m.name} v${m.version} is older than v${highest}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -199,10 +259,18 @@ export class RolloutController {
     const dest = this.#deps.store.blobPath(ref.sha256);
     const have = await stat(dest).catch(() => undefined);
     if (have && have.size === ref.bytes && (await hashFile(dest)).sha256 === ref.sha256) return;
-    if (ref.bytes > this.#deps.maxArtifactBytes) throw new EdgeError('ROLLOUT_REFUSED', `artifact of ${desired.manifest.name} v${desired.manifest.version} has ${ref.bytes} bytes, more than rollout.maxArtifactBytes (${this.#deps.maxArtifactBytes})`);
+    if (ref.bytes > this.#deps.maxArtifactBytes)
+      throw new EdgeError(
+        'ROLLOUT_REFUSED',
+        `artifact of ${desired.manifest.name} v${desired.manifest.version} has ${ref.bytes} bytes, more than rollout.maxArtifactBytes (${this.#deps.maxArtifactBytes})`,
+      );
     // by content address from the configured registry only: a URL in a message is never followed, so
     // the token is never sent elsewhere
-    if (!this.#deps.registryUrl) throw new EdgeError('NO_REGISTRY', 'no rollout.registryUrl configured: artifacts are fetched only from the configured registry, never from a URL in a message');
+    if (!this.#deps.registryUrl)
+      throw new EdgeError(
+        'NO_REGISTRY',
+        'no rollout.registryUrl configured: artifacts are fetched only from the configured registry, never from a URL in a message',
+      );
     await downloadArtifact(`${this.#deps.registryUrl.replace(/\/+$/, '')}/api/artifacts/sha256/${ref.sha256}`, dest, {
       sha256: ref.sha256,
       bytes: ref.bytes,

@@ -31,7 +31,11 @@ describe('RolloutController under faults', () => {
     f = await startRolloutFixture((dir) => new FullDiskStore(dir));
     (f.store as FullDiskStore).failures = 1;
     await f.controller.handle(address, await f.desired(address, 1));
-    expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'rolled-back', code: 'MODEL_STORE_FAILED', version: 1 });
+    expect(f.reports(address.device).at(-1)).toMatchObject({
+      status: 'rolled-back',
+      code: 'MODEL_STORE_FAILED',
+      version: 1,
+    });
     expect(f.models(address.device).current('kmeans-anomaly')).toBeUndefined();
     await f.controller.handle(address, await f.desired(address, 2));
     expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'applied', version: 2 });
@@ -63,7 +67,11 @@ describe('RolloutController under faults', () => {
 
   it('BAD MODEL - a stored model that fails its smoke test is not restored', async () => {
     f = await startRolloutFixture();
-    const nan = await f.desired(address, 1, kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' }));
+    const nan = await f.desired(
+      address,
+      1,
+      kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' }),
+    );
     await f.controller.handle(address, nan); // downloads the artifact, refuses the model
     expect(f.reports(address.device).at(-1)).toMatchObject({ status: 'rolled-back', code: 'SMOKE_TEST_FAILED' });
     await f.store.setActive(address.device, nan.manifest); // as a build without the smoke test on restore would have left it
@@ -79,7 +87,9 @@ describe('RolloutController under a flood of model/desired', () => {
   it('1,000 rapid flips between two models: every call settles, only the newest is applied, the device ends on it', async () => {
     f = await startRolloutFixture();
     const [v1, v2] = [await f.desired(address, 1), await f.desired(address, 2)];
-    const flips = Array.from({ length: 1_000 }, (_, i) => f.controller.handle(address, { ...(i % 2 ? v2 : v1), rolloutId: `flip-${i}` }));
+    const flips = Array.from({ length: 1_000 }, (_, i) =>
+      f.controller.handle(address, { ...(i % 2 ? v2 : v1), rolloutId: `flip-${i}` }),
+    );
     await Promise.all(flips);
     expect(f.models(address.device).current('kmeans-anomaly')?.manifest.version).toBe(2);
     const applied = f.reports(address.device).filter((r) => r.status === 'applied');
@@ -103,9 +113,18 @@ describe('RolloutController with a registry that stalls', () => {
     await new Promise<void>((r) => stall?.listen(0, '127.0.0.1', r));
     const reports: RolloutReport[] = [];
     const controller = new RolloutController({
-      ort: await loadOrt(), store: f.store, session: { providers: ['cpu'] }, trustedKeys: { [f.signingKey.keyId]: f.signingKey.publicKeyPem },
-      registryUrl: `http://127.0.0.1:${(stall.address() as AddressInfo).port}`, maxArtifactBytes: 1 << 20, downloadRetries: 0, downloadTimeoutMs: 300,
-      smokeBudgetMs: 1_000, models: f.models, report: (_a, r) => reports.push(r), logger: createLogger('test'),
+      ort: await loadOrt(),
+      store: f.store,
+      session: { providers: ['cpu'] },
+      trustedKeys: { [f.signingKey.keyId]: f.signingKey.publicKeyPem },
+      registryUrl: `http://127.0.0.1:${(stall.address() as AddressInfo).port}`,
+      maxArtifactBytes: 1 << 20,
+      downloadRetries: 0,
+      downloadTimeoutMs: 300,
+      smokeBudgetMs: 1_000,
+      models: f.models,
+      report: (_a, r) => reports.push(r),
+      logger: createLogger('test'),
     });
     const v2 = await f.desired(address, 2);
     await controller.handle(address, v2);

@@ -19,7 +19,11 @@ describe('rollout supply chain: no downgrade without a signed grant, artifacts o
   });
   const current = () => f.models(press.device).current('kmeans-anomaly')?.manifest.version;
   const grant = (version: number, devices = [press.device], now?: number) =>
-    signRollbackGrant({ model: 'press-anomaly', version, devices, ...(now ? { now, ttlMs: 1_000 } : {}) }, f.signingKey.privateKeyPem, f.signingKey.keyId);
+    signRollbackGrant(
+      { model: 'press-anomaly', version, devices, ...(now ? { now, ttlMs: 1_000 } : {}) },
+      f.signingKey.privateKeyPem,
+      f.signingKey.keyId,
+    );
 
   it('BAD INPUT - a correctly signed older version is refused (DOWNGRADE_REFUSED); with a signed rollback grant for it it applies', async () => {
     const v1 = await f.desired(press, 1);
@@ -32,8 +36,17 @@ describe('rollout supply chain: no downgrade without a signed grant, artifacts o
     expect(current()).toBe(2);
     // grants that do not cover this device, or expired long ago, do not help
     await f.controller.handle(press, { ...v1, rolloutId: 'replay-2', rollbackGrant: grant(1, ['press-9']) });
-    await f.controller.handle(press, { ...v1, rolloutId: 'replay-3', rollbackGrant: grant(1, [press.device], Date.now() - 10_000) });
-    expect(f.reports(press.device).filter((r) => r.status === 'rejected').map((r) => r.code)).toEqual(['DOWNGRADE_REFUSED', 'DOWNGRADE_REFUSED', 'DOWNGRADE_REFUSED']);
+    await f.controller.handle(press, {
+      ...v1,
+      rolloutId: 'replay-3',
+      rollbackGrant: grant(1, [press.device], Date.now() - 10_000),
+    });
+    expect(
+      f
+        .reports(press.device)
+        .filter((r) => r.status === 'rejected')
+        .map((r) => r.code),
+    ).toEqual(['DOWNGRADE_REFUSED', 'DOWNGRADE_REFUSED', 'DOWNGRADE_REFUSED']);
     await f.controller.handle(press, { ...v1, rolloutId: 'rollback-1', rollbackGrant: grant(1) });
     expect(f.reports(press.device).at(-1)).toMatchObject({ status: 'applied', version: 1 });
     expect(current()).toBe(1);
@@ -51,9 +64,23 @@ describe('rollout supply chain: no downgrade without a signed grant, artifacts o
 
   it('BAD INPUT - an artifact over maxArtifactBytes is refused before any download; without registryUrl nothing is fetched', async () => {
     const v1 = await f.desired(press, 1);
-    const base = { ort: await loadOrt(), store: f.store, session: { providers: ['cpu' as const] }, trustedKeys: { [f.signingKey.keyId]: f.signingKey.publicKeyPem }, downloadRetries: 0, smokeBudgetMs: 1_000, models: f.models, logger: createLogger('test') };
+    const base = {
+      ort: await loadOrt(),
+      store: f.store,
+      session: { providers: ['cpu' as const] },
+      trustedKeys: { [f.signingKey.keyId]: f.signingKey.publicKeyPem },
+      downloadRetries: 0,
+      smokeBudgetMs: 1_000,
+      models: f.models,
+      logger: createLogger('test'),
+    };
     const reports: { code?: string }[] = [];
-    const small = new RolloutController({ ...base, registryUrl: 'http://127.0.0.1:9', maxArtifactBytes: 10, report: (_a, r) => reports.push(r) });
+    const small = new RolloutController({
+      ...base,
+      registryUrl: 'http://127.0.0.1:9',
+      maxArtifactBytes: 10,
+      report: (_a, r) => reports.push(r),
+    });
     await small.handle(press, v1);
     const none = new RolloutController({ ...base, maxArtifactBytes: 1 << 20, report: (_a, r) => reports.push(r) });
     await none.handle({ ...press, device: 'press-2' }, { ...v1, deviceId: 'press-2' });

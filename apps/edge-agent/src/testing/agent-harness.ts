@@ -17,7 +17,9 @@ export interface AgentHarness {
   close: () => Promise<void>;
 }
 
-export async function startAgentHarness(opts: { outbox?: Outbox; config?: Record<string, unknown> } = {}): Promise<AgentHarness> {
+export async function startAgentHarness(
+  opts: { outbox?: Outbox; config?: Record<string, unknown> } = {},
+): Promise<AgentHarness> {
   const dir = tempDir('takt-agent-harness-');
   const broker = await startMosquitto();
   const config = agentConfigSchema.parse({
@@ -36,7 +38,14 @@ export async function startAgentHarness(opts: { outbox?: Outbox; config?: Record
   let seq = 0;
   const sendRaw = (address: DeviceAddress) => {
     const vibration = Array.from({ length: 100 }, (_, i) => Math.sin((t0 + i) * 0.9));
-    const batch: RawSampleBatch = { schemaVersion: 1, deviceId: address.device, ts: t0 + 100, seq: seq++, t0, sensors: { vibration: { rate: 1000, values: vibration }, temperature: { rate: 10, values: [40] } } };
+    const batch: RawSampleBatch = {
+      schemaVersion: 1,
+      deviceId: address.device,
+      ts: t0 + 100,
+      seq: seq++,
+      t0,
+      sensors: { vibration: { rate: 1000, values: vibration }, temperature: { rate: 10, values: [40] } },
+    };
     plant.publish(buildTopic({ ...address, channel: 'raw' }), JSON.stringify(batch));
     t0 += 100;
   };

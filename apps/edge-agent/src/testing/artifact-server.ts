@@ -7,7 +7,14 @@ import { serveArtifact } from '@takt/model-registry';
  * under that hash (`files`, which a test may point at a tampered file) with ETag/Range; bearer token
  * checked. `url` is the registry's base URL.
  */
-export async function startArtifactServer(token: string): Promise<{ url: string; files: Map<string, { file: string; sha256: string }>; requests: string[]; close: () => Promise<void> }> {
+export async function startArtifactServer(
+  token: string,
+): Promise<{
+  url: string;
+  files: Map<string, { file: string; sha256: string }>;
+  requests: string[];
+  close: () => Promise<void>;
+}> {
   const files = new Map<string, { file: string; sha256: string }>();
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {

@@ -27,23 +27,51 @@ import { UpstreamEmitter } from '../upstream/emitter.js';
 import { visionCnnModel } from './onnx-models.js';
 
 const [dir = '/tmp/rec', deviceList = 'pump-1,cam-1', seconds = '3600', mode = ''] = process.argv.slice(2);
-const lines = (file: string) => readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = (file: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 const raws = lines('raw.jsonl').map((l) => decode('raw', Buffer.from(l)));
 const frames = lines('camera.jsonl').map((l) => decode('camera', Buffer.from(l)));
 
 async function measure(device: string): Promise<void> {
   const outbox = new MemoryOutbox({ maxBytes: 1 << 30 });
-  const config = agentConfigSchema.parse({ dataDir: '/unused', source: { url: 'mqtt://127.0.0.1:1' }, outbox: { kind: 'memory' } });
+  const config = agentConfigSchema.parse({
+    dataDir: '/unused',
+    source: { url: 'mqtt://127.0.0.1:1' },
+    outbox: { kind: 'memory' },
+  });
   const models = new DeviceModels();
   let now = 0;
   if (mode === 'uncertain') {
-    const vm = sampleManifest({ name: 'v', kind: 'cnn-vision', version: 1, input: { name: 'image', shape: [null, 64, 64, 1], dtype: 'float32' }, outputs: [{ name: 'probs', shape: [null, 5] }], classes: ['ok', 'scratch', 'pit', 'crack', 'stain'] });
-    models.swap(await LoadedModel.load(await loadOrt(), visionCnnModel({ height: 64, width: 64, classes: 5 }), vm, { providers: ['cpu'] }));
+    const vm = sampleManifest({
+      name: 'v',
+      kind: 'cnn-vision',
+      version: 1,
+      input: { name: 'image', shape: [null, 64, 64, 1], dtype: 'float32' },
+      outputs: [{ name: 'probs', shape: [null, 5] }],
+      classes: ['ok', 'scratch', 'pit', 'crack', 'stain'],
+    });
+    models.swap(
+      await LoadedModel.load(await loadOrt(), visionCnnModel({ height: 64, width: 64, classes: 5 }), vm, {
+        providers: ['cpu'],
+      }),
+    );
   }
-  const pipeline = new DevicePipeline({ address: { site: 's', line: 'l', device }, models, emitter: new UpstreamEmitter(outbox), config, logger: createLogger('bandwidth', { level: 'warn' }), onError: (e) => process.stderr.write(`${e.message}\n`), onModelFailure: () => undefined, evidence: { now: () => now } });
+  const pipeline = new DevicePipeline({
+    address: { site: 's', line: 'l', device },
+    models,
+    emitter: new UpstreamEmitter(outbox),
+    config,
+    logger: createLogger('bandwidth', { level: 'warn' }),
+    onError: (e) => process.stderr.write(`${e.message}\n`),
+    onModelFailure: () => undefined,
+    evidence: { now: () => now },
+  });
   const own = { raw: raws.filter((b) => b.deviceId === device), frames: frames.filter((f) => f.deviceId === device) };
   const first = own.raw[0]?.t0 ?? own.frames[0]?.ts ?? 0;
-  const span = Math.max(...own.raw.map((b) => b.ts), ...own.frames.map((f) => f.ts)) - first + (own.raw.length > 0 ? 0 : 500);
+  const span =
+    Math.max(...own.raw.map((b) => b.ts), ...own.frames.map((f) => f.ts)) - first + (own.raw.length > 0 ? 0 : 500);
   const loops = Math.ceil((Number(seconds) * 1000) / span);
   for (let k = 0; k < loops; k++) {
     const shift = k * span;
@@ -61,12 +89,17 @@ async function measure(device: string): Promise<void> {
   await pipeline.idle();
   const durationS = (loops * span) / 1000;
   const bytes: Record<string, number> = {};
-  for (const e of outbox.pending(0, 1e9)) bytes[e.channel] = (bytes[e.channel] ?? 0) + e.payload.byteLength + Buffer.byteLength(e.topic);
-  const upstream = Object.entries(bytes).filter(([c]) => c !== 'evidence').reduce((a, [, n]) => a + n, 0);
+  for (const e of outbox.pending(0, 1e9))
+    bytes[e.channel] = (bytes[e.channel] ?? 0) + e.payload.byteLength + Buffer.byteLength(e.topic);
+  const upstream = Object.entries(bytes)
+    .filter(([c]) => c !== 'evidence')
+    .reduce((a, [, n]) => a + n, 0);
   const perS = (n = 0) => (n / durationS).toFixed(1);
   process.stdout.write(
     `${device}: ${durationS.toFixed(0)} s of data${mode ? ` (${mode})` : ''}\n` +
-      Object.entries(bytes).map(([c, n]) => `  ${c.padEnd(11)} ${perS(n).padStart(9)} B/s`).join('\n') +
+      Object.entries(bytes)
+        .map(([c, n]) => `  ${c.padEnd(11)} ${perS(n).padStart(9)} B/s`)
+        .join('\n') +
       `\n  evidence share: ${upstream > 0 ? (((bytes['evidence'] ?? 0) / upstream) * 100).toFixed(1) + ' % of the other upstream bytes' : 'no other upstream channel'}` +
       `\n  evidence counts: ${JSON.stringify(pipeline.evidence?.counts())}\n`,
   );

@@ -9,7 +9,10 @@ import { ModelStore } from '../rollout/model-store.js';
  * have left them, so the agent starts on them (restored, verified, smoke-tested). Returns the
  * `rollout.trustedKeys` the agent needs.
  */
-export async function installModels(dataDir: string, models: { device: string; manifest: ModelManifest; bytes: Uint8Array }[]): Promise<Record<string, string>> {
+export async function installModels(
+  dataDir: string,
+  models: { device: string; manifest: ModelManifest; bytes: Uint8Array }[],
+): Promise<Record<string, string>> {
   const key = generateSigningKey('takt-test');
   const registry = new ModelRegistry({ dir: join(dataDir, '..', 'registry'), signingKey: key });
   const store = new ModelStore(dataDir);

@@ -34,7 +34,12 @@ function attr(name: string, v: number | number[] | string): onnxProto.onnx.IAttr
 function valueInfo(name: string, elemType: number, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -55,7 +60,13 @@ export function buildModel(spec: GraphSpec): Uint8Array {
     opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
     graph: {
       name: 'g',
-      node: spec.nodes.map((n, i) => ({ name: `n${i}`, opType: n.op, input: n.inputs, output: n.outputs, attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)) })),
+      node: spec.nodes.map((n, i) => ({
+        name: `n${i}`,
+        opType: n.op,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
+      })),
       initializer: spec.initializers,
       input: spec.inputs.map((i) => valueInfo(i.name, i.type ?? DT.FLOAT, i.dims)),
       output: spec.outputs.map((o) => valueInfo(o.name, o.type ?? DT.FLOAT, o.dims)),

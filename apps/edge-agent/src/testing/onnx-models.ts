@@ -25,13 +25,22 @@ export function kmeansModel(p: KmeansFixture): Uint8Array {
     { op: 'Mul', inputs: ['diff', 'diff'], outputs: ['sq'] },
     { op: 'ReduceSum', inputs: ['sq', 'axis2'], outputs: ['d2'], attrs: { keepdims: 0 } },
     { op: 'Sqrt', inputs: ['d2'], outputs: ['dist'] },
-    { op: 'ReduceMin', inputs: ['dist'], outputs: [p.poison ? 'raw_score' : 'score'], attrs: { axes: [1], keepdims: 0 } },
+    {
+      op: 'ReduceMin',
+      inputs: ['dist'],
+      outputs: [p.poison ? 'raw_score' : 'score'],
+      attrs: { axes: [1], keepdims: 0 },
+    },
     { op: 'ArgMin', inputs: ['dist'], outputs: ['cluster'], attrs: { axis: 1, keepdims: 0 } },
   ];
   const initializers = [
     floatInit('center', [f], pad(p.center, f)),
     floatInit('scale', [f], pad(p.scale, f, 1)),
-    floatInit('centroids', [k, f], p.centroids.flatMap((c) => pad(c, f))),
+    floatInit(
+      'centroids',
+      [k, f],
+      p.centroids.flatMap((c) => pad(c, f)),
+    ),
     int64Init('axis1', [1], [1]),
     int64Init('axis2', [1], [2]),
   ];
@@ -67,7 +76,13 @@ function weights(n: number, seed: number): number[] {
  * Tiny 1-D CNN fault classifier, channels-last like TensorFlow.js: input [N, length, channels] →
  * `probs` [N, classes] (Conv1D k=5 → ReLU → global average → dense → softmax).
  */
-export function faultCnnModel(p: { length: number; channels: number; classes: number; filters?: number; seed?: number }): Uint8Array {
+export function faultCnnModel(p: {
+  length: number;
+  channels: number;
+  classes: number;
+  filters?: number;
+  seed?: number;
+}): Uint8Array {
   const filters = p.filters ?? 8;
   return buildModel({
     inputs: [{ name: 'window', dims: ['N', p.length, p.channels] }],
@@ -95,7 +110,14 @@ export function faultCnnModel(p: { length: number; channels: number; classes: nu
  * (Conv 3×3 stride 2 → ReLU → Conv 3×3 stride 2 → ReLU → global average → dense → softmax).
  * `int8: true` wraps the convolutions' inputs and weights in QuantizeLinear/DequantizeLinear (QDQ), as quantizeInt8 does.
  */
-export function visionCnnModel(p: { height: number; width: number; classes: number; filters?: number; seed?: number; int8?: boolean }): Uint8Array {
+export function visionCnnModel(p: {
+  height: number;
+  width: number;
+  classes: number;
+  filters?: number;
+  seed?: number;
+  int8?: boolean;
+}): Uint8Array {
   const f = p.filters ?? 8;
   const seed = p.seed ?? 7;
   const nodes: NodeSpec[] = [{ op: 'Transpose', inputs: ['image'], outputs: ['nchw'], attrs: { perm: [0, 3, 1, 2] } }];
@@ -109,7 +131,12 @@ export function visionCnnModel(p: { height: number; width: number; classes: numb
   ];
   const q = (name: string, scale: number): string => {
     if (!p.int8) return name;
-    initializers.push(floatInit(`${name}_s`, [], [scale]), { name: `${name}_z`, dataType: 3, dims: [], int32Data: [0] });
+    initializers.push(floatInit(`${name}_s`, [], [scale]), {
+      name: `${name}_z`,
+      dataType: 3,
+      dims: [],
+      int32Data: [0],
+    });
     nodes.push({ op: 'QuantizeLinear', inputs: [name, `${name}_s`, `${name}_z`], outputs: [`${name}_q`] });
     nodes.push({ op: 'DequantizeLinear', inputs: [`${name}_q`, `${name}_s`, `${name}_z`], outputs: [`${name}_dq`] });
     return `${name}_dq`;

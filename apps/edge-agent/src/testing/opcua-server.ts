@@ -42,7 +42,10 @@ export class TestOpcuaServer {
   static async start(options: TestOpcuaServerOptions = {}): Promise<TestOpcuaServer> {
     const port = options.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'takt-opcua-server-'));
-    const serverCertificateManager = new OPCUACertificateManager({ rootFolder: join(dir, 'pki'), automaticallyAcceptUnknownCertificate: true });
+    const serverCertificateManager = new OPCUACertificateManager({
+      rootFolder: join(dir, 'pki'),
+      automaticallyAcceptUnknownCertificate: true,
+    });
     const users = options.users ?? {};
     const server = new OPCUAServer({
       port,
@@ -50,7 +53,9 @@ export class TestOpcuaServer {
       nodeset_filename: [nodesets.standard, LINE_U_NODESET],
       serverCertificateManager,
       allowAnonymous: options.anonymous ?? true,
-      userManager: { isValidUser: (user: string, password: string) => users[user] !== undefined && users[user] === password },
+      userManager: {
+        isValidUser: (user: string, password: string) => users[user] !== undefined && users[user] === password,
+      },
       buildInfo: { productName: 'takt-test-opcua' },
     });
     await server.initialize();

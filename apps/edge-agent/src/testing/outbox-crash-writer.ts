@@ -12,7 +12,12 @@ const outbox = await DiskOutbox.open({ dir, segmentBytes: 64 * 1024, syncDelayMs
 const topic = buildTopic({ site: 'plant-1', line: 'line-1', device: 'press-01', channel: 'anomaly' });
 process.stdout.write('ready\n');
 for (;;) {
-  const e = await outbox.append({ topic, deviceId: 'press-01', channel: 'anomaly', payload: (seq) => Buffer.from(JSON.stringify({ seq, pad: 'p'.repeat(200) })) });
+  const e = await outbox.append({
+    topic,
+    deviceId: 'press-01',
+    channel: 'anomaly',
+    payload: (seq) => Buffer.from(JSON.stringify({ seq, pad: 'p'.repeat(200) })),
+  });
   process.stdout.write(`durable ${e.id} ${e.seq}\n`);
   if (e.id % 3 === 0) outbox.ack(e.id);
 }

@@ -15,7 +15,15 @@ const TOKEN = 'edge-reader-token';
 export const FEATURES = ['vibration.rms', 'vibration.kurtosis'];
 
 /** A K-means model over {@link FEATURES}; `c` makes its bytes (and hash) differ. */
-export const goodKmeans = (c = 1) => kmeansModel({ centroids: [[0, 0], [c, c]], center: [0, 0], scale: [1, 1] });
+export const goodKmeans = (c = 1) =>
+  kmeansModel({
+    centroids: [
+      [0, 0],
+      [c, c],
+    ],
+    center: [0, 0],
+    scale: [1, 1],
+  });
 
 /**
  * A rollout controller wired to a real registry, artifact server and onnxruntime, with the model
@@ -36,7 +44,9 @@ export interface RolloutFixture {
   close: () => Promise<void>;
 }
 
-export async function startRolloutFixture(makeStore: (dataDir: string) => ModelStore = (d) => new ModelStore(d)): Promise<RolloutFixture> {
+export async function startRolloutFixture(
+  makeStore: (dataDir: string) => ModelStore = (d) => new ModelStore(d),
+): Promise<RolloutFixture> {
   const dir = tempDir('takt-rollout-fixture-');
   const key = generateSigningKey('takt-test');
   const server = await startArtifactServer(TOKEN);
@@ -66,17 +76,43 @@ export async function startRolloutFixture(makeStore: (dataDir: string) => ModelS
     report: (a, r) => reports.set(a.device, [...(reports.get(a.device) ?? []), r]),
     logger: createLogger('test'),
   });
-  const desired = async (address: DeviceAddress, version: number, bytes = goodKmeans(version)): Promise<DesiredModel> => {
-    const base = sampleManifest({ name: 'press-anomaly', version, input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: FEATURES } });
+  const desired = async (
+    address: DeviceAddress,
+    version: number,
+    bytes = goodKmeans(version),
+  ): Promise<DesiredModel> => {
+    const base = sampleManifest({
+      name: 'press-anomaly',
+      version,
+      input: { name: 'features', shape: [null, 2], dtype: 'float32', featureNames: FEATURES },
+    });
     const { artifact: _a, signature: _s, variants: _v, ...manifest } = base;
     const m: ModelManifest = await registry.register({ manifest, artifact: bytes });
     server.files.set(m.artifact.sha256, { file: registry.artifactPath(m), sha256: m.artifact.sha256 });
-    return { schemaVersion: 1, deviceId: address.device, ts: Date.now(), seq: version, rolloutId: `ro-${version}`, manifest: m, artifactUrl: `${server.url}/api/artifacts/sha256/${m.artifact.sha256}` };
+    return {
+      schemaVersion: 1,
+      deviceId: address.device,
+      ts: Date.now(),
+      seq: version,
+      rolloutId: `ro-${version}`,
+      manifest: m,
+      artifactUrl: `${server.url}/api/artifacts/sha256/${m.artifact.sha256}`,
+    };
   };
   const close = async () => {
     for (const m of models.values()) await m.releaseAll();
     await server.close();
     dir.remove();
   };
-  return { controller, store, dataDir, requests: server.requests, reports: (d) => reports.get(d) ?? [], models: modelsOf, desired, signingKey: key, close };
+  return {
+    controller,
+    store,
+    dataDir,
+    requests: server.requests,
+    reports: (d) => reports.get(d) ?? [],
+    models: modelsOf,
+    desired,
+    signingKey: key,
+    close,
+  };
 }

@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
  * An MQTT 3.1.1 broker that accepts connections, subscriptions and pings but never acknowledges a
  * publish (a broker whose storage hangs). Counts connections and publishes it was sent.
  */
-export async function startSilentBroker(): Promise<{ url: string; connections: number; publishes: number; nextConnection: (n: number) => Promise<void>; close: () => Promise<void> }> {
+export async function startSilentBroker(): Promise<{
+  url: string;
+  connections: number;
+  publishes: number;
+  nextConnection: (n: number) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   const waiters: { n: number; resolve: () => void }[] = [];
   const state = { connections: 0, publishes: 0 };
@@ -27,8 +33,10 @@ export async function startSilentBroker(): Promise<{ url: string; connections: n
       state.connections++;
       socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK, accepted
       for (const w of waiters.filter((x) => state.connections >= x.n)) w.resolve();
-    } else if (type === 8) socket.write(Buffer.from([0x90, 0x03, body[0] ?? 0, body[1] ?? 0, 0x01])); // SUBACK, QoS 1
-    else if (type === 12) socket.write(Buffer.from([0xd0, 0x00])); // PINGRESP
+    } else if (type === 8)
+      socket.write(Buffer.from([0x90, 0x03, body[0] ?? 0, body[1] ?? 0, 0x01])); // SUBACK, QoS 1
+    else if (type === 12)
+      socket.write(Buffer.from([0xd0, 0x00])); // PINGRESP
     else if (type === 3) state.publishes++; // PUBLISH: never a PUBACK
   };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -41,7 +49,8 @@ export async function startSilentBroker(): Promise<{ url: string; connections: n
     get publishes() {
       return state.publishes;
     },
-    nextConnection: (n) => new Promise<void>((resolve) => (state.connections >= n ? resolve() : waiters.push({ n, resolve }))),
+    nextConnection: (n) =>
+      new Promise<void>((resolve) => (state.connections >= n ? resolve() : waiters.push({ n, resolve }))),
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((r) => server.close(() => r()));

@@ -10,7 +10,14 @@ import { faultCnnModel, kmeansModel, visionCnnModel } from './onnx-models.js';
 const out = join(process.cwd(), 'apps/edge-agent/testdata');
 mkdirSync(out, { recursive: true });
 const files: Record<string, Uint8Array> = {
-  'kmeans-2x2.onnx': kmeansModel({ centroids: [[0, 0], [3, 4]], center: [1, 1], scale: [2, 2] }),
+  'kmeans-2x2.onnx': kmeansModel({
+    centroids: [
+      [0, 0],
+      [3, 4],
+    ],
+    center: [1, 1],
+    scale: [2, 2],
+  }),
   'kmeans-nan.onnx': kmeansModel({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1], poison: 'nan' }),
   'fault-cnn-256x2.onnx': faultCnnModel({ length: 256, channels: 2, classes: 4 }),
   'vision-64-fp32.onnx': visionCnnModel({ height: 64, width: 64, classes: 5, filters: 16 }),

@@ -18,7 +18,8 @@ export class Backoff {
 
   constructor(opts: BackoffOptions) {
     if (!(opts.baseMs > 0)) throw new RangeError(`baseMs must be > 0, got ${opts.baseMs}`);
-    if (!(opts.maxMs >= opts.baseMs)) throw new RangeError(`maxMs must be >= baseMs (${opts.baseMs}), got ${opts.maxMs}`);
+    if (!(opts.maxMs >= opts.baseMs))
+      throw new RangeError(`maxMs must be >= baseMs (${opts.baseMs}), got ${opts.maxMs}`);
     this.#opts = opts;
   }
 

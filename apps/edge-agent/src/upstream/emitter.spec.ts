@@ -50,7 +50,12 @@ describe('UpstreamEmitter clock timestamps', () => {
     const emitter = new UpstreamEmitter(outbox);
     const state = { status: 'online' as const, models: [], outboxDepth: 0, shed: 0 };
     const other = { ...address, device: 'press-02' };
-    const sent = [await emitter.emit(address, 'state', state), await emitter.emit(address, 'state', state), await emitter.emit(address, 'state', state), await emitter.emit(other, 'state', state)];
+    const sent = [
+      await emitter.emit(address, 'state', state),
+      await emitter.emit(address, 'state', state),
+      await emitter.emit(address, 'state', state),
+      await emitter.emit(other, 'state', state),
+    ];
     const ts = sent.map((e) => (JSON.parse(Buffer.from(e.payload).toString()) as { ts: number }).ts);
     expect(ts).toEqual([1_796_000_000_000, 1_796_000_000_001, 1_796_000_000_002, 1_796_000_000_000]); // another device's series is its own
     // a message that brings its own (data) time keeps it

@@ -1,11 +1,23 @@
-import { buildTopic, MAX_PAYLOAD_BYTES, ContractError, SequenceCounter, validate, SCHEMA_VERSION, type DeviceAddress, type MessageInput } from '@takt/contracts';
+import {
+  buildTopic,
+  MAX_PAYLOAD_BYTES,
+  ContractError,
+  SequenceCounter,
+  validate,
+  SCHEMA_VERSION,
+  type DeviceAddress,
+  type MessageInput,
+} from '@takt/contracts';
 import type { Outbox, OutboxEntry } from '../outbox/outbox.js';
 
 /** Upstream channels the agent writes. */
 export type UpstreamChannel = 'telemetry' | 'features' | 'anomaly' | 'inspection' | 'evidence' | 'state' | 'heartbeat';
 
 /** A message body without the envelope the emitter fills in (`ts` may be given). */
-export type MessageBody<C extends UpstreamChannel> = Omit<MessageInput<C>, 'schemaVersion' | 'deviceId' | 'seq' | 'ts'> & { ts?: number };
+export type MessageBody<C extends UpstreamChannel> = Omit<
+  MessageInput<C>,
+  'schemaVersion' | 'deviceId' | 'seq' | 'ts'
+> & { ts?: number };
 
 /** Best-effort upstream channels: liveness, published now or never. */
 export type BeaconChannel = 'heartbeat';
@@ -35,8 +47,16 @@ export class UpstreamEmitter {
   }
 
   /** @throws ContractError when the message breaks the contract (nothing is queued, no seq spent). */
-  async emit<C extends UpstreamChannel>(address: DeviceAddress, channel: C, body: MessageBody<C>): Promise<OutboxEntry> {
-    const checked = checkedMessage(address, channel, body.ts === undefined ? { ...body, ts: this.#clockTs(address.device, channel) } : body);
+  async emit<C extends UpstreamChannel>(
+    address: DeviceAddress,
+    channel: C,
+    body: MessageBody<C>,
+  ): Promise<OutboxEntry> {
+    const checked = checkedMessage(
+      address,
+      channel,
+      body.ts === undefined ? { ...body, ts: this.#clockTs(address.device, channel) } : body,
+    );
     return this.#outbox.append({
       topic: buildTopic({ ...address, channel }),
       deviceId: address.device,
@@ -79,10 +99,24 @@ export class UpstreamEmitter {
 }
 
 /** The message with its envelope, validated and within its channel's size limit (seq still 0). */
-function checkedMessage<C extends UpstreamChannel>(address: DeviceAddress, channel: C, body: MessageBody<C>): Record<string, unknown> {
-  const message = { ...body, schemaVersion: SCHEMA_VERSION, deviceId: address.device, ts: body.ts ?? Date.now(), seq: 0 };
+function checkedMessage<C extends UpstreamChannel>(
+  address: DeviceAddress,
+  channel: C,
+  body: MessageBody<C>,
+): Record<string, unknown> {
+  const message = {
+    ...body,
+    schemaVersion: SCHEMA_VERSION,
+    deviceId: address.device,
+    ts: body.ts ?? Date.now(),
+    seq: 0,
+  };
   const checked = validate(channel, message) as Record<string, unknown>;
   const size = Buffer.byteLength(JSON.stringify(checked)) + 16;
-  if (size > MAX_PAYLOAD_BYTES[channel]) throw new ContractError('TOO_LARGE', `${channel} message of ${size} bytes exceeds the ${MAX_PAYLOAD_BYTES[channel]}-byte limit`);
+  if (size > MAX_PAYLOAD_BYTES[channel])
+    throw new ContractError(
+      'TOO_LARGE',
+      `${channel} message of ${size} bytes exceeds the ${MAX_PAYLOAD_BYTES[channel]}-byte limit`,
+    );
   return checked;
 }

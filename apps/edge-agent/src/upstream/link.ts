@@ -72,7 +72,11 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
     this.#opts = opts;
     // default bound to the user name: takt-broker refuses client ids that do not start with it
     this.#clientId = opts.clientId ?? `${opts.username ?? 'takt-edge'}-${Math.random().toString(16).slice(2, 10)}`;
-    this.#backoff = new Backoff({ baseMs: opts.reconnectMs ?? 1_000, maxMs: opts.reconnectMaxMs ?? 30_000, random: opts.random });
+    this.#backoff = new Backoff({
+      baseMs: opts.reconnectMs ?? 1_000,
+      maxMs: opts.reconnectMaxMs ?? 30_000,
+      random: opts.random,
+    });
   }
 
   get connected(): boolean {
@@ -104,7 +108,12 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
       this.#backoff.reset();
       this.#watch(client);
       o.logger.info({ url: o.url }, 'upstream connected');
-      if (o.subscriptions?.length) client.subscribe(o.subscriptions, { qos: 1 }, (err) => err && o.logger.warn({ err: err.message }, 'subscribe failed'));
+      if (o.subscriptions?.length)
+        client.subscribe(
+          o.subscriptions,
+          { qos: 1 },
+          (err) => err && o.logger.warn({ err: err.message }, 'subscribe failed'),
+        );
       this.emit('connect');
     });
     client.on('message', (topic, payload) => this.emit('message', topic, payload));
@@ -149,19 +158,30 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
       cb(err);
     };
     this.#pending.set(once, performance.now());
-    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1, retain: opts.retain }, (err) => once(err ?? undefined));
+    client.publish(
+      topic,
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      { qos: 1, retain: opts.retain },
+      (err) => once(err ?? undefined),
+    );
   }
 
   /** Drops a connection whose oldest publish has waited longer than `pubackTimeoutMs` for its PUBACK. */
   #watch(client: MqttClient): void {
     const timeoutMs = this.#opts.pubackTimeoutMs ?? 30_000;
     clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => {
-      const oldest = this.#pending.values().next().value;
-      if (oldest === undefined || performance.now() - oldest <= timeoutMs || client !== this.#client) return;
-      this.#opts.logger.warn({ url: this.#opts.url, unacked: this.#pending.size, timeoutMs }, 'no PUBACK in time: dropping the upstream connection');
-      this.#onClose(client);
-    }, Math.max(10, timeoutMs / 4));
+    this.#watchdog = setInterval(
+      () => {
+        const oldest = this.#pending.values().next().value;
+        if (oldest === undefined || performance.now() - oldest <= timeoutMs || client !== this.#client) return;
+        this.#opts.logger.warn(
+          { url: this.#opts.url, unacked: this.#pending.size, timeoutMs },
+          'no PUBACK in time: dropping the upstream connection',
+        );
+        this.#onClose(client);
+      },
+      Math.max(10, timeoutMs / 4),
+    );
     this.#watchdog.unref();
   }
 
@@ -169,7 +189,10 @@ export class MqttLink extends TypedEventEmitter<LinkEvents> implements UpstreamL
   publishNow(topic: string, payload: Uint8Array): boolean {
     const client = this.#client;
     if (!client || !this.#connected) return false;
-    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 0, retain: false });
+    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), {
+      qos: 0,
+      retain: false,
+    });
     return true;
   }
 

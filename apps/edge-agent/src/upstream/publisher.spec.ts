@@ -30,17 +30,21 @@ const draft = () => ({
 });
 
 describe('UpstreamPublisher', () => {
-  it('BAD LINK - a publish refused without a disconnect is sent again, and the outbox drains without a reconnect', { timeout: 10_000 }, async () => {
-    const outbox = new MemoryOutbox();
-    const link = new RefusingLink();
-    link.refuse.set(1, 2);
-    const publisher = new UpstreamPublisher(outbox, link, { retryMs: 5, logger: createLogger('test') });
-    const drained = new Promise<void>((r) => outbox.on('drained', r));
-    for (let i = 0; i < 4; i++) await outbox.append(draft());
-    await drained;
-    expect(outbox.stats().depth).toBe(0);
-    expect(publisher.refused).toBe(2);
-    expect(link.sent.filter((s) => s === 1)).toHaveLength(3);
-    expect(link.sent.filter((s) => s !== 1)).toEqual([0, 2, 3]); // the others once each: no replay of what was acknowledged
-  });
+  it(
+    'BAD LINK - a publish refused without a disconnect is sent again, and the outbox drains without a reconnect',
+    { timeout: 10_000 },
+    async () => {
+      const outbox = new MemoryOutbox();
+      const link = new RefusingLink();
+      link.refuse.set(1, 2);
+      const publisher = new UpstreamPublisher(outbox, link, { retryMs: 5, logger: createLogger('test') });
+      const drained = new Promise<void>((r) => outbox.on('drained', r));
+      for (let i = 0; i < 4; i++) await outbox.append(draft());
+      await drained;
+      expect(outbox.stats().depth).toBe(0);
+      expect(publisher.refused).toBe(2);
+      expect(link.sent.filter((s) => s === 1)).toHaveLength(3);
+      expect(link.sent.filter((s) => s !== 1)).toEqual([0, 2, 3]); // the others once each: no replay of what was acknowledged
+    },
+  );
 });

@@ -67,7 +67,8 @@ export class UpstreamPublisher {
   #pump(): void {
     if (!this.#link.connected) return;
     if (!this.#retryTimer) {
-      while (this.#retry.length > 0 && this.#inflight < this.#maxInflight) this.#send(this.#retry.shift() as OutboxEntry);
+      while (this.#retry.length > 0 && this.#inflight < this.#maxInflight)
+        this.#send(this.#retry.shift() as OutboxEntry);
     }
     const room = this.#maxInflight - this.#inflight;
     if (room <= 0) return;
@@ -97,7 +98,10 @@ export class UpstreamPublisher {
     this.#retry.sort((a, b) => a.id - b.id);
     if (this.#retryTimer) return;
     const delayMs = this.#backoff.next();
-    this.#logger.warn({ id: entry.id, topic: entry.topic, err: err.message, delayMs }, 'publish refused; sending it again');
+    this.#logger.warn(
+      { id: entry.id, topic: entry.topic, err: err.message, delayMs },
+      'publish refused; sending it again',
+    );
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       this.#pump();

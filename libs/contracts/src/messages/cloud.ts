@@ -1,9 +1,20 @@
 import { z } from 'zod';
-import { envelopeShape, finite, modelKindSchema, nameSchema, SCHEMA_VERSION, textSchema, timestampSchema } from './common.js';
+import {
+  envelopeShape,
+  finite,
+  modelKindSchema,
+  nameSchema,
+  SCHEMA_VERSION,
+  textSchema,
+  timestampSchema,
+} from './common.js';
 import { idSchema } from '../ids.js';
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' });
-const base64Schema = z.string().max(4096).regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' });
+const base64Schema = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'must be base64' });
 const shapeSchema = z.array(z.number().int().min(1).nullable()).min(1).max(8);
 
 export const artifactRefSchema = z.strictObject({
@@ -46,9 +57,14 @@ export const modelManifestSchema = z.strictObject({
     featureNames: z.array(nameSchema).max(512).optional(),
     window: windowSpecSchema.optional(),
     /** robust scaling the graph applies: (x - center) / scale */
-    scaling: z.strictObject({ center: z.array(finite).max(512), scale: z.array(z.number().positive()).max(512) }).optional(),
+    scaling: z
+      .strictObject({ center: z.array(finite).max(512), scale: z.array(z.number().positive()).max(512) })
+      .optional(),
   }),
-  outputs: z.array(z.strictObject({ name: z.string().min(1).max(64), shape: shapeSchema })).min(1).max(8),
+  outputs: z
+    .array(z.strictObject({ name: z.string().min(1).max(64), shape: shapeSchema }))
+    .min(1)
+    .max(8),
   classes: z.array(nameSchema).min(2).max(256).optional(),
   /** anomaly threshold on the smoothed score */
   threshold: finite.optional(),
@@ -84,7 +100,11 @@ export const modelManifestSchema = z.strictObject({
   /** other encodings of the same model, e.g. `int8` */
   variants: z.record(nameSchema, artifactRefSchema).optional(),
   signature: z
-    .strictObject({ alg: z.literal('ed25519'), keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), value: base64Schema })
+    .strictObject({
+      alg: z.literal('ed25519'),
+      keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+      value: base64Schema,
+    })
     .optional(),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
@@ -101,11 +121,18 @@ export const rollbackGrantSchema = z.strictObject({
   devices: z.array(idSchema).min(1).max(10_000),
   issuedAt: timestampSchema,
   expiresAt: timestampSchema,
-  signature: z.strictObject({ alg: z.literal('ed25519'), keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), value: base64Schema }),
+  signature: z.strictObject({
+    alg: z.literal('ed25519'),
+    keyId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+    value: base64Schema,
+  }),
 });
 export type RollbackGrant = z.infer<typeof rollbackGrantSchema>;
 
-const urlSchema = z.string().max(2048).regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' });
+const urlSchema = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' });
 
 /** Channel `model/desired` (retained, cloud only): the model a device should run. */
 export const desiredModelSchema = z.strictObject({
@@ -130,7 +157,10 @@ export const labelSchema = z.strictObject({
   /** `evidence`: a piece of edge evidence or an uploaded image, by its evidenceId */
   target: z.enum(['anomaly', 'inspection', 'window', 'evidence']),
   /** eventId, frameId or evidenceId the label is about */
-  refId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+  refId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .optional(),
   from: timestampSchema.optional(),
   to: timestampSchema.optional(),
   label: nameSchema,

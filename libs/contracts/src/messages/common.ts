@@ -16,7 +16,9 @@ export const textSchema = (max = 1024) => z.string().max(max);
 export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const nameSchema = z.string().regex(NAME_PATTERN, { message: 'name must match [A-Za-z0-9_.:-]{1,64}' });
 export const numberMap = (maxKeys: number) =>
-  z.record(nameSchema, finite).refine((m) => Object.keys(m).length <= maxKeys, { message: `at most ${maxKeys} entries` });
+  z
+    .record(nameSchema, finite)
+    .refine((m) => Object.keys(m).length <= maxKeys, { message: `at most ${maxKeys} entries` });
 
 /** Fields every message carries: which device, when, and its place in the device's sequence. */
 export const envelopeShape = {

@@ -49,7 +49,11 @@ export const telemetrySchema = z
     for (let i = 0; i < rows.length; i++) {
       const next = i + 1 < rows.length ? (rows[i + 1] as TelemetryRow).ts : m.ts;
       if ((rows[i] as TelemetryRow).ts >= next) {
-        ctx.addIssue({ code: 'custom', path: ['earlier', i, 'ts'], message: `earlier rows must be in time order, each before the next and before ts (row ${i} at ${(rows[i] as TelemetryRow).ts}, next at ${next})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['earlier', i, 'ts'],
+          message: `earlier rows must be in time order, each before the next and before ts (row ${i} at ${(rows[i] as TelemetryRow).ts}, next at ${next})`,
+        });
         return;
       }
     }
@@ -92,7 +96,8 @@ export type AnomalyEvent = z.infer<typeof anomalyEventSchema>;
  * Class names that mean "a good part" (case-insensitive, whole name), for models that name no good class:
  * what reads as nothing-wrong for thumbnails, good/defect figures and dashboards.
  */
-export const GOOD_CLASS_NAMES = /^(ok|good|free|normal|pass|passed|clean|none|no[_-]?defects?|non[_-]?defective|defect[_-]?free)$/i;
+export const GOOD_CLASS_NAMES =
+  /^(ok|good|free|normal|pass|passed|clean|none|no[_-]?defects?|non[_-]?defective|defect[_-]?free)$/i;
 
 /** Channel `inspection`: the vision model's verdict on one camera frame. */
 export const inspectionResultSchema = z.strictObject({
@@ -205,12 +210,20 @@ export const evidenceFrameSchema = z
     height: z.number().int().min(1).max(1024),
     encoding: z.enum(IMAGE_ENCODINGS),
     /** base64: `gray8` is width×height bytes row-major, `png` a grayscale PNG file */
-    data: z.string().max(MAX_EVIDENCE_FRAME_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'data must be base64' }),
+    data: z
+      .string()
+      .max(MAX_EVIDENCE_FRAME_BASE64)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'data must be base64' }),
   })
-  .refine((f) => f.encoding !== 'gray8' || Math.floor((f.data.length * 3) / 4) - (f.data.match(/=*$/)?.[0].length ?? 0) === f.width * f.height, {
-    message: 'gray8 data must hold width×height bytes',
-    path: ['data'],
-  });
+  .refine(
+    (f) =>
+      f.encoding !== 'gray8' ||
+      Math.floor((f.data.length * 3) / 4) - (f.data.match(/=*$/)?.[0].length ?? 0) === f.width * f.height,
+    {
+      message: 'gray8 data must hold width×height bytes',
+      path: ['data'],
+    },
+  );
 export type EvidenceFrame = z.infer<typeof evidenceFrameSchema>;
 
 /** Raw samples kept as evidence: every series starts at `t0`, as in a `raw` batch. */
@@ -218,7 +231,9 @@ export const evidenceWindowSchema = z.strictObject({
   t0: timestampSchema,
   sensors: z
     .record(nameSchema, sensorSeriesSchema)
-    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, { message: `1 to ${RAW_LIMITS.maxSensors} sensors` }),
+    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, {
+      message: `1 to ${RAW_LIMITS.maxSensors} sensors`,
+    }),
   /** the anomaly event the window surrounds (reason `anomaly`) */
   eventId: idSchema.optional(),
   /** the event's onset, ms since epoch, inside the window */
@@ -242,12 +257,24 @@ export const evidenceSchema = z
     window: evidenceWindowSchema.optional(),
     /** the model whose prediction is attached */
     model: modelRefSchema.optional(),
-    prediction: z.strictObject({ label: nameSchema, confidence: z.number().min(0).max(1), scores: numberMap(64).optional() }).optional(),
+    prediction: z
+      .strictObject({ label: nameSchema, confidence: z.number().min(0).max(1), scores: numberMap(64).optional() })
+      .optional(),
     /** ground truth, only from simulators */
     truth: nameSchema.optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.kind === 'frame' && (!m.frame || m.window)) ctx.addIssue({ code: 'custom', path: ['frame'], message: 'evidence of kind frame carries `frame` and no `window`' });
-    if (m.kind === 'window' && (!m.window || m.frame)) ctx.addIssue({ code: 'custom', path: ['window'], message: 'evidence of kind window carries `window` and no `frame`' });
+    if (m.kind === 'frame' && (!m.frame || m.window))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frame'],
+        message: 'evidence of kind frame carries `frame` and no `window`',
+      });
+    if (m.kind === 'window' && (!m.window || m.frame))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window'],
+        message: 'evidence of kind window carries `window` and no `frame`',
+      });
   });
 export type Evidence = z.infer<typeof evidenceSchema>;

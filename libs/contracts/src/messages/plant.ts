@@ -3,7 +3,13 @@ import { envelopeShape, finite, nameSchema, textSchema, timestampSchema } from '
 import { idSchema } from '../ids.js';
 
 /** Limits of a raw sample batch. */
-export const RAW_LIMITS = { maxRateHz: 100_000, maxSamples: 65_536, maxSensors: 64, maxUnit: 16, maxMachineType: 32 } as const;
+export const RAW_LIMITS = {
+  maxRateHz: 100_000,
+  maxSamples: 65_536,
+  maxSensors: 64,
+  maxUnit: 16,
+  maxMachineType: 32,
+} as const;
 
 /** One sensor's samples in a batch, evenly spaced at `rate` Hz from the batch's `t0`. */
 export const sensorSeriesSchema = z.strictObject({
@@ -22,7 +28,9 @@ export const rawSampleBatchSchema = z.strictObject({
   machineType: textSchema(RAW_LIMITS.maxMachineType).optional(),
   sensors: z
     .record(nameSchema, sensorSeriesSchema)
-    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, { message: `1 to ${RAW_LIMITS.maxSensors} sensors` }),
+    .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= RAW_LIMITS.maxSensors, {
+      message: `1 to ${RAW_LIMITS.maxSensors} sensors`,
+    }),
 });
 export type RawSampleBatch = z.infer<typeof rawSampleBatchSchema>;
 
@@ -37,14 +45,22 @@ export const cameraFrameSchema = z
     height: z.number().int().min(1).max(1024),
     encoding: z.enum(IMAGE_ENCODINGS),
     /** base64: `gray8` is width×height bytes row-major, `png` a grayscale PNG file */
-    data: z.string().max(1_400_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'data must be base64' }),
+    data: z
+      .string()
+      .max(1_400_000)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'data must be base64' }),
     /** ground truth, only from simulators */
     truth: nameSchema.optional(),
   })
-  .refine((f) => f.encoding !== 'gray8' || Math.floor((f.data.length * 3) / 4) - (f.data.match(/=*$/)?.[0].length ?? 0) === f.width * f.height, {
-    message: 'gray8 data must hold width×height bytes',
-    path: ['data'],
-  });
+  .refine(
+    (f) =>
+      f.encoding !== 'gray8' ||
+      Math.floor((f.data.length * 3) / 4) - (f.data.match(/=*$/)?.[0].length ?? 0) === f.width * f.height,
+    {
+      message: 'gray8 data must hold width×height bytes',
+      path: ['data'],
+    },
+  );
 export type CameraFrame = z.infer<typeof cameraFrameSchema>;
 
 export const FAULT_KINDS = [

@@ -13,7 +13,8 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   } catch (err) {
     throw new OnnxExportError('INVALID_MODEL', `not an ONNX model: ${(err as Error).message}`, { cause: err });
   }
-  if (!model.graph || (model.graph.node ?? []).length === 0) throw new OnnxExportError('INVALID_MODEL', 'ONNX model has no graph nodes');
+  if (!model.graph || (model.graph.node ?? []).length === 0)
+    throw new OnnxExportError('INVALID_MODEL', 'ONNX model has no graph nodes');
   return model;
 }
 

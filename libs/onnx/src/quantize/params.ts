@@ -20,21 +20,33 @@ export function activationParams(r: Range): ActivationParams {
 }
 
 /** Per-channel symmetric int8 weights along `axis`: q ∈ [−127, 127], zero point 0. */
-export function quantizeWeightsPerChannel(w: Float32Array, dims: number[], axis: number): { q: Int8Array; scales: Float32Array } {
+export function quantizeWeightsPerChannel(
+  w: Float32Array,
+  dims: number[],
+  axis: number,
+): { q: Int8Array; scales: Float32Array } {
   const channels = dims[axis] as number;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const absMax = new Float64Array(channels);
   const channelOf = (i: number) => Math.floor(i / inner) % channels;
-  for (let i = 0; i < w.length; i++) absMax[channelOf(i)] = Math.max(absMax[channelOf(i)] as number, Math.abs(w[i] as number));
+  for (let i = 0; i < w.length; i++)
+    absMax[channelOf(i)] = Math.max(absMax[channelOf(i)] as number, Math.abs(w[i] as number));
   const scales = Float32Array.from(absMax, (m) => (m > 0 ? m / 127 : 1));
   const q = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round((w[i] as number) / (scales[channelOf(i)] as number))));
+  for (let i = 0; i < w.length; i++)
+    q[i] = Math.max(-127, Math.min(127, Math.round((w[i] as number) / (scales[channelOf(i)] as number))));
   return { q, scales };
 }
 
 /** int32 bias with scale inputScale · weightScale[c] and zero point 0, as QLinearConv/QGemm expect. */
-export function quantizeBias(b: Float32Array, inputScale: number, weightScales: Float32Array): { q: Int32Array; scales: Float32Array } {
+export function quantizeBias(
+  b: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { q: Int32Array; scales: Float32Array } {
   const scales = Float32Array.from(weightScales, (s) => inputScale * s);
-  const q = Int32Array.from(b, (v, i) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (scales[i] as number)))));
+  const q = Int32Array.from(b, (v, i) =>
+    Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (scales[i] as number)))),
+  );
   return { q, scales };
 }

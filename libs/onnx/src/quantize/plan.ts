@@ -31,7 +31,9 @@ export function weightAxis(node: NodeProto, idx: GraphIndex): { axis: number; re
   if (!w) return undefined;
   const dims = dimsOf(w);
   if (node.opType === 'Conv') {
-    return dims.length >= 3 && attrInt(node, 'group', 1) === 1 ? { axis: 0, reduction: dims.slice(1).reduce((a, b) => a * b, 1) } : undefined;
+    return dims.length >= 3 && attrInt(node, 'group', 1) === 1
+      ? { axis: 0, reduction: dims.slice(1).reduce((a, b) => a * b, 1) }
+      : undefined;
   }
   if (dims.length !== 2) return undefined;
   const transB = node.opType === 'Gemm' && attrInt(node, 'transB', 0) === 1;
@@ -61,7 +63,8 @@ export function planQuantization(model: ModelProto, idx: GraphIndex, minReductio
       if (w === undefined || w.reduction < minReduction) return;
       weighted.set(i, { axis: w.axis });
       const users = idx.consumers.get(y ?? '') ?? [];
-      const relu = users.length === 1 && nodes[users[0] as number]?.opType === 'Relu' ? (users[0] as number) : undefined;
+      const relu =
+        users.length === 1 && nodes[users[0] as number]?.opType === 'Relu' ? (users[0] as number) : undefined;
       if (relu !== undefined && !idx.graphOutputs.has(y ?? '')) {
         fusedRelu.set(relu, i);
         y = nodes[relu]?.output?.[0];

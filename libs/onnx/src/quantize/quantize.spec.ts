@@ -14,10 +14,11 @@ import { useCpuBackend } from '../testing/tf.js';
 import { quantizeInt8 } from './quantize.js';
 
 const SIZE = 16;
-const argmax = (p: Float32Array, k: number) => Array.from({ length: p.length / k }, (_, n) => {
-  const row = Array.from(p.subarray(n * k, (n + 1) * k));
-  return row.indexOf(Math.max(...row));
-});
+const argmax = (p: Float32Array, k: number) =>
+  Array.from({ length: p.length / k }, (_, n) => {
+    const row = Array.from(p.subarray(n * k, (n + 1) * k));
+    return row.indexOf(Math.max(...row));
+  });
 
 /** Trains a small CNN on the shapes set with tfjs CPU (a few seconds) and exports it. */
 async function trainedModel(): Promise<{ fp32: Uint8Array; model: tf.LayersModel; accuracy: number }> {
@@ -25,9 +26,20 @@ async function trainedModel(): Promise<{ fp32: Uint8Array; model: tf.LayersModel
   const model = tf.sequential({
     layers: [
       L.inputLayer({ inputShape: [SIZE, SIZE, 1] }),
-      L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      L.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
       L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      L.conv2d({
+        filters: 16,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
       L.batchNormalization(),
       L.reLU(),
       L.maxPooling2d({ poolSize: 2 }),
@@ -42,7 +54,9 @@ async function trainedModel(): Promise<{ fp32: Uint8Array; model: tf.LayersModel
   await model.fit(xs, ys, { epochs: 8, batchSize: 15, shuffle: false, verbose: 0 }); // ~1200 image-steps: seconds on tfjs CPU
   tf.dispose([xs, ys]);
   const test = shapesDataset(300, SIZE, 99);
-  const pred = tf.tidy(() => (model.predict(tf.tensor4d(test.x, [300, SIZE, SIZE, 1])) as tf.Tensor).dataSync() as Float32Array);
+  const pred = tf.tidy(
+    () => (model.predict(tf.tensor4d(test.x, [300, SIZE, SIZE, 1])) as tf.Tensor).dataSync() as Float32Array,
+  );
   const accuracy = argmax(pred, 3).filter((c, i) => c === test.y[i]).length / 300;
   return { fp32: tfjsToOnnx(model), model, accuracy };
 }
@@ -78,23 +92,43 @@ describe('quantizeInt8', () => {
   it('is QDQ with per-channel int8 weights, and onnxruntime runs it as QLinearConv / QGemm', async () => {
     const int8 = await quantizeInt8(trained.fp32, calibration, { inputShape: [32, SIZE, SIZE, 1], minReduction: 0 });
     const graph = onnx.ModelProto.decode(int8).graph;
-    const weightDq = graph?.node?.filter((n) => n.opType === 'DequantizeLinear' && n.attribute?.some((a) => a.name === 'axis'));
+    const weightDq = graph?.node?.filter(
+      (n) => n.opType === 'DequantizeLinear' && n.attribute?.some((a) => a.name === 'axis'),
+    );
     expect(weightDq?.length).toBeGreaterThanOrEqual(3);
     const int8Weights = graph?.initializer?.filter((t) => t.dataType === 3 && (t.dims?.length ?? 0) >= 2);
-    expect(int8Weights?.map((t) => (t.dims ?? []).map(Number))).toEqual([[6, 1, 3, 3], [16, 6, 3, 3], [256, 3]]);
-    const profile = await profileKernels(int8, { input: new ort.Tensor('float32', calibration[0] as Float32Array, [32, SIZE, SIZE, 1]) }, { runs: 2 });
+    expect(int8Weights?.map((t) => (t.dims ?? []).map(Number))).toEqual([
+      [6, 1, 3, 3],
+      [16, 6, 3, 3],
+      [256, 3],
+    ]);
+    const profile = await profileKernels(
+      int8,
+      { input: new ort.Tensor('float32', calibration[0] as Float32Array, [32, SIZE, SIZE, 1]) },
+      { runs: 2 },
+    );
     const ops = Object.keys(profile.opTimeUs);
     expect(ops).toContain('QLinearConv');
     expect(ops).toContain('QGemm');
     expect(ops).not.toContain('Conv');
-    const fpOps = Object.keys((await profileKernels(trained.fp32, { input: new ort.Tensor('float32', calibration[0] as Float32Array, [32, SIZE, SIZE, 1]) }, { runs: 1 })).opTimeUs);
+    const fpOps = Object.keys(
+      (
+        await profileKernels(
+          trained.fp32,
+          { input: new ort.Tensor('float32', calibration[0] as Float32Array, [32, SIZE, SIZE, 1]) },
+          { runs: 1 },
+        )
+      ).opTimeUs,
+    );
     expect(fpOps).not.toContain('QLinearConv');
   });
 
   it('keeps a tiny first conv (1 channel × 3×3 = 9 < 32) in fp32 by default', async () => {
     const int8 = await quantizeInt8(trained.fp32, calibration, { inputShape: [32, SIZE, SIZE, 1] });
     const graph = onnx.ModelProto.decode(int8).graph;
-    expect(graph?.initializer?.filter((t) => t.dataType === 3 && (t.dims?.length ?? 0) >= 2).map((t) => Number(t.dims?.[0]))).toEqual([16, 256]);
+    expect(
+      graph?.initializer?.filter((t) => t.dataType === 3 && (t.dims?.length ?? 0) >= 2).map((t) => Number(t.dims?.[0])),
+    ).toEqual([16, 256]);
   });
 
   it('runs the pool after a float first conv in fp32: the ReLU moves after the pool, so onnxruntime cannot hoist the quantize above it', async () => {
@@ -107,7 +141,13 @@ describe('quantizeInt8', () => {
     const dir = mkdtempSync(join(tmpdir(), 'takt-int8-opt-'));
     try {
       const file = join(dir, 'optimized.onnx');
-      await (await ort.InferenceSession.create(int8, { graphOptimizationLevel: 'all', optimizedModelFilePath: file, intraOpNumThreads: 1 })).release();
+      await (
+        await ort.InferenceSession.create(int8, {
+          graphOptimizationLevel: 'all',
+          optimizedModelFilePath: file,
+          intraOpNumThreads: 1,
+        })
+      ).release();
       const optimized = onnx.ModelProto.decode(readFileSync(file)).graph?.node ?? [];
       const producerOf = new Map(optimized.flatMap((n) => (n.output ?? []).map((o) => [o, n.opType] as const)));
       const pools = optimized.filter((n) => n.opType === 'MaxPool');
@@ -119,14 +159,28 @@ describe('quantizeInt8', () => {
   });
 
   it('BAD INPUT - calibration batch of the wrong size → INVALID_PARAMS', async () => {
-    await expect(quantizeInt8(trained.fp32, [new Float32Array(100)], { inputShape: [1, SIZE, SIZE, 1] })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
-    await expect(quantizeInt8(trained.fp32, [], { inputShape: [1, SIZE, SIZE, 1] })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
-    await expect(quantizeInt8(trained.fp32, calibration, { inputShape: [32, SIZE, SIZE, 1], method: 'percentile', percentile: 20 })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(
+      quantizeInt8(trained.fp32, [new Float32Array(100)], { inputShape: [1, SIZE, SIZE, 1] }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(quantizeInt8(trained.fp32, [], { inputShape: [1, SIZE, SIZE, 1] })).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+    });
+    await expect(
+      quantizeInt8(trained.fp32, calibration, {
+        inputShape: [32, SIZE, SIZE, 1],
+        method: 'percentile',
+        percentile: 20,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   });
 
   it('BAD INPUT - not an ONNX model → INVALID_MODEL; no weighted ops → UNSUPPORTED_CONFIG', async () => {
-    await expect(quantizeInt8(Uint8Array.from([1, 2, 3, 4, 5]), calibration, { inputShape: [32, SIZE, SIZE, 1] })).rejects.toBeInstanceOf(OnnxExportError);
+    await expect(
+      quantizeInt8(Uint8Array.from([1, 2, 3, 4, 5]), calibration, { inputShape: [32, SIZE, SIZE, 1] }),
+    ).rejects.toBeInstanceOf(OnnxExportError);
     const km = kmeansToOnnx({ centroids: [[0, 0]], center: [0, 0], scale: [1, 1] });
-    await expect(quantizeInt8(km, [new Float32Array(4)], { inputShape: [2, 2] })).rejects.toMatchObject({ code: 'UNSUPPORTED_CONFIG' });
+    await expect(quantizeInt8(km, [new Float32Array(4)], { inputShape: [2, 2] })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_CONFIG',
+    });
   });
 });

@@ -27,7 +27,8 @@ export function poolBeforeRelu(model: ModelProto, minReduction: number): number 
     if (w !== undefined && w.reduction >= minReduction) continue; // quantized: its ReLU folds into its output
     const users = idx.consumers.get(y) ?? [];
     const pool = nodes[users[0] ?? -1];
-    if (users.length !== 1 || idx.graphOutputs.has(y) || pool?.opType !== 'MaxPool' || (pool.output ?? []).length !== 1) continue;
+    if (users.length !== 1 || idx.graphOutputs.has(y) || pool?.opType !== 'MaxPool' || (pool.output ?? []).length !== 1)
+      continue;
     if (attrInt(pool, 'storage_order', 0) !== 0) continue;
     const pooled = pool.output?.[0] as string;
     // x → MaxPool → y → Relu → pooled (y now names the pre-ReLU pool output; nothing else reads it)

@@ -13,7 +13,10 @@ class QdqWriter {
 
   constructor(model: ModelProto) {
     const g = model.graph;
-    this.#names = new Set([...(g?.node ?? []).flatMap((n) => [...(n.input ?? []), ...(n.output ?? []), n.name ?? '']), ...(g?.initializer ?? []).map((t) => t.name ?? '')]);
+    this.#names = new Set([
+      ...(g?.node ?? []).flatMap((n) => [...(n.input ?? []), ...(n.output ?? []), n.name ?? '']),
+      ...(g?.initializer ?? []).map((t) => t.name ?? ''),
+    ]);
   }
 
   name(base: string): string {
@@ -30,7 +33,13 @@ class QdqWriter {
   }
 
   node(op: string, input: string[], output: string[], axis?: number): void {
-    this.nodes.push({ opType: op, name: this.name(`${output[0]}_${op}`), input, output, attribute: axis === undefined ? [] : [toAttributeProto('axis', attr.i(axis))] });
+    this.nodes.push({
+      opType: op,
+      name: this.name(`${output[0]}_${op}`),
+      input,
+      output,
+      attribute: axis === undefined ? [] : [toAttributeProto('axis', attr.i(axis))],
+    });
   }
 
   /** QuantizeLinear(src) → DequantizeLinear → dst, with uint8 per-tensor parameters. */
@@ -64,7 +73,9 @@ function quantizeWeights(w: QdqWriter, node: NodeProto, idx: GraphIndex, axis: n
   const channels = dims[axis] as number;
   const wq = w.constant(`${weight.name}_int8`, { type: DataType.INT8, values: q }, dims);
   const ws = w.constant(`${weight.name}_scale`, { type: DataType.FLOAT, values: scales }, [channels]);
-  const wz = w.constant(`${weight.name}_zero_point`, { type: DataType.INT8, values: new Int8Array(channels) }, [channels]);
+  const wz = w.constant(`${weight.name}_zero_point`, { type: DataType.INT8, values: new Int8Array(channels) }, [
+    channels,
+  ]);
   inputs[1] = w.name(`${weight.name}_dequantized`);
   w.node('DequantizeLinear', [wq, ws, wz], [inputs[1]], axis);
   const bias = inputs[2] ? idx.initializers.get(inputs[2]) : undefined;
@@ -72,7 +83,9 @@ function quantizeWeights(w: QdqWriter, node: NodeProto, idx: GraphIndex, axis: n
     const b = quantizeBias(floatsOf(bias), inputScale, scales);
     const bq = w.constant(`${bias.name}_int32`, { type: DataType.INT32, values: b.q }, [channels]);
     const bs = w.constant(`${bias.name}_scale`, { type: DataType.FLOAT, values: b.scales }, [channels]);
-    const bz = w.constant(`${bias.name}_zero_point`, { type: DataType.INT32, values: new Int32Array(channels) }, [channels]);
+    const bz = w.constant(`${bias.name}_zero_point`, { type: DataType.INT32, values: new Int32Array(channels) }, [
+      channels,
+    ]);
     inputs[2] = w.name(`${bias.name}_dequantized`);
     w.node('DequantizeLinear', [bq, bs, bz], [inputs[2]], 0);
   }
@@ -85,7 +98,12 @@ function quantizeWeights(w: QdqWriter, node: NodeProto, idx: GraphIndex, axis: n
  * int8 initializers behind DequantizeLinear, and ReLUs after weighted ops fold into their output
  * quantization (zero point 0 clamps negatives, exactly as onnxruntime's own quantizer does).
  */
-export function rewriteQdq(model: ModelProto, idx: GraphIndex, plan: QuantizationPlan, ranges: Map<string, Range>): void {
+export function rewriteQdq(
+  model: ModelProto,
+  idx: GraphIndex,
+  plan: QuantizationPlan,
+  ranges: Map<string, Range>,
+): void {
   const graph = model.graph as NonNullable<ModelProto['graph']>;
   const w = new QdqWriter(model);
   const params = paramsResolver(plan, ranges);
@@ -96,12 +114,19 @@ export function rewriteQdq(model: ModelProto, idx: GraphIndex, plan: Quantizatio
     rename.set(input, w.name(`${input}_dequantized`));
     w.qdq(input, rename.get(input) as string, params(input));
   }
-  const fusedOutput = new Map([...plan.fusedRelu].map(([relu, producer]) => [producer, graph.node?.[relu]?.output?.[0] as string]));
+  const fusedOutput = new Map(
+    [...plan.fusedRelu].map(([relu, producer]) => [producer, graph.node?.[relu]?.output?.[0] as string]),
+  );
   (graph.node ?? []).forEach((original, i) => {
     if (plan.fusedRelu.has(i)) return;
-    const node = { ...original, input: (original.input ?? []).map((t) => rename.get(t) ?? t), output: [...(original.output ?? [])] };
+    const node = {
+      ...original,
+      input: (original.input ?? []).map((t) => rename.get(t) ?? t),
+      output: [...(original.output ?? [])],
+    };
     const weighted = plan.weighted.get(i);
-    if (weighted) node.input = quantizeWeights(w, node, idx, weighted.axis, params(original.input?.[0] as string).scale);
+    if (weighted)
+      node.input = quantizeWeights(w, node, idx, weighted.axis, params(original.input?.[0] as string).scale);
     const fused = fusedOutput.get(i);
     if (fused) node.output[0] = fused;
     const after: [string, string][] = [];

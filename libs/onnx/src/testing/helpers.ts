@@ -19,7 +19,10 @@ export function seededNormal(seed: number): () => number {
 }
 
 /** Runs a model on CPU once and returns every output by name. */
-export async function runOnnx(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+export async function runOnnx(
+  model: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, ort.Tensor>> {
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
   try {
     return await session.run(feeds);

@@ -21,7 +21,8 @@ export function shapesDataset(count: number, size: number, seed: number): { x: F
       if (cls === 0) img[a * size + Math.min(size - 1, b + t)] = bright;
       if (cls === 1) img[Math.min(size - 1, a + t) * size + b] = bright;
     }
-    if (cls === 2) for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) img[(a + dy) * size + b + dx] = 0.6 + r() * 0.4;
+    if (cls === 2)
+      for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) img[(a + dy) * size + b + dx] = 0.6 + r() * 0.4;
   }
   return { x, y };
 }

@@ -13,12 +13,14 @@ export async function useCpuBackend(): Promise<typeof tf> {
 export function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
   const u = seededRandom(seed);
   for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-    layer.setWeights(layer.getWeights().map((w, i) => {
-      const n = w.size;
-      // weights order here: gamma, beta, moving mean, moving variance (positive)
-      const values = Float32Array.from({ length: n }, () => (i === 0 || i === 3 ? 0.5 + u() : (u() - 0.5) * 0.6));
-      return tf.tensor(values, w.shape);
-    }));
+    layer.setWeights(
+      layer.getWeights().map((w, i) => {
+        const n = w.size;
+        // weights order here: gamma, beta, moving mean, moving variance (positive)
+        const values = Float32Array.from({ length: n }, () => (i === 0 || i === 3 ? 0.5 + u() : (u() - 0.5) * 0.6));
+        return tf.tensor(values, w.shape);
+      }),
+    );
   }
 }
 
@@ -31,6 +33,7 @@ export async function parityDiff(model: tf.LayersModel, opts: { batch?: number; 
   const out = await runOnnx(tfjsToOnnx(model), { input: new ort.Tensor('float32', data, shape) });
   const actual = out['output'];
   const tfShape = (model.outputs[0]?.shape ?? []).slice(1);
-  if (!actual || actual.dims.slice(1).join() !== tfShape.join()) throw new Error(`output shape ${actual?.dims.join()} vs tf ${tfShape.join()}`);
+  if (!actual || actual.dims.slice(1).join() !== tfShape.join())
+    throw new Error(`output shape ${actual?.dims.join()} vs tf ${tfShape.join()}`);
   return maxAbsDiff(actual.data as Float32Array, expected);
 }

@@ -33,7 +33,10 @@ export function applyActivation(ctx: ExportContext, name: string, layer: LayerLi
       out = g.op('Softmax', [x], 'softmax', { axis: attr.i(onnxAxis(ctx, axis)) });
       break;
     default:
-      throw new OnnxExportError('UNSUPPORTED_LAYER', `layer ${layer.name} (${layer.getClassName()}): activation ${JSON.stringify(name)} is not supported`);
+      throw new OnnxExportError(
+        'UNSUPPORTED_LAYER',
+        `layer ${layer.name} (${layer.getClassName()}): activation ${JSON.stringify(name)} is not supported`,
+      );
   }
   ctx.x = { ...ctx.x, name: out };
   ctx.foldable = undefined;
@@ -44,7 +47,10 @@ export function activationName(layer: LayerLike): string {
   const a = config<unknown>(layer, 'activation');
   if (a === undefined || a === null) return 'linear';
   if (typeof a === 'string') return a;
-  throw new OnnxExportError('UNSUPPORTED_LAYER', `layer ${layer.name}: activation ${JSON.stringify(a)} is not supported`);
+  throw new OnnxExportError(
+    'UNSUPPORTED_LAYER',
+    `layer ${layer.name}: activation ${JSON.stringify(a)} is not supported`,
+  );
 }
 
 export const activationLayers: Record<string, LayerConverter> = {
@@ -52,7 +58,11 @@ export const activationLayers: Record<string, LayerConverter> = {
   ReLU: (ctx, layer) => {
     const max = config<number | null | undefined>(layer, 'maxValue');
     if (max === null || max === undefined) return applyActivation(ctx, 'relu', layer);
-    const out = ctx.g.op('Clip', [ctx.x.name, ctx.g.floats('zero', [], [0]), ctx.g.floats('max', [], [max])], 'relu_max');
+    const out = ctx.g.op(
+      'Clip',
+      [ctx.x.name, ctx.g.floats('zero', [], [0]), ctx.g.floats('max', [], [max])],
+      'relu_max',
+    );
     ctx.x = { ...ctx.x, name: out };
     ctx.foldable = undefined;
   },

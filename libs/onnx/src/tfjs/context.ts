@@ -41,7 +41,10 @@ export interface ExportContext {
 export type LayerConverter = (ctx: ExportContext, layer: LayerLike) => void;
 
 export function unsupportedConfig(layer: LayerLike, what: string): never {
-  throw new OnnxExportError('UNSUPPORTED_CONFIG', `layer ${layer.name} (${layer.getClassName()}): ${what} is not supported`);
+  throw new OnnxExportError(
+    'UNSUPPORTED_CONFIG',
+    `layer ${layer.name} (${layer.getClassName()}): ${what} is not supported`,
+  );
 }
 
 /** tf output shape of a layer without the batch dim. */

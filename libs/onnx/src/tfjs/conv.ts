@@ -1,7 +1,15 @@
 import { attr, type Attr } from '../graph.js';
 import { DataType } from '../proto.js';
 import { activationName, applyActivation } from './activation.js';
-import { config, outShape, tuple, unsupportedConfig, weightsOf, type LayerConverter, type LayerLike } from './context.js';
+import {
+  config,
+  outShape,
+  tuple,
+  unsupportedConfig,
+  weightsOf,
+  type LayerConverter,
+  type LayerLike,
+} from './context.js';
 import { ensureChannelsFirst } from './layout.js';
 
 /**
@@ -9,7 +17,13 @@ import { ensureChannelsFirst } from './layout.js';
  * with the odd pixel at the END, so explicit pads are written whenever the input size is known
  * (SAME_UPPER, which matches, otherwise). `causal` is refused (tfjs cannot run it either).
  */
-export function paddingAttrs(layer: LayerLike, inSpatial: (number | null)[], kernel: number[], strides: number[], dilations: number[]): Record<string, Attr> {
+export function paddingAttrs(
+  layer: LayerLike,
+  inSpatial: (number | null)[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+): Record<string, Attr> {
   const padding = config<string>(layer, 'padding') ?? 'valid';
   const rank = kernel.length;
   if (padding === 'valid') return { pads: attr.ints(Array<number>(rank * 2).fill(0)) };
@@ -42,7 +56,8 @@ export function kernelToOnnx(tfKernel: Float32Array, kernel: number[], inC: numb
 
 function convLayer(spatialRank: number): LayerConverter {
   return (ctx, layer) => {
-    if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast') unsupportedConfig(layer, 'dataFormat channelsFirst');
+    if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast')
+      unsupportedConfig(layer, 'dataFormat channelsFirst');
     const kernel = tuple(layer, 'kernelSize', spatialRank);
     const strides = tuple(layer, 'strides', spatialRank, Array<number>(spatialRank).fill(1));
     const dilations = tuple(layer, 'dilationRate', spatialRank, Array<number>(spatialRank).fill(1));
@@ -74,7 +89,8 @@ function convLayer(spatialRank: number): LayerConverter {
 
 function poolLayer(op: 'MaxPool' | 'AveragePool', spatialRank: number): LayerConverter {
   return (ctx, layer) => {
-    if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast') unsupportedConfig(layer, 'dataFormat channelsFirst');
+    if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast')
+      unsupportedConfig(layer, 'dataFormat channelsFirst');
     const kernel = tuple(layer, 'poolSize', spatialRank);
     const strides = tuple(layer, 'strides', spatialRank, kernel);
     const ones = Array<number>(spatialRank).fill(1);
@@ -82,7 +98,12 @@ function poolLayer(op: 'MaxPool' | 'AveragePool', spatialRank: number): LayerCon
     ensureChannelsFirst(ctx);
     // tf's `same` average pooling divides by the count of real (unpadded) inputs: count_include_pad = 0
     const extra: Record<string, Attr> = op === 'AveragePool' ? { count_include_pad: attr.i(0) } : {};
-    const y = ctx.g.op(op, [ctx.x.name], layer.name, { kernel_shape: attr.ints(kernel), strides: attr.ints(strides), ...pads, ...extra });
+    const y = ctx.g.op(op, [ctx.x.name], layer.name, {
+      kernel_shape: attr.ints(kernel),
+      strides: attr.ints(strides),
+      ...pads,
+      ...extra,
+    });
     ctx.x = { name: y, layout: 'channelsFirst', shape: outShape(layer) };
     ctx.foldable = undefined;
   };
@@ -93,7 +114,11 @@ function globalPoolLayer(op: 'GlobalAveragePool' | 'GlobalMaxPool'): LayerConver
     if (config<boolean | undefined>(layer, 'keepDims')) unsupportedConfig(layer, 'keepDims');
     ensureChannelsFirst(ctx);
     const pooled = ctx.g.op(op, [ctx.x.name], layer.name); // [N, C, 1, …]
-    ctx.x = { name: ctx.g.op('Flatten', [pooled], `${layer.name}_flat`, { axis: attr.i(1) }), layout: 'channelsLast', shape: outShape(layer) };
+    ctx.x = {
+      name: ctx.g.op('Flatten', [pooled], `${layer.name}_flat`, { axis: attr.i(1) }),
+      layout: 'channelsLast',
+      shape: outShape(layer),
+    };
     ctx.foldable = undefined;
   };
 }
@@ -103,7 +128,8 @@ export const batchNormalization: LayerConverter = (ctx, layer) => {
   const axis = config<number | number[]>(layer, 'axis') ?? -1;
   const rank = ctx.x.shape.length + 1;
   const a = Array.isArray(axis) ? axis : [axis];
-  if (a.length !== 1 || ((a[0] as number) + rank) % rank !== rank - 1) unsupportedConfig(layer, `axis ${JSON.stringify(axis)} (only the channel axis)`);
+  if (a.length !== 1 || ((a[0] as number) + rank) % rank !== rank - 1)
+    unsupportedConfig(layer, `axis ${JSON.stringify(axis)} (only the channel axis)`);
   const w = weightsOf(layer);
   const scale = config<boolean>(layer, 'scale') !== false;
   const center = config<boolean>(layer, 'center') !== false;
@@ -123,7 +149,8 @@ export const batchNormalization: LayerConverter = (ctx, layer) => {
   if (fold && fold.outChannels === c) {
     const per = fold.weights.length / c;
     for (let o = 0; o < c; o++) {
-      for (let j = 0; j < per; j++) fold.weights[o * per + j] = (fold.weights[o * per + j] as number) * (mul[o] as number);
+      for (let j = 0; j < per; j++)
+        fold.weights[o * per + j] = (fold.weights[o * per + j] as number) * (mul[o] as number);
       fold.bias[o] = (fold.bias[o] as number) * (mul[o] as number) + (add[o] as number);
     }
     ctx.g.replaceConstant(fold.weightName, { type: DataType.FLOAT, values: fold.weights });

@@ -27,9 +27,11 @@ const dense: LayerConverter = (ctx, layer) => {
 
 /** Flatten in tf (channels-last) order: transpose back first, then Flatten(axis=1). */
 const flatten: LayerConverter = (ctx, layer) => {
-  if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast') unsupportedConfig(layer, 'dataFormat channelsFirst');
+  if ((config<string | undefined>(layer, 'dataFormat') ?? 'channelsLast') !== 'channelsLast')
+    unsupportedConfig(layer, 'dataFormat channelsFirst');
   ensureChannelsLast(ctx);
-  if (ctx.x.shape.length > 1) ctx.x = { ...ctx.x, name: ctx.g.op('Flatten', [ctx.x.name], layer.name, { axis: attr.i(1) }) };
+  if (ctx.x.shape.length > 1)
+    ctx.x = { ...ctx.x, name: ctx.g.op('Flatten', [ctx.x.name], layer.name, { axis: attr.i(1) }) };
   ctx.x = { ...ctx.x, shape: outShape(layer) };
   ctx.foldable = undefined;
 };
@@ -39,7 +41,11 @@ const reshape: LayerConverter = (ctx, layer) => {
   ensureChannelsLast(ctx);
   const target = config<number[]>(layer, 'targetShape');
   const shape = ctx.g.int64s(`${layer.name}_shape`, [0, ...target]);
-  ctx.x = { name: ctx.g.op('Reshape', [ctx.x.name, shape], layer.name), layout: 'channelsLast', shape: outShape(layer) };
+  ctx.x = {
+    name: ctx.g.op('Reshape', [ctx.x.name, shape], layer.name),
+    layout: 'channelsLast',
+    shape: outShape(layer),
+  };
   ctx.foldable = undefined;
 };
 

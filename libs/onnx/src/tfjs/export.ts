@@ -27,14 +27,21 @@ export const SUPPORTED_LAYERS: readonly string[] = Object.keys(converters).sort(
 /** Layers in order, checking the model is one linear stack (one input, one output, no branches). */
 function linearLayers(model: LayersModel): LayerLike[] {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new OnnxExportError('UNSUPPORTED_CONFIG', `model ${model.name}: ${model.inputs.length} inputs / ${model.outputs.length} outputs; only one of each is supported`);
+    throw new OnnxExportError(
+      'UNSUPPORTED_CONFIG',
+      `model ${model.name}: ${model.inputs.length} inputs / ${model.outputs.length} outputs; only one of each is supported`,
+    );
   }
   const layers = model.layers;
   layers.forEach((layer, i) => {
     const inbound = layer.inboundNodes.flatMap((n) => n.inboundLayers);
     const prev = layers[i - 1];
     const chained = prev === undefined ? inbound.length <= 1 : inbound.length === 1 && inbound[0] === prev;
-    if (!chained) throw new OnnxExportError('UNSUPPORTED_CONFIG', `layer ${layer.name} (${layer.getClassName()}): only linear stacks of layers are supported`);
+    if (!chained)
+      throw new OnnxExportError(
+        'UNSUPPORTED_CONFIG',
+        `layer ${layer.name} (${layer.getClassName()}): only linear stacks of layers are supported`,
+      );
   });
   return layers as unknown as LayerLike[];
 }
@@ -52,7 +59,10 @@ export function tfjsToOnnx(model: LayersModel, opts: TfjsExportOptions = {}): Ui
   const unsupported = layers.filter((l) => !Object.hasOwn(converters, l.getClassName()));
   if (unsupported.length > 0) {
     const names = unsupported.map((l) => `${l.name} (${l.getClassName()})`).join(', ');
-    throw new OnnxExportError('UNSUPPORTED_LAYER', `cannot export to ONNX: unsupported layer ${names}; supported: ${SUPPORTED_LAYERS.join(', ')}`);
+    throw new OnnxExportError(
+      'UNSUPPORTED_LAYER',
+      `cannot export to ONNX: unsupported layer ${names}; supported: ${SUPPORTED_LAYERS.join(', ')}`,
+    );
   }
   const inShape = (model.inputs[0]?.shape ?? []).slice(1);
   const g = new GraphBuilder(model.name.replace(/[^A-Za-z0-9_]/g, '_'));

@@ -14,7 +14,11 @@ export function toLastPerm(rank: number): number[] {
 export function ensureChannelsFirst(ctx: ExportContext): void {
   const rank = ctx.x.shape.length + 1;
   if (ctx.x.layout === 'channelsFirst' || rank < 3) return;
-  ctx.x = { ...ctx.x, layout: 'channelsFirst', name: ctx.g.op('Transpose', [ctx.x.name], 'to_nchw', { perm: { ints: toFirstPerm(rank) } }) };
+  ctx.x = {
+    ...ctx.x,
+    layout: 'channelsFirst',
+    name: ctx.g.op('Transpose', [ctx.x.name], 'to_nchw', { perm: { ints: toFirstPerm(rank) } }),
+  };
   ctx.foldable = undefined;
 }
 
@@ -22,7 +26,11 @@ export function ensureChannelsFirst(ctx: ExportContext): void {
 export function ensureChannelsLast(ctx: ExportContext): void {
   const rank = ctx.x.shape.length + 1;
   if (ctx.x.layout === 'channelsLast') return;
-  ctx.x = { ...ctx.x, layout: 'channelsLast', name: ctx.g.op('Transpose', [ctx.x.name], 'to_nhwc', { perm: { ints: toLastPerm(rank) } }) };
+  ctx.x = {
+    ...ctx.x,
+    layout: 'channelsLast',
+    name: ctx.g.op('Transpose', [ctx.x.name], 'to_nhwc', { perm: { ints: toLastPerm(rank) } }),
+  };
   ctx.foldable = undefined;
 }
 

@@ -62,7 +62,12 @@ export class ManagedProcess {
     if (this.running) return;
     const { command, args, cwd, env, logFile, name } = this.options;
     this.#log ??= logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.options.detached ?? false });
+    const child = spawn(command, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached ?? false,
+    });
     this.#child = child;
     track(child);
     this.#lastOutput = [];

@@ -13,12 +13,17 @@ import { CameraStation } from './station.js';
 function blur(img: GrayImage, r: number): Float64Array {
   const { width: w, height: h, data } = img;
   const sum = new Float64Array((w + 1) * (h + 1));
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) sum[(y + 1) * (w + 1) + x + 1] = (data[y * w + x] as number) + sum[y * (w + 1) + x + 1]! + sum[(y + 1) * (w + 1) + x]! - sum[y * (w + 1) + x]!;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      sum[(y + 1) * (w + 1) + x + 1] =
+        (data[y * w + x] as number) + sum[y * (w + 1) + x + 1]! + sum[(y + 1) * (w + 1) + x]! - sum[y * (w + 1) + x]!;
   const out = new Float64Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const [x0, y0, x1, y1] = [Math.max(0, x - r), Math.max(0, y - r), Math.min(w, x + r + 1), Math.min(h, y + r + 1)];
-      out[y * w + x] = (sum[y1 * (w + 1) + x1]! - sum[y0 * (w + 1) + x1]! - sum[y1 * (w + 1) + x0]! + sum[y0 * (w + 1) + x0]!) / ((x1 - x0) * (y1 - y0));
+      out[y * w + x] =
+        (sum[y1 * (w + 1) + x1]! - sum[y0 * (w + 1) + x1]! - sum[y1 * (w + 1) + x0]! + sum[y0 * (w + 1) + x0]!) /
+        ((x1 - x0) * (y1 - y0));
     }
   }
   return out;
@@ -36,14 +41,15 @@ function largestComponent(mask: Uint8Array, w: number): { count: number; major: 
     while (stack.length) {
       const i = stack.pop() as number;
       pts.push([i % w, Math.floor(i / w)]);
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const [x, y] = [(i % w) + dx, Math.floor(i / w) + dy];
-        const j = y * w + x;
-        if (x >= 0 && y >= 0 && x < w && j < mask.length && mask[j] && !seen[j]) {
-          seen[j] = 1;
-          stack.push(j);
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const [x, y] = [(i % w) + dx, Math.floor(i / w) + dy];
+          const j = y * w + x;
+          if (x >= 0 && y >= 0 && x < w && j < mask.length && mask[j] && !seen[j]) {
+            seen[j] = 1;
+            stack.push(j);
+          }
         }
-      }
     }
     if (pts.length <= best.count) continue;
     const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
@@ -56,7 +62,11 @@ function largestComponent(mask: Uint8Array, w: number): { count: number; major: 
     }
     [sxx, syy, sxy] = [sxx / pts.length, syy / pts.length, sxy / pts.length];
     const d = Math.sqrt(((sxx - syy) / 2) ** 2 + sxy * sxy);
-    best = { count: pts.length, major: Math.sqrt((sxx + syy) / 2 + d), minor: Math.sqrt(Math.max(0, (sxx + syy) / 2 - d)) };
+    best = {
+      count: pts.length,
+      major: Math.sqrt((sxx + syy) / 2 + d),
+      minor: Math.sqrt(Math.max(0, (sxx + syy) / 2 - d)),
+    };
   }
   return best;
 }
@@ -68,8 +78,10 @@ function largestComponent(mask: Uint8Array, w: number): { count: number; major: 
 function classify(img: GrayImage): DefectClass {
   const w = img.width;
   const [sm, bg, coarse, wide] = [blur(img, 1), blur(img, 5), blur(img, 4), blur(img, 24)];
-  const inside = (i: number, m: number) => i % w >= m && Math.floor(i / w) >= m && i % w < w - m && Math.floor(i / w) < w - m;
-  const mask = (th: number) => sm.map((v, i) => (inside(i, 3) && Math.abs(v - bg[i]!) > th ? 1 : 0)) as unknown as Uint8Array;
+  const inside = (i: number, m: number) =>
+    i % w >= m && Math.floor(i / w) >= m && i % w < w - m && Math.floor(i / w) < w - m;
+  const mask = (th: number) =>
+    sm.map((v, i) => (inside(i, 3) && Math.abs(v - bg[i]!) > th ? 1 : 0)) as unknown as Uint8Array;
   let stainArea = 0;
   for (let i = 0; i < sm.length; i++) if (inside(i, 12) && Math.abs(coarse[i]! - wide[i]!) > 12) stainArea++;
   const weak = largestComponent(Uint8Array.from(mask(12)), w);
@@ -93,11 +105,14 @@ describe('camera images', () => {
     const again = tempDir('takt-images-');
     try {
       writeDataset({ count: 5, size: 96, seed: 11, out: again.path });
-      for (const r of rows.slice(0, 5)) expect(readFileSync(join(again.path, r.file)).equals(readFileSync(join(out.path, r.file)))).toBe(true);
+      for (const r of rows.slice(0, 5))
+        expect(readFileSync(join(again.path, r.file)).equals(readFileSync(join(out.path, r.file)))).toBe(true);
     } finally {
       again.remove();
     }
-    const counts = Object.fromEntries(['ok', 'scratch', 'pit', 'crack', 'stain'].map((k) => [k, rows.filter((r) => r.label === k).length]));
+    const counts = Object.fromEntries(
+      ['ok', 'scratch', 'pit', 'crack', 'stain'].map((k) => [k, rows.filter((r) => r.label === k).length]),
+    );
     for (const n of Object.values(counts)) expect(n).toBeGreaterThan(25);
   });
 
@@ -111,13 +126,23 @@ describe('camera images', () => {
       (confusion[r.label] ??= {})[got] = (confusion[r.label]?.[got] ?? 0) + 1;
       if (got === r.label) right++;
     }
-    const perClass = Object.fromEntries(Object.entries(confusion).map(([k, v]) => [k, (v[k] ?? 0) / Object.values(v).reduce((a, b) => a + b, 0)]));
-    expect({ accuracy: right / rows.length > 0.85, perClass: Object.values(perClass).every((p) => p >= 0.7) }, JSON.stringify(confusion)).toEqual({ accuracy: true, perClass: true });
+    const perClass = Object.fromEntries(
+      Object.entries(confusion).map(([k, v]) => [k, (v[k] ?? 0) / Object.values(v).reduce((a, b) => a + b, 0)]),
+    );
+    expect(
+      { accuracy: right / rows.length > 0.85, perClass: Object.values(perClass).every((p) => p >= 0.7) },
+      JSON.stringify(confusion),
+    ).toEqual({ accuracy: true, perClass: true });
   });
 
   it('a camera station publishes valid frames (png and gray8) with truth labels at its defect rate, deterministically', () => {
     const frames = (encoding: 'png' | 'gray8') => {
-      const s = new CameraStation({ address: { site: 's', line: 'l', device: 'cam-1' }, spec: { fps: 10, size: 64, encoding, defectRate: 0.3 }, seed: 4, startMs: 1_767_225_600_000 });
+      const s = new CameraStation({
+        address: { site: 's', line: 'l', device: 'cam-1' },
+        spec: { fps: 10, size: 64, encoding, defectRate: 0.3 },
+        seed: 4,
+        startMs: 1_767_225_600_000,
+      });
       return s.framesIn(1_767_225_600_000, 1_767_225_600_000 + 20_000);
     };
     const png = frames('png');

@@ -45,7 +45,12 @@ function surface(rng: Rng, s: number): Float32Array {
   const streaks = new Float32Array(4 * s);
   let level = 0;
   for (let i = 0; i < streaks.length; i++) streaks[i] = level = 0.7 * level + 0.3 * rng.normal() * 2.2;
-  const blotches = Array.from({ length: 3 }, () => ({ x: rng.range(0, s), y: rng.range(0, s), r: rng.range(0.1, 0.3) * s, a: rng.range(-5, 5) }));
+  const blotches = Array.from({ length: 3 }, () => ({
+    x: rng.range(0, s),
+    y: rng.range(0, s),
+    r: rng.range(0.1, 0.3) * s,
+    a: rng.range(-5, 5),
+  }));
   for (let y = 0; y < s; y++) {
     for (let x = 0; x < s; x++) {
       const u = Math.floor(-cy * x + cx * y + 2 * s) % streaks.length;
@@ -67,7 +72,12 @@ function scratch(rng: Rng, s: number, img: Float32Array): void {
   const amount = rng.range(50, 85);
   for (let k = -0.5; k <= 0.5; k += 0.4 / len) {
     const off = bow * (1 - 4 * k * k);
-    mark.stamp(cx + k * len * Math.cos(angle) - off * Math.sin(angle), cy + k * len * Math.sin(angle) + off * Math.cos(angle), width, amount * (0.8 + 0.2 * Math.sin(k * 20)));
+    mark.stamp(
+      cx + k * len * Math.cos(angle) - off * Math.sin(angle),
+      cy + k * len * Math.sin(angle) + off * Math.cos(angle),
+      width,
+      amount * (0.8 + 0.2 * Math.sin(k * 20)),
+    );
   }
   mark.applyTo(img, rng.next() < 0.65 ? 1 : -1);
 }
@@ -84,7 +94,8 @@ function pits(rng: Rng, s: number, img: Float32Array): void {
   mark.applyTo(img, -1);
   const rim = new Mark(s);
   const light = rng.range(0, 2 * Math.PI);
-  for (const [x, y, r] of rims) rim.stamp(x + (r + 0.8) * Math.cos(light), y + (r + 0.8) * Math.sin(light), Math.max(0.8, r * 0.45), 35);
+  for (const [x, y, r] of rims)
+    rim.stamp(x + (r + 0.8) * Math.cos(light), y + (r + 0.8) * Math.sin(light), Math.max(0.8, r * 0.45), 35);
   rim.applyTo(img, 1);
 }
 
@@ -103,13 +114,24 @@ function crack(rng: Rng, s: number, img: Float32Array): void {
     }
   };
   const heading = rng.range(0, 2 * Math.PI);
-  walk(rng.range(0.25, 0.75) * s, rng.range(0.25, 0.75) * s, heading, Math.floor((rng.range(0.3, 0.6) * s) / 1.5), rng.range(60, 95), 2);
+  walk(
+    rng.range(0.25, 0.75) * s,
+    rng.range(0.25, 0.75) * s,
+    heading,
+    Math.floor((rng.range(0.3, 0.6) * s) / 1.5),
+    rng.range(60, 95),
+    2,
+  );
   mark.applyTo(img, -1);
 }
 
 function stain(rng: Rng, s: number, img: Float32Array): void {
   const [cx, cy, r] = [rng.range(0.3, 0.7) * s, rng.range(0.3, 0.7) * s, rng.range(0.15, 0.28) * s];
-  const harmonics = Array.from({ length: 4 }, (_, k) => ({ n: k + 2, a: rng.range(0, 0.15), p: rng.range(0, 2 * Math.PI) }));
+  const harmonics = Array.from({ length: 4 }, (_, k) => ({
+    n: k + 2,
+    a: rng.range(0, 0.15),
+    p: rng.range(0, 2 * Math.PI),
+  }));
   const amount = rng.range(28, 50) * (rng.next() < 0.75 ? -1 : 1);
   const soft = rng.range(2, 5);
   for (let y = 0; y < s; y++) {
@@ -124,7 +146,12 @@ function stain(rng: Rng, s: number, img: Float32Array): void {
   }
 }
 
-const DRAW: Record<Exclude<DefectClass, 'ok'>, (rng: Rng, s: number, img: Float32Array) => void> = { scratch, pit: pits, crack, stain };
+const DRAW: Record<Exclude<DefectClass, 'ok'>, (rng: Rng, s: number, img: Float32Array) => void> = {
+  scratch,
+  pit: pits,
+  crack,
+  stain,
+};
 
 /** Lighting (gradient + gain) and sensor grain, then 8-bit quantisation. */
 function expose(rng: Rng, s: number, img: Float32Array): Uint8Array {
@@ -151,7 +178,12 @@ export function renderPart(rng: Rng, size: number, cls: DefectClass): GrayImage 
 }
 
 /** The class of part number `index` of a seeded stream: a defect with probability `defectRate`, defects equally likely. */
-export function partClass(seed: number | string, stream: string, index: number, defectRate: number): { cls: DefectClass; rng: Rng } {
+export function partClass(
+  seed: number | string,
+  stream: string,
+  index: number,
+  defectRate: number,
+): { cls: DefectClass; rng: Rng } {
   const rng = new Rng(seed, stream, 'part', String(index));
   const defects: DefectClass[] = ['scratch', 'pit', 'crack', 'stain'];
   const cls = rng.next() < defectRate ? rng.pick(defects) : 'ok';

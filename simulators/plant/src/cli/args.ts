@@ -50,7 +50,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export type CliValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type CliValues = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export interface Cli {
   command: string;
@@ -75,12 +77,21 @@ export function required(values: CliValues, name: keyof CliValues): string {
 }
 
 /** A number option within [min, max]; `undefined` when absent. */
-export function numberOption(values: CliValues, name: keyof CliValues, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): number | undefined {
+export function numberOption(
+  values: CliValues,
+  name: keyof CliValues,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new SimError('BAD_ARGUMENT', `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`, name);
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`,
+      name,
+    );
   }
   return n;
 }

@@ -35,7 +35,10 @@ function stopSignal(): AbortSignal {
 export async function runCommand(values: CliValues): Promise<void> {
   const plant = loadPlant(required(values, 'plant'));
   const start = numberOption(values, 'start', 1e12, 1e13);
-  const sim = new PlantSimulation(plant, { seed: seedOption(values), ...(start === undefined ? {} : { startMs: start }) });
+  const sim = new PlantSimulation(plant, {
+    seed: seedOption(values),
+    ...(start === undefined ? {} : { startMs: start }),
+  });
   const durationS = numberOption(values, 'duration', 0.001);
   const speed = numberOption(values, 'speed', 0.001, 1e6) ?? 1;
   const serving = values.serve === undefined ? undefined : await startServing(sim, serveOptions(values));
@@ -49,12 +52,28 @@ export async function runCommand(values: CliValues): Promise<void> {
   const controller = new AbortController();
   stopSignal().addEventListener('abort', () => controller.abort());
   // a broker restart is ridden out (the plant goes on; raw samples meanwhile are lost, as from a real gateway)
-  rideOutBrokerLoss(client, options, (err) => {
-    fatal = err;
-    controller.abort();
-  }, logger);
-  console.log(`takt-sim: publishing ${sim.machines.length} machines and ${sim.cameras.length} camera stations to ${values.broker} (seed ${sim.seed}, start ${sim.startMs})`);
-  const stats = await runLive(sim, client, { ...(durationS === undefined ? {} : { durationS }), speed, wallClock: start === undefined, signal: controller.signal, logger, validateAll: values['validate-all'] === true, ...(values.truth ? { truthFile: values.truth } : {}), ...(serving ? { serve: serving.take } : {}) });
+  rideOutBrokerLoss(
+    client,
+    options,
+    (err) => {
+      fatal = err;
+      controller.abort();
+    },
+    logger,
+  );
+  console.log(
+    `takt-sim: publishing ${sim.machines.length} machines and ${sim.cameras.length} camera stations to ${values.broker} (seed ${sim.seed}, start ${sim.startMs})`,
+  );
+  const stats = await runLive(sim, client, {
+    ...(durationS === undefined ? {} : { durationS }),
+    speed,
+    wallClock: start === undefined,
+    signal: controller.signal,
+    logger,
+    validateAll: values['validate-all'] === true,
+    ...(values.truth ? { truthFile: values.truth } : {}),
+    ...(serving ? { serve: serving.take } : {}),
+  });
   await client.endAsync();
   await serving?.close();
   if (values.stats) writeFileSync(values.stats, JSON.stringify(stats, null, 2) + '\n');
@@ -118,7 +137,8 @@ export async function replayCommand(values: CliValues): Promise<void> {
   });
   for (const w of series.warnings) console.error(`takt-sim: warning: ${w}`);
   const timestamps = values.timestamps ?? 'scaled';
-  if (timestamps !== 'scaled' && timestamps !== 'original') throw new SimError('BAD_ARGUMENT', `--timestamps must be scaled or original, got ${timestamps}`, 'timestamps');
+  if (timestamps !== 'scaled' && timestamps !== 'original')
+    throw new SimError('BAD_ARGUMENT', `--timestamps must be scaled or original, got ${timestamps}`, 'timestamps');
   const qos = numberOption(values, 'qos', 0, 1) ?? 1;
   const target = address(values);
   const options = broker(values);
@@ -126,12 +146,23 @@ export async function replayCommand(values: CliValues): Promise<void> {
   const controller = new AbortController();
   stopSignal().addEventListener('abort', () => controller.abort());
   let fatal: SimError | undefined;
-  rideOutBrokerLoss(client, options, (err) => {
-    fatal = err;
-    controller.abort();
-  }, logger);
+  rideOutBrokerLoss(
+    client,
+    options,
+    (err) => {
+      fatal = err;
+      controller.abort();
+    },
+    logger,
+  );
   console.log(`takt-sim: replaying ${series.rows.length} rows of ${series.columns.join(', ')} as ${target.device}`);
-  const result = await replaySeries(series, client, { address: target, speed: numberOption(values, 'speed', 1e-6, 1e9) ?? 1, timestamps, qos: qos === 0 ? 0 : 1, signal: controller.signal });
+  const result = await replaySeries(series, client, {
+    address: target,
+    speed: numberOption(values, 'speed', 1e-6, 1e9) ?? 1,
+    timestamps,
+    qos: qos === 0 ? 0 : 1,
+    signal: controller.signal,
+  });
   await client.endAsync();
   if (fatal) throw fatal;
   console.log(`takt-sim: replayed ${result.published} rows in ${(result.wallMs / 1000).toFixed(1)} s`);
@@ -140,5 +171,12 @@ export async function replayCommand(values: CliValues): Promise<void> {
 export function checkCommand(values: CliValues): void {
   const plant = loadPlant(required(values, 'plant'));
   const machines = plant.sites.flatMap((s) => s.lines.flatMap((l) => l.machines));
-  console.log(JSON.stringify({ ok: true, sites: plant.sites.length, machines: machines.length, faults: machines.reduce((n, m) => n + m.faults.length, 0) }));
+  console.log(
+    JSON.stringify({
+      ok: true,
+      sites: plant.sites.length,
+      machines: machines.length,
+      faults: machines.reduce((n, m) => n + m.faults.length, 0),
+    }),
+  );
 }

@@ -78,7 +78,8 @@ export class MachineFaults {
     const kind = this.#rng.pick(this.#kinds);
     const durationMs = Math.round(this.#rng.range(r.durationS[0], r.durationS[1]) * 1000);
     const severity = Math.round(this.#rng.range(r.severity[0], r.severity[1]) * 1000) / 1000;
-    const needsSensor = kind === 'sensor-stuck' || kind === 'sensor-drift' || (kind === 'dropout' && this.#rng.next() < 0.5);
+    const needsSensor =
+      kind === 'sensor-stuck' || kind === 'sensor-drift' || (kind === 'dropout' && this.#rng.next() < 0.5);
     const sensor = needsSensor && this.#sensors.length > 0 ? this.#rng.pick(this.#sensors) : undefined;
     const start = Math.round(at);
     return {

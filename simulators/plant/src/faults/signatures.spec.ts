@@ -3,15 +3,35 @@ import { bandPower, meanOf, stdOf, toneAmplitude } from '../analysis/signal.js';
 import { EXAMPLE_START_MS as S, samples, simulate, singleMachinePlant } from '../test-plants.js';
 
 const pump = (faults: object[] = [], extra: object = {}) =>
-  singleMachinePlant({ id: 'pump-1', type: 'pump', sensors: { vibration: { rate: 5000 }, pressure: { rate: 50 }, flow: { rate: 10 }, temperature: { rate: 10 }, current: { rate: 10 }, rpm: { rate: 10 } }, faults: faults as never, ...extra });
+  singleMachinePlant({
+    id: 'pump-1',
+    type: 'pump',
+    sensors: {
+      vibration: { rate: 5000 },
+      pressure: { rate: 50 },
+      flow: { rate: 10 },
+      temperature: { rate: 10 },
+      current: { rate: 10 },
+      rpm: { rate: 10 },
+    },
+    faults: faults as never,
+    ...extra,
+  });
 const motor = (faults: object[] = [], extra: object = {}) =>
-  singleMachinePlant({ id: 'motor-1', type: 'motor', sensors: { vibration: { rate: 5000 }, temperature: { rate: 10 }, current: { rate: 10 }, rpm: { rate: 10 } }, faults: faults as never, ...extra });
+  singleMachinePlant({
+    id: 'motor-1',
+    type: 'motor',
+    sensors: { vibration: { rate: 5000 }, temperature: { rate: 10 }, current: { rate: 10 }, rpm: { rate: 10 } },
+    faults: faults as never,
+    ...extra,
+  });
 
 describe('fault signatures (each stated factor is what the models are built to give)', () => {
   it('bearing wear at severity 1 raises vibration band power above 2 kHz by at least 10×, healthy stays within 2×', () => {
     const faulty = simulate(pump([{ kind: 'bearing-wear', start: 5, duration: 20, severity: 1, rampS: 0 }]), 14);
     const healthy = simulate(pump(), 14);
-    const hf = (rec: typeof faulty, a: number) => bandPower(samples(rec, 'pump-1', 'vibration', a, a + 2), 5000, 2000, 2500);
+    const hf = (rec: typeof faulty, a: number) =>
+      bandPower(samples(rec, 'pump-1', 'vibration', a, a + 2), 5000, 2000, 2500);
     expect(hf(faulty, 10) / hf(faulty, 1)).toBeGreaterThan(10);
     expect(hf(healthy, 10) / hf(healthy, 1)).toBeLessThan(2);
     expect(hf(healthy, 10) / hf(healthy, 1)).toBeGreaterThan(0.5);
@@ -32,7 +52,9 @@ describe('fault signatures (each stated factor is what the models are built to g
     const faults = [{ kind: 'overheating', start: 10, duration: 200, severity: 1, rampS: 0 }];
     const hot = simulate(motor(faults, { thermalTimeConstantS: 20 }), 80);
     const cool = simulate(motor([], { thermalTimeConstantS: 20 }), 80);
-    const diff = (a: number) => meanOf(samples(hot, 'motor-1', 'temperature', a, a + 1)) - meanOf(samples(cool, 'motor-1', 'temperature', a, a + 1));
+    const diff = (a: number) =>
+      meanOf(samples(hot, 'motor-1', 'temperature', a, a + 1)) -
+      meanOf(samples(cool, 'motor-1', 'temperature', a, a + 1));
     expect(Math.abs(diff(5))).toBeLessThan(0.1);
     expect(diff(30)).toBeGreaterThan(30 * (1 - Math.exp(-19 / 20)) - 1.5); // one time constant in: ~63 %
     expect(diff(30)).toBeLessThan(30 * (1 - Math.exp(-21 / 20)) + 1.5);
@@ -42,8 +64,12 @@ describe('fault signatures (each stated factor is what the models are built to g
   it('cavitation at severity 1 raises pump pressure fluctuation (std) at least 5× and lowers flow', () => {
     const rec = simulate(pump([{ kind: 'cavitation', start: 10, duration: 20, severity: 1 }]), 25);
     const healthy = simulate(pump(), 25);
-    expect(stdOf(samples(rec, 'pump-1', 'pressure', 12, 22)) / stdOf(samples(rec, 'pump-1', 'pressure', 0, 10))).toBeGreaterThan(5);
-    expect(meanOf(samples(rec, 'pump-1', 'flow', 12, 22))).toBeLessThan(meanOf(samples(healthy, 'pump-1', 'flow', 12, 22)) * 0.95);
+    expect(
+      stdOf(samples(rec, 'pump-1', 'pressure', 12, 22)) / stdOf(samples(rec, 'pump-1', 'pressure', 0, 10)),
+    ).toBeGreaterThan(5);
+    expect(meanOf(samples(rec, 'pump-1', 'flow', 12, 22))).toBeLessThan(
+      meanOf(samples(healthy, 'pump-1', 'flow', 12, 22)) * 0.95,
+    );
   });
 
   it('sensor-stuck freezes one sensor at its last reading (zero variance), the others keep moving, and it recovers', () => {
@@ -58,7 +84,10 @@ describe('fault signatures (each stated factor is what the models are built to g
   });
 
   it('sensor-drift adds 10 % of the sensor span per minute × severity, and nothing else changes', () => {
-    const drift = simulate(pump([{ kind: 'sensor-drift', sensor: 'temperature', start: 5, duration: 60, severity: 0.5 }]), 40);
+    const drift = simulate(
+      pump([{ kind: 'sensor-drift', sensor: 'temperature', start: 5, duration: 60, severity: 0.5 }]),
+      40,
+    );
     const clean = simulate(pump(), 40);
     const a = samples(drift, 'pump-1', 'temperature', 0, 40);
     const b = samples(clean, 'pump-1', 'temperature', 0, 40);
@@ -83,7 +112,12 @@ describe('fault signatures (each stated factor is what the models are built to g
   });
 
   it('random faults arrive as a seeded Poisson stream with truth for each start and end', () => {
-    const plant = singleMachinePlant({ id: 'motor-9', type: 'motor', sensors: { temperature: { rate: 10 } }, randomFaults: { ratePerHour: 120, durationS: [5, 20] } });
+    const plant = singleMachinePlant({
+      id: 'motor-9',
+      type: 'motor',
+      sensors: { temperature: { rate: 10 } },
+      randomFaults: { ratePerHour: 120, durationS: [5, 20] },
+    });
     const a = simulate(plant, 600, 3);
     const b = simulate(plant, 600, 3);
     expect(a.truth).toEqual(b.truth);

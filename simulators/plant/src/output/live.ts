@@ -90,8 +90,12 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
       stats.truthPublished++;
       if (o.truthFile) truthCsv(o.truthFile, sim.faultsBefore(sim.now + sim.batchMs));
     },
-    camera: (a: DeviceAddress, f: Parameters<typeof encode<'camera'>>[1]) => (send(topic(a, 'camera'), encode('camera', f), 0), stats.cameraPublished++),
-    raw: (v: Parameters<RawEncoder['encode']>[0]) => void (o.serve?.(v) || (send(topic(v.address, 'raw'), encoder.encode(v), 0), stats.rawPublished++)),
+    camera: (a: DeviceAddress, f: Parameters<typeof encode<'camera'>>[1]) => (
+      send(topic(a, 'camera'), encode('camera', f), 0),
+      stats.cameraPublished++
+    ),
+    raw: (v: Parameters<RawEncoder['encode']>[0]) =>
+      void (o.serve?.(v) || (send(topic(v.address, 'raw'), encoder.encode(v), 0), stats.rawPublished++)),
   };
   const wallStart = performance.now() - (o.wallClock ? Math.max(0, Date.now() - sim.startMs) : 0);
   const dueAt = (simMs: number) => wallStart + (simMs - sim.startMs) / speed;
@@ -112,7 +116,8 @@ export async function runLive(sim: PlantSimulation, client: MqttClient, o: LiveO
     lags.push(performance.now() - dueAt(sim.now));
     if (!caughtUp) catchUp++;
     // a socket lost meanwhile (broker restart) never drains: mqtt.js reconnects on a new one
-    if (stream?.writableLength !== undefined && stream.writableLength > highWater) await new Promise<void>((r) => (stream.once('drain', r), stream.once('close', r)));
+    if (stream?.writableLength !== undefined && stream.writableLength > highWater)
+      await new Promise<void>((r) => (stream.once('drain', r), stream.once('close', r)));
     else if (lags.length % 50 === 0) await sleep(0); // let the socket and timers breathe when catching up
   }
   const warmup = Math.max(catchUp, Math.min(20, Math.floor(lags.length / 10))); // the first steps run before V8 has optimised the hot path

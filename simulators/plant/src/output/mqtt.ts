@@ -19,7 +19,10 @@ const AUTH_CODES = new Set([4, 5, 134, 135, 140]);
 /** The broker's refusal as a `SimError`: BROKER_AUTH for refused credentials, BROKER_UNREACHABLE for no answer. */
 export function brokerError(err: Error & { code?: unknown }, o: BrokerOptions): SimError {
   if (typeof err.code === 'number' && AUTH_CODES.has(err.code)) {
-    return new SimError('BROKER_AUTH', `broker ${o.url} refused the credentials of user ${JSON.stringify(o.username ?? '')}: ${err.message}`);
+    return new SimError(
+      'BROKER_AUTH',
+      `broker ${o.url} refused the credentials of user ${JSON.stringify(o.username ?? '')}: ${err.message}`,
+    );
   }
   if (typeof err.code === 'string' && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(err.code)) {
     return new SimError('BROKER_UNREACHABLE', `cannot reach broker ${o.url}: ${err.message}`);
@@ -40,10 +43,15 @@ export function connectBroker(o: BrokerOptions): Promise<MqttClient> {
   };
   return new Promise((resolve, reject) => {
     const client = connect(o.url, options);
-    const timer = setTimeout(() => {
-      client.end(true);
-      reject(new SimError('BROKER_UNREACHABLE', `broker ${o.url} did not answer within ${options.connectTimeout} ms`));
-    }, (options.connectTimeout ?? 10_000) + 500);
+    const timer = setTimeout(
+      () => {
+        client.end(true);
+        reject(
+          new SimError('BROKER_UNREACHABLE', `broker ${o.url} did not answer within ${options.connectTimeout} ms`),
+        );
+      },
+      (options.connectTimeout ?? 10_000) + 500,
+    );
     client.once('connect', () => {
       clearTimeout(timer);
       client.removeAllListeners('error');
@@ -69,7 +77,12 @@ export function connectBroker(o: BrokerOptions): Promise<MqttClient> {
  * logged and ridden out — mqtt.js reconnects every 2 s and the run goes on — while a refusal of
  * who we are (the broker's users changed under us) is fatal and handed to `onFatal`.
  */
-export function rideOutBrokerLoss(client: MqttClient, o: BrokerOptions, onFatal: (err: SimError) => void, logger?: Logger): void {
+export function rideOutBrokerLoss(
+  client: MqttClient,
+  o: BrokerOptions,
+  onFatal: (err: SimError) => void,
+  logger?: Logger,
+): void {
   let lost = false;
   client.on('error', (err) => {
     const e = brokerError(err, o);

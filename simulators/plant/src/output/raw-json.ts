@@ -5,7 +5,15 @@ import type { BatchView } from '../machine.js';
 export function rawMessage(view: BatchView): RawSampleBatch {
   const sensors: RawSampleBatch['sensors'] = {};
   for (const c of view.sensors) sensors[c.name] = { rate: c.rate, unit: c.unit, values: Array.from(c.values) };
-  return { schemaVersion: SCHEMA_VERSION, deviceId: view.address.device, ts: view.ts, seq: view.seq, t0: view.t0, machineType: view.machineType, sensors };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    deviceId: view.address.device,
+    ts: view.ts,
+    seq: view.seq,
+    t0: view.t0,
+    machineType: view.machineType,
+    sensors,
+  };
 }
 
 /**

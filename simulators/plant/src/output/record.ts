@@ -60,13 +60,29 @@ class LineFile {
  * `truth.jsonl` (the truth-channel messages) and, when the plant has camera stations, `camera.jsonl`.
  */
 export function recordPlant(o: RecordOptions): RecordSummary {
-  if (!(o.durationS > 0)) throw new SimError('BAD_ARGUMENT', `--duration must be a positive number of seconds, got ${o.durationS}`, 'duration');
+  if (!(o.durationS > 0))
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `--duration must be a positive number of seconds, got ${o.durationS}`,
+      'duration',
+    );
   mkdirSync(o.out, { recursive: true });
-  const sim = new PlantSimulation(o.plant, { seed: o.seed, ...(o.startMs === undefined ? {} : { startMs: o.startMs }) });
+  const sim = new PlantSimulation(o.plant, {
+    seed: o.seed,
+    ...(o.startMs === undefined ? {} : { startMs: o.startMs }),
+  });
   const raw = new LineFile(join(o.out, 'raw.jsonl'));
   const truth = new LineFile(join(o.out, 'truth.jsonl'));
   const camera = sim.cameras.length > 0 ? new LineFile(join(o.out, 'camera.jsonl')) : undefined;
-  const summary: RecordSummary = { startMs: sim.startMs, endMs: sim.startMs, rawBatches: 0, cameraFrames: 0, truthEvents: 0, faults: 0, files: [] };
+  const summary: RecordSummary = {
+    startMs: sim.startMs,
+    endMs: sim.startMs,
+    rawBatches: 0,
+    cameraFrames: 0,
+    truthEvents: 0,
+    faults: 0,
+    files: [],
+  };
   const endMs = sim.startMs + Math.round(o.durationS * 1000);
   const encoder = new RawEncoder(o.validateAll);
   while (sim.now < endMs) {
@@ -84,4 +100,3 @@ export function recordPlant(o: RecordOptions): RecordSummary {
   summary.files = [raw.path, join(o.out, 'truth.csv'), truth.path, ...(camera ? [camera.path] : [])];
   return summary;
 }
-

@@ -22,7 +22,9 @@ export class Ambient {
   at(t: number): number {
     const hour = ((t % DAY_MS) / DAY_MS) * 24;
     const daily = this.#spec.dailyAmplitudeC * Math.cos((TWO_PI * (hour - this.#spec.peakHour)) / 24);
-    const weather = 0.8 * Math.sin((TWO_PI * t) / 11_880_000 + this.#phase1) + 0.3 * Math.sin((TWO_PI * t) / 2_820_000 + this.#phase2);
+    const weather =
+      0.8 * Math.sin((TWO_PI * t) / 11_880_000 + this.#phase1) +
+      0.3 * Math.sin((TWO_PI * t) / 2_820_000 + this.#phase2);
     return this.#spec.meanC + daily + weather;
   }
 }
@@ -74,7 +76,9 @@ export class OperatingProfile {
   /** Load 0.05..1 at `t` (ms epoch). */
   load(t: number): number {
     const cycleMs = this.#p.loadCycleS * 1000;
-    const cycle = 0.16 * Math.sin((TWO_PI * t) / cycleMs + this.#phase1) + 0.07 * Math.sin((TWO_PI * t) / (cycleMs * 0.37) + this.#phase2);
+    const cycle =
+      0.16 * Math.sin((TWO_PI * t) / cycleMs + this.#phase1) +
+      0.07 * Math.sin((TWO_PI * t) / (cycleMs * 0.37) + this.#phase2);
     const l = this.#p.loadMean + cycle + this.#blend(t).offset;
     return l < 0.05 ? 0.05 : l > 1 ? 1 : l;
   }

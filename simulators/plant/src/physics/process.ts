@@ -14,10 +14,24 @@ export interface ProcessPoint {
   cavitation: number;
 }
 
-export const UNITS: Record<SensorKind, string> = { vibration: 'g', temperature: 'degC', current: 'A', pressure: 'bar', flow: 'L/min', rpm: 'rpm' };
+export const UNITS: Record<SensorKind, string> = {
+  vibration: 'g',
+  temperature: 'degC',
+  current: 'A',
+  pressure: 'bar',
+  flow: 'L/min',
+  rpm: 'rpm',
+};
 
 /** Decimal places each kind is reported with (the sensor's resolution). */
-export const DECIMALS: Record<SensorKind, number> = { vibration: 5, temperature: 2, current: 2, pressure: 3, flow: 1, rpm: 1 };
+export const DECIMALS: Record<SensorKind, number> = {
+  vibration: 5,
+  temperature: 2,
+  current: 2,
+  pressure: 3,
+  flow: 1,
+  rpm: 1,
+};
 
 /** Default sensor noise (standard deviation, in the sensor's unit). */
 export function defaultNoise(kind: SensorKind, p: MachineParams): number {
@@ -39,7 +53,14 @@ export function defaultNoise(kind: SensorKind, p: MachineParams): number {
 
 /** Span used to scale sensor drift: drift at severity 1 moves a reading by 10 % of this per minute. */
 export function sensorSpan(kind: SensorKind, p: MachineParams): number {
-  const spans: Record<SensorKind, number> = { vibration: 0.5, temperature: 40, current: p.ratedCurrentA, pressure: p.pressureBar, flow: p.flowLpm, rpm: p.nominalRpm };
+  const spans: Record<SensorKind, number> = {
+    vibration: 0.5,
+    temperature: 40,
+    current: p.ratedCurrentA,
+    pressure: p.pressureBar,
+    flow: p.flowLpm,
+    rpm: p.nominalRpm,
+  };
   return spans[kind];
 }
 
@@ -66,7 +87,11 @@ function pressure(p: MachineParams, x: ProcessPoint, rng: Rng): number {
 
 function flow(p: MachineParams, x: ProcessPoint, rng: Rng): number {
   const r = x.rpm / p.nominalRpm;
-  if (p.type === 'pump') return p.flowLpm * x.load * r * (1 - 0.12 * x.cavitation) + (x.cavitation > 0 ? 0.03 * p.flowLpm * x.cavitation * rng.normal() : 0);
+  if (p.type === 'pump')
+    return (
+      p.flowLpm * x.load * r * (1 - 0.12 * x.cavitation) +
+      (x.cavitation > 0 ? 0.03 * p.flowLpm * x.cavitation * rng.normal() : 0)
+    );
   if (p.type === 'press') {
     const phase = ((x.t * p.strokesPerMin) / 60_000) % 1;
     return phase < 0.45 ? p.flowLpm * (0.3 + 0.7 * x.load) : 0.1 * p.flowLpm; // oil moves while the ram moves
@@ -96,6 +121,13 @@ export function processValue(kind: SensorKind, p: MachineParams, x: ProcessPoint
 }
 
 /** Steady-state temperature, °C: ambient + copper/iron losses (∝ load²) + fault heat. */
-export function steadyTemperature(p: MachineParams, ambientC: number, load: number, overheating: number, bearingWear: number, imbalance: number): number {
+export function steadyTemperature(
+  p: MachineParams,
+  ambientC: number,
+  load: number,
+  overheating: number,
+  bearingWear: number,
+  imbalance: number,
+): number {
   return ambientC + p.riseC * (0.15 + 0.85 * load * load) + 30 * overheating + 6 * bearingWear + 2 * imbalance;
 }

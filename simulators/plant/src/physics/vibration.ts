@@ -80,7 +80,7 @@ export class VibrationChannel {
     let y1 = this.#y1;
     let y2 = this.#y2;
     // press hits land when the stroke is 30 % through, in step with the pressure curve
-    let stroke = (((d.t0 * p.strokesPerMin) / 60_000 - 0.3) % 1 + 1) % 1;
+    let stroke = ((((d.t0 * p.strokesPerMin) / 60_000 - 0.3) % 1) + 1) % 1;
     const strokeStep = p.strokesPerMin / 60 / fs;
     for (let i = 0; i < n; i++) {
       const fr = (d.rpmStart + ((d.rpmEnd - d.rpmStart) * i) / n) / 60;

@@ -36,7 +36,10 @@ function toPlantError(error: z.ZodError, data: unknown, source: string): SimErro
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0] ?? '?'];
     what = 'unknown field';
-  } else if (valueAt(data, issue.path) === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+  } else if (
+    valueAt(data, issue.path) === undefined &&
+    (issue.code === 'invalid_type' || issue.code === 'invalid_value')
+  ) {
     what = `required field missing (${issue.message.replace(/^Invalid (input|option): /, '')})`;
   } else if (issue.code === 'invalid_type') {
     what = `expected ${issue.expected}, got ${describeType(valueAt(data, issue.path))}`;
@@ -76,10 +79,16 @@ function checkMachine(m: MachineSpec, at: string, batchMs: number, fail: (field:
   if (sensorNames.length === 0) fail(`${at}.sensors`, 'at least one sensor');
   if (sensorNames.length > 64) fail(`${at}.sensors`, 'at most 64 sensors');
   for (const [name, s] of Object.entries(m.sensors)) {
-    if (/^[0-9]+$/.test(name)) fail(`${at}.sensors.${name}`, 'a sensor name needs a letter (all-digit names reorder in JSON)');
-    if (!sensorKindOf(name, s.kind)) fail(`${at}.sensors.${name}.kind`, `required: "${name}" is not one of ${SENSOR_KINDS.join(', ')}`);
+    if (/^[0-9]+$/.test(name))
+      fail(`${at}.sensors.${name}`, 'a sensor name needs a letter (all-digit names reorder in JSON)');
+    if (!sensorKindOf(name, s.kind))
+      fail(`${at}.sensors.${name}.kind`, `required: "${name}" is not one of ${SENSOR_KINDS.join(', ')}`);
     const perBatch = (s.rate * batchMs) / 1000;
-    if (!Number.isInteger(perBatch)) fail(`${at}.sensors.${name}.rate`, `rate ${s.rate} Hz × batchMs ${batchMs} ms must give a whole number of samples per batch`);
+    if (!Number.isInteger(perBatch))
+      fail(
+        `${at}.sensors.${name}.rate`,
+        `rate ${s.rate} Hz × batchMs ${batchMs} ms must give a whole number of samples per batch`,
+      );
   }
   const ids = new Set<string>();
   m.faults.forEach((f, i) => {
@@ -87,10 +96,12 @@ function checkMachine(m: MachineSpec, at: string, batchMs: number, fail: (field:
     if (f.id !== undefined && ids.has(f.id)) fail(`${fat}.id`, `duplicate fault id "${f.id}"`);
     if (f.id !== undefined) ids.add(f.id);
     if (SENSOR_FAULTS.has(f.kind) && f.sensor === undefined) fail(`${fat}.sensor`, `required for ${f.kind}`);
-    if (f.sensor !== undefined && !m.sensors[f.sensor]) fail(`${fat}.sensor`, `no sensor "${f.sensor}" on machine ${m.id}`);
+    if (f.sensor !== undefined && !m.sensors[f.sensor])
+      fail(`${fat}.sensor`, `no sensor "${f.sensor}" on machine ${m.id}`);
     if (f.kind === 'cavitation' && m.type !== 'pump') fail(`${fat}.kind`, `cavitation needs a pump, not a ${m.type}`);
   });
-  if (m.randomFaults?.kinds?.includes('cavitation') && m.type !== 'pump') fail(`${at}.randomFaults.kinds`, `cavitation needs a pump, not a ${m.type}`);
+  if (m.randomFaults?.kinds?.includes('cavitation') && m.type !== 'pump')
+    fail(`${at}.randomFaults.kinds`, `cavitation needs a pump, not a ${m.type}`);
 }
 
 /** Rules zod cannot state: unique ids, sensor kinds, whole samples per batch, fault targets. */
@@ -109,7 +120,8 @@ function checkPlant(plant: PlantFile, source: string): void {
       lines.add(line.id);
       line.machines.forEach((m, mi) => {
         const at = `sites[${si}].lines[${li}].machines[${mi}]`;
-        if (machines.has(m.id)) fail(`${at}.id`, `duplicate machine id "${m.id}" (machine ids are device ids, unique in the plant)`);
+        if (machines.has(m.id))
+          fail(`${at}.id`, `duplicate machine id "${m.id}" (machine ids are device ids, unique in the plant)`);
         machines.add(m.id);
         checkMachine(m, at, plant.batchMs, fail);
       });

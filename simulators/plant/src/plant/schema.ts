@@ -10,7 +10,8 @@ export type DefectClass = (typeof DEFECT_CLASSES)[number];
 
 const seconds = z.number().finite().min(0);
 const fraction = z.number().min(0).max(1);
-const pair = (inner: z.ZodNumber) => z.tuple([inner, inner]).refine(([a, b]) => a <= b, { message: 'expected [min, max] with min <= max' });
+const pair = (inner: z.ZodNumber) =>
+  z.tuple([inner, inner]).refine(([a, b]) => a <= b, { message: 'expected [min, max] with min <= max' });
 
 /** Outdoor/hall temperature around a site: a daily cycle plus slow weather. */
 export const ambientSchema = z.strictObject({
@@ -104,7 +105,11 @@ export const lineSchema = z.strictObject({
   serve: z.enum(['opcua', 'modbus']).optional(),
   machines: z.array(machineSchema).min(1),
 });
-export const siteSchema = z.strictObject({ id: idSchema, ambient: ambientSchema.optional(), lines: z.array(lineSchema).min(1) });
+export const siteSchema = z.strictObject({
+  id: idSchema,
+  ambient: ambientSchema.optional(),
+  lines: z.array(lineSchema).min(1),
+});
 
 export const plantSchema = z.strictObject({
   name: z.string().max(128).optional(),

@@ -37,7 +37,8 @@ describe('CSV replay input', () => {
   });
 
   it('a quoted field may hold the delimiter, a doubled quote and a line break: the rows keep their columns and lines', () => {
-    const text = 'timestamp,value,note\n"2013-12-02 21:15:00",1.5,"pump 1, line 2"\n2013-12-02 21:20:00,"2","said ""stop"",\nthen went on"\n2013-12-02 21:25:00,3,x\n';
+    const text =
+      'timestamp,value,note\n"2013-12-02 21:15:00",1.5,"pump 1, line 2"\n2013-12-02 21:20:00,"2","said ""stop"",\nthen went on"\n2013-12-02 21:25:00,3,x\n';
     const s = parseCsv(text, { timeColumn: 'timestamp', columns: ['value'] });
     expect(s.rows.map((r) => [r.line, r.time, r.values])).toEqual([
       [2, Date.UTC(2013, 11, 2, 21, 15), [1.5]],
@@ -48,21 +49,37 @@ describe('CSV replay input', () => {
   });
 
   it('BAD INPUT - a missing value, a bad time, time going backwards and a short row name their line', () => {
-    expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,\n')).toMatchObject({ code: 'CSV_INVALID', field: 'line 3' });
-    expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\nsoon,3\n').message).toBe('data.csv line 4: bad time "soon" in column timestamp');
+    expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,\n')).toMatchObject({
+      code: 'CSV_INVALID',
+      field: 'line 3',
+    });
+    expect(refusal('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\nsoon,3\n').message).toBe(
+      'data.csv line 4: bad time "soon" in column timestamp',
+    );
     expect(refusal('timestamp,value\n2013-12-02 21:15:00\n').message).toContain('line 2: expected 2 fields, got 1');
-    expect(refusal('timestamp,value\n2013-12-02 21:15:00,abc\n').message).toContain('line 2: column value: "abc" is not a number');
+    expect(refusal('timestamp,value\n2013-12-02 21:15:00,abc\n').message).toContain(
+      'line 2: column value: "abc" is not a number',
+    );
     expect(refusal('time,value\n1,2\n').message).toContain('line 1: no time column "timestamp"');
   });
 
-  it.skipIf(nab.absent)(`turns the NAB machine-temperature recording into batches with every value, in order, timing scaled${nab.skipNote}`, () => {
-    const series = readCsv(NAB, { timeColumn: 'timestamp' });
-    expect(series.rows).toHaveLength(22695);
-    expect(series.warnings).toEqual([expect.stringContaining('line 10151: time 2014-01-07 02:00:00 goes back 3300 s from line 10150')]);
-    const batches = replayBatches(series, { address: { site: 's', line: 'l', device: 'm' }, speed: 600, nowMs: 1_767_225_600_000 });
-    expect(batches.map((b) => b.sensors['value']?.values[0])).toEqual(series.rows.map((r) => r.values[0]));
-    expect(batches[1]!.ts - batches[0]!.ts).toBe(500); // 5 min / 600
-    expect(batches[0]!.sensors['value']!.rate).toBeCloseTo(2, 6); // 1/300 Hz × 600
-    expect(batches[10149]!.ts).toBe(batches[10148]!.ts); // the clock jumped back: replayed right after, never before
-  });
+  it.skipIf(nab.absent)(
+    `turns the NAB machine-temperature recording into batches with every value, in order, timing scaled${nab.skipNote}`,
+    () => {
+      const series = readCsv(NAB, { timeColumn: 'timestamp' });
+      expect(series.rows).toHaveLength(22695);
+      expect(series.warnings).toEqual([
+        expect.stringContaining('line 10151: time 2014-01-07 02:00:00 goes back 3300 s from line 10150'),
+      ]);
+      const batches = replayBatches(series, {
+        address: { site: 's', line: 'l', device: 'm' },
+        speed: 600,
+        nowMs: 1_767_225_600_000,
+      });
+      expect(batches.map((b) => b.sensors['value']?.values[0])).toEqual(series.rows.map((r) => r.values[0]));
+      expect(batches[1]!.ts - batches[0]!.ts).toBe(500); // 5 min / 600
+      expect(batches[0]!.sensors['value']!.rate).toBeCloseTo(2, 6); // 1/300 Hz × 600
+      expect(batches[10149]!.ts).toBe(batches[10148]!.ts); // the clock jumped back: replayed right after, never before
+    },
+  );
 });

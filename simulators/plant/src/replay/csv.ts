@@ -30,7 +30,11 @@ export interface CsvSeries {
 /** A time cell as ms epoch (zone-less times as UTC): the reading `takt-trainer anomaly` uses too. */
 export { parseCsvTime as parseTime } from '@takt/runtime';
 
-function header(first: string[], o: CsvOptions, source: string): { names: string[]; timeIndex: number; keep: number[] } {
+function header(
+  first: string[],
+  o: CsvOptions,
+  source: string,
+): { names: string[]; timeIndex: number; keep: number[] } {
   const names = first.map((c) => c.trim());
   const timeIndex = names.indexOf(o.timeColumn);
   const fail = (msg: string): never => {
@@ -41,7 +45,8 @@ function header(first: string[], o: CsvOptions, source: string): { names: string
   const keep = wanted.map((c) => {
     const i = names.indexOf(c);
     if (i < 0 || i === timeIndex) fail(`no value column ${JSON.stringify(c)} in header`);
-    if (!nameSchema.safeParse(c).success) fail(`column ${JSON.stringify(c)} is not a valid sensor name ([A-Za-z0-9_.:-]{1,64})`);
+    if (!nameSchema.safeParse(c).success)
+      fail(`column ${JSON.stringify(c)} is not a valid sensor name ([A-Za-z0-9_.:-]{1,64})`);
     return i;
   });
   if (keep.length === 0) fail('no value columns');
@@ -89,7 +94,9 @@ export function parseCsv(text: string, o: CsvOptions, source = 'csv'): CsvSeries
     if (prev && next.time < prev.time) {
       const back = Math.round((prev.time - next.time) / 1000);
       const time = r.cells[timeIndex]?.trim();
-      warnings.push(`${source} line ${next.line}: time ${time} goes back ${back} s from line ${prev.line}; replayed right after it, in file order`);
+      warnings.push(
+        `${source} line ${next.line}: time ${time} goes back ${back} s from line ${prev.line}; replayed right after it, in file order`,
+      );
     }
     rows.push(next);
   }

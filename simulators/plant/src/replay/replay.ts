@@ -30,7 +30,11 @@ export function replayBatches(series: CsvSeries, o: ReplayOptions): RawSampleBat
   const rows = series.rows;
   const paced = pacedTimes(series);
   const first = paced[0] as number;
-  const gaps = paced.slice(1).map((t, i) => t - (paced[i] as number)).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = paced
+    .slice(1)
+    .map((t, i) => t - (paced[i] as number))
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   const medianGap = gaps[Math.floor(gaps.length / 2)] ?? 1000;
   const scaled = (o.timestamps ?? 'scaled') === 'scaled';
   const rate = (1000 / medianGap) * (scaled ? speed : 1);
@@ -44,7 +48,11 @@ export function replayBatches(series: CsvSeries, o: ReplayOptions): RawSampleBat
 }
 
 /** Publishes the rows with their original spacing divided by `speed`; resolves once all are handed to the broker. */
-export async function replaySeries(series: CsvSeries, client: MqttClient, o: ReplayOptions): Promise<{ published: number; wallMs: number }> {
+export async function replaySeries(
+  series: CsvSeries,
+  client: MqttClient,
+  o: ReplayOptions,
+): Promise<{ published: number; wallMs: number }> {
   const speed = o.speed ?? 1;
   const topic = buildTopic({ ...o.address, channel: 'raw' });
   const batches = replayBatches(series, o);

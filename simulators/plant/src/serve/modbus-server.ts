@@ -24,7 +24,12 @@ function floatWords(value: number): [number, number] {
  */
 export async function startModbusServer(machines: ServedMachine[], host: string, port: number): Promise<ServingModbus> {
   const byUnit = new Map(machines.map((m) => [m.unitId, m]));
-  const read = (addr: number, length: number, unitID: number, cb: (err: Error | null, values: number[]) => void): void => {
+  const read = (
+    addr: number,
+    length: number,
+    unitID: number,
+    cb: (err: Error | null, values: number[]) => void,
+  ): void => {
     const m = byUnit.get(unitID);
     if (!m) return cb(NO_SUCH_UNIT, []);
     if (addr < 0 || addr + length > m.sensors.length * 2) return cb(ILLEGAL_ADDRESS, []);
@@ -32,12 +37,23 @@ export async function startModbusServer(machines: ServedMachine[], host: string,
     for (let a = addr; a < addr + length; a++) out.push(floatWords(m.values[a >> 1] ?? NaN)[a & 1]!);
     cb(null, out);
   };
-  const server = new Modbus.ServerTCP({ getMultipleHoldingRegisters: read, getMultipleInputRegisters: read, getHoldingRegister: (a: number, u: number, cb: (e: Error | null, v: number) => void) => read(a, 1, u, (e, v) => cb(e, v[0] ?? 0)) }, { host, port, unitID: 255 });
+  const server = new Modbus.ServerTCP(
+    {
+      getMultipleHoldingRegisters: read,
+      getMultipleInputRegisters: read,
+      getHoldingRegister: (a: number, u: number, cb: (e: Error | null, v: number) => void) =>
+        read(a, 1, u, (e, v) => cb(e, v[0] ?? 0)),
+    },
+    { host, port, unitID: 255 },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('initialized', () => resolve());
     server.once('serverError', reject);
   });
   const address = (server as unknown as { _server: import('node:net').Server })._server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
-  return { url: `modbus://${host}:${actual}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `modbus://${host}:${actual}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

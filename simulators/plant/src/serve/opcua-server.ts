@@ -27,14 +27,22 @@ export function sensorNodeId(m: ServedMachine, sensor: string): string {
  * read from the simulation's current values (Bad_WaitingForInitialData before the first step),
  * anonymous access, security None (a demo and test server; its PKI lives in `pkiDir`).
  */
-export async function startOpcuaServer(machines: ServedMachine[], host: string, port: number, pkiDir: string): Promise<ServingOpcua> {
+export async function startOpcuaServer(
+  machines: ServedMachine[],
+  host: string,
+  port: number,
+  pkiDir: string,
+): Promise<ServingOpcua> {
   mkdirSync(pkiDir, { recursive: true });
   const server = new OPCUAServer({
     port,
     hostname: host,
     resourcePath: OPCUA_PATH,
     nodeset_filename: [nodesets.standard],
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: join(pkiDir, 'pki'), automaticallyAcceptUnknownCertificate: true }),
+    serverCertificateManager: new OPCUACertificateManager({
+      rootFolder: join(pkiDir, 'pki'),
+      automaticallyAcceptUnknownCertificate: true,
+    }),
     allowAnonymous: true,
     buildInfo: { productName: 'takt-sim', manufacturerName: 'Takt' },
   });
@@ -50,7 +58,11 @@ export async function startOpcuaServer(machines: ServedMachine[], host: string, 
   for (const m of machines) {
     const a = m.machine.address;
     const line = folder(`${a.site}.${a.line}`, a.line, folder(a.site, a.site, addressSpace.rootFolder.objects));
-    const device = ns.addObject({ organizedBy: line, browseName: a.device, nodeId: `s=${a.site}.${a.line}.${a.device}` });
+    const device = ns.addObject({
+      organizedBy: line,
+      browseName: a.device,
+      nodeId: `s=${a.site}.${a.line}.${a.device}`,
+    });
     m.sensors.forEach((sensor, i) => {
       ns.addVariable({
         componentOf: device,
@@ -61,12 +73,17 @@ export async function startOpcuaServer(machines: ServedMachine[], host: string, 
         value: {
           get: () => {
             const v = m.values[i] ?? NaN;
-            return Number.isNaN(v) ? new Variant({ dataType: DataType.Null }) : new Variant({ dataType: DataType.Double, value: v });
+            return Number.isNaN(v)
+              ? new Variant({ dataType: DataType.Null })
+              : new Variant({ dataType: DataType.Double, value: v });
           },
         },
       });
     });
   }
   await server.start();
-  return { endpoint: `opc.tcp://${host}:${server.endpoints[0]?.port ?? port}${OPCUA_PATH}`, close: () => server.shutdown(0) };
+  return {
+    endpoint: `opc.tcp://${host}:${server.endpoints[0]?.port ?? port}${OPCUA_PATH}`,
+    close: () => server.shutdown(0),
+  };
 }

@@ -32,7 +32,8 @@ export class ServedPlant {
   constructor(sim: PlantSimulation, protocols: readonly ServeProtocol[]) {
     const marked = new Map<string, ServeProtocol>();
     for (const site of sim.plant.sites) {
-      for (const line of site.lines) for (const m of line.machines) if (m.serve ?? line.serve) marked.set(m.id, (m.serve ?? line.serve)!);
+      for (const line of site.lines)
+        for (const m of line.machines) if (m.serve ?? line.serve) marked.set(m.id, (m.serve ?? line.serve)!);
     }
     const units: Record<ServeProtocol, number> = { opcua: 0, modbus: 0 };
     for (const machine of sim.machines) {
@@ -40,7 +41,13 @@ export class ServedPlant {
       const protocol = marked.size === 0 ? protocols[0] : marked.get(machine.address.device);
       if (!protocol || !protocols.includes(protocol)) continue;
       const sensors = Object.keys(machine.spec.sensors);
-      const served = { machine, protocol, sensors, values: new Float64Array(sensors.length).fill(NaN), unitId: ++units[protocol] };
+      const served = {
+        machine,
+        protocol,
+        sensors,
+        values: new Float64Array(sensors.length).fill(NaN),
+        unitId: ++units[protocol],
+      };
       this.machines.push(served);
       this.#byDevice.set(machine.address.device, served);
     }

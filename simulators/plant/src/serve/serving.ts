@@ -32,9 +32,17 @@ export interface Serving {
 
 /** `--serve opcua,modbus` → the protocols, or a SimError naming the bad one. */
 export function parseServe(value: string): ServeProtocol[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.find((p) => !(SERVE_PROTOCOLS as readonly string[]).includes(p));
-  if (bad !== undefined || list.length === 0) throw new SimError('BAD_ARGUMENT', `--serve takes ${SERVE_PROTOCOLS.join(', ')} (comma-separated), got ${JSON.stringify(value)}`, 'serve');
+  if (bad !== undefined || list.length === 0)
+    throw new SimError(
+      'BAD_ARGUMENT',
+      `--serve takes ${SERVE_PROTOCOLS.join(', ')} (comma-separated), got ${JSON.stringify(value)}`,
+      'serve',
+    );
   return [...new Set(list)] as ServeProtocol[];
 }
 
@@ -75,7 +83,9 @@ export async function startServing(sim: PlantSimulation, o: ServeOptions): Promi
 export function describeServing(sim: PlantSimulation, serving: Serving): string[] {
   const out: string[] = [];
   for (const [protocol, endpoint] of Object.entries(serving.map.endpoints)) {
-    const lines = Object.entries(serving.map.lines).filter(([, l]) => l[protocol as ServeProtocol]).map(([name]) => name);
+    const lines = Object.entries(serving.map.lines)
+      .filter(([, l]) => l[protocol as ServeProtocol])
+      .map(([name]) => name);
     out.push(`takt-sim: serving ${endpoint} (${protocol}: ${lines.join(', ') || 'no machines'})`);
   }
   void sim;

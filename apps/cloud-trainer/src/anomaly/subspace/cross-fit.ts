@@ -27,15 +27,27 @@ function rowsOf(s: AnomalySeries, from: number, to: number): Matrix {
  * of healthy data the model has not seen, which is what a threshold must be calibrated on.
  * `series` hold raw features (the scaled columns only); the scaling is shared by all folds.
  */
-export function crossFitStatistics(series: AnomalySeries[], scaling: RobustScaling, options: DetectorOptions, folds = DEFAULT_FOLDS): RowStatistics[] {
+export function crossFitStatistics(
+  series: AnomalySeries[],
+  scaling: RobustScaling,
+  options: DetectorOptions,
+  folds = DEFAULT_FOLDS,
+): RowStatistics[] {
   const out = series.map((s) => ({ t2: new Float64Array(s.features.rows), spe: new Float64Array(s.features.rows) }));
   for (let f = 0; f < folds; f++) {
     const train = series.flatMap((s) => {
       const [a, b] = block(s.features.rows, folds, f);
-      return [{ ...s, features: rowsOf(s, 0, a) }, { ...s, features: rowsOf(s, b, s.features.rows) }];
+      return [
+        { ...s, features: rowsOf(s, 0, a) },
+        { ...s, features: rowsOf(s, b, s.features.rows) },
+      ];
     });
     const fitRows = stack(train);
-    if (fitRows.rows < 3) throw new TrainerError('TOO_FEW_ROWS', `${fitRows.rows} rows outside fold ${f + 1} of ${folds}: too few to cross-fit`);
+    if (fitRows.rows < 3)
+      throw new TrainerError(
+        'TOO_FEW_ROWS',
+        `${fitRows.rows} rows outside fold ${f + 1} of ${folds}: too few to cross-fit`,
+      );
     const { params } = fitDetector(applyScaling(fitRows, scaling), scaling, options);
     series.forEach((s, i) => {
       const [a, b] = block(s.features.rows, folds, f);

@@ -41,14 +41,18 @@ export function whitenedScores(scaled: Matrix, mean: number[], basis: number[][]
     const o = r * scaled.cols;
     basis.forEach((b, j) => {
       let s = 0;
-      for (let c = 0; c < scaled.cols; c++) s += (b[c] as number) * ((scaled.data[o + c] as number) - (mean[c] as number));
+      for (let c = 0; c < scaled.cols; c++)
+        s += (b[c] as number) * ((scaled.data[o + c] as number) - (mean[c] as number));
       out[r * q + j] = s / Math.sqrt(variance[j] as number);
     });
   }
   return { rows: scaled.rows, cols: q, data: out };
 }
 
-function centroidsOf(t: Matrix, o: DetectorOptions): Pick<FittedDetector, 'k' | 'silhouette' | 'silhouettes'> & { centroids: number[][] } {
+function centroidsOf(
+  t: Matrix,
+  o: DetectorOptions,
+): Pick<FittedDetector, 'k' | 'silhouette' | 'silhouettes'> & { centroids: number[][] } {
   if (o.detector === 'pca') return { centroids: [Array<number>(t.cols).fill(0)], k: 1, silhouette: 0, silhouettes: {} };
   const seed = o.seed ?? 1;
   let model;
@@ -63,7 +67,9 @@ function centroidsOf(t: Matrix, o: DetectorOptions): Pick<FittedDetector, 'k' | 
   const refined = refineKmeans(t, model.centroids);
   const k = refined.centroids.rows;
   return {
-    centroids: Array.from({ length: k }, (_, j) => Array.from(refined.centroids.data.subarray(j * t.cols, (j + 1) * t.cols))),
+    centroids: Array.from({ length: k }, (_, j) =>
+      Array.from(refined.centroids.data.subarray(j * t.cols, (j + 1) * t.cols)),
+    ),
     k,
     silhouette: silhouettes[k] ?? 0,
     silhouettes,
@@ -81,5 +87,15 @@ export function fitDetector(scaled: Matrix, scaling: RobustScaling, o: DetectorO
   const { centroids, ...chosen } = centroidsOf(t, o);
   // fold the PCA mean into the graph's centering: (x − (center + mean·scale)) / scale
   const center = scaling.center.map((c, i) => c + (pca.mean[i] as number) * (scaling.scale[i] as number));
-  return { params: { center, scale: scaling.scale, basis: pca.basis, variance: pca.variance, centroids, limits: { t2: 1, spe: 1 } }, ...chosen };
+  return {
+    params: {
+      center,
+      scale: scaling.scale,
+      basis: pca.basis,
+      variance: pca.variance,
+      centroids,
+      limits: { t2: 1, spe: 1 },
+    },
+    ...chosen,
+  };
 }

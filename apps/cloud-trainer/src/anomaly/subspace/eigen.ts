@@ -52,9 +52,12 @@ export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen 
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += (a[p * n + q] as number) ** 2;
     if (off <= tiny) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) if (Math.abs(a[p * n + q] as number) > 1e-300) rotate(a, v, n, p, q);
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) if (Math.abs(a[p * n + q] as number) > 1e-300) rotate(a, v, n, p, q);
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (a[j * n + j] as number) - (a[i * n + i] as number));
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (i, j) => (a[j * n + j] as number) - (a[i * n + i] as number),
+  );
   return {
     values: Float64Array.from(order, (i) => a[i * n + i] as number),
     vectors: order.map((j) => Float64Array.from({ length: n }, (_, k) => v[k * n + j] as number)),

@@ -25,7 +25,8 @@ export const DEFAULT_VARIANCE_KEPT = 0.95;
 function covariance(m: Matrix): { mean: number[]; cov: Float64Array } {
   const f = m.cols;
   const mean = new Array<number>(f).fill(0);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < f; c++) mean[c] = (mean[c] as number) + (m.data[r * f + c] as number) / m.rows;
+  for (let r = 0; r < m.rows; r++)
+    for (let c = 0; c < f; c++) mean[c] = (mean[c] as number) + (m.data[r * f + c] as number) / m.rows;
   const cov = new Float64Array(f * f);
   const d = new Float64Array(f);
   for (let r = 0; r < m.rows; r++) {
@@ -37,7 +38,8 @@ function covariance(m: Matrix): { mean: number[]; cov: Float64Array } {
     }
   }
   const denom = Math.max(1, m.rows - 1);
-  for (let i = 0; i < f; i++) for (let j = i; j < f; j++) cov[j * f + i] = cov[i * f + j] = (cov[i * f + j] as number) / denom;
+  for (let i = 0; i < f; i++)
+    for (let j = i; j < f; j++) cov[j * f + i] = cov[i * f + j] = (cov[i * f + j] as number) / denom;
   return { mean, cov };
 }
 
@@ -52,7 +54,8 @@ export function fitPrincipalSubspace(m: Matrix, varianceKept = DEFAULT_VARIANCE_
   const floor = 1e-12 * Math.max(total, 1e-300);
   let q = 0;
   let held = 0;
-  while (q < m.cols && (values[q] as number) > floor && (q === 0 || held < varianceKept * total)) held += values[q++] as number;
+  while (q < m.cols && (values[q] as number) > floor && (q === 0 || held < varianceKept * total))
+    held += values[q++] as number;
   q = Math.max(q, 1);
   return {
     mean,

@@ -48,7 +48,8 @@ export function potThreshold(values: ArrayLike<number>, rate: number): PotFit {
   const empirical = quantileSorted(sorted, 1 - rate);
   const u = quantileSorted(sorted, POT_LEVEL);
   const y = sorted.filter((v) => v > u).map((v) => v - u);
-  if (y.length < MIN_EXCEEDANCES || rate >= 1 - POT_LEVEL) return { threshold: empirical, method: 'empirical', u, xi: 0, sigma: 0 };
+  if (y.length < MIN_EXCEEDANCES || rate >= 1 - POT_LEVEL)
+    return { threshold: empirical, method: 'empirical', u, xi: 0, sigma: 0 };
   const fit = gpdPwm(y);
   const xi = Math.min(Math.max(fit.xi, XI_RANGE[0]), XI_RANGE[1]);
   const r = (rate * n) / y.length;

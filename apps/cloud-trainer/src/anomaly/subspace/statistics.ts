@@ -17,7 +17,8 @@ export function rowStatistics(p: SubspaceParams, raw: Matrix): RowStatistics {
   const s = new Float64Array(q);
   const sd = p.variance.map(Math.sqrt);
   for (let r = 0; r < raw.rows; r++) {
-    for (let c = 0; c < f; c++) z[c] = ((raw.data[r * raw.cols + c] as number) - (p.center[c] as number)) / (p.scale[c] as number);
+    for (let c = 0; c < f; c++)
+      z[c] = ((raw.data[r * raw.cols + c] as number) - (p.center[c] as number)) / (p.scale[c] as number);
     for (let j = 0; j < q; j++) {
       const b = p.basis[j] as number[];
       let acc = 0;

@@ -20,10 +20,21 @@ function row(a: Alert, canAct: boolean, faults: string[], windows: EvidenceRecor
     ? `<select data-fault aria-label="fault class"><option value="" selected disabled>fault class…</option>${faults.map((f) => `<option>${esc(f)}</option>`).join('')}</select><button data-act="fault">Label fault</button>`
     : '';
   const evidence = windows.length
-    ? `<div class="muted">${windows.length} raw window${windows.length > 1 ? 's' : ''} kept · <button data-act="window" data-evidence="${windows.slice(0, 3).map((w) => esc(w.evidenceId)).join(',')}" data-onset="${windows[0]?.window?.onset ?? a.openedAt}">Show window</button>
-       ${windows.slice(0, 3).map((w, i) => `<a href="/api/evidence/${encodeURIComponent(w.evidenceId)}/blob" target="_blank" rel="noopener">JSON ${i + 1}</a>`).join(' ')}</div><div class="window-view" hidden></div>`
+    ? `<div class="muted">${windows.length} raw window${windows.length > 1 ? 's' : ''} kept · <button data-act="window" data-evidence="${windows
+        .slice(0, 3)
+        .map((w) => esc(w.evidenceId))
+        .join(',')}" data-onset="${windows[0]?.window?.onset ?? a.openedAt}">Show window</button>
+       ${windows
+         .slice(0, 3)
+         .map(
+           (w, i) =>
+             `<a href="/api/evidence/${encodeURIComponent(w.evidenceId)}/blob" target="_blank" rel="noopener">JSON ${i + 1}</a>`,
+         )
+         .join(' ')}</div><div class="window-view" hidden></div>`
     : '';
-  const ack = a.acknowledged ? `<div class="muted">✓ acknowledged by ${esc(a.acknowledged.by)} ${time(a.acknowledged.at)}</div>` : '';
+  const ack = a.acknowledged
+    ? `<div class="muted">✓ acknowledged by ${esc(a.acknowledged.by)} ${time(a.acknowledged.at)}</div>`
+    : '';
   const actions = canAct
     ? `<div class="actions">${a.acknowledged ? '' : `<button class="primary" data-act="ack">Acknowledge</button>`}
        <button class="danger" data-act="true-alarm">True alarm</button><button class="good" data-act="false-alarm">False alarm</button>
@@ -45,7 +56,9 @@ async function windowsByEvent(alerts: Alert[]): Promise<Map<string, EvidenceReco
   const from = Math.min(...alerts.map((a) => a.openedAt)) - 600_000;
   const to = Date.now();
   if (to - from > 30 * 86_400_000) return out;
-  const r = await api.get<{ items: EvidenceRecord[] }>(`/api/evidence?kind=window&from=${from}&to=${to}&limit=1000`).catch(() => ({ items: [] as EvidenceRecord[] }));
+  const r = await api
+    .get<{ items: EvidenceRecord[] }>(`/api/evidence?kind=window&from=${from}&to=${to}&limit=1000`)
+    .catch(() => ({ items: [] as EvidenceRecord[] }));
   for (const e of r.items) {
     if (!e.window?.eventId) continue;
     const key = `${e.deviceId}/${e.window.eventId}`;
@@ -80,8 +93,15 @@ export function renderAlerts(root: HTMLElement, me: Me): void {
     api.get<{ alerts: Alert[] }>(`/api/alerts${tab === 'all' ? '' : `?state=${tab}`}`).then(async (r) => {
       const windows = await windowsByEvent(r.alerts);
       // live alerts redraw the table: a fault class being chosen survives it
-      const chosen = new Map([...body.querySelectorAll<HTMLElement>('tr[data-id]')].map((tr) => [tr.dataset['id'] ?? '', tr.querySelector<HTMLSelectElement>('select[data-fault]')?.value ?? '']));
-      body.innerHTML = r.alerts.map((a) => row(a, canAct, faults, windows.get(`${a.deviceId}/${a.eventId}`) ?? [])).join('') || `<tr><td colspan="6"><div class="empty">No ${tab === 'all' ? '' : tab} anomaly events.</div></td></tr>`;
+      const chosen = new Map(
+        [...body.querySelectorAll<HTMLElement>('tr[data-id]')].map((tr) => [
+          tr.dataset['id'] ?? '',
+          tr.querySelector<HTMLSelectElement>('select[data-fault]')?.value ?? '',
+        ]),
+      );
+      body.innerHTML =
+        r.alerts.map((a) => row(a, canAct, faults, windows.get(`${a.deviceId}/${a.eventId}`) ?? [])).join('') ||
+        `<tr><td colspan="6"><div class="empty">No ${tab === 'all' ? '' : tab} anomaly events.</div></td></tr>`;
       restoreWindows();
       for (const tr of body.querySelectorAll<HTMLElement>('tr[data-id]')) {
         const select = tr.querySelector<HTMLSelectElement>('select[data-fault]');
@@ -119,7 +139,13 @@ export function renderAlerts(root: HTMLElement, me: Me): void {
     btn.disabled = true;
     call
       .then(() => {
-        toast(act === 'ack' ? 'Alert acknowledged' : act === 'comment' ? 'Comment added' : `Labelled ${label} — sent for retraining`);
+        toast(
+          act === 'ack'
+            ? 'Alert acknowledged'
+            : act === 'comment'
+              ? 'Comment added'
+              : `Labelled ${label} — sent for retraining`,
+        );
         return load();
       })
       .catch((err: unknown) => {
@@ -147,7 +173,10 @@ export function renderAlerts(root: HTMLElement, me: Me): void {
     )
       .then((blobs) => {
         // the table may have been redrawn meanwhile (live alerts): draw into whatever row shows this alert now
-        shownWindows.set(tr.dataset['id'] ?? '', blobs.map((w) => windowChart(w, Number(btn.dataset['onset']))).join(''));
+        shownWindows.set(
+          tr.dataset['id'] ?? '',
+          blobs.map((w) => windowChart(w, Number(btn.dataset['onset']))).join(''),
+        );
         restoreWindows();
       })
       .catch((err: unknown) => toast((err as Error).message, true))
@@ -161,6 +190,9 @@ export function renderAlerts(root: HTMLElement, me: Me): void {
   });
   void api
     .get<LabelVocabulary>('/api/labels')
-    .then((v) => void (faults = v.fault), () => undefined) // no trainer: true/false alarm only
+    .then(
+      (v) => void (faults = v.fault),
+      () => undefined,
+    ) // no trainer: true/false alarm only
     .finally(() => void load());
 }

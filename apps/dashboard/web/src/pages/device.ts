@@ -9,7 +9,10 @@ const RANGES = ['5m', '15m', '1h', '6h', '24h', '7d'] as const;
 type Range = (typeof RANGES)[number];
 const LIVE_MS: Partial<Record<Range, number>> = { '5m': 300_000, '15m': 900_000 };
 
-interface Series { ts: number[]; cols: Map<string, (number | null)[]> }
+interface Series {
+  ts: number[];
+  cols: Map<string, (number | null)[]>;
+}
 
 function fromColumns(c: DeviceHistory['telemetry']): Series {
   return { ts: [...c.ts], cols: new Map(Object.entries(c.series).map(([k, v]) => [k, [...v]])) };
@@ -28,12 +31,17 @@ function push(s: Series, ts: number, values: Record<string, number | undefined>,
   }
 }
 
-const total = (counts: Partial<Record<string, number>>) => Object.values(counts).reduce<number>((a, b) => a + (b ?? 0), 0);
+const total = (counts: Partial<Record<string, number>>) =>
+  Object.values(counts).reduce<number>((a, b) => a + (b ?? 0), 0);
 
 /** "12 queued (41 kB) · 3 over budget · 1 shed", each with its reasons on hover */
 function evidence(e: NonNullable<DeviceView['evidence']>): string {
   const part = (n: number, what: string, counts: Partial<Record<string, number>>) =>
-    `<span title="${esc(Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', '))}">${n} ${what}</span>`;
+    `<span title="${esc(
+      Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    )}">${n} ${what}</span>`;
   const parts = [part(total(e.queued), `queued (${Math.round(e.queuedBytes / 1000)} kB)`, e.queued)];
   if (total(e.rateLimited)) parts.push(part(total(e.rateLimited), 'over budget', e.rateLimited));
   if (total(e.shed)) parts.push(`<span class="error">${part(total(e.shed), 'shed', e.shed)}</span>`);
@@ -41,23 +49,47 @@ function evidence(e: NonNullable<DeviceView['evidence']>): string {
 }
 
 function facts(d: DeviceView): string {
-  const m = d.models.map((x) => `${esc(x.name)} v${x.version} <span class="muted">(${esc(x.kind)}, ${esc(x.provider)})</span>`).join('<br>') || 'none';
+  const m =
+    d.models
+      .map((x) => `${esc(x.name)} v${x.version} <span class="muted">(${esc(x.kind)}, ${esc(x.provider)})</span>`)
+      .join('<br>') || 'none';
   const f = (k: string, v: string) => `<div class="fact"><div class="k">${k}</div><div class="v">${v}</div></div>`;
-  return f('Active models', m) + f('Provider', esc(d.provider ?? '—')) + f('Last seen', ago(d.lastSeen)) + f('Outbox', String(d.outboxDepth)) +
-    f('Open anomalies', String(d.openAnomalies)) + (d.uptimeS !== undefined ? f('Uptime', `${Math.round(d.uptimeS / 60)} min`) : '') +
+  return (
+    f('Active models', m) +
+    f('Provider', esc(d.provider ?? '—')) +
+    f('Last seen', ago(d.lastSeen)) +
+    f('Outbox', String(d.outboxDepth)) +
+    f('Open anomalies', String(d.openAnomalies)) +
+    (d.uptimeS !== undefined ? f('Uptime', `${Math.round(d.uptimeS / 60)} min`) : '') +
     (d.evidence ? f('Evidence kept', evidence(d.evidence)) : '') +
     (d.rollout ? f('Rollout', `${esc(d.rollout.name)} v${d.rollout.version}: ${esc(d.rollout.status)}`) : '') +
-    (d.lastError ? f('Last error', `<span class="error">${esc(d.lastError.code)}: ${esc(d.lastError.message)}</span>`) : '');
+    (d.lastError
+      ? f('Last error', `<span class="error">${esc(d.lastError.code)}: ${esc(d.lastError.message)}</span>`)
+      : '')
+  );
 }
 
 /** The fault CNN's newest verdict and a strip of the recent ones (oldest left), with the class changes listed. */
 function faultPanel(points: FaultPoint[]): string {
   const last = points.at(-1);
   if (!last) return '<span class="muted">No fault CNN predictions from this device.</span>';
-  const cells = points.slice(-60).map((p) => `<i style="background:${classColour(p.label)}" title="${esc(p.label)} ${Math.round(p.confidence * 100)}% · ${time(p.ts)}"></i>`).join('');
+  const cells = points
+    .slice(-60)
+    .map(
+      (p) =>
+        `<i style="background:${classColour(p.label)}" title="${esc(p.label)} ${Math.round(p.confidence * 100)}% · ${time(p.ts)}"></i>`,
+    )
+    .join('');
   const changes: FaultPoint[] = [];
   for (const p of points) if (changes.at(-1)?.label !== p.label) changes.push(p);
-  const rows = changes.slice(-5).reverse().map((p) => `<tr><td><span class="dot" style="background:${classColour(p.label)}"></span> ${esc(p.label)}</td><td>${Math.round(p.confidence * 100)}%</td><td>${time(p.ts)}</td></tr>`).join('');
+  const rows = changes
+    .slice(-5)
+    .reverse()
+    .map(
+      (p) =>
+        `<tr><td><span class="dot" style="background:${classColour(p.label)}"></span> ${esc(p.label)}</td><td>${Math.round(p.confidence * 100)}%</td><td>${time(p.ts)}</td></tr>`,
+    )
+    .join('');
   return `<div class="fault-now"><span class="fault-label ${isHealthy(last.label) ? 'ok' : 'defect'}" style="border-color:${classColour(last.label)}">${esc(last.label)}</span>
     <span><b>${Math.round(last.confidence * 100)}%</b> confidence</span><span class="muted">${esc(last.model.name)} v${last.model.version} · ${ago(last.ts)}</span></div>
     <div class="fault-strip" title="last ${Math.min(60, points.length)} windows, oldest left">${cells}</div>
@@ -87,13 +119,24 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
   const draw = () => {
     if (!scoreChart) {
       scoreChart = timeChart($('#score-chart', root), {
-        height: 200, syncKey: deviceId, threshold, shade,
-        series: [{ label: 'score', stroke: '#94a3b8', width: 1 }, { label: 'smoothed', stroke: '#dc2626', width: 2 }],
+        height: 200,
+        syncKey: deviceId,
+        threshold,
+        shade,
+        series: [
+          { label: 'score', stroke: '#94a3b8', width: 1 },
+          { label: 'smoothed', stroke: '#dc2626', width: 2 },
+        ],
       });
       charts.push(scoreChart);
     }
     scoreChart.setData(scores.ts, [scores.cols.get('score') ?? [], scores.cols.get('smoothed') ?? []]);
-    $('#score-note', root).textContent = scores.ts.length ? `${scores.ts.length} windows` + (threshold() !== undefined ? ` · threshold ${num(threshold())}${history?.threshold === undefined && modelThreshold ? ` (${modelThreshold.model})` : ''}` : '') : 'no scored windows in this range';
+    $('#score-note', root).textContent = scores.ts.length
+      ? `${scores.ts.length} windows` +
+        (threshold() !== undefined
+          ? ` · threshold ${num(threshold())}${history?.threshold === undefined && modelThreshold ? ` (${modelThreshold.model})` : ''}`
+          : '')
+      : 'no scored windows in this range';
     const holder = $('#tel-charts', root);
     let i = 0;
     for (const [name, col] of tel.cols) {
@@ -103,14 +146,21 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
         el.className = 'chart';
         el.dataset['sensor'] = name;
         holder.append(el);
-        c = timeChart(el, { height: 130, syncKey: deviceId, shade, series: [{ label: name, stroke: PALETTE[i % PALETTE.length] as string, width: 1.6 }] });
+        c = timeChart(el, {
+          height: 130,
+          syncKey: deviceId,
+          shade,
+          series: [{ label: name, stroke: PALETTE[i % PALETTE.length] as string, width: 1.6 }],
+        });
         telCharts.set(name, c);
         charts.push(c);
       }
       c.setData(tel.ts, [col]);
       i++;
     }
-    $('#tel-note', root).textContent = tel.ts.length ? `${tel.ts.length} points · ${tel.cols.size} sensors` : 'no telemetry in this range';
+    $('#tel-note', root).textContent = tel.ts.length
+      ? `${tel.ts.length} points · ${tel.cols.size} sensors`
+      : 'no telemetry in this range';
     root.dataset['points'] = String(tel.ts.length);
   };
   let drawQueued = false;
@@ -134,12 +184,18 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
       history = h;
       tel = fromColumns(h.telemetry);
       scores = fromColumns(h.scores);
-      $('#src', root).textContent = h.source === 'influx' ? `InfluxDB${h.every ? `, ${h.every} means` : ''}` : LIVE_MS[range] ? 'live' : 'live window only';
+      $('#src', root).textContent =
+        h.source === 'influx'
+          ? `InfluxDB${h.every ? `, ${h.every} means` : ''}`
+          : LIVE_MS[range]
+            ? 'live'
+            : 'live window only';
       resetCharts();
       draw();
     });
   const showDevice = (d: DeviceView) => {
-    $('#status', root).innerHTML = `<span class="pill ${d.status}"><span class="dot ${d.status}"></span>${d.status}</span>`;
+    $('#status', root).innerHTML =
+      `<span class="pill ${d.status}"><span class="dot ${d.status}"></span>${d.status}</span>`;
     $('#where', root).textContent = `site ${d.site} · line ${d.line}`;
     $('#facts', root).innerHTML = facts(d);
   };
@@ -207,7 +263,10 @@ export function renderDevice(root: HTMLElement, _me: Me, deviceId: string): () =
   live.on<Alert>('alert', (a) => {
     if (a.deviceId !== deviceId || !history) return;
     history.threshold = a.threshold;
-    history.anomalies = [...history.anomalies.filter((x) => x.eventId !== a.eventId), { from: a.openedAt, ...(a.closedAt ? { to: a.closedAt } : {}), eventId: a.eventId }];
+    history.anomalies = [
+      ...history.anomalies.filter((x) => x.eventId !== a.eventId),
+      { from: a.openedAt, ...(a.closedAt ? { to: a.closedAt } : {}), eventId: a.eventId },
+    ];
     queueDraw();
     void loadDevice();
   });

@@ -18,7 +18,9 @@ function picture(label: string, alt: string, thumbnail: string | undefined, evid
 }
 
 function options(vocabulary: string[], current: string): string {
-  return [...new Set([...vocabulary])].map((c) => `<option${c === current ? ' selected' : ''}>${esc(c)}</option>`).join('');
+  return [...new Set([...vocabulary])]
+    .map((c) => `<option${c === current ? ' selected' : ''}>${esc(c)}</option>`)
+    .join('');
 }
 
 function frameCard(i: InspectionView, evidenceId: string | undefined, vision: string[], canAct: boolean): string {
@@ -75,13 +77,20 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): () =>
   const summary = root.querySelector('#summary') as HTMLElement;
 
   const renderFrames = () => {
-    grid.innerHTML = items.map((i) => frameCard(i, byFrame.get(`${i.deviceId}/${i.frameId}`), vocabulary.vision, canAct)).join('') || '<div class="empty">No camera frames inspected yet.</div>';
+    grid.innerHTML =
+      items.map((i) => frameCard(i, byFrame.get(`${i.deviceId}/${i.frameId}`), vocabulary.vision, canAct)).join('') ||
+      '<div class="empty">No camera frames inspected yet.</div>';
     summary.textContent = `${items.length} recent frames · ${items.filter((i) => !isHealthy(i.label)).length} flagged`;
   };
-  const shown = () => evidence.filter((e) => (filter === 'unlabelled' ? !e.label : filter === 'uncertain' ? e.reason === 'uncertain' : true));
+  const shown = () =>
+    evidence.filter((e) =>
+      filter === 'unlabelled' ? !e.label : filter === 'uncertain' ? e.reason === 'uncertain' : true,
+    );
   const renderEvidence = () => {
     const list = shown();
-    grid.innerHTML = list.map((e) => evidenceCard(e, vocabulary.vision, canAct)).join('') || `<div class="empty">${esc(evidenceNote || 'No frames kept as evidence yet.')}</div>`;
+    grid.innerHTML =
+      list.map((e) => evidenceCard(e, vocabulary.vision, canAct)).join('') ||
+      `<div class="empty">${esc(evidenceNote || 'No frames kept as evidence yet.')}</div>`;
     summary.textContent = `${list.length} of ${evidence.length} kept frames · ${evidence.filter((e) => !e.label).length} unlabelled`;
     root.dataset['count'] = String(list.length);
   };
@@ -120,18 +129,25 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): () =>
     };
     if (btn.dataset['act'] === 'label') {
       const body = { label, device: card.dataset['device'], ts: Number(card.dataset['ts']) };
-      api.post<EvidenceRecord>(`/api/evidence/${encodeURIComponent(card.dataset['evidence'] ?? '')}/label`, body).then((updated) => {
-        evidence = evidence.map((e) => (e.evidenceId === updated.evidenceId ? updated : e));
-        renderEvidence();
-        toast(`Labelled ${label} — used by the next vision training`);
-      }, fail);
+      api
+        .post<EvidenceRecord>(`/api/evidence/${encodeURIComponent(card.dataset['evidence'] ?? '')}/label`, body)
+        .then((updated) => {
+          evidence = evidence.map((e) => (e.evidenceId === updated.evidenceId ? updated : e));
+          renderEvidence();
+          toast(`Labelled ${label} — used by the next vision training`);
+        }, fail);
       return;
     }
-    api.post<InspectionView>(`/api/inspections/${encodeURIComponent(card.dataset['device'] ?? '')}/${encodeURIComponent(card.dataset['frame'] ?? '')}/label`, { label }).then((updated) => {
-      items = items.map((i) => (i.deviceId === updated.deviceId && i.frameId === updated.frameId ? updated : i));
-      renderFrames();
-      toast(`Relabelled ${label} — sent for retraining`);
-    }, fail);
+    api
+      .post<InspectionView>(
+        `/api/inspections/${encodeURIComponent(card.dataset['device'] ?? '')}/${encodeURIComponent(card.dataset['frame'] ?? '')}/label`,
+        { label },
+      )
+      .then((updated) => {
+        items = items.map((i) => (i.deviceId === updated.deviceId && i.frameId === updated.frameId ? updated : i));
+        renderFrames();
+        toast(`Relabelled ${label} — sent for retraining`);
+      }, fail);
   });
 
   if (tab === 'frames') {
@@ -145,7 +161,12 @@ export function renderInspections(root: HTMLElement, me: Me, arg: string): () =>
     (v) => void (vocabulary = v),
     () => undefined, // no trainer: relabel offers the classes seen
   );
-  const first = tab === 'frames' ? api.get<{ inspections: InspectionView[] }>('/api/inspections?limit=60').then((r) => void (items = r.inspections)) : Promise.resolve();
+  const first =
+    tab === 'frames'
+      ? api
+          .get<{ inspections: InspectionView[] }>('/api/inspections?limit=60')
+          .then((r) => void (items = r.inspections))
+      : Promise.resolve();
   void Promise.allSettled([vocab, first, loadEvidence()]).then(() => {
     render();
     root.dataset['loaded'] = '1';

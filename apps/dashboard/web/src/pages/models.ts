@@ -7,9 +7,15 @@ const KINDS = [
   { kind: 'cnn-vision', title: 'Vision CNN' },
   { kind: 'cnn-fault', title: 'Fault CNN' },
 ] as const;
-const KIND_TITLE: Record<string, string> = { kmeans: 'K-means', 'kmeans-anomaly': 'K-means anomaly', 'cnn-vision': 'vision CNN', 'cnn-fault': 'fault CNN' };
+const KIND_TITLE: Record<string, string> = {
+  kmeans: 'K-means',
+  'kmeans-anomaly': 'K-means anomaly',
+  'cnn-vision': 'vision CNN',
+  'cnn-fault': 'fault CNN',
+};
 
-const percent = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)} %`);
+const percent = (v: number | undefined, digits = 1) =>
+  v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)} %`;
 const points = (d: number) => `${d > 0 ? '+' : d < 0 ? '−' : '±'}${Math.abs(d * 100).toFixed(1)} pp`;
 
 /** The figures that decide about a model: anomaly — threshold, false-alarm rate; CNN — accuracy, int8 loss. */
@@ -21,23 +27,39 @@ interface Decisive {
 
 function decisive(m: Manifest): Decisive {
   const x = m.metrics;
-  const fig = (k: string, v: string, title = '') => `<div class="fig"${title ? ` title="${esc(title)}"` : ''}><span class="k">${k}</span> <b>${v}</b></div>`;
+  const fig = (k: string, v: string, title = '') =>
+    `<div class="fig"${title ? ` title="${esc(title)}"` : ''}><span class="k">${k}</span> <b>${v}</b></div>`;
   if (m.kind === 'kmeans-anomaly') {
     const far = x['eval_false_alarm_rate'] ?? x['calibration_exceed_rate'];
-    const perHour = x['calibration_hours'] ? (x['calibration_false_alarms'] ?? 0) / (x['calibration_hours'] as number) : undefined;
+    const perHour = x['calibration_hours']
+      ? (x['calibration_false_alarms'] ?? 0) / (x['calibration_hours'] as number)
+      : undefined;
     const html =
       fig('threshold', num(m.threshold)) +
-      fig('false-alarm rate', percent(far, 2), x['eval_false_alarm_rate'] !== undefined ? 'healthy held-out windows above the threshold' : 'calibration windows above the threshold') +
-      (perHour !== undefined ? fig('false alarms / h', num(perHour, 2), 'hysteresis events per machine-hour in calibration') : '') +
+      fig(
+        'false-alarm rate',
+        percent(far, 2),
+        x['eval_false_alarm_rate'] !== undefined
+          ? 'healthy held-out windows above the threshold'
+          : 'calibration windows above the threshold',
+      ) +
+      (perHour !== undefined
+        ? fig('false alarms / h', num(perHour, 2), 'hysteresis events per machine-hour in calibration')
+        : '') +
       (x['eval_detection_rate'] !== undefined ? fig('detection', percent(x['eval_detection_rate'])) : '');
-    return { html, ...(far !== undefined ? { primary: { name: 'false-alarm rate', value: far, higherIsBetter: false } } : {}) };
+    return {
+      html,
+      ...(far !== undefined ? { primary: { name: 'false-alarm rate', value: far, higherIsBetter: false } } : {}),
+    };
   }
   const acc = x['val_accuracy'] ?? x['test_accuracy'];
   const int8 = x['val_accuracy_int8'] ?? x['test_accuracy_int8'];
   const f1 = x['test_macro_f1'];
   const html =
     fig('accuracy', percent(acc)) +
-    (acc !== undefined && int8 !== undefined ? fig('int8 loss', points(acc - int8).replace('+', ''), `int8 accuracy ${percent(int8)}`) : '') +
+    (acc !== undefined && int8 !== undefined
+      ? fig('int8 loss', points(acc - int8).replace('+', ''), `int8 accuracy ${percent(int8)}`)
+      : '') +
     (f1 !== undefined ? fig('macro-F1', num(f1)) : '');
   return { html, ...(acc !== undefined ? { primary: { name: 'accuracy', value: acc, higherIsBetter: true } } : {}) };
 }
@@ -90,15 +112,20 @@ function approvalRow(a: Approval, canDecide: boolean): string {
   return `<div class="panel toolbar"><b>${esc(a.model)} v${a.version}</b> awaits approval to roll out to ${a.devices.length} device(s), canary ${a.canary.map(esc).join(', ')} (trained ${time(a.requestedAt)})<div class="grow"></div>${buttons}</div>`;
 }
 
-const unavailable = (err: unknown) => `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`;
+const unavailable = (err: unknown) =>
+  `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`;
 
 /** Registry versions with the figures that decide, and training jobs of every kind with progress (polled). */
 export function renderModels(root: HTMLElement, me: Me): () => void {
   const canTrain = me.role !== 'viewer';
   root.innerHTML = `<h1>Models</h1><div id="approvals"></div><div class="panel" style="padding:0" id="models"><div class="muted" style="padding:12px">Loading…</div></div>
     <div class="toolbar"><h2 style="margin:6px 0">Training jobs</h2><div class="grow"></div>
-    ${canTrain ? `<form class="form-row" id="train"><label>Kind<select name="kind">${KINDS.map((k) => `<option value="${k.kind}">${k.title}</option>`).join('')}</select></label>
-      <label>Model name<input name="model" placeholder="the trainer's model of that kind" pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Start training</button></form>` : ''}</div>
+    ${
+      canTrain
+        ? `<form class="form-row" id="train"><label>Kind<select name="kind">${KINDS.map((k) => `<option value="${k.kind}">${k.title}</option>`).join('')}</select></label>
+      <label>Model name<input name="model" placeholder="the trainer's model of that kind" pattern="[a-z0-9][a-z0-9-]{0,62}"></label><button class="primary">Start training</button></form>`
+        : ''
+    }</div>
     <div class="panel" style="padding:0" id="jobs"></div>`;
   const loadModels = () =>
     api.get<{ models: Manifest[] }>('/api/models').then(
@@ -121,7 +148,9 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   const loadApprovals = () =>
     api.get<{ approvals: Approval[] }>('/api/approvals').then(
       (r) => {
-        (root.querySelector('#approvals') as HTMLElement).innerHTML = r.approvals.map((a) => approvalRow(a, me.role === 'admin')).join('');
+        (root.querySelector('#approvals') as HTMLElement).innerHTML = r.approvals
+          .map((a) => approvalRow(a, me.role === 'admin'))
+          .join('');
       },
       () => undefined, // no trainer: the models panel says so
     );
@@ -131,7 +160,11 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
     b.disabled = true;
     api.post(`/api/approvals/${b.dataset['model']}/${b.dataset['version']}/${b.dataset['decide']}`, {}).then(
       () => {
-        toast(b.dataset['decide'] === 'approve' ? `Rollout of ${b.dataset['model']} v${b.dataset['version']} started` : 'Rollout rejected');
+        toast(
+          b.dataset['decide'] === 'approve'
+            ? `Rollout of ${b.dataset['model']} v${b.dataset['version']} started`
+            : 'Rollout rejected',
+        );
         void loadApprovals();
       },
       (err: unknown) => toast(err instanceof ApiError ? err.message : 'failed', true),

@@ -15,7 +15,8 @@ function tile(d: DeviceView, now: number): string {
 }
 
 function matches(d: DeviceView, filter: Filter, text: string): boolean {
-  if (text && !`${d.deviceId} ${d.site} ${d.line} ${d.models.map((m) => m.name).join(' ')}`.includes(text)) return false;
+  if (text && !`${d.deviceId} ${d.site} ${d.line} ${d.models.map((m) => m.name).join(' ')}`.includes(text))
+    return false;
   if (filter === 'alarm') return d.openAnomalies > 0;
   return filter === 'all' || d.status === filter;
 }
@@ -37,14 +38,24 @@ function tree(devices: DeviceView[], now: number): string {
     }
     html += '</section>';
   }
-  return html || '<div class="empty">No devices have reported yet. Devices appear here as soon as their state or heartbeat arrives.</div>';
+  return (
+    html ||
+    '<div class="empty">No devices have reported yet. Devices appear here as soon as their state or heartbeat arrives.</div>'
+  );
 }
 
 function kpis(devices: DeviceView[]): string {
   const count = (s: string) => devices.filter((d) => d.status === s).length;
   const open = devices.reduce((n, d) => n + d.openAnomalies, 0);
-  const k = (cls: string, v: number, label: string) => `<div class="kpi ${cls}"><div class="v">${v}</div><div class="k">${label}</div></div>`;
-  return k('', devices.length, 'devices') + k('ok', count('online'), 'online') + k('warn', count('degraded'), 'degraded') + k('off', count('offline'), 'offline') + k('bad', open, 'open anomalies');
+  const k = (cls: string, v: number, label: string) =>
+    `<div class="kpi ${cls}"><div class="v">${v}</div><div class="k">${label}</div></div>`;
+  return (
+    k('', devices.length, 'devices') +
+    k('ok', count('online'), 'online') +
+    k('warn', count('degraded'), 'degraded') +
+    k('off', count('offline'), 'offline') +
+    k('bad', open, 'open anomalies')
+  );
 }
 
 /** Plant overview: sites → lines → device tiles, kept current by the live stream. */

@@ -4,7 +4,10 @@ import type { DeviceView, Manifest, Rollout } from '../types.js';
 
 function rolloutCard(r: Rollout, canAct: boolean): string {
   const applied = r.devices.filter((d) => d.status === 'applied').length;
-  const actions = canAct && r.stage === 'canary' ? `<div class="actions"><button class="primary" data-act="promote">Promote to all</button><button class="danger" data-act="rollback">Roll back</button></div>` : '';
+  const actions =
+    canAct && r.stage === 'canary'
+      ? `<div class="actions"><button class="primary" data-act="promote">Promote to all</button><button class="danger" data-act="rollback">Roll back</button></div>`
+      : '';
   return `<div class="panel" data-rollout="${esc(r.id)}"><div class="toolbar" style="margin-bottom:6px"><b>${esc(r.model)} v${r.version}</b>
     <span class="stage ${r.stage}">${esc(r.stage)}</span><span class="muted">${esc(r.id)} · started ${time(r.startedAt)} · updated ${time(r.updatedAt)}</span><div class="grow"></div>
     <span class="muted">${applied}/${r.devices.length} applied</span>${actions}</div>
@@ -15,17 +18,28 @@ function rolloutCard(r: Rollout, canAct: boolean): string {
 export function renderRollouts(root: HTMLElement, me: Me): () => void {
   const canAct = me.role === 'admin';
   root.innerHTML = `<h1>Rollouts</h1>
-    ${canAct ? `<div class="panel"><form class="form-row" id="start">
+    ${
+      canAct
+        ? `<div class="panel"><form class="form-row" id="start">
       <label>Model version<select name="model" required></select></label>
       <label>Devices (comma-separated)<input name="devices" size="42" required placeholder="press-01, press-02"></label>
       <label>Canary devices<input name="canary" size="22" required placeholder="press-01"></label>
-      <button class="primary">Start canary</button></form></div>` : '<p class="muted">Only admins start, promote and roll back rollouts.</p>'}
+      <button class="primary">Start canary</button></form></div>`
+        : '<p class="muted">Only admins start, promote and roll back rollouts.</p>'
+    }
     <div id="rollouts"><div class="muted">Loading…</div></div>`;
   const form = root.querySelector<HTMLFormElement>('#start');
   if (form) {
-    void api.get<{ models: Manifest[] }>('/api/models').then((r) => {
-      (form.elements.namedItem('model') as HTMLSelectElement).innerHTML = r.models.map((m) => `<option value="${esc(m.name)}@${m.version}">${esc(m.name)} v${m.version} (${esc(m.kind)})</option>`).join('');
-    }, () => undefined);
+    void api.get<{ models: Manifest[] }>('/api/models').then(
+      (r) => {
+        (form.elements.namedItem('model') as HTMLSelectElement).innerHTML = r.models
+          .map(
+            (m) => `<option value="${esc(m.name)}@${m.version}">${esc(m.name)} v${m.version} (${esc(m.kind)})</option>`,
+          )
+          .join('');
+      },
+      () => undefined,
+    );
     void api.get<{ devices: DeviceView[] }>('/api/overview').then((r) => {
       const ids = r.devices.map((d) => d.deviceId);
       const devices = form.elements.namedItem('devices') as HTMLInputElement;
@@ -36,14 +50,25 @@ export function renderRollouts(root: HTMLElement, me: Me): () => void {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const [model = '', version = '0'] = (form.elements.namedItem('model') as HTMLSelectElement).value.split('@');
-      const list = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.split(',').map((s) => s.trim()).filter(Boolean);
-      api.post<{ id: string }>('/api/rollouts', { model, version: Number(version), devices: list('devices'), canary: list('canary') }).then(
-        (r) => {
-          toast(`Rollout ${r.id} started on the canary`);
-          void load();
-        },
-        (err: unknown) => toast(err instanceof ApiError ? err.message : 'failed', true),
-      );
+      const list = (name: string) =>
+        (form.elements.namedItem(name) as HTMLInputElement).value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+      api
+        .post<{ id: string }>('/api/rollouts', {
+          model,
+          version: Number(version),
+          devices: list('devices'),
+          canary: list('canary'),
+        })
+        .then(
+          (r) => {
+            toast(`Rollout ${r.id} started on the canary`);
+            void load();
+          },
+          (err: unknown) => toast(err instanceof ApiError ? err.message : 'failed', true),
+        );
     });
   }
   const holder = root.querySelector('#rollouts') as HTMLElement;
@@ -68,10 +93,12 @@ export function renderRollouts(root: HTMLElement, me: Me): () => void {
   const load = () =>
     api.get<{ rollouts: Rollout[] }>('/api/rollouts').then(
       (r) => {
-        holder.innerHTML = r.rollouts.map((x) => rolloutCard(x, canAct)).join('') || '<div class="empty">No rollouts yet.</div>';
+        holder.innerHTML =
+          r.rollouts.map((x) => rolloutCard(x, canAct)).join('') || '<div class="empty">No rollouts yet.</div>';
         root.dataset['count'] = String(r.rollouts.length);
       },
-      (err: unknown) => (holder.innerHTML = `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`),
+      (err: unknown) =>
+        (holder.innerHTML = `<div class="empty">${esc(err instanceof ApiError ? err.message : 'trainer unavailable')}</div>`),
     );
   void load();
   const timer = window.setInterval(() => void load(), 2_000);

@@ -57,7 +57,11 @@ export type ModbusDevice = z.output<typeof modbusDeviceSchema>;
 
 /** One Modbus TCP connection (`modbus://host:port`) or serial line (`rtu:///dev/ttyUSB0?baudRate=19200`). */
 export const modbusSourceSchema = z.strictObject({
-  url: z.string().regex(/^(modbus|tcp):\/\/[^\s/:]+(:\d{1,5})?\/?$|^rtu:\/\/\/\S+$/, { message: 'expected modbus://host:port or rtu:///dev/…' }),
+  url: z
+    .string()
+    .regex(/^(modbus|tcp):\/\/[^\s/:]+(:\d{1,5})?\/?$|^rtu:\/\/\/\S+$/, {
+      message: 'expected modbus://host:port or rtu:///dev/…',
+    }),
   /** ms to wait for a response; default 1000 */
   timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
   /** requests outstanding at once on the connection; default 1 (most PLCs, and every serial line, answer one at a time; a TCP gateway may take more) */
@@ -91,15 +95,34 @@ function checkRegisterMap(device: DeviceInput, ctx: z.RefinementCtx): void {
       const path = ['polls', p, 'registers', i];
       const type = registerType(r);
       const bits = r.table === 'coil' || r.table === 'discrete';
-      if (bits !== (type === 'bool')) ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `${where} (sensor "${r.sensor}"): type ${type} cannot be read from the ${r.table} table` });
+      if (bits !== (type === 'bool'))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'type'],
+          message: `${where} (sensor "${r.sensor}"): type ${type} cannot be read from the ${r.table} table`,
+        });
       const to = r.address + MODBUS_TYPES[type] - 1;
-      if (to > 65_535) ctx.addIssue({ code: 'custom', path: [...path, 'address'], message: `${where} (sensor "${r.sensor}"): ${type} at ${r.address} runs past address 65535` });
+      if (to > 65_535)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'address'],
+          message: `${where} (sensor "${r.sensor}"): ${type} at ${r.address} runs past address 65535`,
+        });
       const dup = seen.get(r.sensor);
-      if (dup) ctx.addIssue({ code: 'custom', path: [...path, 'sensor'], message: `${where}: sensor "${r.sensor}" is already read by ${dup}` });
+      if (dup)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'sensor'],
+          message: `${where}: sensor "${r.sensor}" is already read by ${dup}`,
+        });
       seen.set(r.sensor, where);
       const clash = taken.find((t) => t.table === r.table && t.from <= to && r.address <= t.to);
       if (clash) {
-        ctx.addIssue({ code: 'custom', path, message: `${where} (sensor "${r.sensor}", ${r.table} ${r.address}..${to}) overlaps ${clash.where} (sensor "${clash.sensor}", ${clash.table} ${clash.from}..${clash.to})` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${where} (sensor "${r.sensor}", ${r.table} ${r.address}..${to}) overlaps ${clash.where} (sensor "${clash.sensor}", ${clash.table} ${clash.from}..${clash.to})`,
+        });
       }
       taken.push({ table: r.table, from: r.address, to, where, sensor: r.sensor });
     }),

@@ -89,7 +89,12 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
     if (this.#stopped) return drop(client);
     client.setTimeout(this.#o.timeoutMs);
     // modbus-serial's TCP port reports a reset as 'error' and then stays silent on 'close': check the port on both
-    client.on('error', (err: unknown) => !client.isOpen && this.#lost(client, new Error(`connection to ${this.#o.url} failed: ${String((err as Error).message ?? err)}`)));
+    client.on(
+      'error',
+      (err: unknown) =>
+        !client.isOpen &&
+        this.#lost(client, new Error(`connection to ${this.#o.url} failed: ${String((err as Error).message ?? err)}`)),
+    );
     client.on('close', () => this.#lost(client, new Error(`connection to ${this.#o.url} closed`)));
     this.#client = client;
     this.#connected = true;
@@ -101,7 +106,10 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
 
   #open(client: ModbusRTU): Promise<void> {
     const u = new URL(this.#o.url);
-    if (u.protocol === 'rtu:') return client.connectRTUBuffered(decodeURIComponent(u.pathname), { baudRate: Number(u.searchParams.get('baudRate') ?? 9_600) });
+    if (u.protocol === 'rtu:')
+      return client.connectRTUBuffered(decodeURIComponent(u.pathname), {
+        baudRate: Number(u.searchParams.get('baudRate') ?? 9_600),
+      });
     return client.connectTCP(u.hostname, { port: u.port ? Number(u.port) : 502 });
   }
 
@@ -109,7 +117,10 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
     if (this.#stopped) return;
     const delay = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** Math.min(this.#attempt, 20));
     this.#attempt++;
-    this.#o.logger.warn({ url: this.#o.url, err: err.message, retryInMs: delay, attempt: this.#attempt }, 'modbus connect failed');
+    this.#o.logger.warn(
+      { url: this.#o.url, err: err.message, retryInMs: delay, attempt: this.#attempt },
+      'modbus connect failed',
+    );
     this.#timer = setTimeout(() => void this.#dial(), delay);
   }
 
@@ -127,7 +138,8 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
     return this.#queue.run(async () => {
       const client = this.#client;
       if (client && !client.isOpen) this.#lost(client, new Error(`connection to ${this.#o.url} closed`));
-      if (!client || !this.#connected) throw Object.assign(new Error(`not connected to ${this.#o.url}`), { code: 'MODBUS_DISCONNECTED' });
+      if (!client || !this.#connected)
+        throw Object.assign(new Error(`not connected to ${this.#o.url}`), { code: 'MODBUS_DISCONNECTED' });
       client.setID(unitId);
       try {
         const { data } = await READS[table](client, address, length);
@@ -142,8 +154,11 @@ export class ModbusLink extends TypedEventEmitter<ModbusLinkEvents> {
   #classify(client: ModbusRTU, err: Error & { modbusCode?: number; errno?: string }): Error {
     if (typeof err.modbusCode === 'number') return new ModbusExceptionError(err.modbusCode, err.message);
     if (err.errno === 'ETIMEDOUT' || err.name === 'TransactionTimedOutError') {
-      if (++this.#timeouts >= TIMEOUTS_BEFORE_REDIAL) this.#lost(client, new Error(`${this.#timeouts} timeouts in a row from ${this.#o.url}`));
-      return Object.assign(new Error(`no response from ${this.#o.url} within ${this.#o.timeoutMs} ms`), { code: 'MODBUS_TIMEOUT' });
+      if (++this.#timeouts >= TIMEOUTS_BEFORE_REDIAL)
+        this.#lost(client, new Error(`${this.#timeouts} timeouts in a row from ${this.#o.url}`));
+      return Object.assign(new Error(`no response from ${this.#o.url} within ${this.#o.timeoutMs} ms`), {
+        code: 'MODBUS_TIMEOUT',
+      });
     }
     if (!client.isOpen) this.#lost(client, new Error(`connection to ${this.#o.url} closed: ${err.message}`));
     return Object.assign(new Error(err.message), { code: 'MODBUS_IO' });
@@ -189,5 +204,8 @@ function drop(client: ModbusRTU): void {
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(t));
 }

@@ -10,12 +10,26 @@ import { modbusSourceSchema } from './modbus-config.js';
 import { ModbusSource } from './modbus-source.js';
 
 const MBPOLL = '/usr/bin/mbpoll';
-const missing = pymodbusMissing() ?? (existsSync(MBPOLL) ? undefined : 'mbpoll is not installed (apt-get install mbpoll)');
+const missing =
+  pymodbusMissing() ?? (existsSync(MBPOLL) ? undefined : 'mbpoll is not installed (apt-get install mbpoll)');
 const run = promisify(execFile);
 
 /** Writes with Debian's mbpoll (an independent Modbus client): zero-based references, unit 1. */
 async function mbpoll(port: number, args: string[], values: (string | number)[]): Promise<void> {
-  await run(MBPOLL, ['-m', 'tcp', '-p', String(port), '-a', '1', '-0', '-1', ...args, '127.0.0.1', '--', ...values.map(String)]);
+  await run(MBPOLL, [
+    '-m',
+    'tcp',
+    '-p',
+    String(port),
+    '-a',
+    '1',
+    '-0',
+    '-1',
+    ...args,
+    '127.0.0.1',
+    '--',
+    ...values.map(String),
+  ]);
 }
 
 describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -38,19 +52,38 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
       batchMs: 200,
       devices: [
         {
-          site: 'plant-a', line: 'line-m', device: 'press-1', machineType: 'press',
+          site: 'plant-a',
+          line: 'line-m',
+          device: 'press-1',
+          machineType: 'press',
           polls: [
-            { name: 'fast', intervalMs: 50, registers: [
-              { sensor: 'pressure', address: 10, type: 'float32', unit: 'bar' },
-              { sensor: 'torque', address: 20, type: 'int32', wordOrder: 'little', scale: 0.01 },
-              { sensor: 'temperature', address: 30, type: 'int16', offset: 30 },
-              { sensor: 'current', address: 31, scale: 0.1 },
-            ] },
-            { name: 'slow', intervalMs: 100, registers: [{ sensor: 'flow', table: 'input', address: 7, scale: 0.5 }, { sensor: 'running', table: 'coil', address: 5 }] },
+            {
+              name: 'fast',
+              intervalMs: 50,
+              registers: [
+                { sensor: 'pressure', address: 10, type: 'float32', unit: 'bar' },
+                { sensor: 'torque', address: 20, type: 'int32', wordOrder: 'little', scale: 0.01 },
+                { sensor: 'temperature', address: 30, type: 'int16', offset: 30 },
+                { sensor: 'current', address: 31, scale: 0.1 },
+              ],
+            },
+            {
+              name: 'slow',
+              intervalMs: 100,
+              registers: [
+                { sensor: 'flow', table: 'input', address: 7, scale: 0.5 },
+                { sensor: 'running', table: 'coil', address: 5 },
+              ],
+            },
           ],
         },
         // a register past the server's map: exception 2 for this device only
-        { site: 'plant-a', line: 'line-m', device: 'meter-9', polls: [{ name: 'bad', intervalMs: 100, registers: [{ sensor: 'energy', address: 5000, type: 'uint32' }] }] },
+        {
+          site: 'plant-a',
+          line: 'line-m',
+          device: 'meter-9',
+          polls: [{ name: 'bad', intervalMs: 100, registers: [{ sensor: 'energy', address: 5000, type: 'uint32' }] }],
+        },
       ],
     });
     source = new ModbusSource({ config, logger: createLogger('modbus-test') });
@@ -65,7 +98,10 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
   const of = (device: string, sensor: string) => sink.of(device, sensor);
 
   it('reads every type, order, table and scale as pymodbus holds them, in valid raw batches per poll rate', async () => {
-    await sink.until('batches of both poll groups', () => of('press-1', 'pressure').length >= 2 && of('press-1', 'flow').length >= 2);
+    await sink.until(
+      'batches of both poll groups',
+      () => of('press-1', 'pressure').length >= 2 && of('press-1', 'flow').length >= 2,
+    );
     const fast = of('press-1', 'pressure').at(-1)!;
     expect(rawSampleBatchSchema.safeParse(fast).success).toBe(true);
     expect(fast.machineType).toBe('press');
@@ -84,7 +120,9 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
 
   it('a value change in the server reaches the next batch', async () => {
     await mbpoll(server.port, ['-r', '10', '-t', '4:float', '-B'], [42.25]);
-    await sink.until('the new pressure', () => of('press-1', 'pressure').some((b) => b.sensors['pressure']!.values.includes(42.25)));
+    await sink.until('the new pressure', () =>
+      of('press-1', 'pressure').some((b) => b.sensors['pressure']!.values.includes(42.25)),
+    );
     // the poll that saw the change → its batch's handover: at most one batch (200 ms) and some scheduling
     expect(sink.latencies.some((l) => l.device === 'press-1' && l.ms >= 0 && l.ms < 2_000)).toBe(true);
   });
@@ -93,7 +131,9 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
     await sink.until('an exception report', () => sink.statuses.some((s) => s.fault?.code === 'MODBUS_EXCEPTION'));
     const report = sink.statuses.find((s) => s.fault?.code === 'MODBUS_EXCEPTION')!;
     expect(report.address.device).toBe('meter-9');
-    expect(report.fault!.message).toMatch(/^meter-9\/bad unit 1 holding 5000\.\.5001 \(energy\): Modbus exception 2: Illegal data address/);
+    expect(report.fault!.message).toMatch(
+      /^meter-9\/bad unit 1 holding 5000\.\.5001 \(energy\): Modbus exception 2: Illegal data address/,
+    );
     expect(report.status.badValues).toBeGreaterThanOrEqual(1);
     expect(sink.batches.some((b) => b.deviceId === 'meter-9')).toBe(false);
     const before = of('press-1', 'pressure').length;
@@ -103,9 +143,14 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
   it('the server killed mid-stream: the link goes down, comes back with backoff, and the gap is reported', async () => {
     await sink.until('samples before the kill', () => of('press-1', 'pressure').length > 0);
     const down = sink.statuses.length;
-    const gapsBefore = Math.max(0, ...sink.statuses.filter((s) => s.address.device === 'press-1').map((s) => s.status.gaps));
+    const gapsBefore = Math.max(
+      0,
+      ...sink.statuses.filter((s) => s.address.device === 'press-1').map((s) => s.status.gaps),
+    );
     await server.process.kill();
-    await sink.until('link down', () => sink.statuses.slice(down).some((s) => s.address.device === 'press-1' && !s.status.connected));
+    await sink.until('link down', () =>
+      sink.statuses.slice(down).some((s) => s.address.device === 'press-1' && !s.status.connected),
+    );
     expect(source.connected).toBe(false);
     const killedAt = Date.now();
     await server.process.start();
@@ -116,8 +161,11 @@ describe.skipIf(missing)(`Modbus TCP intake against pymodbus${missing ? ` (skipp
     const gap = closed()!.status.lastGap!;
     expect(gap.from).toBeLessThanOrEqual(killedAt);
     expect(gap.to).toBeGreaterThan(killedAt);
-    await sink.until('samples after the restart', () => of('press-1', 'pressure').some((b) => b.t0 > gap.from && b.sensors['pressure']!.values.includes(7.5)));
+    await sink.until('samples after the restart', () =>
+      of('press-1', 'pressure').some((b) => b.t0 > gap.from && b.sensors['pressure']!.values.includes(7.5)),
+    );
     // no batch spans the outage: every series stays evenly spaced
-    for (const b of of('press-1', 'pressure')) expect(b.t0 >= killedAt || b.t0 + (b.sensors['pressure']!.values.length - 1) * 50 < restartedAt).toBe(true);
+    for (const b of of('press-1', 'pressure'))
+      expect(b.t0 >= killedAt || b.t0 + (b.sensors['pressure']!.values.length - 1) * 50 < restartedAt).toBe(true);
   }, 40_000);
 });

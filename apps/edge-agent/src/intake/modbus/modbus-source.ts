@@ -27,7 +27,14 @@ export class ModbusSource implements Source {
   constructor(options: ModbusSourceOptions) {
     this.#o = options;
     const c = options.config;
-    this.#link = new ModbusLink({ url: c.url, timeoutMs: c.timeoutMs, reconnectMinMs: c.reconnectMinMs, reconnectMaxMs: c.reconnectMaxMs, maxInFlight: c.maxInFlight, logger: options.logger });
+    this.#link = new ModbusLink({
+      url: c.url,
+      timeoutMs: c.timeoutMs,
+      reconnectMinMs: c.reconnectMinMs,
+      reconnectMaxMs: c.reconnectMaxMs,
+      maxInFlight: c.maxInFlight,
+      logger: options.logger,
+    });
   }
 
   get connected(): boolean {
@@ -41,19 +48,41 @@ export class ModbusSource implements Source {
       const status = new DeviceIntakeStatus(address, 'modbus', c.url, handlers.status?.bind(handlers));
       this.#statuses.push(status);
       let seq = 0;
-      const units = Object.fromEntries(device.polls.flatMap((p) => p.registers.filter((r) => r.unit).map((r) => [r.sensor, r.unit!])));
+      const units = Object.fromEntries(
+        device.polls.flatMap((p) => p.registers.filter((r) => r.unit).map((r) => [r.sensor, r.unit!])),
+      );
       device.polls.forEach((poll, i) => {
-        const batcher = new SampleBatcher({ address, periodMs: poll.intervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b), onLatency: (ms) => handlers.latency?.(address, 'modbus', ms) });
+        const batcher = new SampleBatcher({
+          address,
+          periodMs: poll.intervalMs,
+          batchMs: c.batchMs,
+          machineType: device.machineType,
+          units,
+          nextSeq: () => seq++,
+          emit: (b) => handlers.raw(address, b),
+          onLatency: (ms) => handlers.latency?.(address, 'modbus', ms),
+        });
         const name = `${device.device}/${poll.name ?? `poll-${i}`}`;
-        const onPoll = this.#o.onPoll && ((slot: number, values: Record<string, number>) => this.#o.onPoll?.(device.device, slot, values));
-        this.#groups.push(new PollGroup({ link: this.#link, device, poll, name, retries: c.retries, batcher, status, logger, onPoll }));
+        const onPoll =
+          this.#o.onPoll &&
+          ((slot: number, values: Record<string, number>) => this.#o.onPoll?.(device.device, slot, values));
+        this.#groups.push(
+          new PollGroup({ link: this.#link, device, poll, name, retries: c.retries, batcher, status, logger, onPoll }),
+        );
       });
     }
     this.#link.on('up', () => this.#statuses.forEach((s) => s.link(true)));
-    this.#link.on('down', (err) => this.#statuses.forEach((s) => s.link(false, { code: 'MODBUS_DISCONNECTED', message: err.message, at: Date.now() })));
+    this.#link.on('down', (err) =>
+      this.#statuses.forEach((s) =>
+        s.link(false, { code: 'MODBUS_DISCONNECTED', message: err.message, at: Date.now() }),
+      ),
+    );
     this.#link.start();
     for (const g of this.#groups) g.start();
-    logger.info({ url: c.url, devices: c.devices.map((d) => d.device), polls: this.#groups.length }, 'modbus intake started');
+    logger.info(
+      { url: c.url, devices: c.devices.map((d) => d.device), polls: this.#groups.length },
+      'modbus intake started',
+    );
     return Promise.resolve();
   }
 

@@ -53,7 +53,9 @@ export class PollGroup {
   }
 
   #tick(slot: number): void {
-    this.#running = this.#pollSlot(slot).catch((err: Error) => this.#o.logger.error({ poll: this.#o.name, err: err.message }, 'modbus poll failed'));
+    this.#running = this.#pollSlot(slot).catch((err: Error) =>
+      this.#o.logger.error({ poll: this.#o.name, err: err.message }, 'modbus poll failed'),
+    );
     void this.#running.then(() => {
       const every = this.#o.poll.intervalMs;
       let next = slot + every;
@@ -100,7 +102,12 @@ export class PollGroup {
 
   #accept(sensor: string, value: number, into: Record<string, number>, block: ReadBlock): void {
     if (Number.isFinite(value)) into[sensor] = value;
-    else this.#o.status.refused(1, { code: 'MODBUS_BAD_VALUE', message: `${this.#describe(block)}: sensor "${sensor}" read ${value}`, at: Date.now() });
+    else
+      this.#o.status.refused(1, {
+        code: 'MODBUS_BAD_VALUE',
+        message: `${this.#describe(block)}: sensor "${sensor}" read ${value}`,
+        at: Date.now(),
+      });
   }
 
   async #read(block: ReadBlock): Promise<(number | boolean)[]> {
@@ -119,7 +126,8 @@ export class PollGroup {
     const code = errorCode(err, 'MODBUS_IO');
     const message = `${this.#describe(block)}: ${err.message}`;
     if (err instanceof ModbusExceptionError) o.status.refused(block.values.length, { code, message, at: Date.now() });
-    if (this.#lastError.get(block) !== message) o.logger.warn({ poll: o.name, code, err: message }, 'modbus read failed');
+    if (this.#lastError.get(block) !== message)
+      o.logger.warn({ poll: o.name, code, err: message }, 'modbus read failed');
     this.#lastError.set(block, message);
   }
 

@@ -1,7 +1,10 @@
 import { MODBUS_TYPES, registerType, type ModbusRegister, type ModbusTable, type ModbusType } from './modbus-config.js';
 
 /** Largest read per request: 125 registers (FC 3/4), 2000 bits (FC 1/2) [Modbus Application Protocol V1.1b3, 6.1–6.4]. */
-export const MAX_READ = { holding: 125, input: 125, coil: 2_000, discrete: 2_000 } as const satisfies Record<ModbusTable, number>;
+export const MAX_READ = { holding: 125, input: 125, coil: 2_000, discrete: 2_000 } as const satisfies Record<
+  ModbusTable,
+  number
+>;
 
 /** One entry of a poll, ready to decode. */
 export interface PlannedValue {
@@ -27,7 +30,12 @@ export function planReads(registers: ModbusRegister[]): ReadBlock[] {
     const type = registerType(r);
     const width = MODBUS_TYPES[type];
     const last = blocks.at(-1);
-    if (last && last.table === r.table && last.address + last.length === r.address && last.length + width <= MAX_READ[r.table]) {
+    if (
+      last &&
+      last.table === r.table &&
+      last.address + last.length === r.address &&
+      last.length + width <= MAX_READ[r.table]
+    ) {
       last.values.push({ register: r, type, at: last.length });
       last.length += width;
     } else {
@@ -39,7 +47,8 @@ export function planReads(registers: ModbusRegister[]): ReadBlock[] {
 
 /** The 4 bytes of a 32-bit value (or 2 of a 16-bit one) in big-endian order, from registers as read. */
 function bytesOf(words: number[], at: number, width: 1 | 2, r: ModbusRegister): Buffer {
-  const ws = width === 1 ? [words[at]!] : r.wordOrder === 'big' ? [words[at]!, words[at + 1]!] : [words[at + 1]!, words[at]!];
+  const ws =
+    width === 1 ? [words[at]!] : r.wordOrder === 'big' ? [words[at]!, words[at + 1]!] : [words[at + 1]!, words[at]!];
   const buf = Buffer.alloc(width * 2);
   ws.forEach((w, i) => {
     if (r.byteOrder === 'big') buf.writeUInt16BE(w & 0xffff, i * 2);
@@ -66,7 +75,11 @@ export function decodeValue(v: PlannedValue, data: readonly (number | boolean)[]
 }
 
 /** Registers encoding `value` (before scale and offset) as an entry of this type and order would read it (simulators, tests). */
-export function encodeValue(r: Pick<ModbusRegister, 'byteOrder' | 'wordOrder'>, type: Exclude<ModbusType, 'bool'>, value: number): number[] {
+export function encodeValue(
+  r: Pick<ModbusRegister, 'byteOrder' | 'wordOrder'>,
+  type: Exclude<ModbusType, 'bool'>,
+  value: number,
+): number[] {
   const width = MODBUS_TYPES[type];
   const buf = Buffer.alloc(width * 2);
   const writers: Record<Exclude<ModbusType, 'bool'>, () => void> = {

@@ -12,7 +12,13 @@ const logger = createLogger('opcua-test');
 const dir = tempDir('takt-opcua-client-');
 
 function source(config: unknown, sink: IntakeSink, seen?: { sensor: string; dv: DataValue }[]): OpcuaSource {
-  const s = new OpcuaSource({ config: opcuaSourceSchema.parse(config), where: 'opcua[0]', dataDir: dir.path, logger, onValue: (_d, sensor, dv) => seen?.push({ sensor, dv }) });
+  const s = new OpcuaSource({
+    config: opcuaSourceSchema.parse(config),
+    where: 'opcua[0]',
+    dataDir: dir.path,
+    logger,
+    onValue: (_d, sensor, dv) => seen?.push({ sensor, dv }),
+  });
   void s.start(sink.handlers);
   return s;
 }
@@ -36,16 +42,31 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
         reconnectMaxMs: 500,
         devices: [
           {
-            site: 'plant-a', line: 'line-u', device: 'pump-u1', machineType: 'pump', samplingIntervalMs: 50,
+            site: 'plant-a',
+            line: 'line-u',
+            device: 'pump-u1',
+            machineType: 'pump',
+            samplingIntervalMs: 50,
             nodes: [
               { sensor: 'temperature', nodeId: `ns=${ns};s=pump-u1.temperature`, unit: 'degC' },
               { sensor: 'current', nodeId: 'nsu=urn:takt:test:line-u;s=pump-u1.current' },
-              { sensor: 'pressure', nodeId: `ns=${ns};s=pump-u1.pressure`, deadband: { type: 'absolute', value: 1 }, samplingIntervalMs: 20 },
+              {
+                sensor: 'pressure',
+                nodeId: `ns=${ns};s=pump-u1.pressure`,
+                deadband: { type: 'absolute', value: 1 },
+                samplingIntervalMs: 20,
+              },
               { sensor: 'rpm', nodeId: `ns=${ns};s=pump-u1.rpm`, scale: 0.001 },
               { sensor: 'flow', nodeId: `ns=${ns};s=pump-u1.flow` },
             ],
           },
-          { site: 'plant-a', line: 'line-u', device: 'fan-u2', samplingIntervalMs: 100, nodes: [{ sensor: 'vibration', nodeId: `ns=${ns};s=fan-u2.vibration` }] },
+          {
+            site: 'plant-a',
+            line: 'line-u',
+            device: 'fan-u2',
+            samplingIntervalMs: 100,
+            nodes: [{ sensor: 'vibration', nodeId: `ns=${ns};s=fan-u2.vibration` }],
+          },
         ],
       },
       sink,
@@ -59,7 +80,11 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
   });
 
   it('maps node ids (by index and by namespace URI) to sensors in valid, evenly spaced raw batches', async () => {
-    await sink.until('batches of both devices', () => sink.of('pump-u1', 'temperature').length >= 2 && sink.of('fan-u2', 'vibration').length >= 1, 30_000);
+    await sink.until(
+      'batches of both devices',
+      () => sink.of('pump-u1', 'temperature').length >= 2 && sink.of('fan-u2', 'vibration').length >= 1,
+      30_000,
+    );
     const b = sink.of('pump-u1', 'temperature').at(-1)!;
     expect(rawSampleBatchSchema.safeParse(b).success).toBe(true);
     expect(b.machineType).toBe('pump');
@@ -74,7 +99,9 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
     await sink.until('the unknown node', () => sink.faults('OPCUA_NODE_UNKNOWN').length > 0);
     const f = sink.faults('OPCUA_NODE_UNKNOWN')[0]!;
     expect(f.address.device).toBe('pump-u1');
-    expect(f.fault!.message).toBe(`opcua[0].devices[0].nodes[4] (sensor "flow", ns=${ns};s=pump-u1.flow): BadNodeIdUnknown (0x80340000)`);
+    expect(f.fault!.message).toBe(
+      `opcua[0].devices[0].nodes[4] (sensor "flow", ns=${ns};s=pump-u1.flow): BadNodeIdUnknown (0x80340000)`,
+    );
     expect(sink.of('pump-u1', 'flow')).toEqual([]);
   });
 
@@ -96,12 +123,18 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
     server.set(`ns=${ns};s=pump-u1.temperature`, 999, StatusCodes.BadSensorFailure);
     await sink.until('the bad status', () => sink.faults('OPCUA_BAD_STATUS').length > 0);
     const f = sink.faults('OPCUA_BAD_STATUS')[0]!;
-    expect(f.fault!.message).toBe(`opcua[0].devices[0].nodes[0] (sensor "temperature", ns=${ns};s=pump-u1.temperature): status ${StatusCodes.BadSensorFailure.toString()}`);
+    expect(f.fault!.message).toBe(
+      `opcua[0].devices[0].nodes[0] (sensor "temperature", ns=${ns};s=pump-u1.temperature): status ${StatusCodes.BadSensorFailure.toString()}`,
+    );
     expect(f.status.badValues).toBeGreaterThanOrEqual(1);
     const n = sink.batches.length;
-    await sink.until('batches without temperature', () => sink.batches.slice(n).some((b) => b.deviceId === 'pump-u1' && b.sensors['current'] && !b.sensors['temperature']));
+    await sink.until('batches without temperature', () =>
+      sink.batches.slice(n).some((b) => b.deviceId === 'pump-u1' && b.sensors['current'] && !b.sensors['temperature']),
+    );
     server.set(`ns=${ns};s=pump-u1.temperature`, 48, StatusCodes.UncertainLastUsableValue);
-    await sink.until('the uncertain status', () => sink.faults('OPCUA_BAD_STATUS').some((s) => s.fault!.message.includes('UncertainLastUsableValue')));
+    await sink.until('the uncertain status', () =>
+      sink.faults('OPCUA_BAD_STATUS').some((s) => s.fault!.message.includes('UncertainLastUsableValue')),
+    );
     server.set(`ns=${ns};s=pump-u1.temperature`, 49);
     await sink.until('temperature back', () => sink.values('pump-u1', 'temperature').includes(49));
     expect(sink.values('pump-u1', 'temperature')).not.toContain(999);
@@ -112,10 +145,18 @@ describe('OPC UA intake against a node-opcua server loading a nodeset', () => {
   it('the server stopped and restarted: the subscription comes back by itself and the gap is reported', async () => {
     const port = server.port;
     await server.stop();
-    await sink.until('link down', () => sink.statuses.some((s) => s.address.device === 'pump-u1' && !s.status.connected && s.fault?.code === 'OPCUA_DISCONNECTED'));
+    await sink.until('link down', () =>
+      sink.statuses.some(
+        (s) => s.address.device === 'pump-u1' && !s.status.connected && s.fault?.code === 'OPCUA_DISCONNECTED',
+      ),
+    );
     const downAt = Date.now();
     server = await TestOpcuaServer.start({ port, users: { operator: 'op-secret' } });
-    await sink.until('a closed gap', () => sink.statuses.some((s) => s.address.device === 'pump-u1' && s.status.gaps >= 1), 30_000);
+    await sink.until(
+      'a closed gap',
+      () => sink.statuses.some((s) => s.address.device === 'pump-u1' && s.status.gaps >= 1),
+      30_000,
+    );
     const gap = sink.statuses.filter((s) => s.address.device === 'pump-u1' && s.status.lastGap).at(-1)!.status.lastGap!;
     expect(gap.from).toBeLessThanOrEqual(downAt);
     expect(gap.to).toBeGreaterThan(downAt);
@@ -131,7 +172,22 @@ describe('OPC UA user authentication', () => {
   }, 60_000);
   afterAll(async () => server?.stop());
 
-  const config = (auth: unknown) => ({ endpoint: server.endpoint, auth, reconnectMinMs: 100, reconnectMaxMs: 200, batchMs: 100, devices: [{ site: 'plant-a', line: 'line-u', device: 'fan-u2', samplingIntervalMs: 50, nodes: [{ sensor: 'vibration', nodeId: `ns=${server.ns};s=fan-u2.vibration` }] }] });
+  const config = (auth: unknown) => ({
+    endpoint: server.endpoint,
+    auth,
+    reconnectMinMs: 100,
+    reconnectMaxMs: 200,
+    batchMs: 100,
+    devices: [
+      {
+        site: 'plant-a',
+        line: 'line-u',
+        device: 'fan-u2',
+        samplingIntervalMs: 50,
+        nodes: [{ sensor: 'vibration', nodeId: `ns=${server.ns};s=fan-u2.vibration` }],
+      },
+    ],
+  });
 
   it('a user and password open the session', async () => {
     const sink = new IntakeSink();
@@ -145,7 +201,11 @@ describe('OPC UA user authentication', () => {
       const sink = new IntakeSink();
       const s = source(config(auth), sink);
       await sink.until('a refused session', () => sink.faults('OPCUA_SESSION_FAILED').length > 0, 30_000);
-      expect(sink.faults('OPCUA_SESSION_FAILED')[0]!.fault!.message).toMatch(new RegExp(`^opcua\\[0\\] ${server.endpoint}: .*(BadUserAccessDenied|BadIdentityTokenInvalid|BadIdentityTokenRejected|Cannot find ANONYMOUS user token policy)`));
+      expect(sink.faults('OPCUA_SESSION_FAILED')[0]!.fault!.message).toMatch(
+        new RegExp(
+          `^opcua\\[0\\] ${server.endpoint}: .*(BadUserAccessDenied|BadIdentityTokenInvalid|BadIdentityTokenRejected|Cannot find ANONYMOUS user token policy)`,
+        ),
+      );
       expect(sink.batches).toEqual([]);
       await s.stop();
     }

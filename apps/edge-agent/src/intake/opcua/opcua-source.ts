@@ -2,8 +2,19 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AttributeIds, ClientSubscription, DataChangeFilter, DataChangeTrigger, DeadbandType, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn, UserTokenType,
-  type ClientSession, type DataValue, type UserIdentityInfo,
+  AttributeIds,
+  ClientSubscription,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DeadbandType,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  TimestampsToReturn,
+  UserTokenType,
+  type ClientSession,
+  type DataValue,
+  type UserIdentityInfo,
 } from 'node-opcua-client';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { Logger } from '@takt/runtime';
@@ -53,8 +64,19 @@ export class OpcuaSource implements Source {
       const status = new DeviceIntakeStatus(address, 'opcua', c.endpoint, handlers.status?.bind(handlers));
       let seq = 0;
       const units = Object.fromEntries(device.nodes.filter((n) => n.unit).map((n) => [n.sensor, n.unit!]));
-      const batcher = new SampleBatcher({ address, periodMs: device.samplingIntervalMs, batchMs: c.batchMs, machineType: device.machineType, units, nextSeq: () => seq++, emit: (b) => handlers.raw(address, b), onLatency: (ms) => handlers.latency?.(address, 'opcua', ms) });
-      this.#devices.push(new SampledDevice(device, `${this.#o.where}.devices[${j}]`, status, batcher, () => this.#connected));
+      const batcher = new SampleBatcher({
+        address,
+        periodMs: device.samplingIntervalMs,
+        batchMs: c.batchMs,
+        machineType: device.machineType,
+        units,
+        nextSeq: () => seq++,
+        emit: (b) => handlers.raw(address, b),
+        onLatency: (ms) => handlers.latency?.(address, 'opcua', ms),
+      });
+      this.#devices.push(
+        new SampledDevice(device, `${this.#o.where}.devices[${j}]`, status, batcher, () => this.#connected),
+      );
     });
     for (const d of this.#devices) d.start();
     void this.#run();
@@ -72,7 +94,10 @@ export class OpcuaSource implements Source {
         this.#session = await client.createSession(this.#identity());
         this.#setConnected(true);
         await this.#subscribe(this.#session);
-        this.#o.logger.info({ endpoint: c.endpoint, devices: c.devices.map((d) => d.device) }, 'opc ua intake subscribed');
+        this.#o.logger.info(
+          { endpoint: c.endpoint, devices: c.devices.map((d) => d.device) },
+          'opc ua intake subscribed',
+        );
         return;
       } catch (err) {
         if (this.#stopped) return;
@@ -81,7 +106,9 @@ export class OpcuaSource implements Source {
         this.#o.logger.warn({ endpoint: c.endpoint, err: (err as Error).message, attempt }, 'opc ua session failed');
         await this.#client?.disconnect().catch(() => undefined);
         this.#setConnected(false);
-        await new Promise((r) => setTimeout(r, Math.min(c.reconnectMaxMs, c.reconnectMinMs * 2 ** Math.min(attempt, 20))));
+        await new Promise((r) =>
+          setTimeout(r, Math.min(c.reconnectMaxMs, c.reconnectMinMs * 2 ** Math.min(attempt, 20))),
+        );
       }
     }
   }
@@ -93,9 +120,16 @@ export class OpcuaSource implements Source {
       endpointMustExist: false,
       securityMode: MessageSecurityMode[c.securityMode],
       securityPolicy: SecurityPolicy[c.securityPolicy],
-      connectionStrategy: { initialDelay: c.reconnectMinMs, maxDelay: c.reconnectMaxMs, maxRetry: Number.MAX_SAFE_INTEGER },
+      connectionStrategy: {
+        initialDelay: c.reconnectMinMs,
+        maxDelay: c.reconnectMaxMs,
+        maxRetry: Number.MAX_SAFE_INTEGER,
+      },
       keepSessionAlive: true,
-      clientCertificateManager: new OPCUACertificateManager({ rootFolder: c.pkiDir ?? join(this.#o.dataDir, 'opcua-pki'), automaticallyAcceptUnknownCertificate: c.trustUnknownServers }),
+      clientCertificateManager: new OPCUACertificateManager({
+        rootFolder: c.pkiDir ?? join(this.#o.dataDir, 'opcua-pki'),
+        automaticallyAcceptUnknownCertificate: c.trustUnknownServers,
+      }),
     });
     const down = (why: string) => () => {
       this.#setConnected(false, why);
@@ -127,7 +161,14 @@ export class OpcuaSource implements Source {
 
   async #subscribe(session: ClientSession): Promise<void> {
     const c = this.#o.config;
-    const sub = ClientSubscription.create(session, { requestedPublishingInterval: c.publishingIntervalMs, requestedLifetimeCount: 120, requestedMaxKeepAliveCount: 10, maxNotificationsPerPublish: 10_000, publishingEnabled: true, priority: 10 });
+    const sub = ClientSubscription.create(session, {
+      requestedPublishingInterval: c.publishingIntervalMs,
+      requestedLifetimeCount: 120,
+      requestedMaxKeepAliveCount: 10,
+      maxNotificationsPerPublish: 10_000,
+      publishingEnabled: true,
+      priority: 10,
+    });
     const namespaces = await session.readNamespaceArray();
     for (const d of this.#devices) {
       // one CreateMonitoredItems request per device and set of monitoring parameters, not one per node
@@ -142,18 +183,34 @@ export class OpcuaSource implements Source {
 
   /** Monitors nodes `indexes` of a device (same sampling interval and deadband); a node that cannot be monitored is reported naming its entry. */
   async #monitor(sub: ClientSubscription, namespaces: string[], d: SampledDevice, indexes: number[]): Promise<void> {
-    const where = (i: number) => `${d.where}.nodes[${i}] (sensor "${d.device.nodes[i]!.sensor}", ${d.device.nodes[i]!.nodeId})`;
+    const where = (i: number) =>
+      `${d.where}.nodes[${i}] (sensor "${d.device.nodes[i]!.sensor}", ${d.device.nodes[i]!.nodeId})`;
     const resolved = indexes.map((i) => ({ i, nodeId: resolveNamespace(d.device.nodes[i]!.nodeId, namespaces) }));
-    for (const r of resolved) if (!r.nodeId) d.status.fault({ code: 'OPCUA_NODE_UNKNOWN', message: `${where(r.i)}: namespace is not on the server`, at: Date.now() });
+    for (const r of resolved)
+      if (!r.nodeId)
+        d.status.fault({
+          code: 'OPCUA_NODE_UNKNOWN',
+          message: `${where(r.i)}: namespace is not on the server`,
+          at: Date.now(),
+        });
     const known = resolved.filter((r): r is { i: number; nodeId: string } => r.nodeId !== undefined);
     if (known.length === 0) return;
     const first = d.device.nodes[known[0]!.i]!;
     const filter = first.deadband
-      ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: first.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent, deadbandValue: first.deadband.value })
+      ? new DataChangeFilter({
+          trigger: DataChangeTrigger.StatusValue,
+          deadbandType: first.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
+          deadbandValue: first.deadband.value,
+        })
       : undefined;
     const group = await sub.monitorItems(
       known.map((r) => ({ nodeId: r.nodeId, attributeId: AttributeIds.Value })),
-      { samplingInterval: first.samplingIntervalMs ?? d.device.samplingIntervalMs, discardOldest: true, queueSize: 100, ...(filter ? { filter } : {}) },
+      {
+        samplingInterval: first.samplingIntervalMs ?? d.device.samplingIntervalMs,
+        discardOldest: true,
+        queueSize: 100,
+        ...(filter ? { filter } : {}),
+      },
       TimestampsToReturn.Both,
     );
     group.monitoredItems.forEach((item, k) => {
@@ -161,7 +218,11 @@ export class OpcuaSource implements Source {
       if (status.isGood()) return;
       const i = known[k]!.i;
       this.#o.logger.warn({ where: where(i), status: status.toString() }, 'opc ua node not monitored');
-      d.status.fault({ code: status.name === 'BadNodeIdUnknown' ? 'OPCUA_NODE_UNKNOWN' : 'OPCUA_MONITOR_FAILED', message: `${where(i)}: ${status.toString()}`, at: Date.now() });
+      d.status.fault({
+        code: status.name === 'BadNodeIdUnknown' ? 'OPCUA_NODE_UNKNOWN' : 'OPCUA_MONITOR_FAILED',
+        message: `${where(i)}: ${status.toString()}`,
+        at: Date.now(),
+      });
     });
     group.on('changed', (_item, dv: DataValue, k: number) => {
       const i = known[k]?.i;

@@ -4,7 +4,8 @@ import type { SampleBatcher } from '../sample-batcher.js';
 import type { OpcuaDevice } from './opcua-config.js';
 
 /** Severity bits of a StatusCode: 00 good, 01 uncertain, 10 bad [OPC UA Part 4 §7.39]. */
-const severity = (code: number): 'good' | 'uncertain' | 'bad' => (['good', 'uncertain', 'bad', 'bad'] as const)[code >>> 30]!;
+const severity = (code: number): 'good' | 'uncertain' | 'bad' =>
+  (['good', 'uncertain', 'bad', 'bad'] as const)[code >>> 30]!;
 
 /**
  * One device read over OPC UA: holds each node's last good value (subscriptions report changes, and a
@@ -27,7 +28,13 @@ export class SampledDevice {
   /** last refusal message per node, so a standing bad status is logged once, not per sample */
   readonly #lastBad = new Map<number, string>();
 
-  constructor(device: OpcuaDevice, where: string, status: DeviceIntakeStatus, batcher: SampleBatcher, connected: () => boolean) {
+  constructor(
+    device: OpcuaDevice,
+    where: string,
+    status: DeviceIntakeStatus,
+    batcher: SampleBatcher,
+    connected: () => boolean,
+  ) {
     this.device = device;
     this.where = where;
     this.#status = status;
@@ -44,7 +51,12 @@ export class SampledDevice {
     const node = this.device.nodes[i]!;
     const sev = severity(dv.statusCode.value);
     const raw: unknown = dv.value?.value;
-    const value = typeof raw === 'number' ? raw * node.scale + node.offset : typeof raw === 'boolean' ? Number(raw) * node.scale + node.offset : NaN;
+    const value =
+      typeof raw === 'number'
+        ? raw * node.scale + node.offset
+        : typeof raw === 'boolean'
+          ? Number(raw) * node.scale + node.offset
+          : NaN;
     if (sev === 'good' && Number.isFinite(value)) {
       this.#held.set(node.sensor, value);
       this.#fresh.set(node.sensor, (dv.sourceTimestamp ?? dv.serverTimestamp)?.getTime() ?? Date.now());
@@ -66,14 +78,17 @@ export class SampledDevice {
 
   #schedule(slot: number): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#sample(slot);
-      const every = this.device.samplingIntervalMs;
-      let next = slot + every;
-      while (next + every <= Date.now()) next += every; // an event loop that stalled misses slots, it does not invent them
-      if (next > slot + every) this.#batcher.miss();
-      this.#schedule(next);
-    }, Math.max(0, slot - Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#sample(slot);
+        const every = this.device.samplingIntervalMs;
+        let next = slot + every;
+        while (next + every <= Date.now()) next += every; // an event loop that stalled misses slots, it does not invent them
+        if (next > slot + every) this.#batcher.miss();
+        this.#schedule(next);
+      },
+      Math.max(0, slot - Date.now()),
+    );
   }
 
   #sample(slot: number): void {
@@ -82,7 +97,13 @@ export class SampledDevice {
       this.#status.missed();
       return;
     }
-    this.#batcher.push(slot, Object.fromEntries(this.device.nodes.filter((n) => this.#held.has(n.sensor)).map((n) => [n.sensor, this.#held.get(n.sensor)!])), [...this.#fresh.values()]);
+    this.#batcher.push(
+      slot,
+      Object.fromEntries(
+        this.device.nodes.filter((n) => this.#held.has(n.sensor)).map((n) => [n.sensor, this.#held.get(n.sensor)!]),
+      ),
+      [...this.#fresh.values()],
+    );
     this.#fresh.clear();
     this.#status.good(slot);
   }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Sparkplug ids: no `+ / #` (they are topic levels) [Sparkplug 3.0, tck-id-topic-structure-namespace-valid-group-id]. */
-const spId = z.string().regex(/^[^+/#\s]{1,64}$/, { message: 'a Sparkplug id: 1–64 characters, none of + / # or spaces' });
+const spId = z
+  .string()
+  .regex(/^[^+/#\s]{1,64}$/, { message: 'a Sparkplug id: 1–64 characters, none of + / # or spaces' });
 
 /** Sparkplug B northbound: the agent's devices, their telemetry and anomaly state, for a SCADA host. */
 export const sparkplugSchema = z.strictObject({

@@ -16,7 +16,12 @@ export interface SpMetric {
 export function metricsOf(channel: Channel, payload: Uint8Array): SpMetric[] {
   if (channel === 'telemetry') {
     const m = decode('telemetry', payload);
-    return Object.entries(m.values).map(([sensor, value]) => ({ name: `telemetry/${sensor}`, type: 'Double', value, timestamp: m.ts }));
+    return Object.entries(m.values).map(([sensor, value]) => ({
+      name: `telemetry/${sensor}`,
+      type: 'Double',
+      value,
+      timestamp: m.ts,
+    }));
   }
   if (channel === 'anomaly') {
     const m = decode('anomaly', payload);
@@ -31,7 +36,12 @@ export function metricsOf(channel: Channel, payload: Uint8Array): SpMetric[] {
     const m = decode('state', payload);
     return [
       { name: 'state/status', type: 'String', value: m.status, timestamp: m.ts },
-      { name: 'state/models', type: 'String', value: m.models.map((x) => `${x.name}@${x.version}`).join(',') || '-', timestamp: m.ts },
+      {
+        name: 'state/models',
+        type: 'String',
+        value: m.models.map((x) => `${x.name}@${x.version}`).join(',') || '-',
+        timestamp: m.ts,
+      },
     ];
   }
   return [];

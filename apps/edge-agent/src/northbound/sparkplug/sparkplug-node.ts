@@ -33,7 +33,12 @@ export class SparkplugNode {
   #hostOnline: boolean;
 
   /** Starts a node whose first session's bdSeq follows the one saved in `dataDir` (a restarted agent is a new sequence). */
-  static async start(config: SparkplugConfig, outbox: Pick<Outbox, 'on'>, logger: Logger, dataDir: string): Promise<SparkplugNode> {
+  static async start(
+    config: SparkplugConfig,
+    outbox: Pick<Outbox, 'on'>,
+    logger: Logger,
+    dataDir: string,
+  ): Promise<SparkplugNode> {
     const file = join(dataDir, 'sparkplug-bdseq');
     const last = Number((await readFile(file, 'utf8').catch(() => '-1')).trim());
     const bdSeq = Number.isInteger(last) && last >= 0 ? (last + 1) % 256 : 0;
@@ -46,7 +51,13 @@ export class SparkplugNode {
     this.#log = logger;
     this.#bdSeq = bdSeq;
     this.#hostOnline = config.primaryHostId === undefined;
-    this.#client = connect(config.url, { username: config.username, password: config.password, clean: true, reconnectPeriod: config.reconnectMs, will: this.#will() });
+    this.#client = connect(config.url, {
+      username: config.username,
+      password: config.password,
+      clean: true,
+      reconnectPeriod: config.reconnectMs,
+      will: this.#will(),
+    });
     // a new session is a new birth-death sequence: the will of the next connect carries the next bdSeq
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('close', () => {
@@ -64,7 +75,9 @@ export class SparkplugNode {
   }
 
   #will(): { topic: string; payload: Buffer; qos: 1; retain: false } {
-    const payload = Buffer.from(codec.encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.#bdSeq }] }));
+    const payload = Buffer.from(
+      codec.encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.#bdSeq }] }),
+    );
     return { topic: this.#topic('NDEATH'), payload, qos: 1, retain: false };
   }
 
@@ -76,7 +89,11 @@ export class SparkplugNode {
 
   #onConnect(): void {
     const subs = [this.#topic('NCMD'), ...(this.#c.primaryHostId ? [`${NS}/STATE/${this.#c.primaryHostId}`] : [])];
-    this.#client.subscribe(subs, { qos: 1 }, (err) => err && this.#log.warn({ err: err.message }, 'sparkplug subscribe failed'));
+    this.#client.subscribe(
+      subs,
+      { qos: 1 },
+      (err) => err && this.#log.warn({ err: err.message }, 'sparkplug subscribe failed'),
+    );
     this.#online = true;
     if (this.#hostOnline) this.#birth();
   }
@@ -93,7 +110,10 @@ export class SparkplugNode {
       d.born = false;
       if (d.metrics.size > 0) this.#deviceBirth(d);
     }
-    this.#log.info({ groupId: this.#c.groupId, edgeNodeId: this.#c.edgeNodeId, bdSeq: this.#bdSeq, devices: this.#devices.size }, 'sparkplug birth');
+    this.#log.info(
+      { groupId: this.#c.groupId, edgeNodeId: this.#c.edgeNodeId, bdSeq: this.#bdSeq, devices: this.#devices.size },
+      'sparkplug birth',
+    );
   }
 
   #deviceBirth(d: { address: DeviceAddress; metrics: Map<string, SpMetric>; born: boolean }): void {
@@ -123,7 +143,8 @@ export class SparkplugNode {
     const isNew = metrics.some((m) => !d.metrics.has(m.name));
     for (const m of metrics) d.metrics.set(m.name, m);
     if (!this.#online || !this.#hostOnline) return;
-    if (!d.born || isNew) this.#deviceBirth(d); // a metric must be born before it is reported
+    if (!d.born || isNew)
+      this.#deviceBirth(d); // a metric must be born before it is reported
     else this.#publish('DDATA', device, metrics);
   }
 
@@ -157,7 +178,16 @@ export class SparkplugNode {
   async stop(): Promise<void> {
     if (this.#online && this.#hostOnline) {
       for (const d of this.#devices.values()) if (d.born) this.#publish('DDEATH', d.address.device, []);
-      await this.#client.publishAsync(this.#topic('NDEATH'), Buffer.from(codec.encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.#bdSeq }] })), { qos: 1 });
+      await this.#client.publishAsync(
+        this.#topic('NDEATH'),
+        Buffer.from(
+          codec.encodePayload({
+            timestamp: Date.now(),
+            metrics: [{ name: 'bdSeq', type: 'Int64', value: this.#bdSeq }],
+          }),
+        ),
+        { qos: 1 },
+      );
     }
     await this.#client.endAsync();
   }
