@@ -72,9 +72,18 @@ interface Resolved {
   source: 'engineer' | 'upload' | 'simulator' | 'healthy-sample';
 }
 
-function rangeOf(job: JobRecord, lookbackMs: number): { from: number; to: number } {
+/** The job's evidence of one kind: its range (default: `lookbackMs` back from now), devices, at most `maxSamples`. */
+async function readEvidence(
+  deps: CnnJobDeps,
+  job: JobRecord,
+  kind: 'frame' | 'window',
+  cfg: { lookbackMs: number; maxSamples: number },
+) {
   const to = job.request.to ?? Date.now();
-  return { from: job.request.from ?? to - lookbackMs, to };
+  const from = job.request.from ?? to - cfg.lookbackMs;
+  const devices = job.request.devices ? { devices: job.request.devices } : {};
+  const records = await deps.store.queryEvidence({ from, to, kind, ...devices, limit: cfg.maxSamples });
+  return { from, to, records };
 }
 
 const countBy = <T>(items: T[], key: (t: T) => string): Record<string, number> => {
@@ -190,15 +199,8 @@ async function currentVisionAccuracy(
  */
 export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: JobProgress): Promise<JobOutcome> {
   const cfg = deps.training.vision;
-  const { from, to } = rangeOf(job, cfg.lookbackMs);
   progress(0.02, 'reading labelled frames from the evidence store');
-  const records = await deps.store.queryEvidence({
-    from,
-    to,
-    kind: 'frame',
-    ...(job.request.devices ? { devices: job.request.devices } : {}),
-    limit: cfg.maxSamples,
-  });
+  const { from, to, records } = await readEvidence(deps, job, 'frame', cfg);
   const labelled = records.flatMap((r) => {
     const l = frameLabel(r, deps.useSimulatorTruth);
     return l ? [{ r, ...l }] : [];
@@ -380,15 +382,8 @@ async function currentFaultAccuracy(
  */
 export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: JobProgress): Promise<JobOutcome> {
   const cfg = deps.training.fault;
-  const { from, to } = rangeOf(job, cfg.lookbackMs);
   progress(0.02, 'reading raw windows from the evidence store');
-  const records = await deps.store.queryEvidence({
-    from,
-    to,
-    kind: 'window',
-    ...(job.request.devices ? { devices: job.request.devices } : {}),
-    limit: cfg.maxSamples,
-  });
+  const { from, to, records } = await readEvidence(deps, job, 'window', cfg);
   const usable = records.flatMap((r) => {
     const how = windowLabelOf(r, deps.useSimulatorTruth);
     return how && r.window ? [{ r, how }] : [];
