@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { DecodedPublish, MessageOf } from '@takt/contracts';
+import { isPublishOn, type DecodedPublish, type MessageOf } from '@takt/contracts';
 import { AlertBook, type Alert, type AlertBookOptions } from './alert-book.js';
 import { DeviceRegistry, type DeviceView } from './device-registry.js';
 import { FaultLog, type FaultPoint } from './fault-log.js';
@@ -51,36 +51,29 @@ export class Plant extends EventEmitter<PlantEvents> {
   }
 
   /** Applies one decoded MQTT message. */
-  apply({ topic, message }: DecodedPublish): void {
-    const { site, line, device } = topic;
-    switch (topic.channel) {
-      case 'state':
-        this.devices.applyState(site, line, message as MessageOf<'state'>);
-        return this.#deviceChanged(device);
-      case 'heartbeat':
-        this.devices.applyHeartbeat(site, line, message as MessageOf<'heartbeat'>);
-        return this.#deviceChanged(device);
-      case 'anomaly':
-        return this.#anomaly(site, line, message as MessageOf<'anomaly'>);
-      case 'telemetry': {
-        const m = message as MessageOf<'telemetry'>;
-        // a batched message: its earlier intervals first, oldest first
-        for (const row of m.earlier ?? []) this.#telemetry(site, line, device, { ts: row.ts, values: row.values });
-        return this.#telemetry(site, line, device, { ts: m.ts, values: m.values });
-      }
-      case 'raw': {
-        const m = message as MessageOf<'raw'>;
-        return this.#telemetry(site, line, device, summariseRaw(m.t0, m.sensors));
-      }
-      case 'features':
-        return this.#features(site, line, message as MessageOf<'features'>);
-      case 'inspection': {
-        this.devices.touch(site, line, device, message.ts);
-        this.emit('inspection', this.inspections.add(site, line, message as MessageOf<'inspection'>));
-        return;
-      }
-      default:
-        return;
+  apply(p: DecodedPublish): void {
+    const { site, line, device } = p.topic;
+    if (isPublishOn(p, 'state')) {
+      this.devices.applyState(site, line, p.message);
+      return this.#deviceChanged(device);
+    }
+    if (isPublishOn(p, 'heartbeat')) {
+      this.devices.applyHeartbeat(site, line, p.message);
+      return this.#deviceChanged(device);
+    }
+    if (isPublishOn(p, 'anomaly')) return this.#anomaly(site, line, p.message);
+    if (isPublishOn(p, 'telemetry')) {
+      const m = p.message;
+      // a batched message: its earlier intervals first, oldest first
+      for (const row of m.earlier ?? []) this.#telemetry(site, line, device, { ts: row.ts, values: row.values });
+      return this.#telemetry(site, line, device, { ts: m.ts, values: m.values });
+    }
+    if (isPublishOn(p, 'raw'))
+      return this.#telemetry(site, line, device, summariseRaw(p.message.t0, p.message.sensors));
+    if (isPublishOn(p, 'features')) return this.#features(site, line, p.message);
+    if (isPublishOn(p, 'inspection')) {
+      this.devices.touch(site, line, device, p.message.ts);
+      this.emit('inspection', this.inspections.add(site, line, p.message));
     }
   }
 

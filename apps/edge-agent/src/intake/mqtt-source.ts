@@ -1,5 +1,5 @@
 import { connect, type MqttClient } from 'mqtt';
-import { decodePublish, topicFilter, type DeviceAddress } from '@takt/contracts';
+import { decodePublish, isPublishOn, topicFilter, type DeviceAddress } from '@takt/contracts';
 import type { Logger } from '@takt/runtime';
 import { Backoff } from '../upstream/backoff.js';
 import type { DeviceSelector, Source, SourceHandlers } from './source.js';
@@ -113,10 +113,8 @@ export class MqttSource implements Source {
       return;
     }
     const { site, line, device } = decoded.topic;
-    if (decoded.topic.channel === 'raw')
-      handlers.raw({ site, line, device }, decoded.message as Parameters<SourceHandlers['raw']>[1]);
-    else if (decoded.topic.channel === 'camera')
-      handlers.camera({ site, line, device }, decoded.message as Parameters<SourceHandlers['camera']>[1]);
+    if (isPublishOn(decoded, 'raw')) handlers.raw({ site, line, device }, decoded.message);
+    else if (isPublishOn(decoded, 'camera')) handlers.camera({ site, line, device }, decoded.message);
   }
 
   async stop(): Promise<void> {
