@@ -11,14 +11,12 @@ export function plantRoutes(ctx: RouteContext): Router {
   const r = Router();
 
   r.get('/overview', allow('viewer'), (_req, res) => {
-    res
-      .set('cache-control', 'no-store')
-      .json({
-        generatedAt: Date.now(),
-        mqttConnected: ctx.feed.connected,
-        alertsDropped: ctx.plant.alerts.dropped,
-        devices: ctx.plant.overview(),
-      });
+    res.set('cache-control', 'no-store').json({
+      generatedAt: Date.now(),
+      mqttConnected: ctx.feed.connected,
+      alertsDropped: ctx.plant.alerts.dropped,
+      devices: ctx.plant.overview(),
+    });
   });
 
   r.get('/devices/:device', allow('viewer'), (req, res) => {

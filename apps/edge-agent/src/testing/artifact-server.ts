@@ -7,9 +7,7 @@ import { serveArtifact } from '@takt/model-registry';
  * under that hash (`files`, which a test may point at a tampered file) with ETag/Range; bearer token
  * checked. `url` is the registry's base URL.
  */
-export async function startArtifactServer(
-  token: string,
-): Promise<{
+export async function startArtifactServer(token: string): Promise<{
   url: string;
   files: Map<string, { file: string; sha256: string }>;
   requests: string[];

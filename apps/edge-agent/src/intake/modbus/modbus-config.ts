@@ -57,11 +57,9 @@ export type ModbusDevice = z.output<typeof modbusDeviceSchema>;
 
 /** One Modbus TCP connection (`modbus://host:port`) or serial line (`rtu:///dev/ttyUSB0?baudRate=19200`). */
 export const modbusSourceSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(modbus|tcp):\/\/[^\s/:]+(:\d{1,5})?\/?$|^rtu:\/\/\/\S+$/, {
-      message: 'expected modbus://host:port or rtu:///dev/…',
-    }),
+  url: z.string().regex(/^(modbus|tcp):\/\/[^\s/:]+(:\d{1,5})?\/?$|^rtu:\/\/\/\S+$/, {
+    message: 'expected modbus://host:port or rtu:///dev/…',
+  }),
   /** ms to wait for a response; default 1000 */
   timeoutMs: z.number().int().min(10).max(60_000).default(1_000),
   /** requests outstanding at once on the connection; default 1 (most PLCs, and every serial line, answer one at a time; a TCP gateway may take more) */
