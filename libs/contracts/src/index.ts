@@ -8,3 +8,4 @@ export * from './messages/cloud.js';
 export * from './channels.js';
 export * from './codec.js';
 export * from './sequence.js';
+export * from './png.js';

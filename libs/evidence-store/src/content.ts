@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import type { EvidenceFrame, EvidenceWindow } from '@takt/contracts';
+import { pngDimensions, type EvidenceFrame, type EvidenceWindow } from '@takt/contracts';
 import { EvidenceStoreError } from './errors.js';
 
 /** The eight bytes every PNG file starts with. */
@@ -13,10 +13,23 @@ export function hasPngSignature(bytes: Uint8Array): boolean {
   );
 }
 
-/** Width and height of a PNG file that decodes; throws `EvidenceStoreError('BAD_IMAGE')` otherwise. */
-export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+/** Most pixels a PNG may declare before it is decoded (4096 × 4096): a small file must not inflate to gigabytes. */
+export const MAX_PNG_PIXELS = 4096 * 4096;
+
+/**
+ * Width and height of a PNG file that decodes; throws `EvidenceStoreError('BAD_IMAGE')` otherwise. The size its
+ * header declares is checked against `maxPixels` first, so a decompression bomb is refused without decoding it.
+ */
+export function pngSize(bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): { width: number; height: number } {
   if (!hasPngSignature(bytes))
     throw new EvidenceStoreError('BAD_IMAGE', 'not a PNG file (the PNG signature is missing)');
+  const declared = pngDimensions(bytes);
+  if (!declared) throw new EvidenceStoreError('BAD_IMAGE', 'PNG does not decode: it does not start with an IHDR chunk');
+  if (declared.width * declared.height > maxPixels)
+    throw new EvidenceStoreError(
+      'BAD_IMAGE',
+      `PNG declares ${declared.width}×${declared.height} pixels, more than ${maxPixels}; it is not decoded`,
+    );
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height };
@@ -41,7 +54,7 @@ export function encodeGrayPng(width: number, height: number, pixels: Uint8Array)
 export function frameBlob(frame: Pick<EvidenceFrame, 'width' | 'height' | 'encoding' | 'data'>): Buffer {
   const bytes = Buffer.from(frame.data, 'base64');
   if (frame.encoding === 'gray8') return encodeGrayPng(frame.width, frame.height, bytes);
-  const size = pngSize(bytes);
+  const size = pngSize(bytes, frame.width * frame.height);
   if (size.width !== frame.width || size.height !== frame.height) {
     throw new EvidenceStoreError(
       'BAD_IMAGE',

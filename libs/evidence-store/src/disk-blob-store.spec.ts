@@ -141,6 +141,21 @@ describe('blob content', () => {
     );
   });
 
+  it('HOSTILE - a PNG whose header declares 60000×60000 pixels is refused before it is decoded (a decompression bomb)', () => {
+    const bomb = Buffer.alloc(64);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bomb, 0);
+    bomb.writeUInt32BE(13, 8);
+    bomb.write('IHDR', 12, 'latin1');
+    bomb.writeUInt32BE(60_000, 16);
+    bomb.writeUInt32BE(60_000, 20);
+    expect(() => pngSize(bomb)).toThrow(
+      expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('60000×60000') }),
+    );
+    expect(() => frameBlob({ width: 2, height: 2, encoding: 'png', data: bomb.toString('base64') })).toThrow(
+      expect.objectContaining({ code: 'BAD_IMAGE', message: expect.stringContaining('not decoded') }),
+    );
+  });
+
   it('a window is the UTF-8 JSON of {t0, sensors}', () => {
     const sensors = { vibration: { rate: 1000, unit: 'g', values: [0.1, -0.2] } };
     expect(JSON.parse(windowBlob({ t0: 5, sensors }).toString('utf8'))).toEqual({ t0: 5, sensors });

@@ -122,6 +122,28 @@ describe('inference', () => {
     await vision.release();
   });
 
+  it('HOSTILE - a PNG frame whose header declares another size than the frame (a decompression bomb) is refused before decoding', () => {
+    const bomb = Buffer.alloc(64);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bomb, 0);
+    bomb.writeUInt32BE(13, 8);
+    bomb.write('IHDR', 12, 'latin1');
+    bomb.writeUInt32BE(60_000, 16);
+    bomb.writeUInt32BE(60_000, 20);
+    const frame = {
+      schemaVersion: 1 as const,
+      deviceId: 'cam-1',
+      ts: 1_767_225_600_000,
+      seq: 0,
+      frameId: 'f',
+      width: 96,
+      height: 96,
+      encoding: 'png' as const,
+    };
+    expect(() => decodeFrame({ ...frame, data: bomb.toString('base64') })).toThrow(
+      expect.objectContaining({ code: 'BAD_FRAME', message: expect.stringContaining('declares 60000×60000') }),
+    );
+  });
+
   it('resizes a camera frame by area averaging, as the trainer did: a 1-pixel crack nearest-neighbour would step over still reaches the model', () => {
     const pixels = new Uint8Array(128 * 128);
     for (let y = 0; y < 128; y++) pixels[y * 128 + 49] = 255; // column 49: nearest neighbour to 32 px samples 2, 6, … 46, 50

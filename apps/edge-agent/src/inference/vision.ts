@@ -1,5 +1,5 @@
 import { resizeGrayArea } from '@takt/features';
-import type { CameraFrame, ModelManifest } from '@takt/contracts';
+import { pngDimensions, type CameraFrame, type ModelManifest } from '@takt/contracts';
 import { PNG } from 'pngjs';
 import { EdgeError } from '../errors.js';
 import { classify, type Classification } from './fault-cnn.js';
@@ -16,6 +16,15 @@ export interface GrayImage {
 export function decodeFrame(frame: CameraFrame): GrayImage {
   const bytes = Buffer.from(frame.data, 'base64');
   if (frame.encoding === 'gray8') return { width: frame.width, height: frame.height, pixels: new Uint8Array(bytes) };
+  // the header first: a small hostile PNG can declare (and inflate to) gigabytes; decode only what the frame says it is
+  const declared = pngDimensions(bytes);
+  if (!declared || declared.width !== frame.width || declared.height !== frame.height) {
+    const what = declared ? `declares ${declared.width}×${declared.height}` : 'has no PNG header';
+    throw new EdgeError(
+      'BAD_FRAME',
+      `frame ${frame.frameId}: the PNG ${what}, the frame says ${frame.width}×${frame.height}`,
+    );
+  }
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);
