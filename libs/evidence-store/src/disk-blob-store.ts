@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { blobKey, checkSha256, type BlobAddress, type BlobStore } from './blob-store.js';
 import { EvidenceStoreError } from './errors.js';
+import { writeFileAtomic } from '@takt/runtime';
 
 export interface DiskBlobStoreOptions {
   /** root folder; blobs live under `dir/sha256/ab/cdef…` (created on the first put) */
@@ -44,20 +45,7 @@ export class DiskBlobStore implements BlobStore {
       if (!isMissing(err)) throw err;
     }
     await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`;
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(file, bytes);
     await syncDir(dirname(file));
     return address;
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '@takt/runtime';
 import { verifyArtifact } from './artifact.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { writeFileAtomic } from '@takt/runtime';
 import { loadTrustedKeys, readPrivateKeyFile, writeSigningKey } from './keys.js';
 import { serveSigner } from './signer.js';
 import { parseManifest } from './manifest.js';

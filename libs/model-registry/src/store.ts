@@ -4,7 +4,7 @@ import { ID_PATTERN, type ArtifactRef, type ModelManifest, type RollbackGrant } 
 import { SerialQueue } from '@takt/runtime';
 import { artifactRef, checkDigest, hashFile, sha256Hex } from './artifact.js';
 import { RegistryError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { writeFileAtomic } from '@takt/runtime';
 import { parseManifest } from './manifest.js';
 import { KeySigner, type Signer } from './signer.js';
 

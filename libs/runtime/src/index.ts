@@ -9,3 +9,4 @@ export * from './passwords.js';
 export * from './serial-queue.js';
 export * from './run-main.js';
 export * from './csv.js';
+export * from './fs-atomic.js';
