@@ -85,6 +85,17 @@ export const ingestorConfigSchema = z.strictObject({
       dir: z.string().min(1),
       /** tries to write one blob (backoff `buffer.retryMinMs` doubling to `retryMaxMs`) before the message is dead-lettered as BLOB_WRITE_FAILED; default 5 */
       attempts: positiveInt.max(100).default(5),
+      /**
+       * bytes of evidence one device may store, on average per second and at once: the edge keeps to its own
+       * budget (1 KiB/s by default), but a compromised box would not, and must not fill this disk; what is over
+       * is acknowledged, dropped and counted (takt_ingest_evidence_dropped_total); default 65_536 B/s, 16 MiB
+       */
+      perDevice: z
+        .strictObject({
+          bytesPerSecond: positiveInt.default(65_536),
+          burstBytes: positiveInt.default(16 * 1024 * 1024),
+        })
+        .prefault({}),
     })
     .optional(),
   /** JSON-lines file receiving every message that cannot be stored, with the reason; default `./takt-ingest-dead-letters.jsonl` */

@@ -30,6 +30,33 @@ export interface EvidenceSinkOptions {
   /** ms before the first retry; doubles per try up to `retryMaxMs` */
   retryMinMs: number;
   retryMaxMs: number;
+  /** bytes of evidence one device may store (token bucket); absent: no limit */
+  perDevice?: { bytesPerSecond: number; burstBytes: number };
+  /** ms since epoch, for the budget (tests) */
+  now?: () => number;
+}
+
+/** One device's evidence budget: `burstBytes` at once, refilled at `bytesPerSecond`. */
+class Budget {
+  #tokens: number;
+  #at: number;
+  constructor(
+    private readonly limit: { bytesPerSecond: number; burstBytes: number },
+    now: number,
+  ) {
+    this.#tokens = limit.burstBytes;
+    this.#at = now;
+  }
+  take(bytes: number, now: number): boolean {
+    this.#tokens = Math.min(
+      this.limit.burstBytes,
+      this.#tokens + ((now - this.#at) / 1000) * this.limit.bytesPerSecond,
+    );
+    this.#at = now;
+    if (bytes > this.#tokens) return false;
+    this.#tokens -= bytes;
+    return true;
+  }
 }
 
 /**
@@ -41,6 +68,7 @@ export interface EvidenceSinkOptions {
 export class EvidenceSink {
   readonly #o: EvidenceSinkOptions;
   readonly #inflight = new Set<Promise<void>>();
+  readonly #budgets = new Map<string, Budget>();
   #unconfiguredLogged = 0;
 
   constructor(options: EvidenceSinkOptions) {
@@ -53,6 +81,10 @@ export class EvidenceSink {
 
   /** Stores a decoded `evidence` publish in the background; `topic` and `payload` are kept for the dead-letter file. */
   accept(p: DecodedPublish<'evidence'>, token: number, topic: string, payload: Buffer): void {
+    if (!this.#withinBudget(p.topic.device, payload.byteLength)) {
+      this.#o.onStored([], token); // acknowledged and dropped: a box over its budget cannot fill this disk
+      return;
+    }
     const job = this.#store(p, token).catch((err: unknown) => {
       const refusal =
         err instanceof EvidenceRefusal
@@ -62,6 +94,23 @@ export class EvidenceSink {
     });
     this.#inflight.add(job);
     void job.finally(() => this.#inflight.delete(job));
+  }
+
+  /** False (counted, logged now and then) when the device has stored more evidence than its budget allows. */
+  #withinBudget(device: string, bytes: number): boolean {
+    const limit = this.#o.perDevice;
+    if (!limit) return true;
+    const now = (this.#o.now ?? Date.now)();
+    let budget = this.#budgets.get(device);
+    if (!budget) this.#budgets.set(device, (budget = new Budget(limit, now)));
+    if (budget.take(bytes, now)) return true;
+    if (this.#o.metrics.evidenceDropped++ % 100 === 0) {
+      this.#o.logger.warn(
+        { device, dropped: this.#o.metrics.evidenceDropped, limit },
+        'evidence over the device budget dropped (evidence.perDevice): an edge box sending more than it should',
+      );
+    }
+    return false;
   }
 
   /** Resolves when every accepted message is stored or refused (or after `timeoutMs`). */

@@ -77,6 +77,7 @@ export class Ingestor {
       metrics: this.metrics,
       logger,
       attempts: config.evidence?.attempts ?? 1,
+      ...(config.evidence ? { perDevice: config.evidence.perDevice } : {}),
       retryMinMs: config.buffer.retryMinMs,
       retryMaxMs: config.buffer.retryMaxMs,
     });

@@ -25,6 +25,8 @@ export class IngestorMetrics {
   evidenceBlobsStored = 0;
   /** failed attempts to write an evidence blob (each retry counts) */
   evidenceBlobFailures = 0;
+  /** evidence messages dropped because their device was over its evidence budget */
+  evidenceDropped = 0;
   readonly writeFailures = new Map<string, number>();
   readonly deadLetters = new Map<string, number>();
   readonly #latency = new Array<number>(LATENCY_BUCKETS_S.length).fill(0);
@@ -83,9 +85,15 @@ export class IngestorMetrics {
     metric('takt_ingest_evidence_blobs_stored_total', 'counter', 'Evidence blobs written to the blob store.', [
       `takt_ingest_evidence_blobs_stored_total ${this.evidenceBlobsStored}`,
     ]);
-    metric('takt_ingest_evidence_blob_failures_total', 'counter', 'Failed attempts to write an evidence blob.', [
-      `takt_ingest_evidence_blob_failures_total ${this.evidenceBlobFailures}`,
-    ]);
+    (metric(
+      'takt_ingest_evidence_dropped_total',
+      'counter',
+      'Evidence messages dropped: their device was over its evidence budget.',
+      [`takt_ingest_evidence_dropped_total ${this.evidenceDropped}`],
+    ),
+      metric('takt_ingest_evidence_blob_failures_total', 'counter', 'Failed attempts to write an evidence blob.', [
+        `takt_ingest_evidence_blob_failures_total ${this.evidenceBlobFailures}`,
+      ]));
     metric(
       'takt_ingest_write_failures_total',
       'counter',
