@@ -122,30 +122,80 @@ function gateMetrics(g: ClassifierGateReport): Record<string, number> {
   return {
     gate_test_samples: g.testSamples,
     gate_accuracy: g.candidate.accuracy,
-    ...(g.current ? { gate_current_accuracy: g.current.accuracy } : {}),
+    ...(g.current ? { gate_currentEvalaccuracy: g.current.accuracy } : {}),
   };
 }
 
-async function registerCnn(
+/** A trained candidate, before the gate: what `judgeAndRegister` needs of either CNN job. */
+interface Candidate {
+  /** what the samples are, for messages */
+  what: 'frames' | 'windows';
+  version: number;
+  /** the fit's metrics: `val_accuracy` (fp32) and `val_accuracy_int8` on the held-out samples */
+  metrics: Record<string, number>;
+  /** the current model on the same held-out samples; undefined when there is none or it cannot read them */
+  current: ClassifierEvaluation | undefined;
+  testSamples: number;
+  slack: number;
+  /** why there is no current evaluation, when there is a current model */
+  why?: string;
+  /** classes left out for too few samples */
+  dropped: Record<string, number>;
+  samples: number;
+  classes: number;
+  /** label counts by source */
+  sources: Record<string, number>;
+  from: number;
+  to: number;
+  /** the devices it can serve */
+  serves: string[];
+  artifacts: () => { draft: ManifestDraft; fp32: Uint8Array; int8: Uint8Array };
+}
+
+/** The promotion gate against the current model, then (when it passes) sign and register: the end of every CNN job. */
+async function judgeAndRegister(
   deps: CnnJobDeps,
-  draft: ManifestDraft,
-  version: number,
-  fp32: Uint8Array,
-  int8: Uint8Array,
-  extra: { name: string; from: number; to: number; source: string; metrics: Record<string, number> },
-): Promise<ModelManifest> {
-  return deps.registry.register({
+  job: JobRecord,
+  progress: JobProgress,
+  c: Candidate,
+): Promise<JobOutcome> {
+  const candidate: ClassifierEvaluation = {
+    version: c.version,
+    accuracy: c.metrics['val_accuracy'] ?? 0,
+    accuracyInt8: c.metrics['val_accuracy_int8'] ?? 0,
+  };
+  const gate = classifierGate(candidate, c.current, c.testSamples, c.slack, c.why);
+  const metrics = { ...c.metrics, ...gateMetrics(gate), [c.what]: c.samples, classes: c.classes };
+  const base = { metrics, gate, labelSources: c.sources };
+  const note =
+    Object.keys(c.dropped).length > 0 ? `; classes left out for too few ${c.what}: ${fmtCounts(c.dropped)}` : '';
+  if (!gate.passed) return { ...base, message: `candidate v${c.version} refused: ${gate.reason}${note}` };
+  progress(0.93, `registering v${c.version}`);
+  const { draft, fp32, int8 } = c.artifacts();
+  await deps.registry.register({
     manifest: {
       ...draft,
-      name: extra.name,
-      version,
+      name: job.model,
+      version: c.version,
       createdAt: Date.now(),
-      training: { ...draft.training, from: extra.from, to: extra.to, source: extra.source.slice(0, 256) },
-      metrics: { ...draft.metrics, ...extra.metrics },
+      training: {
+        ...draft.training,
+        from: c.from,
+        to: c.to,
+        source: `evidence:${c.what} ${fmtCounts(c.sources)}`.slice(0, 256),
+      },
+      metrics: { ...draft.metrics, ...gateMetrics(gate) },
     },
     artifact: fp32,
     variants: { int8 },
   });
+  deps.logger.info({ model: job.model, version: c.version, gate: gate.reason, serves: c.serves }, 'CNN registered');
+  return {
+    ...base,
+    message: `registered v${c.version} (${gate.reason})${note}`,
+    version: c.version,
+    trainedOn: c.serves,
+  };
 }
 
 // ---------------------------------------------------------------- vision
@@ -246,37 +296,32 @@ export async function runVisionJob(deps: CnnJobDeps, job: JobRecord, progress: J
       progress: progressBetween(progress, 0.1, 0.85),
     });
     progress(0.87, 'evaluating candidate against the current model');
-    const m = fit.manifest.metrics;
-    const candidate: ClassifierEvaluation = {
-      version,
-      accuracy: m['val_accuracy'] ?? 0,
-      accuracyInt8: m['val_accuracy_int8'] ?? 0,
-    };
-    const testIdx = hashHoldout(
+    const test = hashHoldout(
       rows.map((r) => r.file),
       cfg.holdout,
-    ).test;
-    const test = testIdx.map((i) => rows[i] as { file: string; label: string });
-    const cur = current?.kind === 'cnn-vision' ? await currentVisionAccuracy(deps, current, dir, test) : undefined;
-    const gate = classifierGate(candidate, cur, test.length, cfg.gateSlack);
-    const metrics = { ...m, ...gateMetrics(gate), frames: rows.length, classes: classes.length };
-    const base = { metrics, gate, labelSources: sources };
-    const note = Object.keys(dropped).length > 0 ? `; classes left out for too few frames: ${fmtCounts(dropped)}` : '';
-    if (!gate.passed) return { ...base, message: `candidate v${version} refused: ${gate.reason}${note}` };
-    progress(0.93, `registering v${version}`);
-    const { manifest: draftFull, bytes } = readModelDir(out);
-    const { bytes: int8 } = readModelDir(out, 'int8');
-    const { artifact: _a, variants: _v, signature: _s, ...draft } = draftFull;
-    await registerCnn(deps, draft, version, bytes, int8, {
-      name: job.model,
+    ).test.map((i) => rows[i] as { file: string; label: string });
+    const currentEval =
+      current?.kind === 'cnn-vision' ? await currentVisionAccuracy(deps, current, dir, test) : undefined;
+    return await judgeAndRegister(deps, job, progress, {
+      what: 'frames',
+      version,
+      metrics: fit.manifest.metrics,
+      current: currentEval,
+      testSamples: test.length,
+      slack: cfg.gateSlack,
+      dropped,
+      samples: rows.length,
+      classes: classes.length,
+      sources,
       from,
       to,
-      source: `evidence:frames ${fmtCounts(sources)}`,
-      metrics: gateMetrics(gate),
+      serves: [...new Set(records.filter((r) => r.reason !== 'upload').map((r) => r.deviceId))].sort(),
+      artifacts: () => {
+        const { manifest, bytes } = readModelDir(out);
+        const { artifact: _a, variants: _v, signature: _s, ...draft } = manifest;
+        return { draft, fp32: bytes, int8: readModelDir(out, 'int8').bytes };
+      },
     });
-    const stations = [...new Set(records.filter((r) => r.reason !== 'upload').map((r) => r.deviceId))].sort();
-    deps.logger.info({ model: job.model, version, gate: gate.reason, stations }, 'vision model registered');
-    return { ...base, message: `registered v${version} (${gate.reason})${note}`, version, trainedOn: stations };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -475,36 +520,24 @@ export async function runFaultJob(deps: CnnJobDeps, job: JobRecord, progress: Jo
     },
   );
   progress(0.87, 'evaluating candidate against the current model');
-  const m = t.draft.metrics;
-  const candidate: ClassifierEvaluation = {
+  return judgeAndRegister(deps, job, progress, {
+    what: 'windows',
     version,
-    accuracy: m['val_accuracy'] ?? 0,
-    accuracyInt8: m['val_accuracy_int8'] ?? 0,
-  };
-  const cur = current?.kind === 'cnn-fault' ? await currentFaultAccuracy(deps, current, t) : undefined;
-  const gate = classifierGate(
-    candidate,
-    cur,
-    t.val.labels.length,
-    cfg.gateSlack,
-    current ? `current v${current.version} reads other windows (sensors, length or size differ)` : undefined,
-  );
-  const metrics = { ...m, ...gateMetrics(gate), windows: idx.length, classes: t.classes.length };
-  const base = { metrics, gate, labelSources: sources };
-  const note = Object.keys(dropped).length > 0 ? `; classes left out for too few windows: ${fmtCounts(dropped)}` : '';
-  if (!gate.passed) return { ...base, message: `candidate v${version} refused: ${gate.reason}${note}` };
-  progress(0.93, `registering v${version}`);
-  await registerCnn(deps, t.draft, version, t.fp32, t.int8, {
-    name: job.model,
+    metrics: t.draft.metrics,
+    current: current?.kind === 'cnn-fault' ? await currentFaultAccuracy(deps, current, t) : undefined,
+    testSamples: t.val.labels.length,
+    slack: cfg.gateSlack,
+    ...(current ? { why: `current v${current.version} reads other windows (sensors, length or size differ)` } : {}),
+    dropped,
+    samples: idx.length,
+    classes: t.classes.length,
+    sources,
     from,
     to,
-    source: `evidence:windows ${fmtCounts(sources)}`,
-    metrics: gateMetrics(gate),
+    // every machine that sent windows with these sensors can run it, not only those with labelled faults
+    serves: [
+      ...new Set(records.filter((r) => sensors.every((s) => r.window?.sensors.includes(s))).map((r) => r.deviceId)),
+    ].sort(),
+    artifacts: () => ({ draft: t.draft, fp32: t.fp32, int8: t.int8 }),
   });
-  // every machine that sent windows with these sensors can run it, not only those with labelled faults
-  const serves = [
-    ...new Set(records.filter((r) => sensors.every((s) => r.window?.sensors.includes(s))).map((r) => r.deviceId)),
-  ].sort();
-  deps.logger.info({ model: job.model, version, gate: gate.reason, machines: serves }, 'fault model registered');
-  return { ...base, message: `registered v${version} (${gate.reason})${note}`, version, trainedOn: serves };
 }
