@@ -85,15 +85,15 @@ export class IngestorMetrics {
     metric('takt_ingest_evidence_blobs_stored_total', 'counter', 'Evidence blobs written to the blob store.', [
       `takt_ingest_evidence_blobs_stored_total ${this.evidenceBlobsStored}`,
     ]);
-    (metric(
+    metric(
       'takt_ingest_evidence_dropped_total',
       'counter',
       'Evidence messages dropped: their device was over its evidence budget.',
       [`takt_ingest_evidence_dropped_total ${this.evidenceDropped}`],
-    ),
-      metric('takt_ingest_evidence_blob_failures_total', 'counter', 'Failed attempts to write an evidence blob.', [
-        `takt_ingest_evidence_blob_failures_total ${this.evidenceBlobFailures}`,
-      ]));
+    );
+    metric('takt_ingest_evidence_blob_failures_total', 'counter', 'Failed attempts to write an evidence blob.', [
+      `takt_ingest_evidence_blob_failures_total ${this.evidenceBlobFailures}`,
+    ]);
     metric(
       'takt_ingest_write_failures_total',
       'counter',
