@@ -80,6 +80,8 @@ const OS_PACKAGES = {
   'systemd-analyze': { pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
   // the independent Modbus peers of the intake tests (a pymodbus server for Debian's /usr/bin/python3, mbpoll)
   pymodbus: { pkg: 'python3-pymodbus', paths: ['/usr/lib/python3/dist-packages/pymodbus'] },
+  // pymodbus imports pyserial even for its TCP server, and Debian only recommends it (not installed with --no-install-recommends)
+  pyserial: { pkg: 'python3-serial-asyncio', paths: ['/usr/lib/python3/dist-packages/serial_asyncio'] },
   mbpoll: { pkg: 'mbpoll', paths: ['/usr/bin/mbpoll'] },
   // `promtool check config` of deploy/prometheus/prometheus.yml
   promtool: { pkg: 'prometheus', paths: ['/usr/bin/promtool'] },
@@ -123,6 +125,7 @@ function test(extraArgs) {
     'haproxy',
     'systemd-analyze',
     'pymodbus',
+    'pyserial',
     'mbpoll',
     'promtool',
   ]);
