@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -72,13 +72,24 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
   let feedClient: MqttClient;
   let watcher: MqttClient;
   const dataDir = join(dir.path, 'data');
-  const logTail = () => {
-    const lines = readFileSync(join(dir.path, 'agent.log'), 'utf8').trim().split('\n');
-    return lines
-      .filter((l) => !l.includes('ECONNREFUSED'))
-      .slice(-15)
-      .join('\n');
-  };
+  /** the watcher's connection history: when it connected (and whether the broker had its session) or lost the link */
+  const watcherEvents: string[] = [];
+  const tail = (file: string, n: number) =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .filter((l) => !l.includes('ECONNREFUSED'))
+          .slice(-n)
+          .join('\n')
+      : `(no ${file})`;
+  // on a timeout: what the agent, the broker and the watcher each saw
+  const logTail = () =>
+    [
+      `agent:\n${tail(join(dir.path, 'agent.log'), 15)}`,
+      `cloud broker:\n${tail(join(dirname(cloud.configFile), 'broker.log'), 15)}`,
+      `watcher: ${watcherEvents.slice(-10).join(', ')}`,
+    ].join('\n');
 
   beforeAll(async () => {
     // the watcher's session and queued QoS 1 messages outlive the broker restart in Redis, so it misses
@@ -120,7 +131,11 @@ describe('takt-edge process (real broker, real onnxruntime)', () => {
       clientId: 'service-edge-e2e-watcher' /* bound to its user */,
       clean: false,
     });
-    watcher.on('error', () => undefined);
+    watcher.on('error', (err) => watcherEvents.push(`${new Date().toISOString()} error ${err.message}`));
+    watcher.on('connect', (connack) =>
+      watcherEvents.push(`${new Date().toISOString()} connected sessionPresent=${connack.sessionPresent}`),
+    );
+    watcher.on('close', () => watcherEvents.push(`${new Date().toISOString()} closed`));
     await new Promise((r) => watcher.once('connect', r));
   });
 
