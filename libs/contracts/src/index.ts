@@ -9,3 +9,5 @@ export * from './channels.js';
 export * from './codec.js';
 export * from './sequence.js';
 export * from './png.js';
+export * from './telemetry-layout.js';
+export * from './telemetry-scan.js';

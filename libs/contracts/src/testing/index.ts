@@ -111,3 +111,4 @@ export function sampleMessage<C extends Channel>(channel: C, deviceId = 'press-0
   };
   return structuredClone(all[channel]);
 }
+export * from './telemetry-texts.js';
