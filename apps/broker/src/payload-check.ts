@@ -1,11 +1,36 @@
-import { ContractError, decodePublish } from '@takt/contracts';
+import { ContractError, decodePublish, scanTelemetry, TelemetryLayout, tryParseTopic } from '@takt/contracts';
 
 /** The contract's topic root; publishes under it are validated. */
 const VALIDATED_PREFIX = 'takt/v1/';
+const TELEMETRY_SUFFIX = '/telemetry';
 
-/** Result of checking one publish: `undefined` when it may pass, else the error that refuses it. */
+/** The device of each valid telemetry topic seen lately (bounded: a client walking topics cannot grow it). */
+const telemetryDevices = new Map<string, string>();
+const layout = new TelemetryLayout();
+
+function telemetryDevice(topic: string): string | undefined {
+  let device = telemetryDevices.get(topic);
+  if (device === undefined) {
+    const parts = tryParseTopic(topic);
+    if (parts?.channel !== 'telemetry') return undefined;
+    device = parts.device;
+    if (telemetryDevices.size >= 4_096) telemetryDevices.clear();
+    telemetryDevices.set(topic, device);
+  }
+  return device;
+}
+
+/**
+ * Result of checking one publish: `undefined` when it may pass, else the error that refuses it.
+ * Telemetry — most of the traffic — is read from its bytes (`scanTelemetry`, no JSON.parse); what
+ * that reader does not accept goes through `decodePublish`, which decides and names the error.
+ */
 export function checkPayload(topic: string, payload: Buffer): ContractError | undefined {
   if (!topic.startsWith(VALIDATED_PREFIX)) return undefined;
+  if (topic.endsWith(TELEMETRY_SUFFIX)) {
+    const device = telemetryDevice(topic);
+    if (device !== undefined && scanTelemetry(payload, device, layout)) return undefined;
+  }
   try {
     decodePublish(topic, payload);
     return undefined;
