@@ -3,7 +3,7 @@ import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ContractError, decodePublish, isPublishOn } from '@takt/contracts';
 import { DiskBlobStore } from '@takt/evidence-store';
 import type { Logger } from '@takt/runtime';
-import { isStoreError, TelemetryStore, toPoints } from '@takt/telemetry-store';
+import { isStoreError, TelemetryLineEncoder, TelemetryStore, toPoints } from '@takt/telemetry-store';
 import { AckGate } from './ack-gate.js';
 import { BatchWriter } from './batch-writer.js';
 import { Batcher } from './batcher.js';
@@ -32,6 +32,8 @@ export class Ingestor {
   readonly #writer: BatchWriter;
   readonly #deadLetters: DeadLetterFile;
   readonly #evidence: EvidenceSink;
+  /** telemetry straight from payload bytes to points; anything else takes decodePublish */
+  readonly #telemetry = new TelemetryLineEncoder();
   #server: Server | undefined;
   readonly #schemaReady: Promise<void>;
   readonly #subscribed: Promise<void>;
@@ -203,7 +205,11 @@ export class Ingestor {
   #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
     this.metrics.messagesReceived++;
     const token = this.#gate.track(packet);
-    let points: string[];
+    let points = this.#telemetry.encode(topic, payload);
+    if (points) {
+      this.#batcher.add(points, token);
+      return;
+    }
     try {
       const decoded = decodePublish(topic, payload);
       if (isPublishOn(decoded, 'evidence')) {

@@ -60,3 +60,4 @@ export {
   type EvidenceLabel,
   type FaultTruthInterval,
 } from './evidence-rows.js';
+export { TelemetryLineEncoder } from './telemetry-lines.js';

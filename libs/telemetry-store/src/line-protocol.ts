@@ -24,7 +24,7 @@ export function isStoredChannel(channel: string): channel is StoredChannel {
 
 /** Field names the store writes itself; a sensor or feature may not use them. */
 const TAG_NAMES = ['time', 'site', 'line', 'device', 'model', 'model_version'];
-const RESERVED = {
+export const RESERVED = {
   telemetry: new Set([...TAG_NAMES, 'seq', 'interval_ms']),
   features: new Set([...TAG_NAMES, 'seq', 'score', 'smoothed_score', 'cluster', 'window_start']),
 };
