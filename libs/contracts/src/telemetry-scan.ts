@@ -25,23 +25,17 @@ import {
   stringEnd,
 } from './json-bytes.js';
 
-const KEY = {
-  schemaVersion: Buffer.from('schemaVersion'),
-  deviceId: Buffer.from('deviceId'),
-  ts: Buffer.from('ts'),
-  seq: Buffer.from('seq'),
-  values: Buffer.from('values'),
-  intervalMs: Buffer.from('intervalMs'),
-  earlier: Buffer.from('earlier'),
-};
-type Key = keyof typeof KEY;
-const KEYS = Object.keys(KEY) as Key[];
-/** each top-level key as a bit, to find duplicates and missing required keys */
-const BIT: Record<Key, number> = Object.fromEntries(KEYS.map((k, i) => [k, 1 << i])) as Record<Key, number>;
-const REQUIRED = BIT.schemaVersion | BIT.deviceId | BIT.ts | BIT.seq | BIT.values;
+/** The top-level keys; each has its own length, and its index is its bit in a key set. */
+const KEYS = ['schemaVersion', 'deviceId', 'ts', 'seq', 'values', 'intervalMs', 'earlier'] as const;
+const K = { schemaVersion: 0, deviceId: 1, ts: 2, seq: 3, values: 4, intervalMs: 5, earlier: 6 } as const;
+const KEY_BYTES = KEYS.map((k) => Buffer.from(k));
+const KEY_BY_LENGTH = new Int8Array(16).fill(-1);
+KEYS.forEach((k, id) => (KEY_BY_LENGTH[k.length] = id));
+/** schemaVersion, deviceId, ts, seq, values */
+const REQUIRED = 0b11111;
 const PROTO = Buffer.from('__proto__');
-const TS_KEY = KEY.ts;
-const VALUES_KEY = KEY.values;
+const TS_KEY = KEY_BYTES[K.ts] as Buffer;
+const VALUES_KEY = KEY_BYTES[K.values] as Buffer;
 const MAX_PAYLOAD = MAX_PAYLOAD_BYTES.telemetry;
 
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -204,22 +198,21 @@ function earlier(b: Uint8Array, i: number, L: TelemetryLayout): number {
   }
 }
 
-/** The top-level key at ks..ke (every known key has its own length), or undefined. */
-const KEY_BY_LENGTH = new Map(KEYS.map((k) => [KEY[k].length, k]));
-function topKey(b: Uint8Array, ks: number, ke: number): Key | undefined {
-  const key = KEY_BY_LENGTH.get(ke - ks);
-  return key !== undefined && bytesEqual(b, ks, ke, KEY[key]) ? key : undefined;
+/** The index of the top-level key at ks..ke, or -1. */
+function topKey(b: Uint8Array, ks: number, ke: number): number {
+  const id = ke - ks < 16 ? (KEY_BY_LENGTH[ke - ks] as number) : -1;
+  return id >= 0 && bytesEqual(b, ks, ke, KEY_BYTES[id] as Buffer) ? id : -1;
 }
 
 /** Where the latest interval (`values`, `ts`) lies while the rest of the message is read. */
 const latest = { first: 0, count: 0, tsStart: 0, tsEnd: 0, tsPlain: false };
 
-/** Reads the value of top-level key `key` at `i`; returns its end, or FAIL. */
-function topValue(b: Uint8Array, i: number, key: Key, L: TelemetryLayout, device: string): number {
+/** Reads the value of top-level key number `key` at `i`; returns its end, or FAIL. */
+function topValue(b: Uint8Array, i: number, key: number, L: TelemetryLayout, device: string): number {
   switch (key) {
-    case 'schemaVersion':
+    case K.schemaVersion:
       return intAt(b, i, SCHEMA_VERSION, SCHEMA_VERSION);
-    case 'deviceId': {
+    case K.deviceId: {
       const end = stringEnd(b, i);
       if (end === FAIL || !isIdBytes(b, i + 1, end) || end - i - 1 !== device.length) return FAIL;
       for (let k = 0; k < device.length; k++) if (b[i + 1 + k] !== device.charCodeAt(k)) return FAIL;
@@ -227,7 +220,7 @@ function topValue(b: Uint8Array, i: number, key: Key, L: TelemetryLayout, device
       L.deviceEnd = end;
       return end + 1;
     }
-    case 'ts': {
+    case K.ts: {
       const end = intAt(b, i, TS_MIN, TS_MAX);
       latest.tsStart = i;
       latest.tsEnd = end;
@@ -235,24 +228,26 @@ function topValue(b: Uint8Array, i: number, key: Key, L: TelemetryLayout, device
       L.ts = got.v;
       return end;
     }
-    case 'seq': {
+    case K.seq: {
       const end = intAt(b, i, 0, Number.MAX_SAFE_INTEGER);
       L.seq = got.v;
       return end;
     }
-    case 'intervalMs': {
+    case K.intervalMs: {
       const end = intAt(b, i, 1, 3_600_000);
       L.intervalMs = got.v;
       return end;
     }
-    case 'values': {
+    case K.values: {
       latest.first = L.entries;
       const end = numberMap(b, i, L);
       latest.count = L.entries - latest.first;
       return end;
     }
-    case 'earlier':
+    case K.earlier:
       return earlier(b, i, L);
+    default:
+      return FAIL;
   }
 }
 
@@ -291,8 +286,8 @@ export function scanTelemetry(payload: Uint8Array, device: string, L: TelemetryL
     const ke = stringEnd(b, i);
     if (ke === FAIL) return false;
     const key = topKey(b, i + 1, ke);
-    if (key === undefined || (keys & BIT[key]) !== 0) return false;
-    keys |= BIT[key];
+    if (key < 0 || (keys & (1 << key)) !== 0) return false;
+    keys |= 1 << key;
     i = ws(b, ke + 1);
     if (b[i] !== 0x3a) return false;
     i = topValue(b, ws(b, i + 1), key, L, device);

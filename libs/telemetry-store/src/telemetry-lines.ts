@@ -73,13 +73,22 @@ export class TelemetryLineEncoder {
   }
 }
 
+/** The names `toPoints` refuses for a sensor, as bytes by length. */
+const RESERVED_BYTES = [...RESERVED.telemetry].map((name) => Buffer.from(name));
+
 function hasReserved(L: TelemetryLayout): boolean {
+  const b = L.payload;
   for (let n = 0; n < L.entries; n++) {
-    const len = (L.keyEnd[n] as number) - (L.keyStart[n] as number);
-    if (len <= 13 && RESERVED.telemetry.has(text(L.payload, L.keyStart[n] as number, L.keyEnd[n] as number)))
-      return true;
+    const s = L.keyStart[n] as number;
+    const e = L.keyEnd[n] as number;
+    for (const name of RESERVED_BYTES) if (e - s === name.length && bytesEqual(b, s, e, name)) return true;
   }
   return false;
+}
+
+function bytesEqual(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
+  for (let k = 0; k < e - s; k++) if (b[s + k] !== word[k]) return false;
+  return true;
 }
 
 function copy(from: Uint8Array, s: number, e: number, to: Buffer, o: number): number {
