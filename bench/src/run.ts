@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark in turn and writes bench/results/latest.json and latest.md.
 // A benchmark is not a test: CI never runs this. Each area's figure stands next to its peer or limit.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ const ON_REQUEST = ['soak'] as const;
 
 interface AreaResult {
   area: string;
+  /** when this area was measured (ISO); results kept from an earlier run keep theirs */
+  at?: string;
   report?: BenchReport;
   error?: string;
   seconds: number;
@@ -49,17 +51,38 @@ async function main(): Promise<void> {
   const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'results');
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ at, machine, results }, null, 2) + '\n');
+  for (const r of results) r.at = at;
+  const all = withEarlierResults(join(dir, 'latest.json'), results);
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ at, machine, results: all }, null, 2) + '\n');
   const md = [
     `# Takt benchmarks`,
     '',
     `Measured ${at} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
     '',
-    ...results.map((r) => (r.report ? toMarkdown(r.report) : `### ${r.area}\n\nfailed: ${r.error?.split('\n')[0]}`)),
+    ...all.map(
+      (r) =>
+        (r.report ? toMarkdown(r.report) : `### ${r.area}\n\nfailed: ${r.error?.split('\n')[0]}`) +
+        (r.at === at ? '' : `\n\n_Kept from the run of ${r.at}._`),
+    ),
   ].join('\n\n');
   writeFileSync(join(dir, 'latest.md'), md + '\n');
   process.stdout.write(`\nwrote bench/results/latest.json and latest.md\n`);
   process.exit(results.some((r) => r.error) ? 1 : 0);
+}
+
+/**
+ * The areas just run, with the other areas' results kept from the previous latest.json (each with
+ * the time it was measured), in the usual order: `npm run bench -- ingest` rewrites only ingest.
+ */
+function withEarlierResults(file: string, fresh: AreaResult[]): AreaResult[] {
+  if (!existsSync(file)) return fresh;
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as { at?: string; results?: AreaResult[] };
+  const byArea = new Map<string, AreaResult>(
+    (earlier.results ?? []).map((r) => [r.area, { ...r, at: r.at ?? earlier.at }]),
+  );
+  for (const r of fresh) byArea.set(r.area, r);
+  const order: string[] = [...AREAS, ...ON_REQUEST];
+  return [...byArea.values()].sort((a, b) => order.indexOf(a.area) - order.indexOf(b.area));
 }
 
 await main();

@@ -22,6 +22,8 @@ import { ratioOf, toMarkdown, type BenchReport, type BenchRow } from '../report.
 import { Resources } from '../resources.js';
 import { CpuMeter } from '../cpu.js';
 import { countPoints, createDatabase, influxClientWrite, rawHttpWrite, toPoints } from './influx-paths.js';
+import { pinned, scaleOutLayout, type CoreLayout } from './pinning.js';
+import { cpuNote, cpuRows, lossNote, pinnedRow } from './rows.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 const POINTS = Number(process.env['TAKT_BENCH_INGEST_POINTS'] ?? 200_000);
@@ -38,7 +40,7 @@ const RAW_SETTINGS: [number, number][] = [
 ];
 const INGEST = { maxPoints: 5_000, maxAgeMs: 250, concurrency: 4 };
 
-interface RawCeiling {
+export interface RawCeiling {
   best: number;
   batch: number;
   concurrency: number;
@@ -47,11 +49,11 @@ interface RawCeiling {
   all: string[];
 }
 
-async function rawCeiling(influx: InfluxdServer, w: Workload): Promise<RawCeiling> {
+async function rawCeiling(influx: InfluxdServer, w: Workload, prefix = 'raw'): Promise<RawCeiling> {
   let best: RawCeiling = { best: 0, batch: 0, concurrency: 0, influxCpuUs: NaN, all: [] };
   const all: string[] = [];
   for (const [i, [batch, concurrency]] of RAW_SETTINGS.entries()) {
-    const db = `raw_${i}`;
+    const db = `${prefix}_${i}`;
     await createDatabase(influx.url, db);
     const cpu = new CpuMeter({ influxd: influx.process.pid });
     const rate = await rawHttpWrite(influx.url, db, w.lines, batch, concurrency);
@@ -127,7 +129,7 @@ async function waitWritten(
   return { written, at };
 }
 
-interface PipelineResult {
+export interface PipelineResult {
   rate: number;
   publishRate: number;
   stored: number;
@@ -141,6 +143,7 @@ async function pipeline(
   w: Workload,
   db: string,
   startBroker: () => Promise<BenchBroker>,
+  layout?: CoreLayout,
 ): Promise<PipelineResult> {
   const res = new Resources();
   try {
@@ -184,9 +187,19 @@ async function pipeline(
       self: undefined,
     });
     const t0 = performance.now();
-    await publishAll(publishers, w);
-    const published = performance.now();
-    const { at } = await waitWritten(`http://127.0.0.1:${port}`, w.lines.length);
+    const pins: [number | undefined, string][] = layout
+      ? [
+          [influx.process.pid, layout.influxd],
+          [broker.pid, layout.pipeline],
+          [ingestor.pid, layout.pipeline],
+          [process.pid, layout.pipeline],
+        ]
+      : [];
+    const { published, at } = await pinned(pins, async () => {
+      await publishAll(publishers, w);
+      const published = performance.now();
+      return { published, ...(await waitWritten(`http://127.0.0.1:${port}`, w.lines.length)) };
+    });
     const used = cpu.delta();
     const seconds = (at - t0) / 1000;
     const stored = await countPoints(influx.url, db);
@@ -209,17 +222,10 @@ async function pipeline(
   }
 }
 
-const cpuNote = (c: Record<string, number>) =>
-  `CPU µs/point: ${Object.entries(c)
-    .filter(([, v]) => Number.isFinite(v))
-    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-    .join(', ')}`;
-
 const sum = (c: Record<string, number>) =>
   Object.values(c)
     .filter(Number.isFinite)
     .reduce((a, b) => a + b, 0);
-const lossNote = (total: number, stored: number) => (total === stored ? 'zero loss' : `LOST ${total - stored}`);
 
 export async function run(): Promise<BenchReport> {
   const influx = await startInfluxd();
@@ -235,8 +241,22 @@ export async function run(): Promise<BenchReport> {
     const pb = await pipeline(influx, wb, 'takt_batched', taktBroker);
     const m = await pipeline(influx, w, 'takt_mosquitto', mosquitto);
     const mb = await pipeline(influx, wb, 'takt_mosquitto_batched', mosquitto);
+    // the scale-out layout: influxd alone on one core, the pipeline on the other, against the raw ceiling pinned the same way
+    const layout = scaleOutLayout();
+    const pinnedRaw = layout
+      ? await pinned(
+          [
+            [influx.process.pid, layout.influxd],
+            [process.pid, layout.pipeline],
+          ],
+          () => rawCeiling(influx, w, 'pinned_raw'),
+        )
+      : undefined;
+    const pp = layout ? await pipeline(influx, wb, 'takt_pinned', taktBroker, layout) : undefined;
     const pts = POINTS.toLocaleString('en-US');
     const rows: BenchRow[] = [
+      ...cpuRows(pb, p, BATCH),
+      ...(layout && pinnedRaw && pp ? [pinnedRow(layout, pinnedRaw, pp, wb.lines.length, BATCH)] : []),
       {
         metric: `influx npm client writePoints, ${raw.batch} pts × ${raw.concurrency} in flight`,
         unit: 'pts/s',
@@ -297,6 +317,7 @@ export async function run(): Promise<BenchReport> {
         `${pts} telemetry points, ${DEVICES} devices × ${SENSORS} sensors; one point per message (the edge agent's default), or ${BATCH} consecutive intervals of a device per message (its \`telemetryBatch\`: the latest in \`values\`, the rest in \`earlier\`).`,
         `Raw ceiling settings tried (points per request × requests in flight): ${raw.all.join('; ')}; influxd used ${raw.influxCpuUs.toFixed(1)} CPU µs per point at the best one.`,
         `Where the time goes: every process shares the same cores, so with the pipeline CPU-bound its rate is at most the raw rate × influxd's CPU per point / the whole pipeline's CPU per point (batched run: ${raw.influxCpuUs.toFixed(1)} / ${sum(pb.cpuUs).toFixed(1)} µs → ${(raw.influxCpuUs / sum(pb.cpuUs)).toFixed(2)}; 1 per message: ${(raw.influxCpuUs / sum(p.cpuUs)).toFixed(2)}). The timing waits on the ingestor's written-points counter, then checks the count in influxd once.`,
+        'Scale-out layout: every thread of influxd pinned with `taskset -a` to its CPU, every thread of takt-broker, takt-ingest and this process (the 4 publishers; the HTTP writer of the pinned raw ceiling) to the other; on two cores the load generator has nowhere else to go. CPU per stored point rows: broker + ingestor CPU from /proc over the runs below, against what influxd spent storing the same points.',
         `Ingestor: batches of ${INGEST.maxPoints} points or ${INGEST.maxAgeMs} ms, ${INGEST.concurrency} writes in flight; broker with contract validation on.`,
         "Everything (influxd, broker, ingestor, publishers) shares this machine's cores with other work: figures are provisional.",
       ],
