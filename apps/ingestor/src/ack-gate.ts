@@ -8,6 +8,17 @@ interface Pending {
   done: boolean;
 }
 
+/** PUBACK packets for `ids`, back to back: 0x40, remaining length 2, packet identifier. */
+function pubackBytes(ids: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(ids.length * 4);
+  ids.forEach((id, i) => {
+    out[i * 4] = 0x40;
+    out[i * 4 + 1] = 0x02;
+    out.writeUInt16BE(id, i * 4 + 2);
+  });
+  return out;
+}
+
 /**
  * Holds back the PUBACK of every QoS 1 message until the ingestor says the message is safe
  * (written to InfluxDB, spooled to disk, or dead-lettered), then sends PUBACKs in arrival order
@@ -78,22 +89,22 @@ export class AckGate {
 
   #release(): void {
     const connected = this.#client.connected;
-    // a finished batch releases thousands of PUBACKs at once: cork the socket so they leave in one write
-    const stream = (this.#client as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
-    let corked = false;
+    // a finished batch releases thousands of PUBACKs at once: they leave as one buffer in one write,
+    // the 4 bytes of each PUBACK (MQTT 3.1.1 §3.4) written here rather than one packet at a time through mqtt.js
+    const stream = (this.#client as unknown as { stream?: { write?: (b: Buffer) => boolean; destroyed?: boolean } })
+      .stream;
+    let ids: number[] | undefined;
     while (this.#head < this.#queue.length) {
       const entry = this.#queue[this.#head] as Pending;
       if (!entry.done) break;
-      if (entry.messageId !== undefined && entry.connection === this.#connection && connected) {
-        if (!corked && stream?.cork) {
-          stream.cork();
-          corked = true;
-          process.nextTick(() => stream.uncork?.());
-        }
-        this.#send({ cmd: 'puback', messageId: entry.messageId });
-        this.#acked++;
-      }
+      if (entry.messageId !== undefined && entry.connection === this.#connection && connected)
+        (ids ??= []).push(entry.messageId);
       this.#head++;
+    }
+    if (ids) {
+      if (stream?.write && !stream.destroyed) stream.write(pubackBytes(ids));
+      else for (const messageId of ids) this.#send({ cmd: 'puback', messageId });
+      this.#acked += ids.length;
     }
     if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head);
