@@ -350,6 +350,29 @@ describe('dashboard in chromium', () => {
     await devicesEvents(3);
     await page.screenshot({ path: `${SHOTS}rollouts.png`, fullPage: true });
   });
+
+  it('a page left while its requests are still in flight writes nothing into the next one', async () => {
+    // the trainer answers slowly: the Models page is left before its first answers arrive
+    const slow = async (route: import('playwright-core').Route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue().catch(() => undefined);
+    };
+    await page.route('**/api/models', slow);
+    await page.route('**/api/jobs', slow);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await page.click('nav a[data-path="models"]');
+        await page.waitForSelector('main[data-page="models"] #jobs');
+        await page.click('nav a[data-path="rollouts"]');
+        await page.waitForSelector('main[data-page="rollouts"]');
+        await new Promise((r) => setTimeout(r, 1_200)); // the left page's answers come in now
+      }
+      await expect.poll(() => page.textContent('#rollouts')).toContain('No rollouts');
+    } finally {
+      await page.unroute('**/api/models');
+      await page.unroute('**/api/jobs');
+    }
+  });
 });
 
 /** the camera station: one of the 500 devices (site-1/line-1), so the overview's count stays 500 */

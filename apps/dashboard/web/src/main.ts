@@ -43,25 +43,33 @@ function shell(me: Me): HTMLElement {
   return document.getElementById('page') as HTMLElement;
 }
 
-function route(me: Me, root: HTMLElement): void {
+/**
+ * Shows the page the location names in a fresh `<main id="page">`. The page left behind keeps its
+ * own (now detached) element: a request of that page that answers late writes into it, out of
+ * sight, instead of looking up its elements in the new page and failing.
+ */
+function route(me: Me, previous: HTMLElement): HTMLElement {
   const [path = '', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const r = ROUTES.find((x) => x.path === path) ?? ROUTES[0];
-  if (!r) return;
+  if (!r) return previous;
   leave?.();
   live.release(); // no page keeps handlers that write into a page that is gone
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.topbar nav a'))
     a.classList.toggle('active', a.dataset['path'] === (path === 'device' ? '' : r.path));
   document.title = `${r.title} — Takt`;
-  root.innerHTML = '';
+  const root = document.createElement('main');
+  root.id = 'page';
   root.dataset['page'] = r.path || 'overview';
+  previous.replaceWith(root);
   leave = r.page(root, me, decodeURIComponent(rest.join('/')));
+  return root;
 }
 
 function signedIn(me: Me): void {
   setSession(me, signedOut);
-  const root = shell(me);
-  window.onhashchange = () => route(me, root);
-  route(me, root);
+  let root = shell(me);
+  window.onhashchange = () => (root = route(me, root));
+  root = route(me, root);
 }
 
 function signedOut(): void {

@@ -127,34 +127,37 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
         : ''
     }</div>
     <div class="panel" style="padding:0" id="jobs"></div>`;
+  // the panels this page draws into, held here: a request that answers after the user left (the
+  // page's root then holds another page) writes into these detached elements, never into null
+  const panel = (id: string) => root.querySelector(`#${id}`) as HTMLElement;
+  const [modelsEl, jobsEl, approvalsEl] = [panel('models'), panel('jobs'), panel('approvals')];
+  let left = false;
   const loadModels = () =>
     api.get<{ models: Manifest[] }>('/api/models').then(
       (r) => {
-        (root.querySelector('#models') as HTMLElement).innerHTML = r.models.length
+        modelsEl.innerHTML = r.models.length
           ? `<table class="grid"><thead><tr><th>Model</th><th>Version</th><th>Kind</th><th>Created</th><th>What decides</th><th>Change</th><th>Encoding</th><th>Signed</th><th>Samples</th></tr></thead><tbody>${r.models.map((m) => modelRow(m, r.models)).join('')}</tbody></table>`
           : '<div class="empty">No models registered yet.</div>';
       },
-      (err: unknown) => ((root.querySelector('#models') as HTMLElement).innerHTML = unavailable(err)),
+      (err: unknown) => (modelsEl.innerHTML = unavailable(err)),
     );
   const loadJobs = () =>
     api.get<{ jobs: Job[] }>('/api/jobs').then(
       (r) => {
-        (root.querySelector('#jobs') as HTMLElement).innerHTML = r.jobs.length
+        jobsEl.innerHTML = r.jobs.length
           ? `<table class="grid"><thead><tr><th>Job</th><th>Kind</th><th>Model</th><th>Progress</th><th>Started</th><th>Finished</th><th>Metrics</th></tr></thead><tbody>${r.jobs.map(jobRow).join('')}</tbody></table>`
           : '<div class="empty">No training jobs.</div>';
       },
-      (err: unknown) => ((root.querySelector('#jobs') as HTMLElement).innerHTML = unavailable(err)),
+      (err: unknown) => (jobsEl.innerHTML = unavailable(err)),
     );
   const loadApprovals = () =>
     api.get<{ approvals: Approval[] }>('/api/approvals').then(
       (r) => {
-        (root.querySelector('#approvals') as HTMLElement).innerHTML = r.approvals
-          .map((a) => approvalRow(a, me.role === 'admin'))
-          .join('');
+        approvalsEl.innerHTML = r.approvals.map((a) => approvalRow(a, me.role === 'admin')).join('');
       },
       () => undefined, // no trainer: the models panel says so
     );
-  root.querySelector('#approvals')?.addEventListener('click', (ev) => {
+  approvalsEl.addEventListener('click', (ev) => {
     const b = (ev.target as HTMLElement).closest('button[data-decide]') as HTMLButtonElement | null;
     if (!b) return;
     b.disabled = true;
@@ -187,6 +190,15 @@ export function renderModels(root: HTMLElement, me: Me): () => void {
   void loadModels();
   void loadJobs();
   void loadApprovals();
-  const timer = window.setInterval(() => void loadJobs().then(loadModels).then(loadApprovals), 3_000);
-  return () => window.clearInterval(timer);
+  const timer = window.setInterval(
+    () =>
+      void loadJobs()
+        .then(() => (left ? undefined : loadModels()))
+        .then(() => (left ? undefined : loadApprovals())),
+    3_000,
+  );
+  return () => {
+    left = true;
+    window.clearInterval(timer);
+  };
 }
