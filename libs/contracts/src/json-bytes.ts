@@ -81,11 +81,32 @@ const NAME_CHARS = charTable(`${LOWER_DIGITS}ABCDEFGHIJKLMNOPQRSTUVWXYZ_.:-`);
 const ID_FIRST = charTable(LOWER_DIGITS);
 const ID_CHARS = charTable(`${LOWER_DIGITS}-`);
 
-/** NAME_PATTERN `^[A-Za-z0-9_.:-]{1,64}$` over bytes s..e (ASCII only, as `stringEnd` ensures). */
-export function isNameBytes(b: Uint8Array, s: number, e: number): boolean {
-  if (e <= s || e - s > 64) return false;
-  for (let i = s; i < e; i++) if (NAME_CHARS[b[i] as number] !== 1) return false;
-  return true;
+/** Filled by `nameEnd`: a small hash of the name and whether it is all digits. */
+export const lastName = { hash: 0, digits: false };
+const NAME_TABLE = new Uint8Array(256);
+NAME_TABLE.set(NAME_CHARS);
+
+/**
+ * The index of the closing quote of the string opening at `i` when it is a name matching
+ * NAME_PATTERN `^[A-Za-z0-9_.:-]{1,64}$` (no escapes then), else FAIL — in one pass that also fills
+ * `lastName` (an 8-bit hash, all digits or not).
+ */
+export function nameEnd(b: Uint8Array, i: number): number {
+  if (b[i] !== 0x22) return FAIL;
+  const s = i + 1;
+  let h = 0;
+  let digits = true;
+  for (i = s; ; i++) {
+    const c = b[i];
+    if (c === 0x22) break;
+    if (c === undefined || NAME_TABLE[c] !== 1) return FAIL;
+    h = (h * 31 + c) & 0xff;
+    if (c < 0x30 || c > 0x39) digits = false;
+  }
+  if (i === s || i - s > 64) return FAIL;
+  lastName.hash = h;
+  lastName.digits = digits;
+  return i;
 }
 
 /** ID_PATTERN `^[a-z0-9][a-z0-9-]{0,62}$` over bytes s..e. */

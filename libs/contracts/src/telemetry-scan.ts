@@ -17,9 +17,10 @@ import {
   bytesEqual,
   FAIL,
   isIdBytes,
-  isNameBytes,
+  lastName,
   lastNumber,
   latin1,
+  nameEnd,
   NUMBER_KIND,
   scanNumber,
   stringEnd,
@@ -70,17 +71,12 @@ function isFiniteLiteral(b: Uint8Array, s: number, e: number): boolean {
   return (lastNumber.kind !== NUMBER_KIND.exponent && e - s < 300) || Number.isFinite(Number(latin1(b, s, e)));
 }
 
-/** A 256-bit filter of the names in the current map, so duplicates are looked for only on a hit. */
+/** A 256-bit filter of the names in the current map (by `lastName.hash`), so duplicates are looked for only on a hit. */
 const seen = new Uint32Array(8);
-function nameHash(b: Uint8Array, s: number, e: number): number {
-  let h = e - s;
-  for (let i = s; i < e; i++) h = (h * 31 + (b[i] as number)) & 0xff;
-  return h;
-}
 
 /** Whether the name ks..ke is already in this map (JSON.parse would keep only the last). */
 function isDuplicate(b: Uint8Array, L: TelemetryLayout, first: number, ks: number, ke: number): boolean {
-  const h = nameHash(b, ks, ke);
+  const h = lastName.hash;
   const word = h >> 5;
   const bit = 1 << (h & 31);
   if (((seen[word] as number) & bit) === 0) {
@@ -98,16 +94,12 @@ function isDuplicate(b: Uint8Array, L: TelemetryLayout, first: number, ks: numbe
   return false;
 }
 
-function isDigits(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if ((b[i] as number) < 0x30 || (b[i] as number) > 0x39) return false;
-  return true;
-}
-
 /** One `"name": number` entry at `i` (after `{` or `,`); returns the index after it, or FAIL. */
 function entry(b: Uint8Array, i: number, L: TelemetryLayout, first: number): number {
   const ks = i + 1;
-  const ke = stringEnd(b, i);
-  if (ke === FAIL || !isNameBytes(b, ks, ke) || bytesEqual(b, ks, ke, PROTO)) return FAIL;
+  const ke = nameEnd(b, i);
+  if (ke === FAIL || (ke - ks === PROTO.length && bytesEqual(b, ks, ke, PROTO))) return FAIL;
+  const digits = lastName.digits;
   if (L.entries - first >= MAX_TELEMETRY_SENSORS || isDuplicate(b, L, first, ks, ke)) return FAIL;
   i = ws(b, ke + 1);
   if (b[i] !== 0x3a) return FAIL;
@@ -120,7 +112,7 @@ function entry(b: Uint8Array, i: number, L: TelemetryLayout, first: number): num
   L.keyEnd[n] = ke;
   L.numStart[n] = i;
   L.numEnd[n] = end;
-  if (isDigits(b, ks, ke)) L.digitKeys = true;
+  if (digits) L.digitKeys = true;
   return end;
 }
 
