@@ -79,4 +79,12 @@ export async function createDatabase(url: string, db: string): Promise<void> {
     const res = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, { method: 'POST' });
     if (!res.ok) throw new Error(`${q}: ${res.status}`);
   }
+  // a loaded influxd may answer a write "retention policy not found" for a moment after creating it
+  const show = encodeURIComponent(`SHOW RETENTION POLICIES ON "${db}"`);
+  for (let tries = 0; ; tries++) {
+    const text = await (await fetch(`${url}/query?q=${show}`)).text();
+    if (text.includes('"raw"')) return;
+    if (tries >= 100) throw new Error(`retention policy raw on ${db} did not appear: ${text.slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
