@@ -32,6 +32,20 @@ describe('TelemetryLineEncoder', () => {
     );
   });
 
+  it('writes numbers that print longer than written (1e20) for the most sensors, in a payload near the size limit', () => {
+    const m = sampleMessage('telemetry', DEVICE);
+    const values = Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`s${i}`, 1e20]));
+    const text = JSON.stringify({
+      ...m,
+      values,
+      earlier: Array.from({ length: 150 }, (_, i) => ({ ts: m.ts - 600 + i, values })), // about 220 KB: under the limit
+    }).replaceAll('100000000000000000000', '1e20');
+    const payload = Buffer.from(text);
+    const lines = new TelemetryLineEncoder().encode(TOPIC, payload);
+    expect(lines).toHaveLength(151);
+    expect(lines).toEqual(general(TOPIC, payload));
+  });
+
   it('BAD PAYLOAD - leaves other channels, reserved names and invalid payloads to the general path', () => {
     const enc = new TelemetryLineEncoder();
     const m = sampleMessage('telemetry', DEVICE);

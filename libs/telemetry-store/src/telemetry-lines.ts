@@ -17,15 +17,22 @@ export class TelemetryLineEncoder {
   readonly #layout = new TelemetryLayout();
   readonly #heads = new Map<string, { device: string; head: Buffer } | null>();
   #buf = Buffer.allocUnsafe(16 * 1024);
+  /** `seq=…i,interval_ms=…i ` of the message being written */
+  readonly #tail = Buffer.allocUnsafe(64);
+  #tailLength = 0;
 
   /** The points of one publish, oldest first, or undefined (take the general path). */
   encode(topic: string, payload: Uint8Array): string[] | undefined {
     const t = this.#topic(topic);
     const L = this.#layout;
     if (!t || !scanTelemetry(payload, t.device, L) || L.digitKeys || hasReserved(L)) return undefined;
-    const tail = Buffer.from(`seq=${L.seq}i${L.intervalMs < 0 ? '' : `,interval_ms=${L.intervalMs}i`} `, 'latin1');
+    const tail = `seq=${L.seq}i${L.intervalMs < 0 ? '' : `,interval_ms=${L.intervalMs}i`} `;
+    this.#tailLength = this.#tail.write(tail, 0, 'latin1');
+    // a point's names, literals and separators fit in the payload; a number printed anew takes at most 25 chars
+    const room = t.head.length + this.#tailLength + 32 + payload.length + 27 * L.entries;
+    if (this.#buf.length < room) this.#buf = Buffer.allocUnsafe(room * 2);
     const out = new Array<string>(L.rows);
-    for (let r = 0; r < L.rows; r++) out[r] = this.#point(L, r, t.head, tail);
+    for (let r = 0; r < L.rows; r++) out[r] = this.#point(L, r, t.head);
     return out;
   }
 
@@ -44,18 +51,11 @@ export class TelemetryLineEncoder {
     return t;
   }
 
-  #point(L: TelemetryLayout, r: number, head: Buffer, tail: Buffer): string {
+  /** Point `r` of the layout, written into the scratch buffer (sized by `encode`). */
+  #point(L: TelemetryLayout, r: number, head: Buffer): string {
     const b = L.payload;
     const first = L.rowFirst[r] as number;
     const last = first + (L.rowCount[r] as number);
-    let room = head.length + tail.length + 32;
-    for (let n = first; n < last; n++)
-      room +=
-        (L.keyEnd[n] as number) -
-        (L.keyStart[n] as number) +
-        2 +
-        Math.max(25, (L.numEnd[n] as number) - (L.numStart[n] as number));
-    if (this.#buf.length < room) this.#buf = Buffer.allocUnsafe(room * 2);
     const buf = this.#buf;
     let o = copy(head, 0, head.length, buf, 0);
     for (let n = first; n < last; n++) {
@@ -66,7 +66,7 @@ export class TelemetryLineEncoder {
       o = printsAsWritten(b, s, e) ? copy(b, s, e, buf, o) : o + buf.write(String(Number(text(b, s, e))), o, 'latin1');
       buf[o++] = 0x2c; // ,
     }
-    o = copy(tail, 0, tail.length, buf, o);
+    o = copy(this.#tail, 0, this.#tailLength, buf, o);
     const ts = L.rowTsStart[r] as number;
     o = ts >= 0 ? copy(b, ts, L.rowTsEnd[r] as number, buf, o) : o + buf.write(String(L.rowTs[r]), o, 'latin1');
     return buf.toString('latin1', 0, o);
