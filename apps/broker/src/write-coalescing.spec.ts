@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { coalesceWrites } from './write-coalescing.js';
 
 /** A loopback TCP pair: the server side (coalesced) and what the client side reads. */
-async function pair(): Promise<{ server: Socket; chunks: Buffer[]; ended: Promise<void>; close(): void }> {
+async function pair(): Promise<{
+  server: Socket;
+  client: Socket;
+  chunks: Buffer[];
+  ended: Promise<void>;
+  close(): void;
+}> {
   const listener = createServer();
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   const port = (listener.address() as { port: number }).port;
@@ -14,7 +20,7 @@ async function pair(): Promise<{ server: Socket; chunks: Buffer[]; ended: Promis
   const ended = new Promise<void>((r) => client.on('close', () => r()));
   const server = await accepted;
   coalesceWrites(server);
-  return { server, chunks, ended, close: () => (client.destroy(), listener.close()) };
+  return { server, client, chunks, ended, close: () => (client.destroy(), listener.close()) };
 }
 
 /** What mqtt-packet's writeToStream does per packet: cork, write, uncork on the next tick. */
@@ -54,5 +60,27 @@ describe('write coalescing', () => {
     setImmediate(() => p.server.destroy());
     await p.ended;
     expect(Buffer.concat(p.chunks).toString()).toBe('last words');
+  });
+
+  it('keeps backpressure: false once the peer stops reading, then drain, and every byte in order', async () => {
+    const p = await pair();
+    cleanup = p.close;
+    p.client.pause(); // the peer reads nothing: the kernel's buffers fill, then the socket's own
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    let written = 0;
+    let accepted = true;
+    while (accepted && written < 256 * 1024 * 1024) {
+      accepted = p.server.write(piece);
+      written += piece.length;
+    }
+    expect(accepted).toBe(false);
+    const drained = new Promise<void>((r) => p.server.once('drain', () => r()));
+    p.client.resume();
+    await drained;
+    p.server.write('end');
+    await expect
+      .poll(() => p.chunks.reduce((n, c) => n + c.length, 0), { timeout: 10_000, interval: 20 })
+      .toBe(written + 3);
+    expect(Buffer.concat(p.chunks).subarray(-3).toString()).toBe('end');
   });
 });
