@@ -72,19 +72,20 @@ export async function countPoints(url: string, db: string): Promise<number> {
 
 /** Creates `db` with the store's default RP `raw` (what `TelemetryStore.connect` makes). */
 export async function createDatabase(url: string, db: string): Promise<void> {
-  for (const q of [
-    `CREATE DATABASE "${db}"`,
-    `CREATE RETENTION POLICY "raw" ON "${db}" DURATION 7d REPLICATION 1 DEFAULT`,
-  ]) {
+  const query = async (q: string) => {
     const res = await fetch(`${url}/query?q=${encodeURIComponent(q)}`, { method: 'POST' });
-    if (!res.ok) throw new Error(`${q}: ${res.status}`);
-  }
-  // a loaded influxd may answer a write "retention policy not found" for a moment after creating it
-  const show = encodeURIComponent(`SHOW RETENTION POLICIES ON "${db}"`);
+    const text = await res.text();
+    if (!res.ok || text.includes('"error"')) throw new Error(`${q}: ${res.status} ${text.slice(0, 200)}`);
+    return text;
+  };
+  await query(`CREATE DATABASE "${db}"`);
+  // a loaded influxd has answered the CREATE RETENTION POLICY without keeping it (the next write got
+  // "retention policy not found"), so it is created until SHOW lists it (creating it again is a no-op)
   for (let tries = 0; ; tries++) {
-    const text = await (await fetch(`${url}/query?q=${show}`)).text();
-    if (text.includes('"raw"')) return;
-    if (tries >= 100) throw new Error(`retention policy raw on ${db} did not appear: ${text.slice(0, 200)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await query(`CREATE RETENTION POLICY "raw" ON "${db}" DURATION 7d REPLICATION 1 DEFAULT`);
+    const policies = await query(`SHOW RETENTION POLICIES ON "${db}"`);
+    if (policies.includes('"raw"')) return;
+    if (tries >= 20) throw new Error(`retention policy raw on ${db} did not appear: ${policies.slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
