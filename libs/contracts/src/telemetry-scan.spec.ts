@@ -124,6 +124,25 @@ describe('scanTelemetry', () => {
     expect(judge(big).scan).toBe(false);
   });
 
+  it('BAD PAYLOAD - names made to collide in the duplicate filter go to decodePublish rather than cost quadratic time', () => {
+    // the filter's hash (json-bytes nameEnd): h = (h * 31 + byte) & 0xff over the name
+    const hash = (name: string) => [...Buffer.from(name)].reduce((h, c) => (h * 31 + c) & 0xff, 0);
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < MAX_TELEMETRY_SENSORS; i++)
+      if (hash(`n${i}`) === hash('n0')) colliding.push(`n${i}`);
+    const map = (names: string[]) => `{${names.map((k) => `"${k}":1`).join(',')}}`;
+    const rows = (names: string[], n: number) =>
+      `[${Array.from({ length: n }, (_, i) => `{"ts":${TS - (n - i) * 10},"values":${map(names)}}`).join(',')}]`;
+    const hostile = base.replace('"values"', `"earlier":${rows(colliding, 100)},"values"`);
+    expect(judge(hostile)).toEqual({ scan: false, zod: true });
+    // the same size with ordinary names is read here
+    const names = Array.from({ length: MAX_TELEMETRY_SENSORS }, (_, i) => `s${i}`);
+    expect(judge(base.replace('"values"', `"earlier":${rows(names, 100)},"values"`))).toEqual({
+      scan: true,
+      zod: true,
+    });
+  });
+
   it('agrees with decodePublish on 20,000 random and mutated payloads (seeded)', () => {
     const pick = rng(19);
     const L = new TelemetryLayout();

@@ -73,8 +73,13 @@ function isFiniteLiteral(b: Uint8Array, s: number, e: number): boolean {
 
 /** A 256-bit filter of the names in the current map (by `lastName.hash`), so duplicates are looked for only on a hit. */
 const seen = new Uint32Array(8);
+/**
+ * Names compared in the current message before it is handed to decodePublish instead: 4 per payload
+ * byte, so names chosen to collide in the filter cannot make this reader quadratic in a hostile payload.
+ */
+let comparesLeft = 0;
 
-/** Whether the name ks..ke is already in this map (JSON.parse would keep only the last). */
+/** Whether the name ks..ke is already in this map (JSON.parse would keep only the last), or collides too often to tell cheaply. */
 function isDuplicate(b: Uint8Array, L: TelemetryLayout, first: number, ks: number, ke: number): boolean {
   const h = lastName.hash;
   const word = h >> 5;
@@ -84,6 +89,8 @@ function isDuplicate(b: Uint8Array, L: TelemetryLayout, first: number, ks: numbe
     return false;
   }
   const len = ke - ks;
+  comparesLeft -= L.entries - first;
+  if (comparesLeft < 0) return true;
   for (let n = first; n < L.entries; n++) {
     const s = L.keyStart[n] as number;
     if ((L.keyEnd[n] as number) - s !== len) continue;
@@ -270,6 +277,7 @@ export function scanTelemetry(payload: Uint8Array, device: string, L: TelemetryL
   L.rows = 0;
   L.intervalMs = -1;
   L.digitKeys = false;
+  comparesLeft = 4 * payload.length;
   let keys = 0;
   let i = ws(b, 0);
   if (b[i] !== 0x7b) return false;
