@@ -11,3 +11,5 @@ export * from './sequence.js';
 export * from './png.js';
 export * from './telemetry-layout.js';
 export * from './telemetry-scan.js';
+/** byte comparison for readers of payload bytes beside scanTelemetry (the telemetry-store line encoder) */
+export { bytesEqual } from './json-bytes.js';

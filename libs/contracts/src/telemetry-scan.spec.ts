@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decodePublish } from './codec.js';
 import { MAX_PAYLOAD_BYTES } from './channels.js';
 import { MAX_TELEMETRY_EARLIER, MAX_TELEMETRY_SENSORS } from './messages/edge.js';
+import { NAME_PATTERN } from './messages/common.js';
+import { ID_PATTERN } from './ids.js';
+import { FAIL, isIdBytes, nameEnd } from './json-bytes.js';
 import { TelemetryLayout } from './telemetry-layout.js';
 import { scanTelemetry } from './telemetry-scan.js';
 import { buildTopic } from './topics.js';
@@ -58,6 +61,28 @@ function judge(text: string | Buffer, L = new TelemetryLayout()): { scan: boolea
   }
   return { scan, zod: decoded !== undefined };
 }
+
+describe('json-bytes character classes', () => {
+  // the byte tables restate NAME_PATTERN and ID_PATTERN: a change to either pattern must show here
+  it('accept exactly the names and ids the contract patterns accept, every byte value and the length limits', () => {
+    for (let c = 0; c < 256; c++) {
+      for (const name of [String.fromCharCode(c), `a${String.fromCharCode(c)}`]) {
+        const b = Buffer.from(`"${name}"`, 'latin1');
+        if (c === 0x22) continue; // the closing quote itself
+        expect(nameEnd(b, 0) !== FAIL, JSON.stringify(name)).toBe(NAME_PATTERN.test(name));
+      }
+      for (const id of [String.fromCharCode(c), `a${String.fromCharCode(c)}`]) {
+        const b = Buffer.from(id, 'latin1');
+        expect(isIdBytes(b, 0, b.length), JSON.stringify(id)).toBe(ID_PATTERN.test(id));
+      }
+    }
+    for (const n of [63, 64, 65]) {
+      const name = 'n'.repeat(n);
+      expect(nameEnd(Buffer.from(`"${name}"`), 0) !== FAIL).toBe(NAME_PATTERN.test(name));
+      expect(isIdBytes(Buffer.from(name), 0, n)).toBe(ID_PATTERN.test(name));
+    }
+  });
+});
 
 describe('scanTelemetry', () => {
   const base = `{"schemaVersion":1,"deviceId":"${DEVICE}","ts":${TS},"seq":7,"intervalMs":1000,"values":{"temperature":41.5,"current":12}}`;

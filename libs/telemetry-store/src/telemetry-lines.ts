@@ -1,4 +1,4 @@
-import { scanTelemetry, TelemetryLayout, tryParseTopic } from '@takt/contracts';
+import { bytesEqual, scanTelemetry, TelemetryLayout, tryParseTopic } from '@takt/contracts';
 import { RESERVED } from './line-protocol.js';
 
 /** Topics remembered with their tags; bounded, so a client walking topics cannot grow memory. */
@@ -81,14 +81,9 @@ function hasReserved(L: TelemetryLayout): boolean {
   for (let n = 0; n < L.entries; n++) {
     const s = L.keyStart[n] as number;
     const e = L.keyEnd[n] as number;
-    for (const name of RESERVED_BYTES) if (e - s === name.length && bytesEqual(b, s, e, name)) return true;
+    for (const name of RESERVED_BYTES) if (bytesEqual(b, s, e, name)) return true;
   }
   return false;
-}
-
-function bytesEqual(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
-  for (let k = 0; k < e - s; k++) if (b[s + k] !== word[k]) return false;
-  return true;
 }
 
 function copy(from: Uint8Array, s: number, e: number, to: Buffer, o: number): number {
